@@ -1,0 +1,113 @@
+"""Youth-cooperative marketplace: the application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from marketplace import config as settings
+from marketplace.extensions import babel, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/ and migrations/: inside an installed wheel, or at the repository top."""
+    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"Cannot find the {name}/ folder next to {PACKAGE_DIR}")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_relative_config=True,
+    )
+    app.config.update(settings.DEFAULTS)
+    overrides = config or {}
+    app.config.update(settings.from_environment(app.instance_path, overrides.get("SECRET_KEY")))
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace.core import i18n
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Wait for a busy writer instead of failing at once ("database is locked").
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    db.init_app(app)
+    with app.app_context():
+        _configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    # Import every feature's models so metadata is complete for Alembic.
+    import marketplace.models  # noqa: F401
+    from marketplace.accounts import session
+
+    session.init_app(app)
+
+
+def _configure_engine(engine) -> None:
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        # SQLite ignores foreign keys unless asked; WAL lets readers work during a write.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS():
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from marketplace.core import formatting, i18n, security
+
+    formatting.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from marketplace.core import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.commands import COMMANDS
+
+    for command in COMMANDS():
+        app.cli.add_command(command)

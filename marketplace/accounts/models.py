@@ -1,0 +1,112 @@
+"""People and the agencies they work for."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.core.models import enum_column, utcnow
+from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.cooperatives.models import Cooperative
+
+
+class Role(str, enum.Enum):
+    CUSTOMER = "customer"
+    COOPERATIVE_MANAGER = "cooperative_manager"
+    AGENCY_STAFF = "agency_staff"
+    ADMIN = "admin"
+
+
+class AgencyKind(str, enum.Enum):
+    YOUTH_UNION = "youth_union"
+    COOPERATIVE_ALLIANCE = "cooperative_alliance"
+    OTHER = "other"
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    staff: Mapped[list[User]] = relationship(back_populates="agency")
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are compared case-insensitively: they are stored lower-cased, and
+        # the database refuses anything else so the unique constraint means what it says.
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.CUSTOMER)
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship(back_populates="staff")
+    cooperatives: Mapped[list[Cooperative]] = relationship(
+        secondary="cooperative_managers", back_populates="managers", order_by="Cooperative.name"
+    )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_agency_staff(self) -> bool:
+        return self.role in (Role.AGENCY_STAFF, Role.ADMIN)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def can_manage(self, cooperative: Cooperative) -> bool:
+        """Managers act for their own cooperatives only; admins for all."""
+        return self.is_admin or any(c.id == cooperative.id for c in self.cooperatives)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r} {self.role.value}>"
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins, counted per email to slow down password guessing across workers."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def normalise_email(value: str) -> str:
+    return (value or "").strip().lower()

@@ -1,0 +1,22 @@
+"""Flask-Login wiring: how a session cookie becomes a User."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db, login_manager
+
+
+def init_app(app) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,4 @@
+import click
+from flask.cli import AppGroup
+
+products = AppGroup("products", help="Manage products.")

@@ -1,0 +1,11 @@
+"""Command groups added to the `marketplace` CLI (besides Flask's run/routes/shell and `db`)."""
+from __future__ import annotations
+
+
+def COMMANDS():  # noqa: N802
+    from marketplace.accounts.commands import users
+    from marketplace.catalog.commands import products
+    from marketplace.cooperatives.commands import cooperatives
+    from marketplace.demo.commands import demo
+
+    return [users, cooperatives, products, demo]

@@ -1,0 +1,90 @@
+"""Settings, read from environment variables with safe defaults.
+
+Every variable here is listed in the README's configuration table.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class ConfigError(RuntimeError):
+    """Raised when the settings cannot make a safe application."""
+
+
+def load_secret_key(instance_path: str, production: bool, given: str | None = None) -> str:
+    """SECRET_KEY from the environment; outside production, one kept in the instance folder.
+
+    Production never falls back to a generated key: sessions and reset tokens
+    signed with a key that changes on restart (or differs per worker) break.
+    """
+    key = given or os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set when MARKETPLACE_PRODUCTION is on.")
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
+    production = _bool("MARKETPLACE_PRODUCTION")
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "marketplace.sqlite3")
+    )
+    # Heroku-style URLs and bare postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            database_url = "postgresql+psycopg://" + database_url[len(prefix):]
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": load_secret_key(instance_path, production, secret_key),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 8) * 1024 * 1024,
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "HTX Thanh niên <no-reply@localhost>"),
+        "LOGIN_MAX_ATTEMPTS": _int("LOGIN_MAX_ATTEMPTS", 5),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }
+
+
+DEFAULTS = {
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "LANGUAGES": ["vi", "en"],
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PER_PAGE": 24,
+    "IMAGE_SIZES": {"thumb": 320, "medium": 800, "large": 1600},
+}

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("agency", __name__, url_prefix="/agency")

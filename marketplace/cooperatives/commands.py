@@ -1,0 +1,4 @@
+import click
+from flask.cli import AppGroup
+
+cooperatives = AppGroup("cooperatives", help="Manage cooperatives.")

@@ -1,0 +1,113 @@
+"""Cooperatives (HTX) and the record of their approval."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core import geo
+from marketplace.core.models import enum_column, utcnow
+from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+    from marketplace.catalog.models import Product
+
+
+class CooperativeStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SUSPENDED = "suspended"
+
+
+cooperative_managers = sa.Table(
+    "cooperative_managers",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("cooperative_id", sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Cooperative(db.Model):
+    __tablename__ = "cooperatives"
+    __table_args__ = (
+        sa.CheckConstraint("member_count >= 0", name="member_count_not_negative"),
+        sa.CheckConstraint(
+            "youth_member_count >= 0 AND youth_member_count <= member_count", name="youth_members_within_members"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    registration_code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    # Official codes of the two-level units (vietnam-provinces); names are looked up.
+    province_code: Mapped[int] = mapped_column(index=True)
+    ward_code: Mapped[int]
+    street: Mapped[str | None] = mapped_column(sa.String(200))
+    founded_on: Mapped[date | None]
+    is_youth: Mapped[bool] = mapped_column(default=True, index=True)
+    member_count: Mapped[int] = mapped_column(default=0)
+    youth_member_count: Mapped[int] = mapped_column(default=0)
+    representative: Mapped[str | None] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    logo_filename: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[CooperativeStatus] = mapped_column(
+        enum_column(CooperativeStatus), default=CooperativeStatus.PENDING, index=True
+    )
+    status_changed_at: Mapped[datetime | None]
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    managers: Mapped[list[User]] = relationship(secondary=cooperative_managers, back_populates="cooperatives")
+    status_changed_by: Mapped[User | None] = relationship(foreign_keys=[status_changed_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    products: Mapped[list[Product]] = relationship(back_populates="cooperative")
+    status_changes: Mapped[list[CooperativeStatusChange]] = relationship(
+        back_populates="cooperative", order_by="CooperativeStatusChange.created_at.desc()"
+    )
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == CooperativeStatus.APPROVED
+
+    @property
+    def province_name(self) -> str:
+        return geo.province_name(self.province_code)
+
+    @property
+    def ward_name(self) -> str:
+        return geo.ward_name(self.ward_code)
+
+    @property
+    def address(self) -> str:
+        parts = [self.street, self.ward_name, self.province_name]
+        return ", ".join(p for p in parts if p)
+
+    def __repr__(self) -> str:
+        return f"<Cooperative {self.slug!r} {self.status.value}>"
+
+
+class CooperativeStatusChange(db.Model):
+    """Who moved a cooperative between pending, approved and suspended, when and why."""
+
+    __tablename__ = "cooperative_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(sa.ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[CooperativeStatus] = mapped_column(enum_column(CooperativeStatus, name="from_status"))
+    to_status: Mapped[CooperativeStatus] = mapped_column(enum_column(CooperativeStatus, name="to_status"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="status_changes")
+    changed_by: Mapped[User | None] = relationship()

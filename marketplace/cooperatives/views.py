@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("cooperatives", __name__, url_prefix="/cooperatives")

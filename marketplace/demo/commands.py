@@ -1,0 +1,6 @@
+import click
+
+
+@click.command("demo")
+def demo():
+    """Create the database, load demo data and serve the site."""

@@ -1,0 +1,9 @@
+"""Every feature's models, imported together so the metadata is complete."""
+from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User  # noqa: F401
+from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus  # noqa: F401
+from marketplace.cooperatives.models import (  # noqa: F401
+    Cooperative,
+    CooperativeStatus,
+    CooperativeStatusChange,
+    cooperative_managers,
+)

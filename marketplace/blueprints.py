@@ -13,6 +13,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.cooperatives import agency_views as agency
     from marketplace.cooperatives import views as cooperatives
     from marketplace.cooperatives import workspace_views as workspace
+    from marketplace.core import geo_views as geo
 
     return [
         catalog.bp,
@@ -25,4 +26,5 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         agency.bp,
         categories.bp,
         api.bp,
+        geo.bp,
     ]

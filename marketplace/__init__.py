@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -22,11 +23,12 @@ def resource_dir(name: str) -> Path:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides the environment (tests use it)."""
+    instance_path = os.environ.get("INSTANCE_PATH")
     app = Flask(
         __name__,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
-        instance_relative_config=True,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
     )
     app.config.update(settings.DEFAULTS)
     overrides = config or {}

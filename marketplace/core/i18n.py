@@ -1,7 +1,7 @@
 """Language choice: Vietnamese by default, English on request (kept in the session)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, session
+from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
 
 from marketplace.core.security import safe_next_url
@@ -11,7 +11,8 @@ bp = Blueprint("i18n", __name__)
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    wanted = session.get("lang")
+    # Outside a request (CLI imports, demo loader) there is no session: use the default.
+    wanted = session.get("lang") if has_request_context() else None
     return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

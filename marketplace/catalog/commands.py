@@ -1,4 +1,21 @@
+"""`marketplace products ...`: bulk work on product listings from the command line."""
+from __future__ import annotations
+
 import click
 from flask.cli import AppGroup
 
+from marketplace.core.csv_import import run_import_command
+
 products = AppGroup("products", help="Manage products.")
+
+
+@products.command("import")
+@click.argument("path", metavar="FILE.csv")
+def import_command(path: str) -> None:
+    """Create or update products from a CSV file (all or nothing; cooperative + sku is the key).
+
+    Header: cooperative,sku,name,category,unit,price_vnd,stock,ocop_stars,origin,description
+    """
+    from marketplace.catalog.importer import import_products
+
+    run_import_command(path, import_products)

@@ -1,0 +1,265 @@
+"""Cooperatives from a CSV file (the agencies' registers), all or nothing.
+
+Imported cooperatives were vetted by the agency that keeps the register, so new
+ones start approved. A row whose slug already exists updates that cooperative
+and leaves its status alone: a suspension is not undone by a data import.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
+from marketplace.core import geo
+from marketplace.core.csv_import import ImportResult, RowCheck, check_rows, progress_steps, read_rows
+from marketplace.core.models import utcnow
+from marketplace.core.phone import InvalidPhone, normalise_vn_phone
+from marketplace.extensions import db
+
+logger = logging.getLogger(__name__)
+
+COOPERATIVE_HEADER = [
+    "slug",
+    "name",
+    "registration_code",
+    "province",
+    "ward",
+    "founded_on",
+    "is_youth",
+    "members",
+    "youth_members",
+    "representative",
+    "phone",
+    "email",
+    "description",
+]
+
+IMPORT_REASON = "Imported"
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LANDLINE = re.compile(r"02\d{9}")
+# More members than this is a typo, and would overflow the database column.
+MAX_MEMBERS = 1_000_000
+
+
+@dataclass
+class CooperativeRow:
+    slug: str
+    name: str
+    registration_code: str | None
+    province_code: int
+    ward_code: int
+    founded_on: date | None
+    is_youth: bool
+    member_count: int
+    youth_member_count: int
+    representative: str | None
+    phone: str | None
+    email: str | None
+    description: str
+
+
+def import_cooperatives(data: bytes | str, progress=None) -> ImportResult:
+    """Check every row, then create or update; raises ImportFailed (nothing changed) on any problem.
+
+    `progress`, when given, is called with the number of steps and returns a context
+    manager whose value has `update(n)` (click.progressbar fits). Flushes, never commits.
+    """
+    rows = read_rows(data, COOPERATIVE_HEADER)
+    with progress_steps(progress, 2 * len(rows)) as bar:
+        checked = check_rows(rows, _RowChecker(rows), progress=bar)
+        result = _apply(checked, bar)
+    logger.info("Imported cooperatives: %s created, %s updated", result.created, result.updated)
+    return result
+
+
+class _RowChecker:
+    def __init__(self, rows: list[dict]):
+        slugs = {r["slug"] for r in rows}
+        codes = {r["registration_code"] for r in rows if r["registration_code"]}
+        # Codes already taken by cooperatives this file does not describe.
+        self.codes_in_use = dict(
+            db.session.execute(
+                select(Cooperative.registration_code, Cooperative.slug).where(
+                    Cooperative.registration_code.in_(codes), Cooperative.slug.not_in(slugs)
+                )
+            ).all()
+        )
+        self.slug_rows: dict[str, int] = {}
+        self.code_rows: dict[str, int] = {}
+
+    def __call__(self, row: dict) -> CooperativeRow:
+        cells = RowCheck(row)
+        slug = self._slug(cells)
+        name = cells.text("name", required=True, max_length=200)
+        code = self._registration_code(cells)
+        province_code, ward_code = self._place(cells)
+        founded_on = self._founded_on(cells)
+        is_youth = self._is_youth(cells)
+        members = cells.whole_number("members", maximum=MAX_MEMBERS)
+        youth_members = cells.whole_number("youth_members", maximum=MAX_MEMBERS)
+        if members is not None and youth_members is not None and youth_members > members:
+            cells.fail("youth_members", _("more youth members (%(youth)s) than members (%(members)s)",
+                                          youth=youth_members, members=members))
+        representative = cells.text("representative", max_length=120)
+        phone = _phone(cells)
+        email = _email(cells)
+        description = cells.text("description", max_length=5000)
+        cells.done()
+        return CooperativeRow(
+            slug=slug,
+            name=name,
+            registration_code=code or None,
+            province_code=province_code,
+            ward_code=ward_code,
+            founded_on=founded_on,
+            is_youth=is_youth,
+            member_count=members,
+            youth_member_count=youth_members,
+            representative=representative or None,
+            phone=phone,
+            email=email,
+            description=description,
+        )
+
+    def _slug(self, cells: RowCheck) -> str:
+        slug = cells.text("slug", required=True, max_length=100)
+        if slug and not cells.failed("slug"):
+            if not _SLUG.fullmatch(slug):
+                cells.fail("slug", _("use only lower-case letters a-z, digits and single hyphens"))
+            elif slug in self.slug_rows:
+                cells.fail("slug", _("%(value)s is already on row %(row)s", value=slug, row=self.slug_rows[slug]))
+            else:
+                self.slug_rows[slug] = cells.row["_line"]
+        return slug
+
+    def _registration_code(self, cells: RowCheck) -> str:
+        code = cells.text("registration_code", max_length=20)
+        if code and not cells.failed("registration_code"):
+            if code in self.code_rows:
+                cells.fail(
+                    "registration_code",
+                    _("%(value)s is already on row %(row)s", value=code, row=self.code_rows[code]),
+                )
+            elif code in self.codes_in_use:
+                cells.fail(
+                    "registration_code",
+                    _("%(value)s belongs to another cooperative (%(slug)s)", value=code, slug=self.codes_in_use[code]),
+                )
+            else:
+                self.code_rows[code] = cells.row["_line"]
+        return code
+
+    @staticmethod
+    def _place(cells: RowCheck) -> tuple[int | None, int | None]:
+        province_name = cells.text("province", required=True)
+        ward_name = cells.text("ward", required=True)
+        province_code = geo.find_province(province_name) if province_name else None
+        if province_name and province_code is None:
+            cells.fail("province", _("unknown province %(value)s", value=province_name))
+        ward_code = None
+        if province_code is not None and ward_name:
+            ward_code = geo.find_ward(province_code, ward_name)
+            if ward_code is None:
+                cells.fail(
+                    "ward",
+                    _("%(ward)s is not a ward or commune of %(province)s",
+                      ward=ward_name, province=geo.province_name(province_code)),
+                )
+        return province_code, ward_code
+
+    @staticmethod
+    def _founded_on(cells: RowCheck) -> date | None:
+        value = cells.row["founded_on"]
+        if not value:
+            return None
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError(value)
+            founded_on = date.fromisoformat(value)
+        except ValueError:
+            cells.fail("founded_on", _("%(value)s is not a date written YYYY-MM-DD", value=value))
+            return None
+        if founded_on > utcnow().date():
+            cells.fail("founded_on", _("the date is in the future"))
+            return None
+        return founded_on
+
+    @staticmethod
+    def _is_youth(cells: RowCheck) -> bool:
+        value = cells.row["is_youth"]
+        if value not in ("0", "1"):
+            cells.fail("is_youth", _("write 1 (youth cooperative) or 0, not %(value)s", value=value or '""'))
+        return value == "1"
+
+
+def _phone(cells: RowCheck) -> str | None:
+    value = cells.text("phone", max_length=20)
+    if not value or cells.failed("phone"):
+        return value or None
+    phone = normalise_phone(value)
+    if phone is None:
+        cells.fail("phone", _("%(value)s is not a Vietnamese phone number", value=value))
+    return phone
+
+
+def normalise_phone(value: str) -> str | None:
+    """A mobile number as accounts store it, or a landline (02x…): cooperatives have offices."""
+    try:
+        return normalise_vn_phone(value)
+    except InvalidPhone:
+        pass
+    compact = re.sub(r"[\s.\-()]", "", value)
+    if compact.startswith("+84"):
+        compact = "0" + compact[3:]
+    return compact if _LANDLINE.fullmatch(compact) else None
+
+
+def _email(cells: RowCheck) -> str | None:
+    value = cells.text("email", max_length=254)
+    if not value or cells.failed("email"):
+        return value or None
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        cells.fail("email", _("%(value)s is not an email address", value=value))
+        return None
+
+
+def _apply(rows: list[CooperativeRow], bar) -> ImportResult:
+    existing = {
+        c.slug: c
+        for c in db.session.scalars(select(Cooperative).where(Cooperative.slug.in_([r.slug for r in rows])))
+    }
+    result = ImportResult()
+    now = utcnow()
+    for row in rows:
+        cooperative = existing.get(row.slug)
+        if cooperative is None:
+            cooperative = Cooperative(
+                slug=row.slug,
+                status=CooperativeStatus.APPROVED,
+                status_changed_at=now,
+                status_reason=IMPORT_REASON,
+            )
+            cooperative.status_changes.append(
+                CooperativeStatusChange(
+                    from_status=CooperativeStatus.PENDING, to_status=CooperativeStatus.APPROVED, reason=IMPORT_REASON
+                )
+            )
+            db.session.add(cooperative)
+            result.created += 1
+        else:
+            result.updated += 1
+        for name, value in vars(row).items():
+            setattr(cooperative, name, value)
+        bar.update(1)
+    db.session.flush()
+    return result

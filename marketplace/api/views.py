@@ -1,3 +1,139 @@
-from flask import Blueprint
+"""Read-only JSON API, version 1. Described by api/openapi.py at /api/v1/openapi.json.
+
+Public data only: it goes through catalog.queries, the same rule as the storefront.
+Error reasons are given in English whatever the visitor's language, so clients
+can rely on them.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import force_locale
+from werkzeug.exceptions import NotFound
+
+from marketplace.api.openapi import openapi_document
+from marketplace.catalog import queries
+from marketplace.catalog.models import Category, Product
+from marketplace.cooperatives.models import Cooperative
+from marketplace.core import geo
+from marketplace.core.errors import api_error
+from marketplace.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # read-only, no cookies acted on: nothing for CSRF to protect
+
+
+@bp.errorhandler(queries.InvalidParameters)
+def bad_parameters(error: queries.InvalidParameters):
+    with force_locale("en"):
+        details = {name: str(reason) for name, reason in error.errors.items()}
+    return api_error(400, "Invalid query parameters", details)
+
+
+NOT_FOUND_MESSAGES = {
+    "api.product": "Product not found",
+    "api.cooperative": "Cooperative not found",
+}
+
+
+@bp.errorhandler(NotFound)
+def not_found(_error):
+    return api_error(404, NOT_FOUND_MESSAGES.get(request.endpoint, "Not found"))
+
+
+# --- serialisers --------------------------------------------------------------------
+
+
+def category_json(category: Category) -> dict:
+    return {"id": category.id, "name": category.name, "slug": category.slug}
+
+
+def product_json(product: Product) -> dict:
+    return {
+        "id": product.id,
+        "name": product.name,
+        "slug": product.slug,
+        "sku": product.sku,
+        "price_vnd": product.price_vnd,
+        "unit": product.unit,
+        "stock": product.stock,
+        "ocop_stars": product.ocop_stars,
+        "category": category_json(product.category),
+        "origin": product.origin,
+        "cooperative": {
+            "id": product.cooperative.id,
+            "name": product.cooperative.name,
+            "slug": product.cooperative.slug,
+        },
+        "url": url_for("catalog.product", slug=product.slug, _external=True),
+    }
+
+
+def cooperative_json(cooperative: Cooperative) -> dict:
+    return {
+        "id": cooperative.id,
+        "name": cooperative.name,
+        "slug": cooperative.slug,
+        "province": {"code": cooperative.province_code, "name": cooperative.province_name},
+        "ward": {"code": cooperative.ward_code, "name": cooperative.ward_name},
+        "is_youth": cooperative.is_youth,
+        "member_count": cooperative.member_count,
+        "youth_member_count": cooperative.youth_member_count,
+        "founded_on": cooperative.founded_on.isoformat() if cooperative.founded_on else None,
+        "url": url_for("cooperatives.show", slug=cooperative.slug, _external=True),
+    }
+
+
+def page_json(pagination, serialise) -> dict:
+    return {
+        "items": [serialise(item) for item in pagination.items],
+        "total": pagination.total,
+        "page": pagination.page,
+        "pages": pagination.pages,
+    }
+
+
+# --- endpoints ----------------------------------------------------------------------
+
+
+@bp.get("/products")
+def products():
+    filters = queries.read_product_filters(
+        request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True
+    )
+    return jsonify(page_json(queries.search_products(filters), product_json))
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    return jsonify(product_json(queries.get_public_product_by_id(product_id)))
+
+
+@bp.get("/cooperatives")
+def cooperatives():
+    filters = queries.read_cooperative_filters(
+        request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True
+    )
+    return jsonify(page_json(queries.search_cooperatives(filters), cooperative_json))
+
+
+@bp.get("/cooperatives/<slug>")
+def cooperative(slug: str):
+    return jsonify(cooperative_json(queries.get_public_cooperative(slug)))
+
+
+@bp.get("/provinces")
+def provinces():
+    return jsonify({"items": [{"code": code, "name": name} for code, name in geo.provinces()]})
+
+
+@bp.get("/provinces/<int:code>/wards")
+def wards(code: int):
+    if not geo.is_valid_province(code):
+        return api_error(404, "Unknown province")
+    return jsonify({"items": [{"code": ward_code, "name": name} for ward_code, name in geo.wards(code)]})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    server_url = url_for("api.products", _external=True).rsplit("/", 1)[0]
+    return jsonify(openapi_document(server_url, per_page=current_app.config["PER_PAGE"]))

@@ -1,8 +1,80 @@
-from flask import Blueprint, render_template
+"""The public storefront: home, product listing, categories and product pages."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from marketplace.catalog import queries
+from marketplace.core import geo
 
 bp = Blueprint("catalog", __name__)
 
 
+@bp.app_errorhandler(queries.InvalidParameters)
+def bad_filters(error: queries.InvalidParameters):
+    """A 400 page naming each filter that could not be used, with a way back."""
+    return render_template("catalog/bad_filters.html", errors=error.errors), 400
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """This listing's URL with the same filters, on another page."""
+    args = {key: value for key, value in request.args.items() if value and key != "page"}
+    if page > 1:
+        args["page"] = page
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    return [("newest", _("Newest")), ("price_asc", _("Price: low to high")), ("price_desc", _("Price: high to low"))]
+
+
+def listing_context(filters: queries.ProductFilters) -> dict:
+    pagination = queries.search_products(filters)
+    if pagination.page > 1 and not pagination.items:
+        abort(404)
+    return {
+        "filters": filters,
+        "pagination": pagination,
+        "provinces": geo.provinces(),
+        "categories": queries.top_categories(),
+        "sorts": sort_choices(),
+    }
+
+
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html")
+    return render_template(
+        "catalog/home.html",
+        featured=queries.featured_products(),
+        newest=queries.newest_products(),
+        cooperatives=queries.some_cooperatives(),
+        categories=queries.top_categories(),
+        counts=queries.public_product_counts(),
+    )
+
+
+@bp.get("/products")
+def products():
+    filters = queries.read_product_filters(request.args, per_page=current_app.config["PER_PAGE"])
+    return render_template("catalog/products.html", **listing_context(filters))
+
+
+@bp.get("/categories")
+def categories():
+    return render_template(
+        "catalog/categories.html", categories=queries.top_categories(), counts=queries.public_product_counts()
+    )
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str):
+    category = queries.get_category(slug)
+    filters = queries.read_product_filters(request.args, per_page=current_app.config["PER_PAGE"], category=category)
+    return render_template("catalog/category.html", category=category, **listing_context(filters))
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    product = queries.get_public_product(slug)
+    return render_template("catalog/product.html", product=product)

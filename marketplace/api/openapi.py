@@ -1,0 +1,290 @@
+"""The OpenAPI 3.1 description of the read-only JSON API, written by hand.
+
+Kept next to api/views.py: a change to an endpoint, parameter or field belongs
+in both. tests/api/test_openapi.py checks that every route is described and that
+every listed parameter is one the endpoint really reads.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from marketplace.catalog.models import OCOP_STARS, UNITS
+from marketplace.catalog.queries import MAX_PER_PAGE, SORTS
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
+NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
+
+PAGE = _query("page", "Page number, from 1. A page past the last one returns no items.", {"type": "integer", "minimum": 1, "default": 1})
+PER_PAGE = _query(
+    "per_page", "Items per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 24}
+)
+PROVINCE = _query(
+    "province",
+    "Official numeric code of the cooperative's province (see /provinces). Names are not accepted.",
+    {"type": "integer"},
+)
+YOUTH = _query(
+    "youth",
+    "1 or true: youth cooperatives only; 0 or false: the others only. Omit for all.",
+    {"type": "string", "enum": ["1", "0", "true", "false"]},
+)
+
+PRODUCT_PARAMETERS = [
+    _query(
+        "category",
+        "Category slug. A top category includes its sub-categories.",
+        {"type": "string"},
+    ),
+    _query("cooperative", "Slug of an approved cooperative.", {"type": "string"}),
+    PROVINCE,
+    _query(
+        "ocop_min",
+        "Minimum OCOP star rating. Products without a rating are left out when this is given.",
+        {"type": "integer", "minimum": min(OCOP_STARS), "maximum": max(OCOP_STARS)},
+    ),
+    YOUTH,
+    _query(
+        "sort",
+        "newest: most recently listed first; price_asc / price_desc: by price.",
+        {"type": "string", "enum": list(SORTS), "default": "newest"},
+    ),
+    PAGE,
+    PER_PAGE,
+]
+
+COOPERATIVE_PARAMETERS = [PROVINCE, YOUTH, PAGE, PER_PAGE]
+
+SCHEMAS = {
+    "CategoryRef": {
+        "type": "object",
+        "required": ["id", "name", "slug"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+        },
+    },
+    "CooperativeRef": {
+        "type": "object",
+        "required": ["id", "name", "slug"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+        },
+    },
+    "Product": {
+        "type": "object",
+        "required": [
+            "id", "name", "slug", "sku", "price_vnd", "unit", "stock",
+            "ocop_stars", "category", "origin", "cooperative", "url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "sku": {"type": "string", "description": "The cooperative's own stock-keeping code."},
+            "price_vnd": {"type": "integer", "minimum": 0, "description": "Price in whole Vietnamese đồng."},
+            "unit": {"type": "string", "description": "Selling unit, in Vietnamese.", "examples": UNITS[:4]},
+            "stock": {"type": "integer", "minimum": 0},
+            "ocop_stars": {"type": ["integer", "null"], "enum": [*OCOP_STARS, None]},
+            "category": _ref("CategoryRef"),
+            "origin": {"type": "string"},
+            "cooperative": _ref("CooperativeRef"),
+            "url": {"type": "string", "format": "uri", "description": "The product's storefront page."},
+        },
+    },
+    "Unit": {
+        "type": "object",
+        "required": ["code", "name"],
+        "additionalProperties": False,
+        "properties": {"code": {"type": "integer"}, "name": {"type": "string"}},
+    },
+    "Cooperative": {
+        "type": "object",
+        "required": [
+            "id", "name", "slug", "province", "ward", "is_youth",
+            "member_count", "youth_member_count", "founded_on", "url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "province": _ref("Unit"),
+            "ward": _ref("Unit"),
+            "is_youth": {"type": "boolean"},
+            "member_count": {"type": "integer", "minimum": 0},
+            "youth_member_count": {"type": "integer", "minimum": 0},
+            "founded_on": {"type": ["string", "null"], "format": "date"},
+            "url": {"type": "string", "format": "uri", "description": "The cooperative's storefront page."},
+        },
+    },
+    "ProductPage": {
+        "type": "object",
+        "required": ["items", "total", "page", "pages"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": _ref("Product")},
+            "total": {"type": "integer", "minimum": 0, "description": "Items on all pages."},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+        },
+    },
+    "CooperativePage": {
+        "type": "object",
+        "required": ["items", "total", "page", "pages"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": _ref("Cooperative")},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+        },
+    },
+    "UnitList": {
+        "type": "object",
+        "required": ["items"],
+        "additionalProperties": False,
+        "properties": {"items": {"type": "array", "items": _ref("Unit")}},
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error", "details"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {"type": "string"},
+            "details": {
+                "type": "object",
+                "description": "For 400: each bad parameter, with the reason.",
+                "additionalProperties": {"type": "string"},
+            },
+        },
+        "examples": [{"error": "Invalid query parameters", "details": {"page": "must be at least 1"}}],
+    },
+}
+
+PATHS = {
+    "/products": {
+        "get": {
+            "operationId": "listProducts",
+            "summary": "Public products",
+            "description": "Active products of approved cooperatives, filtered, sorted and paged.",
+            "tags": ["products"],
+            "parameters": PRODUCT_PARAMETERS,
+            "responses": {"200": _json(_ref("ProductPage"), "One page of products."), "400": BAD_REQUEST},
+        }
+    },
+    "/products/{product_id}": {
+        "get": {
+            "operationId": "getProduct",
+            "summary": "One public product",
+            "tags": ["products"],
+            "parameters": [
+                {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": _json(_ref("Product"), "The product."), "404": NOT_FOUND},
+        }
+    },
+    "/cooperatives": {
+        "get": {
+            "operationId": "listCooperatives",
+            "summary": "Approved cooperatives",
+            "description": "Sorted by name.",
+            "tags": ["cooperatives"],
+            "parameters": COOPERATIVE_PARAMETERS,
+            "responses": {"200": _json(_ref("CooperativePage"), "One page of cooperatives."), "400": BAD_REQUEST},
+        }
+    },
+    "/cooperatives/{slug}": {
+        "get": {
+            "operationId": "getCooperative",
+            "summary": "One approved cooperative",
+            "tags": ["cooperatives"],
+            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "404": NOT_FOUND},
+        }
+    },
+    "/provinces": {
+        "get": {
+            "operationId": "listProvinces",
+            "summary": "Provinces and centrally-run cities (since the 2025 reform)",
+            "tags": ["places"],
+            "responses": {"200": _json(_ref("UnitList"), "Every province, in Vietnamese alphabetical order.")},
+        }
+    },
+    "/provinces/{code}/wards": {
+        "get": {
+            "operationId": "listWards",
+            "summary": "Wards and communes of a province",
+            "tags": ["places"],
+            "parameters": [
+                {
+                    "name": "code",
+                    "in": "path",
+                    "required": True,
+                    "description": "Official numeric province code.",
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": {"200": _json(_ref("UnitList"), "Every ward and commune of the province."), "404": NOT_FOUND},
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "getOpenApiDocument",
+            "summary": "This document",
+            "tags": ["meta"],
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI 3.1 document.")},
+        }
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Youth cooperative marketplace API",
+        "version": "1.0.0",
+        "description": (
+            "Read-only access to the public catalogue: active products of approved cooperatives. "
+            "Lists share one envelope: items, total, page, pages. Errors are JSON "
+            '{"error": message, "details": {parameter: reason}}: 400 for a bad parameter '
+            "(every bad parameter is named), 404 for anything unknown or not public. "
+            "No authentication."
+        ),
+    },
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": {
+            "BadRequest": _json(_ref("Error"), "A query parameter could not be used."),
+            "NotFound": _json(_ref("Error"), "Unknown, or not public."),
+        },
+    },
+}
+
+
+def openapi_document(server_url: str, per_page: int = 24) -> dict:
+    """The document for this server; `per_page` is the configured default page size."""
+    document = deepcopy(DOCUMENT)
+    document["servers"] = [{"url": server_url}]
+    for parameter in document["paths"]["/products"]["get"]["parameters"] + document["paths"]["/cooperatives"]["get"]["parameters"]:
+        if parameter["name"] == "per_page":
+            parameter["schema"]["default"] = per_page
+    return document

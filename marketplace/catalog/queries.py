@@ -1,0 +1,342 @@
+"""What the public may see, and how it is filtered, sorted and paged.
+
+The visibility rule lives here and nowhere else: a product is public when it is
+active and its cooperative is approved; a cooperative is public when approved.
+The storefront pages and the JSON API both go through these functions, so a
+draft, an archived product or a pending/suspended cooperative can never leak
+through one of them and not the other.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import contains_eager, selectinload
+
+from marketplace.catalog.models import OCOP_STARS, Category, Product, ProductStatus
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core import geo
+from marketplace.extensions import db
+
+SORTS = ("newest", "price_asc", "price_desc")
+TRUE_VALUES = ("1", "true")
+FALSE_VALUES = ("0", "false")
+MAX_PER_PAGE = 100
+
+
+class InvalidParameters(ValueError):
+    """Query-string values that cannot be used; `errors` maps each parameter to why.
+
+    The reasons are lazy strings, so the HTML page shows them in the visitor's
+    language while the API renders them in English.
+    """
+
+    def __init__(self, errors: dict):
+        super().__init__("Invalid parameters: " + ", ".join(errors))
+        self.errors = errors
+
+
+# --- visibility -------------------------------------------------------------------
+
+
+def is_public_cooperative():
+    return Cooperative.status == CooperativeStatus.APPROVED
+
+
+def is_public_product():
+    return sa.and_(Product.status == ProductStatus.ACTIVE, is_public_cooperative())
+
+
+def public_products() -> sa.Select:
+    """Public products with cooperative, category and images loaded (no N+1 on lists)."""
+    return (
+        sa.select(Product)
+        .join(Product.cooperative)
+        .where(is_public_product())
+        .options(
+            contains_eager(Product.cooperative),
+            selectinload(Product.category).selectinload(Category.parent),
+            selectinload(Product.images),
+        )
+    )
+
+
+def public_cooperatives() -> sa.Select:
+    return sa.select(Cooperative).where(is_public_cooperative())
+
+
+def get_public_product(slug: str) -> Product:
+    product = db.session.scalars(public_products().where(Product.slug == slug)).first()
+    if product is None:
+        abort(404)
+    return product
+
+
+def get_public_product_by_id(product_id: int) -> Product:
+    product = db.session.scalars(public_products().where(Product.id == product_id)).first()
+    if product is None:
+        abort(404)
+    return product
+
+
+def get_public_cooperative(slug: str) -> Cooperative:
+    cooperative = db.session.scalars(public_cooperatives().where(Cooperative.slug == slug)).first()
+    if cooperative is None:
+        abort(404)
+    return cooperative
+
+
+def get_category(slug: str) -> Category:
+    category = db.session.scalars(
+        sa.select(Category).where(Category.slug == slug).options(selectinload(Category.children))
+    ).first()
+    if category is None:
+        abort(404)
+    return category
+
+
+# --- filters ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    category: Category | None = None
+    cooperative: Cooperative | None = None
+    province: int | None = None
+    ocop_min: int | None = None
+    youth: bool | None = None
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = 24
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(v is not None for v in (self.category, self.cooperative, self.province, self.ocop_min, self.youth))
+
+
+@dataclass(frozen=True)
+class CooperativeFilters:
+    province: int | None = None
+    youth: bool | None = None
+    page: int = 1
+    per_page: int = 24
+
+
+@dataclass
+class _Reader:
+    """Reads query-string values, collecting one reason per bad parameter."""
+
+    args: Mapping[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def text(self, name: str) -> str | None:
+        value = (self.args.get(name) or "").strip()
+        return value or None
+
+    def integer(self, name: str, low: int | None = None, high: int | None = None) -> int | None:
+        raw = self.text(name)
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit():
+            self.errors[name] = _l("must be a whole number")
+            return None
+        value = int(raw)
+        if low is not None and high is not None and not low <= value <= high:
+            self.errors[name] = _l("must be between %(low)d and %(high)d", low=low, high=high)
+            return None
+        if low is not None and value < low:
+            self.errors[name] = _l("must be at least %(low)d", low=low)
+            return None
+        return value
+
+    def boolean(self, name: str) -> bool | None:
+        raw = self.text(name)
+        if raw is None:
+            return None
+        if raw.lower() in TRUE_VALUES:
+            return True
+        if raw.lower() in FALSE_VALUES:
+            return False
+        self.errors[name] = _l("must be one of 1, 0, true, false")
+        return None
+
+    def province(self, name: str = "province") -> int | None:
+        code = self.integer(name)
+        if code is not None and not geo.is_valid_province(code):
+            self.errors[name] = _l("unknown province code")
+            return None
+        return code
+
+    def page(self) -> int:
+        return self.integer("page", low=1) or 1
+
+    def per_page(self, default: int, allow: bool) -> int:
+        if not allow:
+            return default
+        return self.integer("per_page", low=1, high=MAX_PER_PAGE) or default
+
+    def done(self) -> None:
+        if self.errors:
+            raise InvalidParameters(self.errors)
+
+
+def read_product_filters(
+    args: Mapping[str, str],
+    *,
+    per_page: int,
+    category: Category | None = None,
+    allow_per_page: bool = False,
+) -> ProductFilters:
+    """Turn query-string values into filters; InvalidParameters names every bad one.
+
+    `category` is given by category pages (from the URL); then a `category`
+    query value is ignored. Empty values mean "no filter", as an untouched GET
+    form sends them.
+    """
+    reader = _Reader(args)
+    if category is None and (slug := reader.text("category")):
+        category = db.session.scalars(
+            sa.select(Category).where(Category.slug == slug).options(selectinload(Category.children))
+        ).first()
+        if category is None:
+            reader.errors["category"] = _l("unknown category")
+    cooperative = None
+    if slug := reader.text("cooperative"):
+        cooperative = db.session.scalars(public_cooperatives().where(Cooperative.slug == slug)).first()
+        if cooperative is None:
+            reader.errors["cooperative"] = _l("unknown cooperative")
+    province = reader.province()
+    ocop_min = reader.integer("ocop_min", low=min(OCOP_STARS), high=max(OCOP_STARS))
+    youth = reader.boolean("youth")
+    sort = reader.text("sort") or "newest"
+    if sort not in SORTS:
+        reader.errors["sort"] = _l("must be one of %(choices)s", choices=", ".join(SORTS))
+    filters = ProductFilters(
+        category=category,
+        cooperative=cooperative,
+        province=province,
+        ocop_min=ocop_min,
+        youth=youth,
+        sort=sort,
+        page=reader.page(),
+        per_page=reader.per_page(per_page, allow_per_page),
+    )
+    reader.done()
+    return filters
+
+
+def read_cooperative_filters(args: Mapping[str, str], *, per_page: int, allow_per_page: bool = False):
+    reader = _Reader(args)
+    filters = CooperativeFilters(
+        province=reader.province(),
+        youth=reader.boolean("youth"),
+        page=reader.page(),
+        per_page=reader.per_page(per_page, allow_per_page),
+    )
+    reader.done()
+    return filters
+
+
+def read_page(args: Mapping[str, str]) -> int:
+    reader = _Reader(args)
+    page = reader.page()
+    reader.done()
+    return page
+
+
+# --- listings -----------------------------------------------------------------------
+
+
+def category_ids(category: Category) -> list[int]:
+    """A top category stands for itself and all its sub-categories."""
+    return [category.id, *(child.id for child in category.children)]
+
+
+_PRODUCT_ORDER = {
+    "newest": (Product.created_at.desc(), Product.id.desc()),
+    "price_asc": (Product.price_vnd.asc(), Product.id.asc()),
+    "price_desc": (Product.price_vnd.desc(), Product.id.desc()),
+}
+
+
+def product_query(filters: ProductFilters) -> sa.Select:
+    query = public_products()
+    if filters.category is not None:
+        query = query.where(Product.category_id.in_(category_ids(filters.category)))
+    if filters.cooperative is not None:
+        query = query.where(Product.cooperative_id == filters.cooperative.id)
+    if filters.province is not None:
+        query = query.where(Cooperative.province_code == filters.province)
+    if filters.ocop_min is not None:
+        query = query.where(Product.ocop_stars >= filters.ocop_min)
+    if filters.youth is not None:
+        query = query.where(Cooperative.is_youth.is_(filters.youth))
+    return query.order_by(*_PRODUCT_ORDER[filters.sort])
+
+
+def search_products(filters: ProductFilters) -> Pagination:
+    """One page of public products; a page past the end is simply empty."""
+    return db.paginate(
+        product_query(filters), page=filters.page, per_page=filters.per_page, max_per_page=None, error_out=False
+    )
+
+
+def search_cooperatives(filters: CooperativeFilters) -> Pagination:
+    query = public_cooperatives()
+    if filters.province is not None:
+        query = query.where(Cooperative.province_code == filters.province)
+    if filters.youth is not None:
+        query = query.where(Cooperative.is_youth.is_(filters.youth))
+    query = query.order_by(Cooperative.name, Cooperative.id)
+    return db.paginate(query, page=filters.page, per_page=filters.per_page, max_per_page=None, error_out=False)
+
+
+def featured_products(limit: int = 8) -> list[Product]:
+    query = public_products().where(Product.is_featured.is_(True)).order_by(*_PRODUCT_ORDER["newest"])
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def newest_products(limit: int = 8) -> list[Product]:
+    return list(db.session.scalars(public_products().order_by(*_PRODUCT_ORDER["newest"]).limit(limit)))
+
+
+def some_cooperatives(limit: int = 6) -> list[Cooperative]:
+    """Cooperatives for the home page: the ones with the most public products first."""
+    product_count = (
+        sa.select(sa.func.count(Product.id))
+        .where(Product.cooperative_id == Cooperative.id, Product.status == ProductStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    query = public_cooperatives().order_by(product_count.desc(), Cooperative.name).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def top_categories() -> list[Category]:
+    query = (
+        sa.select(Category)
+        .where(Category.parent_id.is_(None))
+        .order_by(Category.position, Category.name)
+        .options(selectinload(Category.children))
+    )
+    return list(db.session.scalars(query))
+
+
+def public_product_counts() -> dict[int, int]:
+    """Public products per category id, each top category counting its sub-categories too."""
+    rows = db.session.execute(
+        sa.select(Product.category_id, sa.func.count(Product.id))
+        .join(Product.cooperative)
+        .where(is_public_product())
+        .group_by(Product.category_id)
+    ).all()
+    counts = dict(rows)
+    parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id).where(Category.parent_id.is_not(None))).all())
+    totals = dict(counts)
+    for category_id, count in counts.items():
+        if (parent_id := parents.get(category_id)) is not None:
+            totals[parent_id] = totals.get(parent_id, 0) + count
+    return totals

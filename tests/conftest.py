@@ -59,8 +59,12 @@ def empty_all_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
-        for name in reversed(tables):
-            db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+        for table in reversed(db.metadata.sorted_tables):
+            # Rows pointing at rows of the same table (sub-categories) would block the DELETE.
+            for fk in table.foreign_keys:
+                if fk.column.table is table:
+                    db.session.execute(table.update().values({fk.parent.name: None}))
+            db.session.execute(sa.text(f'DELETE FROM "{table.name}"'))
     db.session.commit()
 
 

@@ -118,7 +118,7 @@ def test_category_page_has_breadcrumbs_and_sub_category_links(client, make):
     top = text(client.get("/categories/trai-cay"))
     assert 'href="/categories/vai-thieu"' in top
     sub = text(client.get("/categories/vai-thieu"))
-    assert 'aria-label="Breadcrumb"' in sub
+    assert '<nav class="breadcrumbs"' in sub
     assert 'href="/categories/trai-cay">Trái cây</a>' in sub
 
 
@@ -275,7 +275,7 @@ def test_product_page_shows_price_unit_origin_certifications_and_cooperative(cli
     assert "Lục Ngạn, Bắc Ninh" in page
     assert "VietGAP" in page
     assert "<p>Quả to.</p><p>Vị ngọt.</p>" in page
-    assert 'href="/cooperatives/htx-vai"' in page
+    assert '<a href="/cooperatives/htx-vai">HTX Vải Lục Ngạn</a>' in page
     assert "HTX Vải Lục Ngạn" in page
     assert "Xã Lục Ngạn, Bắc Ninh" in page
     assert 'href="/categories/trai-cay"' in page and 'href="/categories/vai-thieu"' in page
@@ -315,6 +315,18 @@ def test_every_image_has_alt_text(client, make):
     for url in ("/", "/products", "/products/khong-anh"):
         for tag in re.findall(r"<img[^>]*>", text(client.get(url))):
             assert re.search(r'alt="[^"]+"', tag), tag
+
+
+def test_cooperative_logo_or_initial(client, make):
+    make.product(make.cooperative("HTX Có Logo", slug="co-logo", logo_filename="c" * 32), slug="sp")
+    make.cooperative("HTX Mận Hậu", slug="khong-logo")
+    make.commit()
+
+    assert f'src="/media/logos/{"c" * 32}-medium.webp" alt="' in text(client.get("/cooperatives/co-logo"))
+    assert f'src="/media/logos/{"c" * 32}-thumb.webp"' in text(client.get("/products/sp"))
+    assert '<span class="coop-avatar coop-avatar-initial" aria-hidden="true">M</span>' in text(
+        client.get("/cooperatives/khong-logo")
+    )
 
 
 # --- money and dates in both languages ------------------------------------------------------
@@ -414,7 +426,8 @@ def test_listing_pages_do_not_query_per_product(client, make):
 
     parent = make.category()
     add_products(2)
-    few = {url: count_queries(client, url) for url in ("/", "/products", f"/categories/{parent.slug}")}
+    urls = ("/", "/products", f"/categories/{parent.slug}", "/cooperatives/", "/api/v1/products", "/api/v1/cooperatives")
+    few = {url: count_queries(client, url) for url in urls}
     add_products(8)
     many = {url: count_queries(client, url) for url in few}
     assert many == few

@@ -1,3 +1,101 @@
-from flask import Blueprint
+"""Category management for agency staff: a two-level tree of top categories and sub-categories."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.catalog import services
+from marketplace.catalog.forms import ActionForm, CategoryForm
+from marketplace.catalog.models import Category, Product
+from marketplace.core.access import roles_required
+from marketplace.extensions import db
 
 bp = Blueprint("categories", __name__, url_prefix="/agency/categories")
+
+STAFF = "agency_staff"
+
+
+def category_or_404(category_id: int) -> Category:
+    return db.get_or_404(Category, category_id)
+
+
+def parent_choices(category: Category | None = None) -> list[Category]:
+    """Only top categories can be parents (two levels); never the category itself."""
+    return [c for c in services.top_categories() if category is None or c.id != category.id]
+
+
+def _parent(form: CategoryForm) -> Category | None:
+    if form.parent_id.data is None:
+        return None
+    return db.session.get(Category, form.parent_id.data)
+
+
+def _show_error(form: CategoryForm, error: services.CatalogError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.get("/")
+@roles_required(STAFF)
+def index():
+    counts = dict(
+        db.session.execute(select(Product.category_id, func.count(Product.id)).group_by(Product.category_id)).all()
+    )
+    return render_template(
+        "agency/categories.html", tree=services.top_categories(), counts=counts, delete_form=ActionForm()
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(STAFF)
+def create():
+    form = CategoryForm(parents=parent_choices())
+    if form.validate_on_submit():
+        try:
+            category = services.create_category(form.name.data, _parent(form), form.position.data)
+        except services.CatalogError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Category %(name)s is created.", name=category.name), "success")
+            return redirect(url_for("categories.index"))
+    return render_template("agency/category_form.html", form=form, category=None)
+
+
+@bp.route("/<int:category_id>/edit", methods=["GET", "POST"])
+@roles_required(STAFF)
+def edit(category_id: int):
+    category = category_or_404(category_id)
+    form = CategoryForm(obj=category, parents=parent_choices(category))
+    if form.validate_on_submit():
+        try:
+            services.update_category(category, form.name.data, _parent(form), form.position.data)
+        except services.CatalogError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Category %(name)s is saved.", name=category.name), "success")
+            return redirect(url_for("categories.index"))
+    return render_template("agency/category_form.html", form=form, category=category)
+
+
+@bp.post("/<int:category_id>/delete")
+@roles_required(STAFF)
+def delete(category_id: int):
+    category = category_or_404(category_id)
+    name = category.name
+    try:
+        services.delete_category(category)
+    except services.CatalogError as error:
+        db.session.rollback()
+        flash(_("%(name)s cannot be deleted: %(reason)s", name=name, reason=error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Category %(name)s is deleted.", name=name), "success")
+    return redirect(url_for("categories.index"))

@@ -161,6 +161,12 @@ def delete_product_image(image: ProductImage) -> None:
     logger.info("Image %s deleted", stem)
 
 
+def discard_product_files(stems) -> None:
+    """Files written for photos whose rows were rolled back."""
+    for stem in stems:
+        _remove_copies(products_folder(), stem, image_sizes())
+
+
 def move_image(image: ProductImage, direction: str) -> bool:
     """Swap with the previous ("up") or next ("down") photo. Returns False when it cannot move."""
     if direction not in ("up", "down"):

@@ -1,3 +1,115 @@
-from flask import Blueprint
+"""The agency workspace: review registered cooperatives, approve or suspend them.
+
+Agency staff and admins only (roles_required); everyone else gets 403.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from marketplace.catalog.models import Category, Product, ProductStatus
+from marketplace.cooperatives import services
+from marketplace.cooperatives.forms import ApproveForm, SuspendForm
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core.access import roles_required
+from marketplace.extensions import db
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
+
+STAFF = "agency_staff"
+
+
+def cooperative_or_404(slug: str) -> Cooperative:
+    return db.first_or_404(select(Cooperative).where(Cooperative.slug == slug))
+
+
+@bp.get("/")
+@roles_required(STAFF)
+def index():
+    rows = db.session.execute(select(Cooperative.status, func.count(Cooperative.id)).group_by(Cooperative.status)).all()
+    counts = {status.value: 0 for status in CooperativeStatus}
+    for status, count in rows:
+        counts[CooperativeStatus(status).value] = count
+    pending = db.session.scalars(
+        select(Cooperative).where(Cooperative.status == CooperativeStatus.PENDING).order_by(Cooperative.created_at).limit(10)
+    ).all()
+    return render_template(
+        "agency/index.html",
+        counts=counts,
+        pending=pending,
+        active_products=db.session.scalar(
+            select(func.count(Product.id)).where(Product.status == ProductStatus.ACTIVE)
+        ),
+        category_count=db.session.scalar(select(func.count(Category.id))),
+    )
+
+
+@bp.get("/cooperatives")
+@roles_required(STAFF)
+def cooperatives():
+    status_name = request.args.get("status", "pending")
+    if status_name not in {s.value for s in CooperativeStatus} | {"all"}:
+        abort(400)
+    query = select(Cooperative).order_by(Cooperative.created_at.desc(), Cooperative.id.desc())
+    if status_name != "all":
+        query = query.where(Cooperative.status == CooperativeStatus(status_name))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("agency/cooperatives.html", page=page, status=status_name)
+
+
+@bp.get("/cooperatives/<slug>")
+@roles_required(STAFF)
+def cooperative(slug: str):
+    cooperative = cooperative_or_404(slug)
+    return _detail(cooperative, ApproveForm(formdata=None), SuspendForm(formdata=None))
+
+
+def _detail(cooperative, approve_form, suspend_form):
+    product_count = db.session.scalar(select(func.count(Product.id)).where(Product.cooperative_id == cooperative.id))
+    return render_template(
+        "agency/cooperative.html",
+        cooperative=cooperative,
+        approve_form=approve_form,
+        suspend_form=suspend_form,
+        product_count=product_count,
+    )
+
+
+@bp.post("/cooperatives/<slug>/approve")
+@roles_required(STAFF)
+def approve(slug: str):
+    cooperative = cooperative_or_404(slug)
+    form = ApproveForm()
+    if not form.validate():
+        return _detail(cooperative, form, SuspendForm(formdata=None))
+    try:
+        services.approve_cooperative(cooperative, current_user, form.note.data or "")
+    except services.CooperativeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("agency.cooperative", slug=slug))
+    db.session.commit()
+    services.notify_managers_of_status(cooperative)
+    flash(_("%(name)s is approved; its managers were told by email.", name=cooperative.name), "success")
+    return redirect(url_for("agency.cooperative", slug=slug))
+
+
+@bp.post("/cooperatives/<slug>/suspend")
+@roles_required(STAFF)
+def suspend(slug: str):
+    cooperative = cooperative_or_404(slug)
+    form = SuspendForm()
+    if not form.validate():
+        return _detail(cooperative, ApproveForm(formdata=None), form)
+    try:
+        services.suspend_cooperative(cooperative, current_user, form.reason.data)
+    except services.CooperativeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("agency.cooperative", slug=slug))
+    db.session.commit()
+    services.notify_managers_of_status(cooperative)
+    flash(_("%(name)s is suspended; its managers were told by email.", name=cooperative.name), "success")
+    return redirect(url_for("agency.cooperative", slug=slug))

@@ -1,3 +1,137 @@
-from flask import Blueprint
+"""The cooperative workspace: registration, the managed cooperatives, dashboard and profile.
+
+Every view: load, check access, act, respond. `managed_cooperative()` is the access
+check; a manager reaches only their own cooperatives, anything else is 403.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.catalog.images import ImageRejected, save_cooperative_logo
+from marketplace.cooperatives import services
+from marketplace.cooperatives.forms import CooperativeForm, ProfileForm
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core.text import normalize_name
+from marketplace.extensions import db
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
+logger = logging.getLogger(__name__)
+
+
+def managed_cooperative(slug: str, *, edit: bool = False) -> Cooperative:
+    """The cooperative at `slug` if the signed-in person manages it: 404 unknown, 403 not theirs.
+
+    With `edit`, a suspended cooperative is refused too (managers may still look at it);
+    the caller turns that into a clear message via SuspendedCooperative.
+    """
+    cooperative = db.first_or_404(select(Cooperative).where(Cooperative.slug == slug))
+    if not current_user.can_manage(cooperative):
+        logger.warning("User %s refused access to cooperative %s", current_user.id, slug)
+        abort(403)
+    if edit and not services.can_edit(current_user, cooperative):
+        raise SuspendedCooperative(cooperative)
+    return cooperative
+
+
+class SuspendedCooperative(Exception):
+    def __init__(self, cooperative: Cooperative):
+        super().__init__(cooperative.slug)
+        self.cooperative = cooperative
+
+
+@bp.app_errorhandler(SuspendedCooperative)
+def refuse_suspended(error: SuspendedCooperative):
+    db.session.rollback()
+    flash(
+        _("This cooperative is suspended: you can look at its records but not change them. Contact the agency."),
+        "error",
+    )
+    return redirect(url_for("workspace.dashboard", slug=error.cooperative.slug))
+
+
+@bp.get("/")
+@login_required
+def index():
+    search = request.args.get("q", "").strip()[:100]
+    if current_user.is_admin:
+        cooperatives = db.session.scalars(select(Cooperative).order_by(Cooperative.name)).all()
+        if search:
+            # Filtered here: names are compared without accents ("ga doi" finds "Gà đồi"),
+            # which SQLite cannot do, and there are hundreds of cooperatives, not millions.
+            wanted = normalize_name(search)
+            cooperatives = [
+                c
+                for c in cooperatives
+                if wanted in normalize_name(c.name) or wanted in c.slug or wanted in normalize_name(c.registration_code or "")
+            ]
+    else:
+        cooperatives = current_user.cooperatives
+    return render_template("workspace/index.html", cooperatives=cooperatives, search=search)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def register():
+    form = CooperativeForm()
+    if form.validate_on_submit():
+        try:
+            cooperative = services.register_cooperative(current_user, form.profile_data())
+        except services.CooperativeError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            services.notify_agency_of_registration(cooperative)
+            flash(
+                _("%(name)s is registered. An agency will review it; until then it is not shown in the shop.", name=cooperative.name),
+                "success",
+            )
+            return redirect(url_for("workspace.dashboard", slug=cooperative.slug))
+    return render_template("workspace/register.html", form=form)
+
+
+@bp.get("/<slug>/")
+@login_required
+def dashboard(slug: str):
+    cooperative = managed_cooperative(slug)
+    summary = services.dashboard(cooperative)
+    return render_template(
+        "workspace/dashboard.html",
+        cooperative=cooperative,
+        summary=summary,
+        can_edit=services.can_edit(current_user, cooperative),
+        statuses=CooperativeStatus,
+    )
+
+
+@bp.route("/<slug>/profile", methods=["GET", "POST"])
+@login_required
+def profile(slug: str):
+    cooperative = managed_cooperative(slug, edit=request.method == "POST")
+    form = ProfileForm(obj=cooperative, cooperative=cooperative)
+    if form.validate_on_submit():
+        try:
+            services.update_cooperative(cooperative, form.profile_data())
+            if getattr(form.logo.data, "filename", ""):
+                save_cooperative_logo(cooperative, form.logo.data.stream)
+        except services.CooperativeError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        except ImageRejected as error:
+            db.session.rollback()
+            form.logo.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The profile is saved."), "success")
+            return redirect(url_for("workspace.profile", slug=cooperative.slug))
+    return render_template(
+        "workspace/profile.html",
+        form=form,
+        cooperative=cooperative,
+        can_edit=services.can_edit(current_user, cooperative),
+    )

@@ -1,0 +1,289 @@
+"""Business actions on listings and categories. Each validates, changes, flushes; never commits."""
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, or_, select
+
+from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
+from marketplace.cooperatives.models import Cooperative
+from marketplace.core.text import fold_accents, slugify
+from marketplace.extensions import db
+
+logger = logging.getLogger(__name__)
+
+PRODUCT_FIELDS = (
+    "name",
+    "category_id",
+    "description",
+    "unit",
+    "price_vnd",
+    "stock",
+    "sku",
+    "ocop_stars",
+    "certifications",
+    "origin",
+    "status",
+)
+EDITABLE_STATUSES = (ProductStatus.DRAFT, ProductStatus.ACTIVE)
+
+
+class CatalogError(ValueError):
+    """A refused change. `field` names the form field it concerns, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+def unique_product_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name, max_length=100)
+    slug, n = base, 2
+    while True:
+        query = select(Product.id).where(Product.slug == slug)
+        if exclude_id is not None:
+            query = query.where(Product.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def sku_taken(cooperative: Cooperative, sku: str, exclude_id: int | None = None) -> bool:
+    query = select(Product.id).where(Product.cooperative_id == cooperative.id, Product.sku == sku.strip())
+    if exclude_id is not None:
+        query = query.where(Product.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _check_whole(value, field: str, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CatalogError(_("%(label)s must be a whole number.", label=label), field)
+    if value < 0:
+        raise CatalogError(_("%(label)s cannot be negative.", label=label), field)
+    return value
+
+
+def _apply(product: Product, data: dict) -> None:
+    # No autoflush: a half-edited product must not reach the database before it is checked.
+    with db.session.no_autoflush:
+        _assign(product, data)
+        _check_product(product)
+
+
+def _assign(product: Product, data: dict) -> None:
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(product, name, value)
+    if "category_id" in data:
+        product.category = db.session.get(Category, product.category_id) if product.category_id else None
+    if "status" in data:
+        product.status = ProductStatus(product.status)
+
+
+def _check_product(product: Product) -> None:
+    if not (product.name or "").strip():
+        raise CatalogError(_("Enter the product name."), "name")
+    if product.category is None:
+        raise CatalogError(_("Choose a category."), "category_id")
+    if product.unit not in UNITS:
+        raise CatalogError(_("Choose a selling unit from the list."), "unit")
+    _check_whole(product.price_vnd, "price_vnd", _("The price"))
+    _check_whole(product.stock, "stock", _("The stock"))
+    if not (product.sku or "").strip():
+        raise CatalogError(_("Enter a product code (SKU)."), "sku")
+    if sku_taken(product.cooperative, product.sku, product.id):
+        raise CatalogError(_("Another product of this cooperative already uses this SKU."), "sku")
+    if product.ocop_stars is not None and product.ocop_stars not in OCOP_STARS:
+        raise CatalogError(_("The OCOP rating is 3, 4 or 5 stars, or none."), "ocop_stars")
+    unknown = [c for c in product.certifications or [] if c not in CERTIFICATIONS]
+    if unknown:
+        raise CatalogError(_("Unknown certification: %(names)s", names=", ".join(unknown)), "certifications")
+    product.certifications = list(dict.fromkeys(product.certifications or []))
+    product.description = product.description or ""
+    product.origin = product.origin or ""
+
+
+def create_product(cooperative: Cooperative, data: dict) -> Product:
+    """A new listing of the cooperative (draft or active). Pending cooperatives may prepare them."""
+    product = Product(cooperative=cooperative, certifications=[], description="", origin="")
+    data = {"status": ProductStatus.DRAFT, **data}
+    if ProductStatus(data["status"]) not in EDITABLE_STATUSES:
+        raise CatalogError(_("A new product is a draft or active."), "status")
+    _apply(product, data)
+    product.slug = unique_product_slug(product.name)
+    db.session.add(product)
+    db.session.flush()
+    logger.info("Product %s created for cooperative %s", product.slug, cooperative.slug)
+    return product
+
+
+def update_product(product: Product, data: dict) -> Product:
+    """Edit a listing. An archived listing stays archived until it is restored."""
+    data = dict(data)
+    if product.status == ProductStatus.ARCHIVED:
+        data.pop("status", None)
+    elif "status" in data and ProductStatus(data["status"]) not in EDITABLE_STATUSES:
+        raise CatalogError(_("Use the archive button to archive a product."), "status")
+    old_name = product.name
+    _apply(product, data)
+    if product.name != old_name:
+        product.slug = unique_product_slug(product.name, product.id)
+    db.session.flush()
+    logger.info("Product %s updated", product.id)
+    return product
+
+
+def archive_product(product: Product) -> None:
+    if product.status == ProductStatus.ARCHIVED:
+        raise CatalogError(_("This product is already archived."))
+    product.status = ProductStatus.ARCHIVED
+    db.session.flush()
+    logger.info("Product %s archived", product.id)
+
+
+def restore_product(product: Product) -> None:
+    """Archived -> draft: the manager checks it before putting it on sale again."""
+    if product.status != ProductStatus.ARCHIVED:
+        raise CatalogError(_("Only archived products can be restored."))
+    product.status = ProductStatus.DRAFT
+    db.session.flush()
+    logger.info("Product %s restored", product.id)
+
+
+def set_stock(product: Product, stock: int) -> None:
+    product.stock = _check_whole(stock, "stock", _("The stock"))
+    db.session.flush()
+    logger.info("Product %s stock set to %s", product.id, stock)
+
+
+def set_price(product: Product, price_vnd: int) -> None:
+    product.price_vnd = _check_whole(price_vnd, "price_vnd", _("The price"))
+    db.session.flush()
+    logger.info("Product %s price set to %s", product.id, price_vnd)
+
+
+def cooperative_products_query(cooperative: Cooperative, status: ProductStatus | None = None, search: str = ""):
+    """The cooperative's own listings, newest first, optionally filtered by status and name/SKU."""
+    query = select(Product).where(Product.cooperative_id == cooperative.id)
+    if status is not None:
+        query = query.where(Product.status == status)
+    search = (search or "").strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        folded = f"%{fold_accents(search).lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Product.name).like(pattern),
+                func.lower(Product.slug).like(folded.replace(" ", "-")),
+                func.lower(Product.sku).like(pattern),
+            )
+        )
+    return query.order_by(Product.updated_at.desc(), Product.id.desc())
+
+
+# --- categories -------------------------------------------------------------------------
+
+
+def top_categories() -> list[Category]:
+    return list(
+        db.session.scalars(
+            select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name)
+        ).all()
+    )
+
+
+def unique_category_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name, max_length=90)
+    slug, n = base, 2
+    while True:
+        query = select(Category.id).where(Category.slug == slug)
+        if exclude_id is not None:
+            query = query.where(Category.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def _check_parent(category: Category, parent: Category | None) -> None:
+    """Two levels only: a parent is a top category, and a category with children stays on top."""
+    if parent is None:
+        return
+    if parent.id is not None and parent.id == category.id:
+        raise CatalogError(_("A category cannot be its own parent."), "parent_id")
+    if parent.parent_id is not None:
+        raise CatalogError(_("Choose a top category as parent: categories have two levels only."), "parent_id")
+    if category.id is not None and category.children:
+        raise CatalogError(_("This category has sub-categories, so it must stay a top category."), "parent_id")
+
+
+def _sibling_name_taken(name: str, parent: Category | None, exclude_id: int | None) -> bool:
+    query = select(Category.id).where(
+        func.lower(Category.name) == name.lower(),
+        Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id,
+    )
+    if exclude_id is not None:
+        query = query.where(Category.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _save_category(category: Category, name: str, parent: Category | None, position: int | None) -> None:
+    with db.session.no_autoflush:
+        _assign_category(category, name, parent, position)
+
+
+def _assign_category(category: Category, name: str, parent: Category | None, position: int | None) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise CatalogError(_("Enter a name."), "name")
+    _check_parent(category, parent)
+    if _sibling_name_taken(name, parent, category.id):
+        raise CatalogError(_("A category with this name already exists here."), "name")
+    renamed = category.name != name
+    category.name = name
+    category.parent = parent
+    category.position = position or 0
+    if category.id is None or renamed:
+        category.slug = unique_category_slug(name, category.id)
+
+
+def create_category(name: str, parent: Category | None = None, position: int | None = 0) -> Category:
+    category = Category()
+    _save_category(category, name, parent, position)
+    db.session.add(category)
+    db.session.flush()
+    logger.info("Category %s created", category.slug)
+    return category
+
+
+def update_category(category: Category, name: str, parent: Category | None, position: int | None) -> Category:
+    _save_category(category, name, parent, position)
+    db.session.flush()
+    logger.info("Category %s updated", category.slug)
+    return category
+
+
+def delete_category(category: Category) -> None:
+    """Only an empty category goes: products and sub-categories would lose their place."""
+    if category.children:
+        raise CatalogError(_("Move or delete its sub-categories first."))
+    count = db.session.scalar(select(func.count(Product.id)).where(Product.category_id == category.id))
+    if count:
+        raise CatalogError(
+            ngettext(
+                "%(num)s product is in this category: move it to another category first.",
+                "%(num)s products are in this category: move them to another category first.",
+                count,
+            )
+        )
+    db.session.delete(category)
+    db.session.flush()
+    logger.info("Category %s deleted", category.slug)

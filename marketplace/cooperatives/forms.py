@@ -1,0 +1,145 @@
+"""Forms for registering and editing a cooperative, and for the agency's decisions."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from marketplace.catalog.forms import WholeNumberField, optional_int
+from marketplace.core import geo
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DayField(DateField):
+    """A date from <input type=date> (YYYY-MM-DD), with a message people understand."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a real date, e.g. 2023-05-01.")) from None
+
+
+class CooperativeForm(FlaskForm):
+    name = StringField(
+        _l("Cooperative name"),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the cooperative's name.")), Length(max=200)],
+    )
+    registration_code = StringField(
+        _l("Registration / tax code"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use digits, letters and dashes only.")),
+        ],
+    )
+    province_code = SelectField(
+        _l("Province or city"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose a province."))],
+    )
+    ward_code = SelectField(
+        _l("Ward or commune"),
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose a ward or commune."))],
+    )
+    street = StringField(_l("Street address"), filters=[strip], validators=[Optional(), Length(max=200)])
+    founded_on = DayField(
+        _l("Founded on"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+    )
+    is_youth = BooleanField(_l("Youth cooperative"), default=True)
+    member_count = WholeNumberField(
+        _l("Members"),
+        validators=[InputRequired(_l("Enter the number of members.")), NumberRange(max=1_000_000)],
+    )
+    youth_member_count = WholeNumberField(
+        _l("Youth members (aged 16–35)"),
+        validators=[InputRequired(_l("Enter the number of youth members.")), NumberRange(max=1_000_000)],
+    )
+    representative = StringField(_l("Legal representative"), filters=[strip], validators=[Optional(), Length(max=120)])
+    phone = StringField(
+        _l("Phone"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^\+?[0-9 .()-]{8,20}$", message=_l("Enter a phone number, e.g. 0912 345 678.")),
+        ],
+        render_kw={"type": "tel", "autocomplete": "tel"},
+    )
+    email = StringField(
+        _l("Email"),
+        filters=[strip],
+        validators=[Optional(), Length(max=254), Email(_l("Enter a valid email address."))],
+        render_kw={"type": "email", "autocomplete": "email"},
+    )
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, cooperative=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cooperative = cooperative
+        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
+        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (
+            geo.wards(self.province_code.data) if self.province_code.data else []
+        )
+
+    def validate_province_code(self, field):
+        if not geo.is_valid_province(field.data):
+            raise ValidationError(_l("Choose a province from the list."))
+
+    def validate_ward_code(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Choose a ward or commune."))
+        if geo.is_valid_province(self.province_code.data) and not geo.ward_belongs_to(field.data, self.province_code.data):
+            raise ValidationError(_l("This ward or commune is not in the chosen province."))
+
+    def validate_founded_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("The founding date cannot be in the future."))
+        if field.data and field.data.year < 1900:
+            raise ValidationError(_l("Enter a founding date after 1900."))
+
+    def validate_youth_member_count(self, field):
+        members = self.member_count.data
+        if field.data is not None and members is not None and field.data > members:
+            raise ValidationError(_l("Youth members cannot be more than all members."))
+
+    def validate_registration_code(self, field):
+        from marketplace.cooperatives.services import registration_code_taken
+
+        if registration_code_taken(field.data, self.cooperative.id if self.cooperative else None):
+            raise ValidationError(_l("Another cooperative already uses this registration code."))
+
+    def profile_data(self) -> dict:
+        from marketplace.cooperatives.services import PROFILE_FIELDS
+
+        return {name: getattr(self, name).data for name in PROFILE_FIELDS}
+
+
+class ProfileForm(CooperativeForm):
+    logo = FileField(_l("Logo (JPEG, PNG, WebP or GIF)"))
+
+
+class ApproveForm(FlaskForm):
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the suspension"),
+        validators=[InputRequired(_l("Give a reason for the suspension.")), Length(max=2000)],
+    )

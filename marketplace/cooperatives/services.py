@@ -1,0 +1,228 @@
+"""Business actions on cooperatives: register, edit the profile, approve, suspend.
+
+Each function validates, changes objects and flushes; the view commits once and
+sends the emails afterwards (notify_* functions), so no mail leaves for a change
+that was rolled back.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.catalog.models import Product, ProductStatus
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
+from marketplace.core import geo
+from marketplace.core.mail import send_email
+from marketplace.core.models import utcnow
+from marketplace.core.text import slugify
+from marketplace.extensions import db
+
+logger = logging.getLogger(__name__)
+
+# Fields a manager fills in on registration and on the profile page.
+PROFILE_FIELDS = (
+    "name",
+    "registration_code",
+    "province_code",
+    "ward_code",
+    "street",
+    "founded_on",
+    "is_youth",
+    "member_count",
+    "youth_member_count",
+    "representative",
+    "phone",
+    "email",
+    "description",
+)
+
+LOW_STOCK = 5
+
+
+class CooperativeError(ValueError):
+    """A refused change; the message is shown to the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def unique_cooperative_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name, max_length=90)
+    slug, n = base, 2
+    while True:
+        query = select(Cooperative.id).where(Cooperative.slug == slug)
+        if exclude_id is not None:
+            query = query.where(Cooperative.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def registration_code_taken(code: str | None, exclude_id: int | None = None) -> bool:
+    if not code:
+        return False
+    query = select(Cooperative.id).where(func.lower(Cooperative.registration_code) == code.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Cooperative.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _apply_profile(cooperative: Cooperative, data: dict) -> None:
+    for name in PROFILE_FIELDS:
+        if name in data:
+            value = data[name]
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(cooperative, name, value)
+    for optional in ("registration_code", "street", "representative", "phone", "email"):
+        if getattr(cooperative, optional) == "":
+            setattr(cooperative, optional, None)
+    _check_profile(cooperative)
+
+
+def _check_profile(cooperative: Cooperative) -> None:
+    if not (cooperative.name or "").strip():
+        raise CooperativeError(_("The cooperative needs a name."))
+    if not geo.ward_belongs_to(cooperative.ward_code, cooperative.province_code):
+        raise CooperativeError(_("The ward or commune is not in the chosen province."))
+    if cooperative.member_count < 0 or cooperative.youth_member_count < 0:
+        raise CooperativeError(_("Member counts cannot be negative."))
+    if cooperative.youth_member_count > cooperative.member_count:
+        raise CooperativeError(_("Youth members cannot outnumber all members."))
+    if registration_code_taken(cooperative.registration_code, cooperative.id):
+        raise CooperativeError(_("Another cooperative already uses this registration code."))
+
+
+def register_cooperative(user: User, data: dict) -> Cooperative:
+    """A signed-in person registers a cooperative: it is pending and they manage it."""
+    cooperative = Cooperative(status=CooperativeStatus.PENDING, created_by=user, description="")
+    _apply_profile(cooperative, data)
+    cooperative.slug = unique_cooperative_slug(cooperative.name)
+    cooperative.managers.append(user)
+    if user.role == Role.CUSTOMER:
+        # Agency staff and admins keep their role; they simply manage this cooperative too.
+        user.role = Role.COOPERATIVE_MANAGER
+    db.session.add(cooperative)
+    db.session.flush()
+    logger.info("Cooperative %s registered by user %s", cooperative.slug, user.id)
+    return cooperative
+
+
+def update_cooperative(cooperative: Cooperative, data: dict) -> Cooperative:
+    """Edit the profile. The slug stays: links to the cooperative page keep working."""
+    _apply_profile(cooperative, data)
+    db.session.flush()
+    logger.info("Cooperative %s profile updated", cooperative.slug)
+    return cooperative
+
+
+def can_edit(user: User, cooperative: Cooperative) -> bool:
+    """Managers edit their own cooperatives unless suspended; admins always."""
+    if not user.can_manage(cooperative):
+        return False
+    return user.is_admin or cooperative.status != CooperativeStatus.SUSPENDED
+
+
+def _change_status(cooperative: Cooperative, to_status: CooperativeStatus, by: User, reason: str) -> None:
+    change = CooperativeStatusChange(
+        cooperative=cooperative,
+        from_status=cooperative.status,
+        to_status=to_status,
+        reason=reason,
+        changed_by=by,
+    )
+    db.session.add(change)
+    cooperative.status = to_status
+    cooperative.status_changed_at = utcnow()
+    cooperative.status_changed_by = by
+    cooperative.status_reason = reason or None
+    db.session.flush()
+    logger.info(
+        "Cooperative %s: %s -> %s by user %s", cooperative.slug, change.from_status.value, to_status.value, by.id
+    )
+
+
+def approve_cooperative(cooperative: Cooperative, by: User, note: str = "") -> None:
+    """Pending or suspended -> approved. Approving an approved cooperative is refused."""
+    if cooperative.status == CooperativeStatus.APPROVED:
+        raise CooperativeError(_("This cooperative is already approved."))
+    _change_status(cooperative, CooperativeStatus.APPROVED, by, (note or "").strip())
+
+
+def suspend_cooperative(cooperative: Cooperative, by: User, reason: str) -> None:
+    """Pending or approved -> suspended, always with a reason the managers will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CooperativeError(_("Give a reason for the suspension."))
+    if cooperative.status == CooperativeStatus.SUSPENDED:
+        raise CooperativeError(_("This cooperative is already suspended."))
+    _change_status(cooperative, CooperativeStatus.SUSPENDED, by, reason)
+
+
+@dataclass
+class Dashboard:
+    counts: dict[str, int]
+    low_stock: list[Product]
+
+
+def dashboard(cooperative: Cooperative) -> Dashboard:
+    rows = db.session.execute(
+        select(Product.status, func.count(Product.id))
+        .where(Product.cooperative_id == cooperative.id)
+        .group_by(Product.status)
+    ).all()
+    counts = {status.value: 0 for status in ProductStatus}
+    for status, count in rows:
+        counts[ProductStatus(status).value] = count
+    low_stock = db.session.scalars(
+        select(Product)
+        .where(
+            Product.cooperative_id == cooperative.id,
+            Product.status == ProductStatus.ACTIVE,
+            Product.stock <= LOW_STOCK,
+        )
+        .order_by(Product.stock, Product.name)
+        .limit(20)
+    ).all()
+    return Dashboard(counts, list(low_stock))
+
+
+def agency_recipients() -> list[User]:
+    """Active agency staff; admins when an installation has no staff yet, so someone hears."""
+    staff = db.session.scalars(
+        select(User).where(User.role == Role.AGENCY_STAFF, User.active.is_(True)).order_by(User.id)
+    ).all()
+    if staff:
+        return list(staff)
+    return list(db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))).all())
+
+
+def notify_agency_of_registration(cooperative: Cooperative) -> None:
+    """After commit: tell agency staff a cooperative waits for approval."""
+    link = url_for("agency.cooperative", slug=cooperative.slug, _external=True)
+    for person in agency_recipients():
+        with force_locale("vi"):
+            subject = _("New cooperative waiting for approval: %(name)s", name=cooperative.name)
+            send_email(person.email, subject, "cooperative_registered", cooperative=cooperative, person=person, link=link)
+
+
+def notify_managers_of_status(cooperative: Cooperative) -> None:
+    """After commit: tell the cooperative's managers it was approved or suspended."""
+    link = url_for("workspace.dashboard", slug=cooperative.slug, _external=True)
+    template = "cooperative_approved" if cooperative.is_approved else "cooperative_suspended"
+    for person in cooperative.managers:
+        if not person.active:
+            continue
+        with force_locale("vi"):
+            if cooperative.is_approved:
+                subject = _("Your cooperative %(name)s is approved", name=cooperative.name)
+            else:
+                subject = _("Your cooperative %(name)s is suspended", name=cooperative.name)
+            send_email(person.email, subject, template, cooperative=cooperative, person=person, link=link)

@@ -1,6 +1,68 @@
+"""`marketplace demo`: one command from a fresh clone to a running storefront."""
+from __future__ import annotations
+
+import time
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
+
+from marketplace.extensions import db
+
+ROLE_LABELS = {
+    "admin": "Admin",
+    "agency_staff": "Agency staff",
+    "cooperative_manager": "Cooperative manager",
+    "customer": "Customer",
+}
 
 
 @click.command("demo")
-def demo():
-    """Create the database, load demo data and serve the site."""
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
+@click.option("--no-serve", is_flag=True, hidden=True, help="Load the data and stop (for tests).")
+@with_appcontext
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create or upgrade the database, load the demo data and serve the site."""
+    from flask_migrate import upgrade
+
+    from marketplace.demo.loader import load_demo
+
+    app = current_app._get_current_object()
+    click.echo(f"Database: {make_url(app.config['SQLALCHEMY_DATABASE_URI']).render_as_string(hide_password=True)}")
+    click.echo(f"Uploads:  {app.config['UPLOAD_FOLDER']}")
+    upgrade()
+    started = time.monotonic()
+    click.echo("Loading the demo data (the first run draws a picture for every product)…")
+    # Tests draw small pictures to stay fast; the demo draws them at 800 px.
+    summary = load_demo(image_width=app.config.get("DEMO_IMAGE_WIDTH", 800))
+    db.session.commit()
+    click.echo(
+        f"Demo data ready in {time.monotonic() - started:.1f} s: created {summary.created_cooperatives} cooperatives, "
+        f"{summary.created_products} products, {summary.created_images} pictures, {summary.created_users} accounts."
+    )
+    click.echo()
+    click.echo(accounts_table())
+    if no_serve:
+        return
+    click.echo()
+    click.echo(f"Open http://{host}:{port}/ in a browser; press Ctrl+C to stop.")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def accounts_table() -> str:
+    """The demo accounts and their passwords as a plain-text table."""
+    from marketplace.demo import data
+
+    rows = [("Role", "Email", "Password", "Acts for")]
+    for user in data.USERS:
+        acts_for = user.agency or ", ".join(user.cooperatives) or "-"
+        rows.append((ROLE_LABELS[user.role.value], user.email, user.password, acts_for))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+        if n == 0:
+            lines.append("  ".join("-" * width for width in widths) + "  " + "-" * len(row[3]))
+    return "Demo accounts:\n" + "\n".join(lines)

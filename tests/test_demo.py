@@ -1,0 +1,143 @@
+"""The demo data set and the `marketplace demo` command."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from marketplace.accounts.models import Agency, AgencyKind, Role, User
+from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core import geo
+from marketplace.demo import data, loader
+from marketplace.demo.loader import demo_counts, load_demo
+from marketplace.extensions import db
+
+SMALL = 96  # pixels: tests need a picture per product, not a pretty one
+
+
+@pytest.fixture
+def demo(app):
+    load_demo(image_width=SMALL)
+    db.session.commit()
+    return app
+
+
+def public_products() -> list[Product]:
+    return list(
+        db.session.scalars(
+            select(Product)
+            .join(Product.cooperative)
+            .where(Product.status == ProductStatus.ACTIVE, Cooperative.status == CooperativeStatus.APPROVED)
+        )
+    )
+
+
+def test_demo_data_is_consistent():
+    province = geo.find_province(data.PROVINCE)
+    category_slugs = {c.slug for c in data.CATEGORIES}
+    skus = set()
+    for coop in data.COOPERATIVES:
+        assert geo.find_ward(province, coop.ward), coop.ward
+        assert coop.youth_members <= coop.members
+        for product in coop.products:
+            assert product.category in category_slugs
+            assert product.unit in UNITS
+            assert product.ocop_stars in (None, *OCOP_STARS)
+            assert set(product.certifications) <= set(CERTIFICATIONS)
+            assert isinstance(product.price_vnd, int) and product.price_vnd > 0
+            assert (coop.slug, product.sku) not in skus
+            skus.add((coop.slug, product.sku))
+    managed = {slug for user in data.USERS for slug in user.cooperatives}
+    assert managed == {c.slug for c in data.COOPERATIVES}
+
+
+def test_demo_has_a_real_looking_storefront(demo):
+    youth = db.session.scalars(
+        select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED, Cooperative.is_youth)
+    ).all()
+    assert len(youth) >= 12
+    statuses = [c.status for c in db.session.scalars(select(Cooperative))]
+    assert statuses.count(CooperativeStatus.PENDING) == 2
+    assert statuses.count(CooperativeStatus.SUSPENDED) == 1
+    bac_ninh = geo.find_province("Bắc Ninh")
+    assert all(c.province_code == bac_ninh and geo.ward_belongs_to(c.ward_code, bac_ninh) for c in youth)
+
+    products = public_products()
+    assert len(products) >= 80
+    assert all(len(p.images) == 1 and p.images[0].alt_text for p in products)
+    folder = Path(demo.config["UPLOAD_FOLDER"]) / "products"
+    assert (folder / f"{products[0].images[0].stem}-thumb.webp").is_file()
+    assert any(p.is_featured for p in products)
+    assert any(p.stock == 0 for p in products)
+    assert {p.ocop_stars for p in products} >= {None, 3, 4}
+    assert any(p.certifications for p in products)
+    names = {p.name for p in products}
+    assert {"Vải thiều Lục Ngạn tươi", "Gà đồi Yên Thế nguyên con làm sẵn", "Mỳ Chũ gạo Bao thai",
+            "Rượu làng Vân 40 độ", "Bánh đa Kế vừng đen", "Gạo nếp cái hoa vàng"} <= names
+
+    top = db.session.scalars(select(Category).where(Category.parent_id.is_(None))).all()
+    assert len(top) >= 5 and all(c.children for c in top)
+    assert all(p.category.parent is not None for p in products)
+
+
+def test_demo_has_users_of_every_role_with_the_printed_passwords(demo):
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    assert {u.role for u in users.values()} == set(Role)
+    one_per_role = {item.role: item for item in data.USERS}.values()  # hashing is slow on purpose
+    for item in one_per_role:
+        assert users[item.email].check_password(item.password)
+    agencies = {a.name: a.kind for a in db.session.scalars(select(Agency))}
+    assert agencies == {
+        "Tỉnh đoàn Bắc Ninh": AgencyKind.YOUTH_UNION,
+        "Liên minh Hợp tác xã tỉnh Bắc Ninh": AgencyKind.COOPERATIVE_ALLIANCE,
+    }
+    assert all(u.agency for u in users.values() if u.role == Role.AGENCY_STAFF)
+    coops = db.session.scalars(select(Cooperative)).all()
+    assert all(c.managers for c in coops)
+    suspended = next(c for c in coops if c.status == CooperativeStatus.SUSPENDED)
+    assert suspended.status_reason and suspended.status_changed_by.role == Role.AGENCY_STAFF
+
+
+def test_loading_twice_creates_nothing_new_and_keeps_edits(demo):
+    before = demo_counts()
+    product = db.session.scalar(select(Product).where(Product.sku == "VT-TUOI-KG"))
+    product.stock = 7
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+    admin.set_password("mat-khau-moi-123")
+    db.session.commit()
+
+    summary = load_demo(image_width=SMALL)
+    db.session.commit()
+
+    assert demo_counts() == before
+    assert (summary.created_products, summary.created_images, summary.created_users) == (0, 0, 0)
+    db.session.refresh(product)
+    assert product.stock == 7
+    assert admin.check_password(data.PASSWORDS[Role.ADMIN])
+
+
+def test_demo_command_loads_data_and_prints_accounts(app, runner):
+    app.config["DEMO_IMAGE_WIDTH"] = SMALL
+
+    result = runner.invoke(args=["demo", "--no-serve"])
+
+    assert result.exit_code == 0, result.output
+    assert "Uploads:" in result.output and "Database:" in result.output
+    assert "admin@demo-htx.vn" in result.output and "demo-admin-2025" in result.output
+    assert "demo-customer-2025" in result.output
+    db.session.expire_all()
+    assert len(public_products()) >= 80
+
+
+def test_demo_command_serves_on_the_given_address(app, runner, monkeypatch):
+    served = {}
+    monkeypatch.setattr(Flask, "run", lambda self, **options: served.update(options))
+    monkeypatch.setattr(loader, "load_demo", lambda image_width: loader.DemoSummary())
+
+    result = runner.invoke(args=["demo", "--host", "0.0.0.0", "--port", "8123"])
+
+    assert result.exit_code == 0, result.output
+    assert served == {"host": "0.0.0.0", "port": 8123, "debug": False, "use_reloader": False}

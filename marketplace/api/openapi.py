@@ -27,7 +27,11 @@ def _json(schema: dict, description: str) -> dict:
 BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
 NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
 
-PAGE = _query("page", "Page number, from 1. A page past the last one returns no items.", {"type": "integer", "minimum": 1, "default": 1})
+PAGE = _query(
+    "page",
+    "Page number, from 1. A page past the last one returns no items.",
+    {"type": "integer", "minimum": 1, "default": 1},
+)
 PER_PAGE = _query(
     "per_page", "Items per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 24}
 )
@@ -284,7 +288,8 @@ def openapi_document(server_url: str, per_page: int = 24) -> dict:
     """The document for this server; `per_page` is the configured default page size."""
     document = deepcopy(DOCUMENT)
     document["servers"] = [{"url": server_url}]
-    for parameter in document["paths"]["/products"]["get"]["parameters"] + document["paths"]["/cooperatives"]["get"]["parameters"]:
-        if parameter["name"] == "per_page":
-            parameter["schema"]["default"] = per_page
+    for path in ("/products", "/cooperatives"):
+        for parameter in document["paths"][path]["get"]["parameters"]:
+            if parameter["name"] == "per_page":
+                parameter["schema"]["default"] = per_page
     return document

@@ -90,10 +90,14 @@ def get_public_cooperative(slug: str) -> Cooperative:
     return cooperative
 
 
+def find_category(slug: str) -> Category | None:
+    """Categories are public whatever their products; sub-categories come along for the filter."""
+    query = sa.select(Category).where(Category.slug == slug).options(selectinload(Category.children))
+    return db.session.scalars(query).first()
+
+
 def get_category(slug: str) -> Category:
-    category = db.session.scalars(
-        sa.select(Category).where(Category.slug == slug).options(selectinload(Category.children))
-    ).first()
+    category = find_category(slug)
     if category is None:
         abort(404)
     return category
@@ -171,6 +175,29 @@ class _Reader:
             return None
         return code
 
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        """One of `choices`; the first when the parameter is absent."""
+        value = self.text(name) or choices[0]
+        if value not in choices:
+            self.errors[name] = _l("must be one of %(choices)s", choices=", ".join(choices))
+            return choices[0]
+        return value
+
+    def category(self) -> Category | None:
+        slug = self.text("category")
+        category = find_category(slug) if slug else None
+        if slug and category is None:
+            self.errors["category"] = _l("unknown category")
+        return category
+
+    def cooperative(self) -> Cooperative | None:
+        slug = self.text("cooperative")
+        query = public_cooperatives().where(Cooperative.slug == slug)
+        cooperative = db.session.scalars(query).first() if slug else None
+        if slug and cooperative is None:
+            self.errors["cooperative"] = _l("unknown cooperative")
+        return cooperative
+
     def page(self) -> int:
         return self.integer("page", low=1) or 1
 
@@ -198,30 +225,13 @@ def read_product_filters(
     form sends them.
     """
     reader = _Reader(args)
-    if category is None and (slug := reader.text("category")):
-        category = db.session.scalars(
-            sa.select(Category).where(Category.slug == slug).options(selectinload(Category.children))
-        ).first()
-        if category is None:
-            reader.errors["category"] = _l("unknown category")
-    cooperative = None
-    if slug := reader.text("cooperative"):
-        cooperative = db.session.scalars(public_cooperatives().where(Cooperative.slug == slug)).first()
-        if cooperative is None:
-            reader.errors["cooperative"] = _l("unknown cooperative")
-    province = reader.province()
-    ocop_min = reader.integer("ocop_min", low=min(OCOP_STARS), high=max(OCOP_STARS))
-    youth = reader.boolean("youth")
-    sort = reader.text("sort") or "newest"
-    if sort not in SORTS:
-        reader.errors["sort"] = _l("must be one of %(choices)s", choices=", ".join(SORTS))
     filters = ProductFilters(
-        category=category,
-        cooperative=cooperative,
-        province=province,
-        ocop_min=ocop_min,
-        youth=youth,
-        sort=sort,
+        category=category or reader.category(),
+        cooperative=reader.cooperative(),
+        province=reader.province(),
+        ocop_min=reader.integer("ocop_min", low=min(OCOP_STARS), high=max(OCOP_STARS)),
+        youth=reader.boolean("youth"),
+        sort=reader.choice("sort", SORTS),
         page=reader.page(),
         per_page=reader.per_page(per_page, allow_per_page),
     )
@@ -229,7 +239,9 @@ def read_product_filters(
     return filters
 
 
-def read_cooperative_filters(args: Mapping[str, str], *, per_page: int, allow_per_page: bool = False):
+def read_cooperative_filters(
+    args: Mapping[str, str], *, per_page: int, allow_per_page: bool = False
+) -> CooperativeFilters:
     reader = _Reader(args)
     filters = CooperativeFilters(
         province=reader.province(),
@@ -334,7 +346,9 @@ def public_product_counts() -> dict[int, int]:
         .group_by(Product.category_id)
     ).all()
     counts = dict(rows)
-    parents = dict(db.session.execute(sa.select(Category.id, Category.parent_id).where(Category.parent_id.is_not(None))).all())
+    parents = dict(
+        db.session.execute(sa.select(Category.id, Category.parent_id).where(Category.parent_id.is_not(None))).all()
+    )
     totals = dict(counts)
     for category_id, count in counts.items():
         if (parent_id := parents.get(category_id)) is not None:

@@ -83,7 +83,9 @@ def test_documented_query_parameters_are_the_ones_read(client):
     def names(path):
         return [p["name"] for p in paths[path]["get"]["parameters"]]
 
-    assert names("/products") == ["category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page"]
+    assert names("/products") == [
+        "category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page"
+    ]
     assert names("/cooperatives") == ["province", "youth", "page", "per_page"]
     # Each documented constraint is enforced: a value outside it is a 400 naming the parameter.
     for path, params in (("/products", names("/products")), ("/cooperatives", names("/cooperatives"))):

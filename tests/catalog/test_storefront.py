@@ -426,7 +426,8 @@ def test_listing_pages_do_not_query_per_product(client, make):
 
     parent = make.category()
     add_products(2)
-    urls = ("/", "/products", f"/categories/{parent.slug}", "/cooperatives/", "/api/v1/products", "/api/v1/cooperatives")
+    urls = ("/", "/products", f"/categories/{parent.slug}", "/cooperatives/", "/api/v1/products",
+            "/api/v1/cooperatives")
     few = {url: count_queries(client, url) for url in urls}
     add_products(8)
     many = {url: count_queries(client, url) for url in few}

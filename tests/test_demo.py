@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
-from marketplace.demo import data, loader
+from marketplace.demo import commands, data, loader
 from marketplace.demo.loader import demo_counts, load_demo
 from marketplace.extensions import db
 
@@ -134,10 +133,16 @@ def test_demo_command_loads_data_and_prints_accounts(app, runner):
 
 def test_demo_command_serves_on_the_given_address(app, runner, monkeypatch):
     served = {}
-    monkeypatch.setattr(Flask, "run", lambda self, **options: served.update(options))
+
+    def fake_run_simple(host, port, application, **options):
+        served.update(host=host, port=port, app=application, **options)
+
+    monkeypatch.setattr(commands, "run_simple", fake_run_simple)
     monkeypatch.setattr(loader, "load_demo", lambda image_width: loader.DemoSummary())
 
     result = runner.invoke(args=["demo", "--host", "0.0.0.0", "--port", "8123"])
 
     assert result.exit_code == 0, result.output
-    assert served == {"host": "0.0.0.0", "port": 8123, "debug": False, "use_reloader": False}
+    assert served["app"] is app
+    assert (served["host"], served["port"], served["use_reloader"], served["use_debugger"]) == ("0.0.0.0", 8123, False, False)
+    assert "http://0.0.0.0:8123/" in result.output

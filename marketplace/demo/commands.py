@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
+from werkzeug.serving import run_simple
 
 from marketplace.extensions import db
 
@@ -48,7 +49,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         return
     click.echo()
     click.echo(f"Open http://{host}:{port}/ in a browser; press Ctrl+C to stop.")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside a `flask`-style command (FLASK_RUN_FROM_CLI).
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 def accounts_table() -> str:

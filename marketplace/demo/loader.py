@@ -206,11 +206,11 @@ def _products(
     slugs = set(db.session.scalars(select(Product.slug)))
     now = utcnow()
     products = []
-    counter = 0
-    for item in data.COOPERATIVES:
+    for coop_index, item in enumerate(data.COOPERATIVES):
         cooperative = cooperatives[item.slug]
-        for product_data in item.products:
-            counter += 1
+        for position, product_data in enumerate(item.products):
+            # Spread over the last weeks, cooperatives taking turns, so "newest first" shows a mix.
+            age = timedelta(hours=5 * (position * len(data.COOPERATIVES) + coop_index) + 1)
             product = existing.get((cooperative.id, product_data.sku)) if cooperative.id else None
             if product is None:
                 product = Product(
@@ -228,8 +228,7 @@ def _products(
                     origin=product_data.origin or item.place,
                     status=_PRODUCT_STATUS[item.status],
                     is_featured=product_data.featured,
-                    # Spread over the last months so "newest first" has something to sort.
-                    created_at=now - timedelta(hours=7 * counter),
+                    created_at=now - age,
                 )
                 db.session.add(product)
                 summary.created_products += 1

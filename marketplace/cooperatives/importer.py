@@ -19,7 +19,6 @@ from marketplace.cooperatives.models import Cooperative, CooperativeStatus, Coop
 from marketplace.core import geo
 from marketplace.core.csv_import import ImportResult, RowCheck, check_rows, progress_steps, read_rows
 from marketplace.core.models import utcnow
-from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -45,6 +44,7 @@ IMPORT_REASON = "Imported"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANDLINE = re.compile(r"02\d{9}")
+_PHONE = re.compile(r"0[35789]\d{8}|02\d{9}")
 # More members than this is a typo, and would overflow the database column.
 MAX_MEMBERS = 1_000_000
 
@@ -212,14 +212,18 @@ def _phone(cells: RowCheck) -> str | None:
 
 def normalise_phone(value: str) -> str | None:
     """A mobile number as accounts store it, or a landline (02x…): cooperatives have offices."""
+    compact = re.sub(r"[\s.\-()]", "", value)
+    for prefix in ("+84", "0084"):
+        if compact.startswith(prefix):
+            compact = "0" + compact[len(prefix):]
+    try:
+        from marketplace.core.phone import normalise_vn_phone
+    except ImportError:  # the accounts package's normaliser; the pattern below stands in without it
+        return compact if _PHONE.fullmatch(compact) else None
     try:
         return normalise_vn_phone(value)
-    except InvalidPhone:
-        pass
-    compact = re.sub(r"[\s.\-()]", "", value)
-    if compact.startswith("+84"):
-        compact = "0" + compact[3:]
-    return compact if _LANDLINE.fullmatch(compact) else None
+    except ValueError:
+        return compact if _LANDLINE.fullmatch(compact) else None
 
 
 def _email(cells: RowCheck) -> str | None:

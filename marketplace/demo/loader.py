@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Agency, User
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus
+from marketplace.cooperatives.importer import normalise_phone
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
 from marketplace.core import geo
 from marketplace.core.models import utcnow
-from marketplace.core.phone import normalise_vn_phone
 from marketplace.core.text import slugify
 from marketplace.demo import data
 from marketplace.demo.images import product_picture
@@ -275,7 +275,7 @@ def _images(
 
 
 def _phone(value: str | None) -> str | None:
-    return normalise_vn_phone(value) if value else None
+    return normalise_phone(value) if value else None
 
 
 def demo_counts() -> dict[str, int]:

@@ -14,13 +14,17 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, ProductStatus
 
 # "150000", "150.000", "150 000" or "150,000": people type prices with thousands separators.
 _GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0])\d{3})(?:\1\d{3})*$")
 _PLAIN = re.compile(r"^\d+$")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class NotAWholeNumber(ValueError):
@@ -90,11 +94,13 @@ SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 class ProductForm(FlaskForm):
-    name = StringField(_l("Product name"), validators=[InputRequired(_l("Enter the product name.")), Length(max=200)])
+    name = StringField(
+        _l("Product name"), filters=[strip], validators=[DataRequired(_l("Enter the product name.")), Length(max=200)]
+    )
     category_id = SelectField(
         _l("Category"), coerce=optional_int, validators=[InputRequired(_l("Choose a category."))]
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10_000)])
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=10_000)])
     unit = SelectField(_l("Selling unit"), choices=[(u, u) for u in UNITS])
     price_vnd = WholeNumberField(
         _l("Price (VND)"),
@@ -106,8 +112,9 @@ class ProductForm(FlaskForm):
     )
     sku = StringField(
         _l("SKU (your product code)"),
+        filters=[strip],
         validators=[
-            InputRequired(_l("Enter a product code (SKU).")),
+            DataRequired(_l("Enter a product code (SKU).")),
             Length(max=64),
             Regexp(SKU_PATTERN, message=_l("Use letters, digits, dots, dashes and underscores only.")),
         ],
@@ -119,7 +126,7 @@ class ProductForm(FlaskForm):
         validators=[Optional()],
     )
     certifications = MultiCheckboxField(_l("Certifications"), choices=list(CERTIFICATIONS.items()))
-    origin = StringField(_l("Origin"), validators=[Optional(), Length(max=200)])
+    origin = StringField(_l("Origin"), filters=[strip], validators=[Optional(), Length(max=200)])
     status = SelectField(
         _l("Status"),
         choices=[
@@ -154,7 +161,8 @@ class ImageUploadForm(FlaskForm):
     photos = MultipleFileField(_l("Photos (JPEG, PNG, WebP or GIF)"))
     alt_text = StringField(
         _l("Description of the photo (for people who cannot see it)"),
-        validators=[InputRequired(_l("Describe the photo.")), Length(max=200)],
+        filters=[strip],
+        validators=[DataRequired(_l("Describe the photo.")), Length(max=200)],
     )
 
     def validate_photos(self, field):
@@ -179,7 +187,7 @@ class CsvImportForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter a name.")), Length(max=100)])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
     # Choices are checked by the service, so a sub-category given as parent gets the two-level message.
     parent_id = SelectField(_l("Parent category"), coerce=optional_int, validate_choice=False)
     position = WholeNumberField(

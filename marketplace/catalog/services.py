@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative
-from marketplace.core.text import fold_accents, slugify
+from marketplace.core.text import fold_accents, normalize_name, slugify
 from marketplace.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -226,13 +226,12 @@ def _check_parent(category: Category, parent: Category | None) -> None:
 
 
 def _sibling_name_taken(name: str, parent: Category | None, exclude_id: int | None) -> bool:
-    query = select(Category.id).where(
-        func.lower(Category.name) == name.lower(),
-        Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id,
+    """Compared as the CSV importer finds categories: ignoring case, accents and spacing."""
+    query = select(Category).where(
+        Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id
     )
-    if exclude_id is not None:
-        query = query.where(Category.id != exclude_id)
-    return db.session.scalar(query) is not None
+    wanted = normalize_name(name)
+    return any(normalize_name(c.name) == wanted and c.id != exclude_id for c in db.session.scalars(query))
 
 
 def _save_category(category: Category, name: str, parent: Category | None, position: int | None) -> None:

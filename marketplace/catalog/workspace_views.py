@@ -312,7 +312,7 @@ def import_csv(coop_slug: str):
                 db.session.commit()
                 flash(
                     _(
-                        "Import finished: %(created)s products added, %(updated)s updated.",
+                        "Import finished. New products: %(created)s; updated: %(updated)s.",
                         created=result.created,
                         updated=result.updated,
                     ),

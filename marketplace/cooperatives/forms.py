@@ -9,12 +9,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from marketplace.catalog.forms import WholeNumberField, optional_int
+from marketplace.catalog.forms import WholeNumberField, optional_int, strip
 from marketplace.core import geo
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class DayField(DateField):
@@ -135,11 +131,12 @@ class ProfileForm(CooperativeForm):
 
 
 class ApproveForm(FlaskForm):
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
 class SuspendForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the suspension"),
-        validators=[InputRequired(_l("Give a reason for the suspension.")), Length(max=2000)],
+        filters=[strip],
+        validators=[DataRequired(_l("Give a reason for the suspension.")), Length(max=2000)],
     )

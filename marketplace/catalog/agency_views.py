@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from marketplace.catalog import services
-from marketplace.catalog.forms import ActionForm, CategoryForm
+from marketplace.catalog.forms import CategoryForm
 from marketplace.catalog.models import Category, Product
 from marketplace.core.access import roles_required
 from marketplace.extensions import db
@@ -46,7 +46,7 @@ def index():
         db.session.execute(select(Product.category_id, func.count(Product.id)).group_by(Product.category_id)).all()
     )
     return render_template(
-        "agency/categories.html", tree=services.top_categories(), counts=counts, delete_form=ActionForm()
+        "agency/categories.html", tree=services.top_categories(), counts=counts
     )
 
 

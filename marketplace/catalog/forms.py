@@ -170,10 +170,6 @@ class ImageUploadForm(FlaskForm):
             raise ValidationError(_l("Choose at least one photo."))
 
 
-class ActionForm(FlaskForm):
-    """A POST-only button (archive, restore, delete): carries only the CSRF token."""
-
-
 class ImageMoveForm(FlaskForm):
     direction = SelectField(choices=[("up", _l("Up")), ("down", _l("Down"))])
 

@@ -12,11 +12,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from marketplace.catalog import services
 from marketplace.catalog.forms import (
-    ActionForm,
     CsvImportForm,
     ImageMoveForm,
     ImageUploadForm,
@@ -79,8 +77,6 @@ def edit_page(cooperative, product, form, upload_form=None):
         product=product,
         form=form,
         upload_form=upload_form or ImageUploadForm(formdata=None, alt_text=product.name),
-        action_form=ActionForm(),
-        move_form=ImageMoveForm(formdata=None),
         can_edit=can_edit(current_user, cooperative),
     )
 
@@ -116,7 +112,6 @@ def index(coop_slug: str):
         search=search,
         statuses=ProductStatus,
         quick_forms=quick_forms,
-        action_form=ActionForm(),
         can_edit=can_edit(current_user, cooperative),
     )
 

@@ -512,3 +512,17 @@ def test_product_form_without_csrf_token_is_refused(csrf_app, make):
     token = csrf_token(client, url)
     response = client.post(url, data={**product_form(category, name="Đổi tên", sku="VT-1"), "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_post_only_buttons_carry_a_working_csrf_token(csrf_app, make):
+    client = csrf_app.test_client()
+    coop = make.cooperative(slug="htx-vai-thieu")
+    product = make.product(coop, name="Vải sấy", sku="VT-1")
+    manager = make.manager(coop)
+    make.commit()
+    sign_in(client, manager)
+    token = csrf_token(client, "/workspace/htx-vai-thieu/products/")
+    response = client.post(f"/workspace/htx-vai-thieu/products/{product.id}/archive", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).status == ProductStatus.ARCHIVED

@@ -1,3 +1,212 @@
-from flask import Blueprint
+"""Sign up, sign in and out, profile, password reset."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import (
+    AGENCY_KIND_LABELS,
+    ROLE_LABELS,
+    ChangePasswordForm,
+    LoginForm,
+    LogoutForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from marketplace.core.mail import send_email
+from marketplace.core.security import safe_next_url
+from marketplace.extensions import db
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _attach_error(form, error: services.AccountError) -> None:
+    """Show a service error next to its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _next_url() -> str:
+    return safe_next_url(request.form.get("next") or request.args.get("next"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(_next_url())
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                phone=form.phone.data,
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
+            return redirect(_next_url())
+    return render_template("accounts/register.html", form=form, next_url=request.args.get("next", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_url())
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except services.AccountLocked as error:
+            status = 429
+            flash(error.message, "error")
+        except services.InvalidCredentials as error:
+            db.session.commit()  # keep the failed attempt: it counts towards the lock-out
+            flash(error.message, "error")
+        except services.AccountInactive as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            logger.info("User %s signed in", user.id)
+            return redirect(safe_next_url(form.next.data))
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    # CSRFProtect has already refused a POST without a valid token (400).
+    if LogoutForm().validate_on_submit() and current_user.is_authenticated:
+        logout_user()
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("catalog.home"))
+
+
+def _render_profile(profile_form=None, password_form=None):
+    profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
+    password_form = password_form or ChangePasswordForm(formdata=None)
+    return render_template("accounts/profile.html", profile_form=profile_form, password_form=password_form)
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return _render_profile()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render_profile(profile_form=form)
+    try:
+        services.update_profile(current_user, form.full_name.data, form.phone.data)
+    except services.AccountError as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        return _render_profile(profile_form=form)
+    db.session.commit()
+    flash(_("Your profile has been saved."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _render_profile(password_form=form)
+    try:
+        services.change_password(current_user, form.current_password.data, form.password.data)
+    except services.AccountError as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        return _render_profile(password_form=form)
+    db.session.commit()
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            token = services.make_reset_token(user)
+            send_email(
+                user.email,
+                _("Reset your password"),
+                "password_reset",
+                user=user,
+                reset_url=url_for("accounts.reset_password", token=token, _external=True),
+                minutes=services.RESET_TOKEN_MAX_AGE // 60,
+            )
+        else:
+            logger.info("Password reset asked for unknown or inactive address")
+        # The same answer whether or not the address has an account.
+        flash(
+            _("If an account exists for %(email)s, we have sent it a link to choose a new password. "
+              "The link works for one hour.", email=form.email.data.strip()),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if services.user_from_reset_token(token) is None:
+        flash(_("This password reset link is invalid or has expired. Please ask for a new one."), "error")
+        return redirect(url_for("accounts.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            logger.info("Password reset by email for user %s", user.id)
+            flash(_("Your password has been changed. You can sign in now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, token=token)
+
+
+@bp.app_template_filter("role_label")
+def role_label(role) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_filter("agency_kind_label")
+def agency_kind_label(kind) -> str:
+    return str(AGENCY_KIND_LABELS.get(kind, kind))
+
+
+@bp.app_context_processor
+def logout_form():
+    """The sign-out button in the header needs a CSRF token on every page."""
+    if current_user.is_authenticated:
+        return {"logout_form": LogoutForm(formdata=None)}
+    return {}

@@ -1,0 +1,135 @@
+import re
+
+import itsdangerous.timed
+import pytest
+
+from marketplace.accounts import services
+from marketplace.extensions import db
+from tests.accounts.conftest import sign_in, use_english
+
+NEW = "mot-mat-khau-moi-123"
+
+
+def link_in(message) -> str:
+    text = message.get_body(("plain",)).get_content()
+    return re.search(r"http://localhost(/account/reset/\S+)", text).group(1)
+
+
+@pytest.fixture
+def lan(make):
+    user = make.user(email="lan@example.vn")
+    make.commit()
+    return user
+
+
+def test_full_flow(client, lan, outbox):
+    use_english(client)
+    response = client.post("/account/reset", data={"email": "LAN@example.vn"}, follow_redirects=True)
+    assert "If an account exists for" in response.get_data(as_text=True)
+    assert len(outbox) == 1
+    assert outbox[0]["To"] == "lan@example.vn"
+    assert outbox[0].get_body(("html",)) is not None
+    link = link_in(outbox[0])
+
+    assert client.get(link).status_code == 200
+    response = client.post(link, data={"password": NEW, "confirm": NEW})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login"
+    assert sign_in(client, lan.email, NEW).status_code == 302
+    client.post("/account/logout")
+
+    # The link worked once: the password it was made for is gone.
+    response = client.post(link, data={"password": "yet-another-password", "confirm": "yet-another-password"},
+                           follow_redirects=True)
+    assert "invalid or has expired" in response.get_data(as_text=True)
+    db.session.refresh(lan)
+    assert lan.check_password(NEW)
+
+
+def test_unknown_email_gets_the_same_answer_and_no_mail(client, outbox):
+    use_english(client)
+    response = client.post("/account/reset", data={"email": "nobody@example.vn"}, follow_redirects=True)
+    assert "If an account exists for" in response.get_data(as_text=True)
+    assert outbox == []
+
+
+def test_inactive_user_gets_no_mail(client, make, outbox):
+    user = make.user(active=False)
+    make.commit()
+    client.post("/account/reset", data={"email": user.email})
+    assert outbox == []
+
+
+def test_tampered_token_is_refused(client, lan):
+    use_english(client)
+    token = services.make_reset_token(lan)
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad in (tampered, "not-a-token", services.make_reset_token(lan) + "x"):
+        response = client.post(f"/account/reset/{bad}", data={"password": NEW, "confirm": NEW}, follow_redirects=True)
+        assert "invalid or has expired" in response.get_data(as_text=True)
+    db.session.refresh(lan)
+    assert not lan.check_password(NEW)
+
+
+def test_token_for_another_purpose_is_refused(client, lan):
+    from marketplace.accounts import tokens
+
+    other = tokens.make_token({"user": lan.id, "pw": "x"}, "some-other-purpose")
+    assert services.user_from_reset_token(other) is None
+
+
+def test_expired_token_is_refused(client, lan, monkeypatch):
+    use_english(client)
+    token = services.make_reset_token(lan)
+    now = itsdangerous.timed.time.time()
+
+    class OneHourLater:
+        @staticmethod
+        def time():
+            return now + 3601
+
+    monkeypatch.setattr(itsdangerous.timed, "time", OneHourLater)
+    response = client.post(f"/account/reset/{token}", data={"password": NEW, "confirm": NEW}, follow_redirects=True)
+    assert "invalid or has expired" in response.get_data(as_text=True)
+    db.session.refresh(lan)
+    assert not lan.check_password(NEW)
+
+
+def test_token_still_valid_within_the_hour(lan, monkeypatch):
+    token = services.make_reset_token(lan)
+    now = itsdangerous.timed.time.time()
+
+    class FiftyNineMinutesLater:
+        @staticmethod
+        def time():
+            return now + 59 * 60
+
+    monkeypatch.setattr(itsdangerous.timed, "time", FiftyNineMinutesLater)
+    assert services.user_from_reset_token(token) == lan
+
+
+def test_bad_new_password_changes_nothing(client, lan):
+    use_english(client)
+    token = services.make_reset_token(lan)
+    response = client.post(f"/account/reset/{token}", data={"password": "short", "confirm": "short"})
+    assert response.status_code == 200
+    assert "at least 10 characters" in response.get_data(as_text=True)
+    db.session.refresh(lan)
+    assert not lan.check_password("short")
+    assert services.user_from_reset_token(token) == lan
+
+
+def test_reset_clears_a_lock_out(client, lan):
+    for _ in range(5):
+        sign_in(client, lan.email, "wrong-password!")
+    token = services.make_reset_token(lan)
+    client.post(f"/account/reset/{token}", data={"password": NEW, "confirm": NEW})
+    assert sign_in(client, lan.email, NEW).status_code == 302
+
+
+def test_bad_email_is_a_form_error(client, outbox):
+    use_english(client)
+    response = client.post("/account/reset", data={"email": "nope"})
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.get_data(as_text=True)
+    assert outbox == []

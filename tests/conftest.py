@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 
 from marketplace import create_app
@@ -22,6 +23,9 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "MAIL_BACKEND": "memory",
     "SERVER_NAME": "localhost",
+    # Tests may sign in by writing _user_id into the session; "strong" protection would drop
+    # such a session (it has no _id fingerprint). Production keeps "strong" (accounts/session.py).
+    "SESSION_PROTECTION": "basic",
 }
 
 
@@ -51,7 +55,16 @@ def database_url(tmp_path_factory) -> str:
 def make_app(database_url: str, tmp_path, **overrides):
     config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    request_started.connect(_empty_g, app)
+    return app
+
+
+def _empty_g(_app, **_extra) -> None:
+    """Tests hold one app context open around many requests, so `g` (the signed-in user,
+    the locale) would outlive a request; in production each request starts with an empty g."""
+    for name in list(g):
+        g.pop(name)
 
 
 def empty_all_tables() -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import services
-from marketplace.accounts.forms import AdminNewUserForm, AdminUserForm, AgencyForm
+from marketplace.accounts.forms import AdminNewUserForm, AdminUserForm, AgencyForm, attach_error
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
@@ -24,14 +24,6 @@ USERS_PER_PAGE = 25
 def require_admin():
     """Every page here is for admins: anonymous -> sign in, anyone else -> 403."""
     return None
-
-
-def _attach_error(form, error: services.AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _all_agencies() -> list[Agency]:
@@ -98,7 +90,7 @@ def new_user():
             )
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
@@ -124,7 +116,7 @@ def edit_user(user_id: int):
             )
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("User %(email)s saved.", email=user.email), "success")
@@ -150,7 +142,7 @@ def edit_agency(agency_id: int | None = None):
             saved = services.save_agency(agency, form.name.data, AgencyKind(form.kind.data))
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Agency %(name)s saved.", name=saved.name), "success")

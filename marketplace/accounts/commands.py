@@ -24,7 +24,10 @@ users = AppGroup("users", help="Manage users.")
     "--cooperative", "cooperative_slugs", multiple=True, metavar="SLUG",
     help="Slug of a cooperative the user manages (repeat for several). Required for cooperative_manager.",
 )
-@click.option("--agency", "agency_name", metavar="NAME", help="Agency the user works for; created if missing. Required for agency_staff.")
+@click.option(
+    "--agency", "agency_name", metavar="NAME",
+    help="Agency the user works for; created if missing. Required for agency_staff.",
+)
 @click.option(
     "--agency-kind", type=click.Choice([kind.value for kind in AgencyKind]),
     help="Kind of a new agency. Default: guessed from the name (Đoàn/Youth, Liên minh/Alliance, else other).",

@@ -18,6 +18,7 @@ from marketplace.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
+    attach_error,
 )
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
@@ -26,15 +27,6 @@ from marketplace.extensions import db
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-
-def _attach_error(form, error: services.AccountError) -> None:
-    """Show a service error next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _next_url() -> str:
@@ -56,7 +48,7 @@ def register():
             )
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             login_user(user)
@@ -123,7 +115,7 @@ def update_profile():
         services.update_profile(current_user, form.full_name.data, form.phone.data)
     except services.AccountError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_profile(profile_form=form)
     db.session.commit()
     flash(_("Your profile has been saved."), "success")
@@ -140,7 +132,7 @@ def change_password():
         services.change_password(current_user, form.current_password.data, form.password.data)
     except services.AccountError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_profile(password_form=form)
     db.session.commit()
     flash(_("Your password has been changed."), "success")
@@ -185,7 +177,7 @@ def reset_password(token: str):
             user = services.reset_password(token, form.password.data)
         except services.AccountError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             logger.info("Password reset by email for user %s", user.id)
@@ -202,11 +194,3 @@ def role_label(role) -> str:
 @bp.app_template_filter("agency_kind_label")
 def agency_kind_label(kind) -> str:
     return str(AGENCY_KIND_LABELS.get(kind, kind))
-
-
-@bp.app_context_processor
-def logout_form():
-    """The sign-out button in the header needs a CSRF token on every page."""
-    if current_user.is_authenticated:
-        return {"logout_form": LogoutForm(formdata=None)}
-    return {}

@@ -139,7 +139,8 @@ def test_spraying_many_emails_from_one_address_is_stopped(app, client, lan):
 
 
 @pytest.mark.parametrize(
-    "target", ["//evil.com", "https://evil.com", "/\\evil.com", "http://evil.com/account", "javascript:alert(1)", " //evil.com"]
+    "target",
+    ["//evil.com", "https://evil.com", "/\\evil.com", "http://evil.com/account", "javascript:alert(1)", " //evil.com"],
 )
 def test_offsite_next_goes_home(client, lan, target):
     response = sign_in(client, lan.email, next=target)

@@ -1,6 +1,7 @@
 """Youth-cooperative marketplace: the application factory."""
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from pathlib import Path
@@ -30,12 +31,21 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
     )
-    app.config.update(settings.DEFAULTS)
+    # Deep copy: create_app() fills nested defaults (engine options) per app.
+    app.config.update(copy.deepcopy(settings.DEFAULTS))
     overrides = config or {}
     app.config.update(settings.from_environment(app.instance_path, overrides.get("SECRET_KEY")))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx or a load balancer: take the client address and scheme from the
+        # proxy's X-Forwarded-* headers (sign-in rate limits count per client address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
     register_blueprints(app)

@@ -70,6 +70,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "HTX Thanh niên <no-reply@localhost>"),
         "LOGIN_MAX_ATTEMPTS": _int("LOGIN_MAX_ATTEMPTS", 5),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
+        "LOGIN_MAX_ATTEMPTS_PER_IP": _int("LOGIN_MAX_ATTEMPTS_PER_IP", 20),
+        "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -86,5 +89,7 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
     "PER_PAGE": 24,
+    # werkzeug's default (scrypt). Tests use a cheap method; production never should.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "IMAGE_SIZES": {"thumb": 320, "medium": 800, "large": 1600},
 }

@@ -23,9 +23,8 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "MAIL_BACKEND": "memory",
     "SERVER_NAME": "localhost",
-    # Tests may sign in by writing _user_id into the session; "strong" protection would drop
-    # such a session (it has no _id fingerprint). Production keeps "strong" (accounts/session.py).
-    "SESSION_PROTECTION": "basic",
+    # Hashing each factory user's password with scrypt would cost ~0.2 s.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
 }
 
 

@@ -11,7 +11,9 @@ def init_app(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": phones change IP address often, and "strong" would sign
+    # people out each time. A session whose fingerprint changes just stops being fresh.
+    login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader

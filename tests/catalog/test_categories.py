@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 from marketplace.catalog import services
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
-from tests.cooperatives.helpers import fast_passwords, sign_in  # noqa: F401
+from tests.cooperatives.helpers import sign_in
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from marketplace.catalog.forms import NotAWholeNumber, parse_whole_number
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.extensions import db
-from tests.cooperatives.helpers import csrf_token, fast_passwords, sign_in  # noqa: F401
+from tests.cooperatives.helpers import csrf_token, sign_in
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from flask import current_app
 
@@ -26,17 +25,3 @@ def csrf_token(client, url: str) -> str:
     )
     assert match, f"no CSRF token on {url}"
     return match.group(1)
-
-
-@pytest.fixture
-def fast_passwords(monkeypatch):
-    """Factories hash every password with scrypt (~0.2 s each); these tests never type one."""
-    from functools import partial
-
-    from werkzeug.security import generate_password_hash
-
-    import marketplace.accounts.models as account_models
-
-    monkeypatch.setattr(
-        account_models, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
-    )

@@ -119,7 +119,10 @@ def create_product(cooperative: Cooperative, data: dict) -> Product:
     if ProductStatus(data["status"]) not in EDITABLE_STATUSES:
         raise CatalogError(_("A new product is a draft or active."), "status")
     _apply(product, data)
-    product.slug = unique_product_slug(product.name)
+    # The product hangs off cooperative.products but is not in the session yet:
+    # the slug query must not autoflush before it is added.
+    with db.session.no_autoflush:
+        product.slug = unique_product_slug(product.name)
     db.session.add(product)
     db.session.flush()
     logger.info("Product %s created for cooperative %s", product.slug, cooperative.slug)

@@ -234,7 +234,7 @@ def upload_images(coop_slug: str, product_id: int):
         else:
             db.session.commit()
             flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(files)), "success")
-            return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photos")
+            return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
     form = product_form(product)
     return edit_page(cooperative, product, form, upload_form=upload_form)
 
@@ -250,7 +250,7 @@ def move(coop_slug: str, product_id: int, image_id: int):
         abort(400)
     if move_image(image, form.direction.data):
         db.session.commit()
-    return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photos")
+    return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
 
 
 @bp.post("/<int:product_id>/images/<int:image_id>/delete")
@@ -262,7 +262,7 @@ def delete_image(coop_slug: str, product_id: int, image_id: int):
     delete_product_image(image)
     db.session.commit()
     flash(_("The photo is deleted."), "success")
-    return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photos")
+    return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
 
 
 @bp.get("/export.csv")

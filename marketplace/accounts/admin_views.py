@@ -8,10 +8,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import services
-from marketplace.accounts.forms import AdminNewUserForm, AdminUserForm, AgencyForm, attach_error
+from marketplace.accounts.forms import AdminNewUserForm, AdminUserForm, AgencyForm
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
+from marketplace.core.forms import attach_error
 from marketplace.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

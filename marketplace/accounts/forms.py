@@ -1,7 +1,6 @@
 """Forms for signing up, signing in, profiles, password reset and the admin pages."""
 from __future__ import annotations
 
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
@@ -28,13 +27,6 @@ AGENCY_KIND_LABELS = {
 _REQUIRED = _l("This field is required.")
 
 
-def attach_error(form, error) -> None:
-    """Show a service AccountError next to its field, or above the form when it has none."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 _PASSWORD_LENGTH = [
     Length(min=MIN_PASSWORD_LENGTH, message=_l("Password must be at least %(min)d characters long.")),
     Length(max=200),

@@ -23,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User, normalise_email
 from marketplace.cooperatives.models import Cooperative
+from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.text import normalize_name
 from marketplace.extensions import db
@@ -35,13 +36,8 @@ RESET_TOKEN_MAX_AGE = 3600  # seconds
 IP_MAX_ATTEMPTS = 20
 
 
-class AccountError(Exception):
+class AccountError(Refused):
     """A rule about accounts was broken. `field` names the form field it belongs to, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class InvalidCredentials(AccountError):

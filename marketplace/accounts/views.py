@@ -18,8 +18,8 @@ from marketplace.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
-    attach_error,
 )
+from marketplace.core.forms import attach_error
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
 from marketplace.extensions import db

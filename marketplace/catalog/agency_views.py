@@ -9,6 +9,7 @@ from marketplace.catalog import services
 from marketplace.catalog.forms import CategoryForm
 from marketplace.catalog.models import Category, Product
 from marketplace.core.access import roles_required
+from marketplace.core.forms import attach_error
 from marketplace.extensions import db
 
 bp = Blueprint("categories", __name__, url_prefix="/agency/categories")
@@ -31,14 +32,6 @@ def _parent(form: CategoryForm) -> Category | None:
     return db.session.get(Category, form.parent_id.data)
 
 
-def _show_error(form: CategoryForm, error: services.CatalogError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.get("/")
 @roles_required(STAFF)
 def index():
@@ -59,7 +52,7 @@ def create():
             category = services.create_category(form.name.data, _parent(form), form.position.data)
         except services.CatalogError as error:
             db.session.rollback()
-            _show_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Category %(name)s is created.", name=category.name), "success")
@@ -77,7 +70,7 @@ def edit(category_id: int):
             services.update_category(category, form.name.data, _parent(form), form.position.data)
         except services.CatalogError as error:
             db.session.rollback()
-            _show_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Category %(name)s is saved.", name=category.name), "success")

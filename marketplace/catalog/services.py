@@ -9,7 +9,9 @@ from sqlalchemy import func, or_, select
 
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative
-from marketplace.core.text import fold_accents, normalize_name, slugify
+from marketplace.core.errors import Refused
+from marketplace.core.models import unique_slug
+from marketplace.core.text import fold_accents, normalize_name
 from marketplace.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -30,28 +32,15 @@ PRODUCT_FIELDS = (
 EDITABLE_STATUSES = (ProductStatus.DRAFT, ProductStatus.ACTIVE)
 
 
-class CatalogError(ValueError):
+class CatalogError(Refused):
     """A refused change. `field` names the form field it concerns, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- products ---------------------------------------------------------------------------
 
 
 def unique_product_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name, max_length=100)
-    slug, n = base, 2
-    while True:
-        query = select(Product.id).where(Product.slug == slug)
-        if exclude_id is not None:
-            query = query.where(Product.id != exclude_id)
-        if db.session.scalar(query) is None:
-            return slug
-        slug, n = f"{base}-{n}", n + 1
+    return unique_slug(Product, name, max_length=100, exclude_id=exclude_id)
 
 
 def sku_taken(cooperative: Cooperative, sku: str, exclude_id: int | None = None) -> bool:
@@ -205,15 +194,7 @@ def top_categories() -> list[Category]:
 
 
 def unique_category_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name, max_length=90)
-    slug, n = base, 2
-    while True:
-        query = select(Category.id).where(Category.slug == slug)
-        if exclude_id is not None:
-            query = query.where(Category.id != exclude_id)
-        if db.session.scalar(query) is None:
-            return slug
-        slug, n = f"{base}-{n}", n + 1
+    return unique_slug(Category, name, max_length=90, exclude_id=exclude_id)
 
 
 def _check_parent(category: Category, parent: Category | None) -> None:

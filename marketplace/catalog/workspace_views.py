@@ -34,6 +34,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
 from marketplace.cooperatives.workspace_views import managed_cooperative
 from marketplace.core.csv_import import ImportFailed
+from marketplace.core.forms import attach_error
 from marketplace.extensions import db
 
 bp = Blueprint("listings", __name__, url_prefix="/workspace/<coop_slug>/products")
@@ -81,14 +82,6 @@ def edit_page(cooperative, product, form, upload_form=None):
     )
 
 
-def show_catalog_error(form, error: services.CatalogError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.get("/")
 @login_required
 def index(coop_slug: str):
@@ -128,7 +121,7 @@ def create(coop_slug: str):
             product = services.create_product(cooperative, product_data(form))
         except services.CatalogError as error:
             db.session.rollback()
-            show_catalog_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s is saved. Add photos below.", name=product.name), "success")
@@ -147,7 +140,7 @@ def edit(coop_slug: str, product_id: int):
             services.update_product(product, product_data(form))
         except services.CatalogError as error:
             db.session.rollback()
-            show_catalog_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s is saved.", name=product.name), "success")

@@ -18,9 +18,9 @@ from marketplace.accounts.models import Role, User
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
 from marketplace.core import geo
+from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
-from marketplace.core.models import utcnow
-from marketplace.core.text import slugify
+from marketplace.core.models import unique_slug, utcnow
 from marketplace.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -45,24 +45,12 @@ PROFILE_FIELDS = (
 LOW_STOCK = 5
 
 
-class CooperativeError(ValueError):
+class CooperativeError(Refused):
     """A refused change; the message is shown to the person."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def unique_cooperative_slug(name: str, exclude_id: int | None = None) -> str:
-    base = slugify(name, max_length=90)
-    slug, n = base, 2
-    while True:
-        query = select(Cooperative.id).where(Cooperative.slug == slug)
-        if exclude_id is not None:
-            query = query.where(Cooperative.id != exclude_id)
-        if db.session.scalar(query) is None:
-            return slug
-        slug, n = f"{base}-{n}", n + 1
+    return unique_slug(Cooperative, name, max_length=90, exclude_id=exclude_id)
 
 
 def registration_code_taken(code: str | None, exclude_id: int | None = None) -> bool:

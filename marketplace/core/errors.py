@@ -11,6 +11,16 @@ from marketplace.extensions import db
 logger = logging.getLogger(__name__)
 
 
+class Refused(ValueError):
+    """A business rule refused an action. The message is shown to the person;
+    `field` names the form field it belongs to, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 

@@ -12,6 +12,22 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def unique_slug(model, text: str, *, max_length: int = 100, exclude_id: int | None = None) -> str:
+    """slugify(text), with -2, -3 … appended until no other row of `model` has it."""
+    from marketplace.core.text import slugify
+    from marketplace.extensions import db
+
+    base = slugify(text, max_length=max_length)
+    slug, n = base, 2
+    while True:
+        query = sa.select(model.id).where(model.slug == slug)
+        if exclude_id is not None:
+            query = query.where(model.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
 def enum_column(enum_class: type[enum.Enum], length: int = 32, name: str | None = None) -> sa.Enum:
     """Enums stored as their values in a VARCHAR with a CHECK, identical on both engines.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale, to_user_timezone
 
 
 def format_vnd(amount: int | None) -> str:
@@ -17,16 +17,15 @@ def format_vnd(amount: int | None) -> str:
 
 
 def format_day(value: date | datetime | None) -> str:
-    """dd/mm/yyyy in Vietnamese; the locale's medium form in English."""
+    """dd/mm/yyyy in Vietnamese; the locale's medium form in English.
+
+    A datetime is a stored UTC moment: its day is the day in Vietnam.
+    """
     if value is None:
         return ""
-    if str(get_locale()) == "vi":
-        if isinstance(value, datetime):
-            return format_datetime(value, "dd/MM/yyyy")
-        return format_date(value, "dd/MM/yyyy")
     if isinstance(value, datetime):
-        return format_datetime(value, "medium").rsplit(",", 1)[0]
-    return format_date(value, "medium")
+        value = to_user_timezone(value).date()
+    return format_date(value, "dd/MM/yyyy" if str(get_locale()) == "vi" else "medium")
 
 
 def format_moment(value: datetime | None) -> str:

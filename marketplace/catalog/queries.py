@@ -312,8 +312,12 @@ def featured_products(limit: int = 8) -> list[Product]:
     return list(db.session.scalars(query.limit(limit)))
 
 
-def newest_products(limit: int = 8) -> list[Product]:
-    return list(db.session.scalars(public_products().order_by(*_PRODUCT_ORDER["newest"]).limit(limit)))
+def newest_products(limit: int = 8, exclude: list[Product] = ()) -> list[Product]:
+    """The latest public products, leaving out `exclude` (shown elsewhere on the same page)."""
+    query = public_products()
+    if exclude:
+        query = query.where(Product.id.not_in([p.id for p in exclude]))
+    return list(db.session.scalars(query.order_by(*_PRODUCT_ORDER["newest"]).limit(limit)))
 
 
 def some_cooperatives(limit: int = 6) -> list[Cooperative]:

@@ -44,10 +44,12 @@ def listing_context(filters: queries.ProductFilters) -> dict:
 
 @bp.get("/")
 def home():
+    featured = queries.featured_products()
     return render_template(
         "catalog/home.html",
-        featured=queries.featured_products(),
-        newest=queries.newest_products(),
+        featured=featured,
+        # A featured product is often the newest too: each product appears once.
+        newest=queries.newest_products(exclude=featured),
         cooperatives=queries.some_cooperatives(),
         categories=queries.top_categories(),
         counts=queries.public_product_counts(),

@@ -329,6 +329,15 @@ def test_cooperative_logo_or_initial(client, make):
     )
 
 
+def test_cooperative_initial_skips_the_words_every_name_starts_with(client, make):
+    make.cooperative("HTX Thanh niên Gà đồi Yên Thế", slug="ga-doi")
+    make.cooperative("Thanh niên", slug="chi-thanh-nien")
+    make.commit()
+
+    assert 'aria-hidden="true">G</span>' in text(client.get("/cooperatives/ga-doi"))
+    assert 'aria-hidden="true">T</span>' in text(client.get("/cooperatives/chi-thanh-nien"))
+
+
 # --- money and dates in both languages ------------------------------------------------------
 
 
@@ -378,6 +387,20 @@ def test_home_shows_featured_new_products_cooperatives_and_categories(client, ma
     assert 'href="/categories/mat-ong"' in page
 
 
+def test_home_shows_each_product_once(client, make):
+    category = make.category("Mật ong", slug="mat-ong")
+    coop = make.cooperative("HTX Ong Sơn Động")
+    make.product(coop, category, slug="cu", name="Mật ong bạc hà")
+    make.product(coop, category, slug="moi-noi-bat", name="Mật ong hoa vải", is_featured=True)
+    make.commit()
+
+    page = text(client.get("/"))
+
+    newest = page[page.index('id="newest-heading"'):]
+    assert page.count('href="/products/moi-noi-bat"') == 1
+    assert "/products/moi-noi-bat" not in newest and "/products/cu" in newest
+
+
 def test_categories_index_counts_public_products(client, make):
     fruit = make.category("Trái cây", slug="trai-cay")
     lychee = make.category("Vải thiều", parent=fruit, slug="vai-thieu")
@@ -419,8 +442,9 @@ def count_queries(client, url: str) -> int:
 
 def test_listing_pages_do_not_query_per_product(client, make):
     def add_products(count: int):
-        for _ in range(count):
-            product = make.product(make.cooperative(), make.category(parent=parent), is_featured=True)
+        for n in range(count):
+            # Half featured: the home page's newest products leave out the featured ones.
+            product = make.product(make.cooperative(), make.category(parent=parent), is_featured=n % 2 == 0)
             db.session.add(ProductImage(product=product, stem=f"{product.id:032x}", alt_text="ảnh"))
         make.commit()
 

@@ -78,8 +78,10 @@ def register_extensions(app: Flask) -> None:
     # Import every feature's models so metadata is complete for Alembic.
     import marketplace.models  # noqa: F401
     from marketplace.accounts import session
+    from marketplace import search
 
     session.init_app(app)
+    search.init_app(app)
 
 
 def _configure_engine(engine) -> None:

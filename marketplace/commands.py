@@ -7,5 +7,6 @@ def COMMANDS():  # noqa: N802
     from marketplace.catalog.commands import products
     from marketplace.cooperatives.commands import cooperatives
     from marketplace.demo.commands import demo
+    from marketplace.search.commands import search
 
-    return [users, cooperatives, products, demo]
+    return [users, cooperatives, products, demo, search]

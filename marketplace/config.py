@@ -73,6 +73,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "LOGIN_MAX_ATTEMPTS_PER_IP": _int("LOGIN_MAX_ATTEMPTS_PER_IP", 20),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Each server (or container) keeps its own product index here; see the README's search section.
+        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index"),
+        "SEARCH_CHANGES_RETENTION_DAYS": _int("SEARCH_CHANGES_RETENTION_DAYS", 7),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -92,4 +95,10 @@ DEFAULTS = {
     # werkzeug's default (scrypt). Tests use a cheap method; production never should.
     "PASSWORD_HASH_METHOD": "scrypt",
     "IMAGE_SIZES": {"thumb": 320, "medium": 800, "large": 1600},
+    # Search index writers queue on a file lock: a rebuild may wait this long for it,
+    # a search or a commit catching up with the change log only SEARCH_CATCH_UP_WAIT.
+    "SEARCH_LOCK_TIMEOUT": 120.0,
+    "SEARCH_CATCH_UP_WAIT": 2.0,
+    # Apply the change log right after each commit that changed products (searches catch up anyway).
+    "SEARCH_APPLY_ON_COMMIT": True,
 }

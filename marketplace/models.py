@@ -7,3 +7,4 @@ from marketplace.cooperatives.models import (  # noqa: F401
     CooperativeStatusChange,
     cooperative_managers,
 )
+from marketplace.search.models import SearchChange  # noqa: F401

@@ -52,7 +52,12 @@ def database_url(tmp_path_factory) -> str:
 
 
 def make_app(database_url: str, tmp_path, **overrides):
-    config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path / "uploads")}
+    config = {
+        **BASE_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+    }
     config.update(overrides)
     app = create_app(config)
     request_started.connect(_empty_g, app)

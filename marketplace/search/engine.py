@@ -10,8 +10,9 @@ just words and no input can raise.
 """
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ from marketplace.extensions import db
 from marketplace.search import analysis
 from marketplace.search.index import get_index
 from marketplace.search.schema import FACET_FIELDS, META_ID
+
+logger = logging.getLogger(__name__)
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 # Longer input is cut: nobody types more, and it bounds the work per query.
@@ -207,19 +210,44 @@ def search_products(
     page = max(1, int(page))
     per_page = max(1, int(per_page))
     words = query_words(query)
-    reading = get_index().fresh_reading()
-    searcher = reading.searcher
-    results = _run(searcher, words, filters, sort, page, per_page, with_facets, query or "")
-    if results.total == 0 and words:
-        suggestion = did_you_mean(reading, words)
-        if suggestion is not None:
-            fixed = _run(searcher, query_words(suggestion), filters, sort, page, per_page, with_facets, suggestion)
-            if fixed.total:
-                if autocorrect:
-                    fixed.query, fixed.suggestion, fixed.corrected = query or "", suggestion, True
-                    return fixed
-                results.suggestion = suggestion
-    return results
+
+    def run(reading) -> SearchResults:
+        searcher = reading.searcher
+        results = _run(searcher, words, filters, sort, page, per_page, with_facets, query or "")
+        if results.total == 0 and words:
+            suggestion = did_you_mean(reading, words)
+            if suggestion is not None:
+                fixed = _run(searcher, query_words(suggestion), filters, sort, page, per_page, with_facets, suggestion)
+                if fixed.total:
+                    if autocorrect:
+                        fixed.query, fixed.suggestion, fixed.corrected = query or "", suggestion, True
+                        return fixed
+                    results.suggestion = suggestion
+        return results
+
+    return _with_index(run)
+
+
+def _with_index(work: Callable):
+    """Run `work(reading)` on a fresh searcher; on an error, check the index and try again.
+
+    An index damaged after it was opened fails only when read. The second try
+    reopens it (a broken one is rebuilt on open); the third rebuilds it outright.
+    """
+    index = get_index()
+    for attempt in range(3):
+        try:
+            return work(index.fresh_reading())
+        except sa.exc.SQLAlchemyError:
+            raise  # the database's trouble, not the index's
+        except Exception:
+            if attempt == 2:
+                raise
+            logger.warning("Search failed; %s the index and trying again", "checking" if attempt == 0 else "rebuilding",
+                           exc_info=True)
+            index.forget()
+            if attempt == 1:
+                index.rebuild()
 
 
 def _run(searcher, words, filters, sort, page, per_page, with_facets, original) -> SearchResults:
@@ -268,13 +296,16 @@ def suggest(prefix: str | None, limit: int = 8) -> list[dict]:
     if not words:
         return []
     limit = max(1, min(int(limit), 50))
-    searcher = get_index().fresh_reading().searcher
     q = _in_stock_first(text_query(words, fuzzy=False))
-    hits = searcher.search(q, limit=limit, mask=_META)
-    return [
-        {"id": int(hit["id"]), "name": hit["name"], "slug": hit["slug"], "price_vnd": hit["price_vnd"]}
-        for hit in hits
-    ]
+
+    def run(reading) -> list[dict]:
+        hits = reading.searcher.search(q, limit=limit, mask=_META)
+        return [
+            {"id": int(hit["id"]), "name": hit["name"], "slug": hit["slug"], "price_vnd": hit["price_vnd"]}
+            for hit in hits
+        ]
+
+    return _with_index(run)
 
 
 # --- did you mean ---------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ class BrokenIndex(RuntimeError):
 
 @dataclass
 class Meta:
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = field(default_factory=lambda: SCHEMA_VERSION)
     # Every change id <= mark has been applied, except those in `open`.
     mark: int = 0
     # [first id, last id, epoch seconds first seen missing]

@@ -101,7 +101,9 @@ def _configure_engine(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.blueprints import BLUEPRINTS
+    from marketplace.core import routing
 
+    routing.init_app(app)
     for blueprint in BLUEPRINTS():
         app.register_blueprint(blueprint)
 

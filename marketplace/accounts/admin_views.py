@@ -13,6 +13,7 @@ from marketplace.accounts.models import Agency, AgencyKind, Role, User
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.forms import attach_error
+from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,7 +69,7 @@ def users():
             query = query.where(User.role == Role(role_value))
         except ValueError:
             abort(400, description=_("Unknown role."))
-    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=True)
+    page = db.paginate(query, page=requested_page(error_out=True), per_page=USERS_PER_PAGE, error_out=True)
     return render_template("admin/users.html", page=page, search=search, role_value=role_value, roles=list(Role))
 
 

@@ -93,6 +93,11 @@ def optional_int(value):
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
+# Shared by the full form and the quick stock/price form: beyond these the database refuses the number.
+PRICE_RANGE = NumberRange(max=10_000_000_000, message=_l("The price is too high."))
+STOCK_RANGE = NumberRange(max=10_000_000, message=_l("The stock is too high."))
+
+
 class ProductForm(FlaskForm):
     name = StringField(
         _l("Product name"), filters=[strip], validators=[DataRequired(_l("Enter the product name.")), Length(max=200)]
@@ -102,14 +107,8 @@ class ProductForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=10_000)])
     unit = SelectField(_l("Selling unit"), choices=[(u, u) for u in UNITS])
-    price_vnd = WholeNumberField(
-        _l("Price (VND)"),
-        validators=[InputRequired(_l("Enter the price.")), NumberRange(max=10_000_000_000, message=_l("The price is too high."))],
-    )
-    stock = WholeNumberField(
-        _l("Stock"),
-        validators=[InputRequired(_l("Enter the stock.")), NumberRange(max=10_000_000, message=_l("The stock is too high."))],
-    )
+    price_vnd = WholeNumberField(_l("Price (VND)"), validators=[InputRequired(_l("Enter the price.")), PRICE_RANGE])
+    stock = WholeNumberField(_l("Stock"), validators=[InputRequired(_l("Enter the stock.")), STOCK_RANGE])
     sku = StringField(
         _l("SKU (your product code)"),
         filters=[strip],
@@ -153,8 +152,8 @@ def category_choices(categories) -> list[tuple[int, str]]:
 class QuickUpdateForm(FlaskForm):
     """Stock and price from the product list, without opening the full form."""
 
-    stock = WholeNumberField(_l("Stock"), validators=[InputRequired(_l("Enter the stock."))])
-    price_vnd = WholeNumberField(_l("Price (VND)"), validators=[InputRequired(_l("Enter the price."))])
+    stock = WholeNumberField(_l("Stock"), validators=[InputRequired(_l("Enter the stock.")), STOCK_RANGE])
+    price_vnd = WholeNumberField(_l("Price (VND)"), validators=[InputRequired(_l("Enter the price.")), PRICE_RANGE])
 
 
 class ImageUploadForm(FlaskForm):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from marketplace.catalog.models import OCOP_STARS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
+from marketplace.core.paging import MAX_PAGE
 from marketplace.extensions import db
 
 SORTS = ("newest", "price_asc", "price_desc")
@@ -199,7 +200,7 @@ class _Reader:
         return cooperative
 
     def page(self) -> int:
-        return self.integer("page", low=1) or 1
+        return self.integer("page", low=1, high=MAX_PAGE) or 1
 
     def per_page(self, default: int, allow: bool) -> int:
         if not allow:

@@ -35,6 +35,7 @@ from marketplace.cooperatives.services import can_edit
 from marketplace.cooperatives.workspace_views import managed_cooperative
 from marketplace.core.csv_import import ImportFailed
 from marketplace.core.forms import attach_error
+from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 
 bp = Blueprint("listings", __name__, url_prefix="/workspace/<coop_slug>/products")
@@ -92,7 +93,7 @@ def index(coop_slug: str):
     status = ProductStatus(status_name) if status_name else None
     search = request.args.get("q", "").strip()[:100]
     query = services.cooperative_products_query(cooperative, status, search)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
     quick_forms = {
         p.id: QuickUpdateForm(formdata=None, prefix=f"p{p.id}", stock=p.stock, price_vnd=p.price_vnd)
         for p in page.items

@@ -14,6 +14,7 @@ from marketplace.cooperatives import services
 from marketplace.cooperatives.forms import ApproveForm, SuspendForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
+from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
@@ -55,7 +56,7 @@ def cooperatives():
     query = select(Cooperative).order_by(Cooperative.created_at.desc(), Cooperative.id.desc())
     if status_name != "all":
         query = query.where(Cooperative.status == CooperativeStatus(status_name))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=50, error_out=False)
     return render_template("agency/cooperatives.html", page=page, status=status_name)
 
 

@@ -60,6 +60,9 @@ def read_rows(data: str | bytes, expected_header: list[str]) -> list[dict[str, s
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportFailed([ImportProblem(1, "-", _("the file is not UTF-8 text"))])
+    if "\x00" in data:
+        # Text files hold no NUL characters (and PostgreSQL refuses them in any string).
+        raise ImportFailed([ImportProblem(1, "-", _("the file is not UTF-8 text"))])
     data = data.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(data))
     try:

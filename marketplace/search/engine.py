@@ -4,21 +4,36 @@ benchmark use.
     results = search_products("vai thieu", filters={"province": 24}, sort="relevance", page=1, per_page=24)
     products = products_in_order(results.product_ids)   # Product rows, in rank order
 
-User text is never handed to Whoosh's query parser: it is split into words and
-each word becomes a query object built here, so `AND`, `*`, `"` or `name:` are
-just words and no input can raise.
+User text is never handed to Whoosh's query parser: it is split into words, and
+each word becomes a list of clauses (field, term, weight) built here, so `AND`,
+`*`, `"` or `name:` are just words and no input can raise.
+
+Evaluation works on sets of document numbers rather than through Whoosh's
+matcher objects, which visit every matching document in Python several times
+(hundreds of milliseconds for a common word in 100,000 products). Each Whoosh
+segment is immutable, so its posting lists, columns and facet values are
+decoded once into Python sets and lists (see `_Segment`) and reused by every
+later search until the segment is merged away; set union and intersection then
+run at C speed. The score is the sum, over the query's words, of the best
+clause each word matched (an accented name match 8, unaccented name 4, accented
+description/category/cooperative/origin 2, unaccented 1, a typo or a name
+prefix less); in-stock products come before sold-out ones, and the newest
+first among equals. Because scores take few values, ranking works on groups of
+documents with the same score, not document by document.
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import math
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
-from whoosh import query as wq
-from whoosh import sorting
+from whoosh.reading import TermNotFound
 from whoosh.support.levenshtein import distance
 
 from marketplace.catalog.models import Category, Product
@@ -38,19 +53,20 @@ MAX_WORDS = 10
 FUZZY_MIN_LENGTH = 4
 DESCRIPTION_EXCERPT = 240
 
-# Field weights: an accented match beats an unaccented one, a name beats the rest.
-BOOST_NAME = 8.0
-BOOST_NAME_FOLDED = 4.0
-BOOST_BODY = 2.0
-BOOST_BODY_FOLDED = 1.0
-BOOST_FUZZY_NAME = 0.8
-BOOST_FUZZY_BODY = 0.3
-BOOST_PREFIX = 1.0
-# Added to every in-stock product's score: far above any text score, so in-stock
-# products come first and relevance orders each group (cheaper than a two-key sort).
-IN_STOCK_BONUS = 1e6
+# Clause weights: an accented match beats an unaccented one, a name beats the rest.
+WEIGHT_NAME = 8.0
+WEIGHT_NAME_FOLDED = 4.0
+WEIGHT_BODY = 2.0
+WEIGHT_BODY_FOLDED = 1.0
+WEIGHT_PREFIX = 1.0
+WEIGHT_FUZZY_NAME = 0.8
+WEIGHT_FUZZY_BODY = 0.3
+# Past this many distinct score groups (long queries), documents are scored one by one.
+MAX_SCORE_GROUPS = 64
+# Decoded posting lists kept per segment, counted in document numbers (~60 bytes each).
+POSTINGS_BUDGET = 2_000_000
 
-_META = wq.Term("id", META_ID)
+EMPTY = frozenset()
 
 
 @dataclass
@@ -81,7 +97,15 @@ class SearchResults:
         return self.page > 1
 
 
-# --- query building -----------------------------------------------------------------------
+# --- the query plan ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    field: str
+    text: str
+    weight: float
+    fuzzy: bool = False
 
 
 def query_words(text: str | None) -> list[str]:
@@ -89,104 +113,366 @@ def query_words(text: str | None) -> list[str]:
     return analysis.words((text or "")[:MAX_QUERY_CHARS])[:MAX_WORDS]
 
 
-def _word_query(word: str, *, fuzzy: bool) -> wq.Query:
+def word_clauses(word: str, *, fuzzy: bool, prefix: bool) -> list[Clause]:
+    """Where one word may match, best first. A document must match at least one."""
     folded = analysis.fold(word)
     clauses = [
-        wq.Term("name", word, boost=BOOST_NAME),
-        wq.Term("name_folded", folded, boost=BOOST_NAME_FOLDED),
-        wq.Term("body", word, boost=BOOST_BODY),
-        wq.Term("body_folded", folded, boost=BOOST_BODY_FOLDED),
+        Clause("name", word, WEIGHT_NAME),
+        Clause("name_folded", folded, WEIGHT_NAME_FOLDED),
+        Clause("body", word, WEIGHT_BODY),
+        Clause("body_folded", folded, WEIGHT_BODY_FOLDED),
     ]
+    if prefix:
+        clauses.append(Clause("name_prefix", folded[: analysis.MAX_PREFIX], WEIGHT_PREFIX))
     if fuzzy and len(folded) >= FUZZY_MIN_LENGTH:
-        clauses += [
-            wq.FuzzyTerm("name_folded", folded, boost=BOOST_FUZZY_NAME, maxdist=1, prefixlength=1),
-            wq.FuzzyTerm("body_folded", folded, boost=BOOST_FUZZY_BODY, maxdist=1, prefixlength=1),
-        ]
-    return wq.Or(clauses)
+        clauses.append(Clause("name_folded", folded, WEIGHT_FUZZY_NAME, fuzzy=True))
+        clauses.append(Clause("body_folded", folded, WEIGHT_FUZZY_BODY, fuzzy=True))
+    return sorted(clauses, key=lambda c: -c.weight)
 
 
-def _prefix_query(word: str) -> wq.Query:
-    return wq.Term("name_prefix", analysis.fold(word)[: analysis.MAX_PREFIX], boost=BOOST_PREFIX)
+def text_plan(words: list[str], *, fuzzy: bool = True) -> list[list[Clause]]:
+    """Every word must match; the last one may also be the start of a word of a name."""
+    return [word_clauses(w, fuzzy=fuzzy, prefix=i == len(words) - 1) for i, w in enumerate(words)]
 
 
-def text_query(words: list[str], *, fuzzy: bool = True) -> wq.Query:
-    """Every word must match somewhere; the last one may also be the start of a name word."""
-    clauses = [_word_query(w, fuzzy=fuzzy) for w in words[:-1]]
-    last = words[-1]
-    clauses.append(wq.Or([_word_query(last, fuzzy=fuzzy), _prefix_query(last)]))
-    return wq.And(clauses)
+@dataclass(frozen=True)
+class FilterPlan:
+    """Facet values a result must have: (field, allowed values) pairs; `nothing` when a
+    filter names something that does not exist."""
+
+    terms: tuple[tuple[str, tuple], ...] = ()
+    nothing: bool = False
 
 
-def _in_stock_first(q: wq.Query) -> wq.Query:
-    return wq.AndMaybe(q, wq.Term("in_stock", "1", boost=IN_STOCK_BONUS))
-
-
-def _value(item, attribute: str):
-    """A filter value given as a model (ProductFilters) or as its slug (a dict)."""
-    return getattr(item, attribute, item)
-
-
-def filter_query(filters: ProductFilters | Mapping | None) -> wq.Query | None:
+def filter_plan(filters: ProductFilters | Mapping | None) -> FilterPlan:
+    """`filters`: a ProductFilters, or a dict with any of category (Category or slug),
+    cooperative (Cooperative or slug), province (code), ocop_min, youth."""
     if filters is None:
-        return None
+        return FilterPlan()
     get = filters.get if isinstance(filters, Mapping) else lambda name: getattr(filters, name, None)
-    clauses = []
+    terms = []
     category = get("category")
     if category is not None:
         if isinstance(category, str):
             category = db.session.scalars(sa.select(Category).where(Category.slug == category)).first()
             if category is None:
-                return wq.NullQuery
-        clauses.append(wq.Term("category" if category.parent_id else "top_category", category.slug))
+                return FilterPlan(nothing=True)
+        terms.append(("category" if category.parent_id else "top_category", (category.slug,)))
     cooperative = get("cooperative")
     if cooperative is not None:
-        clauses.append(wq.Term("cooperative", _value(cooperative, "slug")))
+        terms.append(("cooperative", (getattr(cooperative, "slug", cooperative),)))
     province = get("province")
     if province is not None:
-        clauses.append(wq.Term("province", str(province)))
+        terms.append(("province", (str(province),)))
     ocop_min = get("ocop_min")
     if ocop_min is not None:
-        clauses.append(wq.NumericRange("ocop", int(ocop_min), 5))
+        terms.append(("ocop", tuple(range(int(ocop_min), 6))))
     youth = get("youth")
     if youth is not None:
-        clauses.append(wq.Term("youth", "1" if youth else "0"))
-    return wq.And(clauses) if clauses else None
+        terms.append(("youth", ("1" if youth else "0",)))
+    return FilterPlan(tuple(terms))
 
 
-def _sorted_by(sort: str, browsing: bool):
-    if sort == "price_asc":
-        return [sorting.FieldFacet("price_vnd"), sorting.FieldFacet("created_at", reverse=True)]
-    if sort == "price_desc":
-        return [sorting.FieldFacet("price_vnd", reverse=True), sorting.FieldFacet("created_at", reverse=True)]
-    if sort == "newest" or browsing:
-        return sorting.FieldFacet("created_at", reverse=True)
-    return None  # relevance: the score
+# --- segments ---------------------------------------------------------------------------------
 
 
-def _facets() -> sorting.Facets:
-    facets = sorting.Facets()
+class _Segment:
+    """One immutable Whoosh segment, decoded for set arithmetic. Cached across searches
+    (and index generations) by segment id; only its deleted documents change."""
+
+    def __init__(self, reader):
+        self.size = reader.doc_count_all()
+        self._lock = threading.Lock()
+        self._postings: OrderedDict = OrderedDict()
+        self._postings_size = 0
+        self._columns: dict[str, list] = {}
+        self._values: dict[str, dict] = {}
+        self._expansions: dict[tuple, list] = {}
+        self.meta = self.postings(reader, "id", META_ID)
+        self.every = frozenset(range(self.size)) - self.meta
+
+    def postings(self, reader, fieldname: str, text: str) -> frozenset:
+        key = (fieldname, text)
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        docs = _decode_postings(reader, fieldname, text)
+        with self._lock:
+            self._postings[key] = docs
+            self._postings_size += len(docs) + 1
+            self._trim()
+        return docs
+
+    def _trim(self) -> None:
+        while self._postings_size > POSTINGS_BUDGET and len(self._postings) > 1:
+            key, dropped = self._postings.popitem(last=False)
+            self._postings_size -= (2 * len(dropped[0]) if key[0] == "word" else len(dropped)) + 1
+
+    def clause(self, reader, clause: Clause) -> frozenset:
+        if not clause.fuzzy:
+            return self.postings(reader, clause.field, clause.text)
+        key = (clause.field, clause.text)
+        terms = self._expansions.get(key)
+        if terms is None:
+            if len(self._expansions) > 10_000:
+                self._expansions.clear()
+            terms = [
+                t for t in reader.terms_within(clause.field, clause.text, 1, prefix=1) if t != clause.text
+            ]
+            self._expansions[key] = terms
+        return frozenset().union(*(self.postings(reader, clause.field, t) for t in terms))
+
+    def word(self, reader, clauses: tuple[Clause, ...]) -> tuple[frozenset, list[tuple[float, frozenset]]]:
+        """Documents one word matches, and the same split by the best clause each matched."""
+        key = ("word", clauses)
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        levels, seen = [], EMPTY
+        for clause in clauses:
+            docs = self.clause(reader, clause) - seen
+            if docs:
+                levels.append((clause.weight, docs))
+                seen = seen | docs
+        found = (seen, levels)
+        with self._lock:
+            self._postings[key] = found
+            self._postings_size += 2 * len(seen) + 1
+            self._trim()
+        return found
+
+    def column(self, reader, fieldname: str) -> list:
+        values = self._columns.get(fieldname)
+        if values is None:
+            values = self._columns[fieldname] = list(reader.column_reader(fieldname))
+        return values
+
+    def values(self, reader, fieldname: str) -> dict:
+        """{value: documents having it} for a facet field."""
+        groups = self._values.get(fieldname)
+        if groups is None:
+            lists = defaultdict(list)
+            for docnum, value in enumerate(self.column(reader, fieldname)):
+                lists[value].append(docnum)
+            groups = self._values[fieldname] = {v: frozenset(d) for v, d in lists.items()}
+        return groups
+
+    def sort_key(self, reader, sort: str) -> list:
+        """Per document, what `sort` orders by (largest first), ties going to the newest."""
+        name = f"key:{sort}"
+        keys = self._columns.get(name)
+        if keys is None:
+            created = self.column(reader, "created_at")
+            if sort == "newest":
+                keys = created
+            else:
+                sign = -1 if sort == "price_asc" else 1
+                keys = [(sign * p, c) for p, c in zip(self.column(reader, "price_vnd"), created)]
+            self._columns[name] = keys
+        return keys
+
+
+def _decode_postings(reader, fieldname: str, text: str) -> frozenset:
+    """All document numbers of a term, a block at a time (not one Python call per document)."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return EMPTY
+    if not hasattr(matcher, "_read_ids"):
+        return frozenset(matcher.all_ids())
+    ids = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids)
+        matcher._next_block()
+    return frozenset(ids)
+
+
+@dataclass
+class _Leaf:
+    reader: object
+    offset: int
+    segment: _Segment
+    alive: frozenset
+    # Facet counts and sort orders of all `alive` documents (browsing without filters).
+    all_counts: dict | None = None
+    all_sorted: dict = field(default_factory=dict)
+
+
+def _leaves(index, reading) -> list[_Leaf]:
+    """The reading's segments with their live documents (computed once per index generation)."""
+    leaves = reading.cache.get("leaves")
+    if leaves is not None:
+        return leaves
+    cache = index.segment_cache
+    leaves, keep = [], set()
+    for reader, offset in reading.searcher.reader().leaf_readers():
+        key = (reading.directory, reader.segment().segment_id())
+        keep.add(key)
+        segment = cache.get(key)
+        if segment is None:
+            segment = cache[key] = _Segment(reader)
+        deleted = frozenset(reader.segment().deleted_docs())
+        leaves.append(_Leaf(reader, offset, segment, segment.every - deleted if deleted else segment.every))
+    for key in [k for k in cache if k not in keep]:
+        cache.pop(key, None)
+    reading.cache["leaves"] = leaves
+    return leaves
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Matches:
+    leaf: _Leaf
+    docs: frozenset
+    # Per word: its documents split by the best clause they match, (weight, documents), best first.
+    words: list[list[tuple[float, frozenset]]]
+
+
+def _match(leaf: _Leaf, plan: list[list[Clause]], filters: FilterPlan) -> _Matches:
+    reader, segment = leaf.reader, leaf.segment
+    required = []
+    for fieldname, allowed in filters.terms:
+        groups = segment.values(reader, fieldname)
+        required.append(frozenset().union(*(groups.get(v, EMPTY) for v in allowed)))
+    words = []
+    for clauses in plan:
+        matched, levels = segment.word(reader, tuple(clauses))
+        words.append(levels)
+        required.append(matched)
+    docs = leaf.alive
+    for docset in sorted(required, key=len):
+        docs = docs & docset
+        if not docs:
+            break
+    return _Matches(leaf, docs, words)
+
+
+def _facet_counts(matches: list[_Matches]) -> dict[str, list[tuple]]:
+    counts = {name: Counter() for name in FACET_FIELDS}
+    for m in matches:
+        if not m.docs:
+            continue
+        if m.docs is m.leaf.alive:  # browsing everything: counted once per index generation
+            if m.leaf.all_counts is None:
+                m.leaf.all_counts = _count(m.leaf, m.docs)
+            leaf_counts = m.leaf.all_counts
+        else:
+            leaf_counts = _count(m.leaf, m.docs)
+        for name in FACET_FIELDS:
+            counts[name].update(leaf_counts[name])
+    facets = {}
     for name in FACET_FIELDS:
-        facets.add_field(name, maptype=sorting.Count)
+        items = []
+        for key, count in counts[name].items():
+            if not count or key in (None, "") or (name == "ocop" and not key):
+                continue
+            items.append((int(key) if name in ("province", "youth") else key, count))
+        items.sort(key=lambda item: (-item[1], item[0]))
+        facets[name] = items
     return facets
 
 
-def _facet_counts(results) -> dict[str, list[tuple]]:
+def _count(leaf: _Leaf, docs: frozenset) -> dict[str, Counter]:
+    reader, segment = leaf.reader, leaf.segment
     counts = {}
     for name in FACET_FIELDS:
-        groups = results.groups(name)
-        items = []
-        for key, count in groups.items():
-            if key is None or key == "" or (name == "ocop" and not key):
-                continue
-            if name in ("province", "youth"):
-                key = int(key)
-            items.append((key, count))
-        items.sort(key=lambda item: (-item[1], item[0]))
-        counts[name] = items
+        if len(docs) * 4 < segment.size * 3:
+            counts[name] = Counter(map(segment.column(reader, name).__getitem__, docs))
+        else:  # most documents: intersecting per value is cheaper
+            counts[name] = Counter({v: len(docs & d) for v, d in segment.values(reader, name).items()})
     return counts
 
 
-# --- searching --------------------------------------------------------------------------
+def _score_groups(m: _Matches) -> list[tuple[float, frozenset]]:
+    """The matched documents split by score, best first."""
+    groups = [(0.0, m.docs)]
+    for levels in m.words:
+        parts = [(weight, part) for weight, docs in levels if (part := m.docs & docs)]
+        combined = [(score + weight, group & part) for score, group in groups for weight, part in parts]
+        groups = [(score, docs) for score, docs in combined if docs]
+        if len(groups) > MAX_SCORE_GROUPS:
+            return _score_each(m)
+    merged = defaultdict(list)
+    for score, docs in groups:
+        merged[score].append(docs)
+    return [(score, frozenset().union(*sets)) for score, sets in sorted(merged.items(), reverse=True)]
+
+
+def _score_each(m: _Matches) -> list[tuple[float, frozenset]]:
+    """Long queries: score document by document (their matches are few)."""
+    scores = Counter()
+    for levels in m.words:
+        for weight, docs in levels:
+            for docnum in m.docs & docs:
+                scores[docnum] += weight
+    by_score = defaultdict(set)
+    for docnum, score in scores.items():
+        by_score[score].add(docnum)
+    return [(score, frozenset(docs)) for score, docs in sorted(by_score.items(), reverse=True)]
+
+
+def _top_by_relevance(m: _Matches, needed: int) -> list[tuple]:
+    """The best `needed` documents of one segment as (key, global docnum), key largest first."""
+    reader, segment = m.leaf.reader, m.leaf.segment
+    in_stock = segment.values(reader, "in_stock").get("1", EMPTY)
+    created = segment.column(reader, "created_at").__getitem__
+    groups = _score_groups(m)
+    found = []
+    for stock_rank, pick in ((1, lambda g: g & in_stock), (0, lambda g: g - in_stock)):
+        for score, group in groups:
+            docs = pick(group)
+            if not docs:
+                continue
+            take = heapq.nlargest(needed - len(found), docs, key=created)
+            found.extend(((stock_rank, score, created(d)), m.leaf.offset + d) for d in take)
+            if len(found) >= needed:
+                return found
+    return found
+
+
+def _top_by_sort(m: _Matches, sort: str, needed: int) -> list[tuple]:
+    keys = m.leaf.segment.sort_key(m.leaf.reader, sort).__getitem__
+    if m.docs is m.leaf.alive:  # browsing everything: sorted once per index generation
+        if sort not in m.leaf.all_sorted:
+            m.leaf.all_sorted[sort] = sorted(m.docs, key=keys, reverse=True)
+        top = m.leaf.all_sorted[sort][:needed]
+    else:
+        top = heapq.nlargest(needed, m.docs, key=keys)
+    return [(keys(d), m.leaf.offset + d) for d in top]
+
+
+def _ranked(matches: list[_Matches], sort: str, needed: int) -> list[int]:
+    """Global document numbers of the first `needed` results, in order."""
+    candidates = []
+    for m in matches:
+        if m.docs:
+            if sort == "relevance":
+                candidates.extend(_top_by_relevance(m, needed))
+            else:
+                candidates.extend(_top_by_sort(m, sort, needed))
+    candidates.sort(key=lambda item: item[0], reverse=True)
+    return [docnum for _, docnum in candidates[:needed]]
+
+
+def _evaluate(reading, plan, filters: FilterPlan, sort: str, start: int, count: int, with_facets: bool):
+    """(global docnums of the page, total, facets)."""
+    if filters.nothing:
+        return [], 0, _facet_counts([]) if with_facets else {}
+    matches = [_match(leaf, plan, filters) for leaf in _leaves(get_index(), reading)]
+    total = sum(len(m.docs) for m in matches)
+    ranked = _ranked(matches, sort, start + count) if start < total else []
+    return ranked[start:], total, (_facet_counts(matches) if with_facets else {})
+
+
+# --- searching --------------------------------------------------------------------------------------
 
 
 def search_products(
@@ -201,23 +487,25 @@ def search_products(
 ) -> SearchResults:
     """One page of public products matching `query` (all of them when it has no words).
 
-    `filters` is a ProductFilters or a dict with any of category (Category or slug),
-    cooperative (Cooperative or slug), province (code), ocop_min, youth; only those
-    are read (paging and sorting come from the arguments). A page past the end is
-    empty. Never raises on odd text.
+    `filters` is a ProductFilters or a dict (see filter_plan); only its filter values
+    are read (paging and sorting come from the arguments). Relevance on an empty
+    query means newest first. A page past the end is empty. Never raises on odd text.
+    When nothing matches and a close spelling does, `autocorrect` returns the
+    results for it (`corrected=True`); without it, only `suggestion` is set.
     """
     sort = sort if sort in SORTS else "relevance"
     page = max(1, int(page))
     per_page = max(1, int(per_page))
     words = query_words(query)
+    filters_ = filter_plan(filters)
 
     def run(reading) -> SearchResults:
-        searcher = reading.searcher
-        results = _run(searcher, words, filters, sort, page, per_page, with_facets, query or "")
+        results = _search(reading, words, filters_, sort, page, per_page, with_facets, query or "")
         if results.total == 0 and words:
             suggestion = did_you_mean(reading, words)
             if suggestion is not None:
-                fixed = _run(searcher, query_words(suggestion), filters, sort, page, per_page, with_facets, suggestion)
+                fixed = _search(reading, query_words(suggestion), filters_, sort, page, per_page, with_facets,
+                                suggestion)
                 if fixed.total:
                     if autocorrect:
                         fixed.query, fixed.suggestion, fixed.corrected = query or "", suggestion, True
@@ -226,6 +514,28 @@ def search_products(
         return results
 
     return _with_index(run)
+
+
+def _search(reading, words, filters, sort, page, per_page, with_facets, original) -> SearchResults:
+    if not words and sort == "relevance":
+        sort = "newest"
+    start = (page - 1) * per_page
+    docnums, total, facets = _evaluate(reading, text_plan(words), filters, sort, start, per_page, with_facets)
+    stored = reading.searcher.stored_fields
+    product_ids = [int(stored(d)["id"]) for d in docnums]
+    results = SearchResults(
+        query=original,
+        product_ids=product_ids,
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=max(1, math.ceil(total / per_page)),
+        sort=sort,
+        facets=facets,
+    )
+    if words and product_ids:
+        results.highlights = highlights_for(product_ids, words)
+    return results
 
 
 def _with_index(work: Callable):
@@ -243,38 +553,14 @@ def _with_index(work: Callable):
         except Exception:
             if attempt == 2:
                 raise
-            logger.warning("Search failed; %s the index and trying again", "checking" if attempt == 0 else "rebuilding",
-                           exc_info=True)
+            logger.warning(
+                "Search failed; %s the index and trying again", "checking" if attempt == 0 else "rebuilding",
+                exc_info=True,
+            )
             index.forget()
+            index.segment_cache.clear()
             if attempt == 1:
                 index.rebuild()
-
-
-def _run(searcher, words, filters, sort, page, per_page, with_facets, original) -> SearchResults:
-    browsing = not words
-    q = wq.Every() if browsing else text_query(words)
-    if sort == "relevance" and not browsing:
-        q = _in_stock_first(q)
-    kwargs = {"filter": filter_query(filters), "mask": _META, "sortedby": _sorted_by(sort, browsing)}
-    if with_facets:
-        kwargs["groupedby"] = _facets()
-    hits = searcher.search(q, limit=page * per_page, **kwargs)
-    total = len(hits)
-    start = (page - 1) * per_page
-    product_ids = [int(hit["id"]) for hit in hits[start : start + per_page]]
-    results = SearchResults(
-        query=original,
-        product_ids=product_ids,
-        total=total,
-        page=page,
-        per_page=per_page,
-        pages=max(1, math.ceil(total / per_page)),
-        sort=sort,
-        facets=_facet_counts(hits) if with_facets else {},
-    )
-    if words and product_ids:
-        results.highlights = highlights_for(product_ids, words)
-    return results
 
 
 def products_in_order(product_ids: list[int]) -> list[Product]:
@@ -296,14 +582,12 @@ def suggest(prefix: str | None, limit: int = 8) -> list[dict]:
     if not words:
         return []
     limit = max(1, min(int(limit), 50))
-    q = _in_stock_first(text_query(words, fuzzy=False))
+    plan = text_plan(words, fuzzy=False)
 
     def run(reading) -> list[dict]:
-        hits = reading.searcher.search(q, limit=limit, mask=_META)
-        return [
-            {"id": int(hit["id"]), "name": hit["name"], "slug": hit["slug"], "price_vnd": hit["price_vnd"]}
-            for hit in hits
-        ]
+        docnums, _, _ = _evaluate(reading, plan, FilterPlan(), "relevance", 0, limit, False)
+        stored = [reading.searcher.stored_fields(d) for d in docnums]
+        return [{"id": int(s["id"]), "name": s["name"], "slug": s["slug"], "price_vnd": s["price_vnd"]} for s in stored]
 
     return _with_index(run)
 

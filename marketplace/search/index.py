@@ -270,6 +270,8 @@ class SearchIndex:
         self.lock_timeout = lock_timeout
         self.catch_up_wait = catch_up_wait
         self._local = threading.local()
+        # Decoded segments for the search engine, by (directory, segment id); see engine._Segment.
+        self.segment_cache: dict = {}
 
     # paths
 

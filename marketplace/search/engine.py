@@ -67,6 +67,9 @@ MAX_SCORE_GROUPS = 64
 POSTINGS_BUDGET = 2_000_000
 
 EMPTY = frozenset()
+COMBINED_FACETS = ("category", "top_category", "cooperative", "province", "youth")
+# Counting by combination pays off when documents outnumber combinations this many times.
+COMBINATIONS_PAY_OFF = 8
 
 
 @dataclass
@@ -261,6 +264,17 @@ class _Segment:
             groups = self._values[fieldname] = {v: frozenset(d) for v, d in lists.items()}
         return groups
 
+    def combinations(self, reader) -> tuple[list[int], list[tuple]]:
+        """Per document, the number of its (category, top category, cooperative, province,
+        youth) combination; and the combinations."""
+        found = self._columns.get("combinations")
+        if found is None:
+            columns = [self.column(reader, name) for name in COMBINED_FACETS]
+            numbers: dict[tuple, int] = {}
+            ids = [numbers.setdefault(values, len(numbers)) for values in zip(*columns)]
+            found = self._columns["combinations"] = (ids, list(numbers))
+        return found
+
     def sort_key(self, reader, sort: str) -> list:
         """Per document, what `sort` orders by (largest first), ties going to the newest."""
         name = f"key:{sort}"
@@ -381,13 +395,21 @@ def _facet_counts(matches: list[_Matches]) -> dict[str, list[tuple]]:
 
 
 def _count(leaf: _Leaf, docs: frozenset) -> dict[str, Counter]:
+    """Facet counts of `docs`. The facets of the cooperative and the category come as one
+    combination per document (a cooperative has one province; a category one parent), so
+    one pass over the documents counts five facets."""
     reader, segment = leaf.reader, leaf.segment
-    counts = {}
-    for name in FACET_FIELDS:
-        if len(docs) * 4 < segment.size * 3:
-            counts[name] = Counter(map(segment.column(reader, name).__getitem__, docs))
-        else:  # most documents: intersecting per value is cheaper
-            counts[name] = Counter({v: len(docs & d) for v, d in segment.values(reader, name).items()})
+    combination_ids, combinations = segment.combinations(reader)
+    if len(combinations) * COMBINATIONS_PAY_OFF > min(len(docs), segment.size):
+        # Too many combinations to pay off (unrelated facet values): one pass per facet.
+        return {name: Counter(map(segment.column(reader, name).__getitem__, docs)) for name in FACET_FIELDS}
+    by_combination = Counter(map(combination_ids.__getitem__, docs))
+    counts = {name: Counter() for name in FACET_FIELDS}
+    for index, name in enumerate(COMBINED_FACETS):
+        facet = counts[name]
+        for combination, count in by_combination.items():
+            facet[combinations[combination][index]] += count
+    counts["ocop"] = Counter(map(segment.column(reader, "ocop").__getitem__, docs))
     return counts
 
 

@@ -3,6 +3,7 @@ import pytest
 from markupsafe import Markup
 
 from marketplace.catalog.queries import ProductFilters
+from marketplace.search import engine
 from marketplace.search.engine import search_products, suggest
 from tests import factories
 
@@ -58,6 +59,12 @@ def test_sold_out_ranks_below_in_stock_and_is_still_found(catalogue):
     assert set(results) == {catalogue.vai.id, catalogue.mat_ong.id, jam.id}
     assert results[-1] == catalogue.mat_ong.id
     assert ids(search_products("mat ong")) == [catalogue.mat_ong.id]
+
+
+def test_long_queries_score_document_by_document(catalogue, monkeypatch):
+    monkeypatch.setattr(engine, "MAX_SCORE_GROUPS", 1)
+    assert ids(search_products("vải thiều lục ngạn quả to")) == [catalogue.vai.id]
+    assert ids(search_products("vải")) == [catalogue.vai.id, catalogue.mat_ong.id]
 
 
 def test_one_typo_on_long_words(catalogue):
@@ -140,7 +147,13 @@ def test_paging(catalogue):
     assert search_products("", page=9, per_page=4).product_ids == []
 
 
-def test_facet_counts_follow_query_and_filters(catalogue):
+@pytest.fixture(params=["per facet", "by combination"])
+def facet_counting(request, monkeypatch):
+    """Facets are counted one facet at a time, or by combination of values for big catalogues."""
+    monkeypatch.setattr(engine, "COMBINATIONS_PAY_OFF", 0 if request.param == "by combination" else 1_000_000)
+
+
+def test_facet_counts_follow_query_and_filters(catalogue, facet_counting):
     facets = search_products("").facets
     assert facets["top_category"] == [("thuc-pham", 5), ("trai-cay", 1)]
     assert facets["category"] == [("banh-keo", 3), ("gia-cam", 1), ("thuc-pham", 1), ("vai-thieu", 1)]

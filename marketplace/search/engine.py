@@ -67,9 +67,6 @@ MAX_SCORE_GROUPS = 64
 POSTINGS_BUDGET = 2_000_000
 
 EMPTY = frozenset()
-COMBINED_FACETS = ("category", "top_category", "cooperative", "province", "youth")
-# Counting by combination pays off when documents outnumber combinations this many times.
-COMBINATIONS_PAY_OFF = 8
 
 
 @dataclass
@@ -191,8 +188,10 @@ class _Segment:
         self._columns: dict[str, list] = {}
         self._values: dict[str, dict] = {}
         self._expansions: dict[tuple, list] = {}
+        # Every set of this segment holds these same int objects (less memory, faster hashing).
+        self.numbers = list(range(self.size))
         self.meta = self.postings(reader, "id", META_ID)
-        self.every = frozenset(range(self.size)) - self.meta
+        self.every = frozenset(self.numbers) - self.meta
 
     def postings(self, reader, fieldname: str, text: str) -> frozenset:
         key = (fieldname, text)
@@ -201,7 +200,7 @@ class _Segment:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        docs = _decode_postings(reader, fieldname, text)
+        docs = frozenset(map(self.numbers.__getitem__, _decode_postings(reader, fieldname, text)))
         with self._lock:
             self._postings[key] = docs
             self._postings_size += len(docs) + 1
@@ -251,7 +250,10 @@ class _Segment:
     def column(self, reader, fieldname: str) -> list:
         values = self._columns.get(fieldname)
         if values is None:
-            values = self._columns[fieldname] = list(reader.column_reader(fieldname))
+            # One object per distinct value: hashed once, and close together in memory.
+            canonical: dict = {}
+            values = [canonical.setdefault(v, v) for v in reader.column_reader(fieldname)]
+            self._columns[fieldname] = values
         return values
 
     def values(self, reader, fieldname: str) -> dict:
@@ -259,20 +261,26 @@ class _Segment:
         groups = self._values.get(fieldname)
         if groups is None:
             lists = defaultdict(list)
-            for docnum, value in enumerate(self.column(reader, fieldname)):
+            for docnum, value in zip(self.numbers, self.column(reader, fieldname)):
                 lists[value].append(docnum)
             groups = self._values[fieldname] = {v: frozenset(d) for v, d in lists.items()}
         return groups
 
-    def combinations(self, reader) -> tuple[list[int], list[tuple]]:
-        """Per document, the number of its (category, top category, cooperative, province,
-        youth) combination; and the combinations."""
-        found = self._columns.get("combinations")
+    def dependents(self, reader) -> dict[str, tuple[str, dict]]:
+        """{facet: (owner facet, {owner value: value})} for facets that follow from another
+        in every document of this segment (province and youth from the cooperative, the
+        top category from the category)."""
+        found = self._values.get("dependents")
         if found is None:
-            columns = [self.column(reader, name) for name in COMBINED_FACETS]
-            numbers: dict[tuple, int] = {}
-            ids = [numbers.setdefault(values, len(numbers)) for values in zip(*columns)]
-            found = self._columns["combinations"] = (ids, list(numbers))
+            found = {}
+            for name, owner in (("province", "cooperative"), ("youth", "cooperative"), ("top_category", "category")):
+                value_of = {}
+                for key, value in zip(self.column(reader, owner), self.column(reader, name)):
+                    if value_of.setdefault(key, value) != value:
+                        break
+                else:
+                    found[name] = (owner, value_of)
+            self._values["dependents"] = found
         return found
 
     def sort_key(self, reader, sort: str) -> list:
@@ -290,21 +298,21 @@ class _Segment:
         return keys
 
 
-def _decode_postings(reader, fieldname: str, text: str) -> frozenset:
+def _decode_postings(reader, fieldname: str, text: str) -> list[int]:
     """All document numbers of a term, a block at a time (not one Python call per document)."""
     try:
         matcher = reader.postings(fieldname, text)
     except TermNotFound:
-        return EMPTY
+        return []
     if not hasattr(matcher, "_read_ids"):
-        return frozenset(matcher.all_ids())
+        return list(matcher.all_ids())
     ids = []
     while matcher.is_active():
         if matcher._ids is None:
             matcher._read_ids()
         ids.extend(matcher._ids)
         matcher._next_block()
-    return frozenset(ids)
+    return ids
 
 
 @dataclass
@@ -395,21 +403,29 @@ def _facet_counts(matches: list[_Matches]) -> dict[str, list[tuple]]:
 
 
 def _count(leaf: _Leaf, docs: frozenset) -> dict[str, Counter]:
-    """Facet counts of `docs`. The facets of the cooperative and the category come as one
-    combination per document (a cooperative has one province; a category one parent), so
-    one pass over the documents counts five facets."""
+    """Facet counts of `docs`: one pass over the documents per independent facet.
+
+    A cooperative has one province and one youth flag, a category one parent, so
+    those facets are summed from the cooperative and category counts (when every
+    document of the segment agrees; see _Segment.dependents)."""
     reader, segment = leaf.reader, leaf.segment
-    combination_ids, combinations = segment.combinations(reader)
-    if len(combinations) * COMBINATIONS_PAY_OFF > min(len(docs), segment.size):
-        # Too many combinations to pay off (unrelated facet values): one pass per facet.
-        return {name: Counter(map(segment.column(reader, name).__getitem__, docs)) for name in FACET_FIELDS}
-    by_combination = Counter(map(combination_ids.__getitem__, docs))
-    counts = {name: Counter() for name in FACET_FIELDS}
-    for index, name in enumerate(COMBINED_FACETS):
-        facet = counts[name]
-        for combination, count in by_combination.items():
-            facet[combinations[combination][index]] += count
-    counts["ocop"] = Counter(map(segment.column(reader, "ocop").__getitem__, docs))
+
+    def count(name: str) -> Counter:
+        return Counter(map(segment.column(reader, name).__getitem__, docs))
+
+    counts = {name: count(name) for name in ("cooperative", "category", "ocop")}
+    dependents = segment.dependents(reader)
+    for name in ("province", "youth", "top_category"):
+        rule = dependents.get(name)
+        if rule is None:
+            counts[name] = count(name)
+            continue
+        owner, value_of = rule
+        derived = {}
+        for key, n in counts[owner].items():
+            value = value_of[key]
+            derived[value] = derived.get(value, 0) + n
+        counts[name] = Counter(derived)
     return counts
 
 

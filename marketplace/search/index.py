@@ -333,8 +333,11 @@ class SearchIndex:
             meta = Meta.from_searcher(searcher)
             if meta.schema_version != SCHEMA_VERSION:
                 raise BrokenIndex(f"schema version {meta.schema_version}, expected {SCHEMA_VERSION}")
-            # Touch every segment's postings and columns: garbage in a segment file fails here.
-            searcher.search(Term("in_stock", "1"), limit=1, sortedby="price_vnd")
+            # Read a posting list and a stored document of every segment: garbage fails here.
+            searcher.search(Term("in_stock", "1"), limit=1)
+            for reader, _ in searcher.reader().leaf_readers():
+                if reader.doc_count_all():
+                    reader.stored_fields(0)
             return _Reading(str(directory), index, searcher, meta)
         except Exception:  # noqa: BLE001
             logger.warning("Search index %s cannot be used; it will be rebuilt", directory, exc_info=True)

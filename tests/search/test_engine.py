@@ -147,10 +147,12 @@ def test_paging(catalogue):
     assert search_products("", page=9, per_page=4).product_ids == []
 
 
-@pytest.fixture(params=["per facet", "by combination"])
+@pytest.fixture(params=["derived", "each"])
 def facet_counting(request, monkeypatch):
-    """Facets are counted one facet at a time, or by combination of values for big catalogues."""
-    monkeypatch.setattr(engine, "COMBINATIONS_PAY_OFF", 0 if request.param == "by combination" else 1_000_000)
+    """Province, youth and top category are summed from cooperative and category counts,
+    unless some document disagrees; then each facet is counted on its own."""
+    if request.param == "each":
+        monkeypatch.setattr(engine._Segment, "dependents", lambda self, reader: {})
 
 
 def test_facet_counts_follow_query_and_filters(catalogue, facet_counting):
@@ -205,3 +207,11 @@ def test_suggest_as_you_type(catalogue):
 
 def test_suggest_puts_sold_out_last(catalogue):
     assert [s["id"] for s in suggest("m")] == [catalogue.o_mai.id, catalogue.mat_ong.id]
+
+
+def test_products_in_order(catalogue):
+    from marketplace.search.engine import products_in_order
+
+    order = [catalogue.gao.id, catalogue.draft.id, catalogue.vai.id]
+    assert products_in_order(order) == [catalogue.gao, catalogue.vai]
+    assert products_in_order([]) == []

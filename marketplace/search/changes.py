@@ -97,7 +97,7 @@ def apply_after_commit(session) -> None:
     from marketplace.search.index import get_index
 
     try:
-        get_index(app).apply_changes(timeout=app.config["SEARCH_CATCH_UP_WAIT"])
+        get_index(app).catch_up()
     except Exception:  # noqa: BLE001 - search must never break the request that committed
         logger.warning("Search index not updated after commit; the next search will catch up", exc_info=True)
 

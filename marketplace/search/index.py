@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 # A transaction still uncommitted after this long is taken to have rolled back.
 GAP_TIMEOUT = timedelta(hours=1)
 MAX_OPEN_RANGES = 500
+# After waiting in vain for the lock, catch-ups only try it (no wait) for this many seconds.
+BUSY_BACKOFF = 10.0
 BATCH = 1000
 
 
@@ -270,6 +272,7 @@ class SearchIndex:
         self.lock_timeout = lock_timeout
         self.catch_up_wait = catch_up_wait
         self._local = threading.local()
+        self._busy_until = 0.0
         # Decoded segments for the search engine, by (directory, segment id); see engine._Segment.
         self.segment_cache: dict = {}
 
@@ -372,12 +375,24 @@ class SearchIndex:
             behind = self.pending(connection, reading.meta)
         if behind:
             try:
-                self.apply_changes(timeout=self.catch_up_wait)
+                self.catch_up()
             except IndexBusy:
                 # Whoever holds the lock applies the same log; serve what we have.
                 logger.warning("Search index busy; serving results that may lag by a moment")
             reading = self.reading()
         return reading
+
+    def catch_up(self) -> int:
+        """apply_changes, waiting at most catch_up_wait for the lock, and not at all for a
+        while after a wait failed (a rebuild holds the lock for minutes: searches and
+        commits meanwhile should not each pay the wait)."""
+        now = time.monotonic()
+        timeout = 0.0 if now < self._busy_until else self.catch_up_wait
+        try:
+            return self.apply_changes(timeout=timeout)
+        except IndexBusy:
+            self._busy_until = time.monotonic() + BUSY_BACKOFF
+            raise
 
     def apply_changes(self, timeout: float | None = None) -> int:
         """Apply every logged change the index lacks. Returns how many products were touched."""

@@ -257,3 +257,21 @@ def test_index_that_missed_pruned_changes_is_rebuilt(app, catalogue):
     before = get_index().current_directory()
     assert found("gao lut") == [catalogue.gao.id] and found("thot not") == [catalogue.duong.id]
     assert get_index().current_directory() != before
+
+
+def test_busy_index_serves_results_and_catches_up_later(catalogue):
+    """While another process holds the lock (a long rebuild), commits and searches go on."""
+    import time
+
+    from marketplace.search.index import file_lock
+
+    index = get_index()
+    index.catch_up_wait = 0.2
+    search_products("")
+    with file_lock(index.root / "lock", timeout=1):
+        catalogue.gao.name = "Gạo lứt"
+        started = time.monotonic()
+        db.session.commit()  # waits 0.2 s for the lock, then leaves the change to later
+        assert found("gao tam") == [catalogue.gao.id]  # stale, but an answer
+        assert time.monotonic() - started < 1.0  # later attempts do not wait again
+    assert found("gao lut") == [catalogue.gao.id]

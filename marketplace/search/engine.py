@@ -341,7 +341,10 @@ def _leaves(index, reading) -> list[_Leaf]:
             segment = cache[key] = _Segment(reader)
         deleted = frozenset(reader.segment().deleted_docs())
         leaves.append(_Leaf(reader, offset, segment, segment.every - deleted if deleted else segment.every))
-    for key in [k for k in cache if k not in keep]:
+    # Forget segments of a replaced index at once, merged-away ones lazily (other threads
+    # may still be a generation behind).
+    lenient = len(cache) <= 2 * len(keep) + 16
+    for key in [k for k in cache if k not in keep and not (lenient and k[0] == reading.directory)]:
         cache.pop(key, None)
     reading.cache["leaves"] = leaves
     return leaves

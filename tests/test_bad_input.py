@@ -406,3 +406,20 @@ def test_a_csv_file_with_nul_characters_is_not_text(app, world):
     )
 
     assert "the file is not UTF-8 text" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "typed,message", [("-5", "The number cannot be negative."), ("1,5", "whole number"), ("   ", "Enter the ")]
+)
+def test_a_number_that_is_not_whole_gets_one_message_not_too_high(app, world, typed, message):
+    manager = client_of(app, world["manager"])
+    manager.get("/lang/en")
+
+    page = manager.post(
+        f"/workspace/{world['coop'].slug}/products/new",
+        data={"name": "Vải", "category_id": world["category"].id, "sku": "V-2", "unit": "kg", "price_vnd": typed,
+              "stock": typed, "status": "draft"},
+    ).get_data(as_text=True)
+
+    assert page.count(message) == 2  # price and stock
+    assert "too high" not in page

@@ -14,7 +14,16 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, ProductStatus
 
@@ -69,10 +78,18 @@ class WholeNumberField(Field):
         if not valuelist:
             return
         self.data = None
+        if not valuelist[0].strip():
+            self.raw_data = [""]  # left blank: InputRequired or Optional has the say
+            return
         try:
             self.data = parse_whole_number(valuelist[0])
         except NotAWholeNumber as error:
             raise ValueError(str(error.args[0])) from None
+
+    def pre_validate(self, form):
+        # Not a number: that one message says it all (NumberRange would add "too high" for no value).
+        if self.process_errors:
+            raise StopValidation()
 
 
 class MultiCheckboxField(SelectMultipleField):

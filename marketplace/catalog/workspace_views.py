@@ -60,9 +60,12 @@ def own_image(product: Product, image_id: int) -> ProductImage:
     return image
 
 
-def product_form(product: Product | None = None) -> ProductForm:
-    form = ProductForm(obj=product, categories=category_choices(services.top_categories()))
-    if product is not None and request.method == "GET":
+def product_form(product: Product | None = None, *, posted: bool = True) -> ProductForm:
+    """`posted=False`: the saved product, even though another form of the page (the photos) was posted."""
+    form = ProductForm(
+        obj=product, categories=category_choices(services.top_categories()), **({} if posted else {"formdata": None})
+    )
+    if product is not None and (request.method == "GET" or not posted):
         form.status.data = product.status.value
         form.certifications.data = list(product.certifications or [])
     return form
@@ -229,7 +232,7 @@ def upload_images(coop_slug: str, product_id: int):
             db.session.commit()
             flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(files)), "success")
             return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
-    form = product_form(product)
+    form = product_form(product, posted=False)
     return edit_page(cooperative, product, form, upload_form=upload_form)
 
 

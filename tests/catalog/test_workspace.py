@@ -378,6 +378,18 @@ def test_bad_file_shows_an_error_and_saves_nothing(signed_in, shop, make, app, c
     assert not folder.exists() or not list(folder.iterdir())
 
 
+def test_a_refused_photo_leaves_the_product_form_showing_the_saved_product(signed_in, shop, make):
+    coop, fruit, dried, manager = shop
+    product = make.product(coop, fruit, certifications=["vietgap"], status=ProductStatus.ACTIVE)
+    make.commit()
+
+    page = upload(signed_in, product, [(io.BytesIO(b"not a picture"), "a.jpg")]).get_data(as_text=True)
+
+    # Saving the product form next must not turn it into a draft or drop its certifications.
+    assert '<option selected value="active">' in page
+    assert 'checked id="certifications-0" name="certifications" type="checkbox" value="vietgap"' in page
+
+
 def test_upload_needs_a_file_and_alt_text(signed_in, shop, make):
     coop, fruit, dried, manager = shop
     product = make.product(coop, fruit)

@@ -98,7 +98,7 @@ def apply_after_commit(session) -> None:
 
     try:
         get_index(app).catch_up()
-    except Exception:  # noqa: BLE001 - search must never break the request that committed
+    except Exception:  # search must never break the request that committed
         logger.warning("Search index not updated after commit; the next search will catch up", exc_info=True)
 
 

@@ -1,7 +1,7 @@
 """`marketplace search ...`: rebuild, catch up and inspect the product index."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -43,7 +43,7 @@ def status_command() -> None:
     for name in ("directory", "documents", "public_products", "mark", "open_ranges", "pending_changes"):
         click.echo(f"{name}: {status[name]}")
     for name in ("synced_at", "built_at"):
-        moment = datetime.fromtimestamp(status[name], timezone.utc) if status[name] else None
+        moment = datetime.fromtimestamp(status[name], UTC) if status[name] else None
         click.echo(f"{name}: {moment.isoformat(timespec='seconds') if moment else '-'}")
 
 

@@ -311,7 +311,7 @@ class SearchIndex:
                     reading = _Reading(reading.directory, reading.index, searcher, Meta.from_searcher(searcher))
                     self._local.reading = reading
                 return reading
-            except Exception:  # noqa: BLE001 - a damaged index shows up as any error
+            except Exception:  # a damaged index shows up as any error
                 logger.warning("Search index %s unreadable; checking it", directory, exc_info=True)
         self._local.reading = None
         reading = self._open_reading(directory)
@@ -342,7 +342,7 @@ class SearchIndex:
                 if reader.doc_count_all():
                     reader.stored_fields(0)
             return _Reading(str(directory), index, searcher, meta)
-        except Exception:  # noqa: BLE001
+        except Exception:  # any error: unreadable files, garbage, another schema
             logger.warning("Search index %s cannot be used; it will be rebuilt", directory, exc_info=True)
             return None
 
@@ -353,8 +353,8 @@ class SearchIndex:
         if reading is not None:
             try:
                 reading.searcher.close()
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception:  # a damaged index may fail to close too
+                logger.debug("Closing a search index reader failed", exc_info=True)
 
     # catching up
 

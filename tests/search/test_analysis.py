@@ -1,7 +1,12 @@
 """Vietnamese analysis: accents kept or folded, đ, capitals, and no word too short."""
 import pytest
 
-from marketplace.search.analysis import exact_analyzer, folded_analyzer, prefix_analyzer, words
+from marketplace.search.analysis import (
+    exact_analyzer,
+    folded_analyzer,
+    prefix_analyzer,
+    words,
+)
 
 
 def tokens(analyzer, text):

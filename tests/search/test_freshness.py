@@ -6,7 +6,6 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-
 from whoosh.index import open_dir
 
 from marketplace.catalog.models import Product, ProductStatus

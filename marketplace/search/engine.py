@@ -698,6 +698,8 @@ class _Matcher:
     folded: set[str]
     fuzzy: list[str]
     prefix: str
+    # Words of product texts repeat a lot: each is judged once per search.
+    seen: dict = field(default_factory=dict)
 
     @classmethod
     def for_words(cls, words: list[str]) -> _Matcher:
@@ -709,6 +711,13 @@ class _Matcher:
         )
 
     def matches(self, word: str, *, allow_prefix: bool) -> bool:
+        key = (word, allow_prefix)
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = self._matches(word, allow_prefix)
+        return found
+
+    def _matches(self, word: str, allow_prefix: bool) -> bool:
         folded = analysis.fold(word)
         if folded in self.folded:
             return True

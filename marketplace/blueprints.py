@@ -14,6 +14,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.cooperatives import views as cooperatives
     from marketplace.cooperatives import workspace_views as workspace
     from marketplace.core import geo_views as geo
+    from marketplace.search import views as search
 
     return [
         catalog.bp,
@@ -27,4 +28,5 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         categories.bp,
         api.bp,
         geo.bp,
+        search.bp,
     ]

@@ -48,6 +48,15 @@ YOUTH = _query(
 
 PRODUCT_PARAMETERS = [
     _query(
+        "q",
+        "Words to search for, as typed: accents and capitals are optional (\"vai thieu\" finds \"Vải thiều\"), "
+        "a word of 4 letters or more may have one typo, and the last word may be the start of a word. Every "
+        "word must match the name, description, category, cooperative, origin or province. Combines with every "
+        "filter below; ranked by relevance unless another sort is given. Only the first 200 characters "
+        "(10 words) are used. Empty or blank: no search, the plain list.",
+        {"type": "string"},
+    ),
+    _query(
         "category",
         "Category slug. A top category includes its sub-categories.",
         {"type": "string"},
@@ -62,8 +71,10 @@ PRODUCT_PARAMETERS = [
     YOUTH,
     _query(
         "sort",
-        "newest: most recently listed first; price_asc / price_desc: by price.",
-        {"type": "string", "enum": list(SORTS), "default": "newest"},
+        "relevance: best match for q first, products in stock before sold-out ones (the default when q is "
+        "given; without q, the same as newest); newest: most recently listed first (the default without q); "
+        "price_asc / price_desc: by price.",
+        {"type": "string", "enum": ["relevance", *SORTS]},
     ),
     PAGE,
     PER_PAGE,
@@ -189,7 +200,7 @@ PATHS = {
         "get": {
             "operationId": "listProducts",
             "summary": "Public products",
-            "description": "Active products of approved cooperatives, filtered, sorted and paged.",
+            "description": "Active products of approved cooperatives, searched (q), filtered, sorted and paged.",
             "tags": ["products"],
             "parameters": PRODUCT_PARAMETERS,
             "responses": {"200": _json(_ref("ProductPage"), "One page of products."), "400": BAD_REQUEST},

@@ -17,6 +17,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.errors import api_error
 from marketplace.extensions import csrf
+from marketplace.search.views import read_search_request, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only, no cookies acted on: nothing for CSRF to protect
@@ -97,10 +98,13 @@ def page_json(pagination, serialise) -> dict:
 
 @bp.get("/products")
 def products():
-    filters = queries.read_product_filters(
-        request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True
-    )
-    return jsonify(page_json(queries.search_products(filters), product_json))
+    search = read_search_request(request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True)
+    if search.query:
+        # The search engine ranks the words; no silent spelling correction for programs.
+        pagination = run_search(search, with_facets=False, autocorrect=False)
+    else:
+        pagination = queries.search_products(search.filters)
+    return jsonify(page_json(pagination, product_json))
 
 
 @bp.get("/products/<int:product_id>")

@@ -84,16 +84,16 @@ def test_documented_query_parameters_are_the_ones_read(client):
         return [p["name"] for p in paths[path]["get"]["parameters"]]
 
     assert names("/products") == [
-        "category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page"
+        "q", "category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page"
     ]
     assert names("/cooperatives") == ["province", "youth", "page", "per_page"]
     # Each documented constraint is enforced: a value outside it is a 400 naming the parameter.
     for path, params in (("/products", names("/products")), ("/cooperatives", names("/cooperatives"))):
         for name in params:
-            if name in ("category", "cooperative"):
+            if name in ("q", "category", "cooperative"):
                 continue
             response = client.get(f"/api/v1{path}?{name}=not-valid")
             assert response.status_code == 400, name
             assert list(response.get_json()["details"]) == [name]
     sort = next(p for p in paths["/products"]["get"]["parameters"] if p["name"] == "sort")
-    assert sort["schema"]["enum"] == ["newest", "price_asc", "price_desc"]
+    assert sort["schema"]["enum"] == ["relevance", "newest", "price_asc", "price_desc"]

@@ -33,6 +33,7 @@ CATEGORY_FIELDS = ("name", "slug", "parent_id")
 def init_app(app) -> None:
     if not event.contains(db.session, "after_flush", record_changes):
         event.listen(db.session, "after_flush", record_changes)
+        event.listen(db.session, "do_orm_execute", record_bulk_changes)
         event.listen(db.session, "after_commit", apply_after_commit)
         event.listen(db.session, "after_rollback", forget_pending)
 
@@ -78,6 +79,39 @@ def record_changes(session, _flush_context) -> None:
         products = sa.select(Product.id, sa.literal(now, SearchChange.created_at.type)).where(sa.or_(*owners))
         connection.execute(table.insert().from_select(["product_id", "created_at"], products))
     session.info[PENDING] = True
+
+
+def record_bulk_changes(state) -> None:
+    """do_orm_execute: `session.execute(sa.update(Product).where(...).values(stock=...))` and
+    bulk deletes skip the flush, so the products they will touch are logged first (for
+    a cooperative or a category: all its products). Statements on bare tables
+    (`Product.__table__`) are not seen: use the model classes."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    entity = state.bind_mapper.class_
+    where = state.statement.whereclause
+    if entity is Product:
+        products = sa.select(Product.id)
+        if where is not None:
+            products = products.where(where)
+    elif entity in (Cooperative, Category):
+        owners = sa.select(entity.id)
+        if where is not None:
+            owners = owners.where(where)
+        if entity is Cooperative:
+            products = sa.select(Product.id).where(Product.cooperative_id.in_(owners))
+        else:
+            children = sa.select(Category.id).where(Category.parent_id.in_(owners))
+            products = sa.select(Product.id).where(
+                sa.or_(Product.category_id.in_(owners), Product.category_id.in_(children))
+            )
+    else:
+        return
+    rows = products.add_columns(sa.literal(utcnow(), SearchChange.created_at.type))
+    state.session.connection().execute(
+        SearchChange.__table__.insert().from_select(["product_id", "created_at"], rows)
+    )
+    state.session.info[PENDING] = True
 
 
 def apply_after_commit(session) -> None:

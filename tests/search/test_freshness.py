@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from whoosh.index import open_dir
 
-from marketplace.catalog.models import Product, ProductStatus
-from marketplace.cooperatives.models import CooperativeStatus
+from marketplace.catalog.models import Category, Product, ProductStatus
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.extensions import db
 from marketplace.search import index as search_index
 from marketplace.search.engine import search_products, suggest
@@ -96,6 +96,26 @@ def test_sold_out_and_restocked(catalogue):
     db.session.commit()
     assert found("vải") == [catalogue.mat_ong.id, catalogue.vai.id]
     assert [s["id"] for s in suggest("vải")] == [catalogue.mat_ong.id, catalogue.vai.id]
+
+
+def test_bulk_update_and_delete_statements_are_seen(catalogue):
+    jam = factories.product(catalogue.luc_ngan, catalogue.fruit, name="Mứt quả", description="Làm từ vải.")
+    factories.commit()
+    assert found("vải")[0] == catalogue.vai.id
+    db.session.execute(sa.update(Product).where(Product.id == catalogue.vai.id).values(stock=0))
+    db.session.commit()
+    assert found("vải")[0] == jam.id  # the lychee is sold out now
+    db.session.execute(sa.update(Product).where(Product.slug == "gao-tam").values(name="Gạo lứt"))
+    db.session.execute(
+        sa.update(Cooperative).where(Cooperative.slug == "htx-luc-ngan").values(status=CooperativeStatus.SUSPENDED)
+    )
+    db.session.commit()
+    assert found("gao lut") == [catalogue.gao.id]
+    assert found("ga doi") == []
+    db.session.execute(sa.update(Category).where(Category.slug == "thuc-pham").values(name="Đặc sản"))
+    db.session.execute(sa.delete(Product).where(Product.slug == "duong-phen"))
+    db.session.commit()
+    assert set(found("dac san")) == {catalogue.mat_ong.id, catalogue.gao.id}
 
 
 def test_rolled_back_change_is_not_applied(catalogue):
@@ -200,7 +220,8 @@ def test_index_of_another_schema_version_is_rebuilt(catalogue, monkeypatch):
 
 def _rename_in_sql(product, name):
     """Change a product behind the ORM's back (no listener): only the log rows we write count."""
-    db.session.execute(sa.update(Product).where(Product.id == product.id).values(name=name))
+    table = Product.__table__
+    db.session.execute(sa.update(table).where(table.c.id == product.id).values(name=name))
 
 
 def _log(change_id, product):

@@ -423,3 +423,14 @@ def test_a_number_that_is_not_whole_gets_one_message_not_too_high(app, world, ty
 
     assert page.count(message) == 2  # price and stock
     assert "too high" not in page
+
+
+def test_a_form_sent_without_its_token_says_it_expired(csrf_app):
+    client = csrf_app.test_client()
+    client.get("/lang/en")
+
+    page = client.post("/account/login", data={"email": "khach@example.vn", "password": "x"})
+
+    assert page.status_code == 400
+    assert "This form has expired" in page.get_data(as_text=True)
+    assert "could not be understood" in client.get("/cooperatives/%00").get_data(as_text=True)

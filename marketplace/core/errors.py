@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.extensions import db
@@ -35,7 +36,8 @@ def handle_http_error(error: HTTPException):
     if wants_json():
         return api_error(error.code or 500, error.description or error.name)
     template = f"errors/{error.code}.html" if error.code in {400, 403, 404, 413, 429} else "errors/generic.html"
-    return render_template(template, error=error), error.code
+    # A form posted from a page left open across sessions: say so, rather than "check what you entered".
+    return render_template(template, error=error, stale_form=isinstance(error, CSRFError)), error.code
 
 
 def handle_unexpected(error: Exception):

@@ -434,3 +434,24 @@ def test_a_form_sent_without_its_token_says_it_expired(csrf_app):
     assert page.status_code == 400
     assert "This form has expired" in page.get_data(as_text=True)
     assert "could not be understood" in client.get("/cooperatives/%00").get_data(as_text=True)
+
+
+LISTING_PARAMETERS = ("category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page", "q", "status")
+BAD_PARAMETER_VALUES = ("", "-1", "9" * 30, "1.5", SCRIPT, "🍯", "x" * 5000, "%_'\"")
+
+
+@pytest.mark.parametrize(
+    "path", ["/products", "/categories/vai-thieu", "/cooperatives/", "/search", "/api/v1/products", "/api/v1/cooperatives"]
+)
+def test_every_listing_parameter_copes_with_nonsense(client, world, path):
+    answers = {
+        (name, value): client.get(path, query_string={name: value})
+        for name in LISTING_PARAMETERS
+        for value in BAD_PARAMETER_VALUES
+    }
+
+    assert {key: r.status_code for key, r in answers.items() if r.status_code >= 500} == {}
+    for key, response in answers.items():
+        assert_sound(response, f"{path} {key}")
+        if path.startswith("/api/") and response.status_code >= 400:
+            assert response.is_json and response.json["error"], key

@@ -32,6 +32,14 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 FILTERS = ("category", "cooperative", "province", "ocop_min", "youth")
+# The engine's facets that each filter narrows.
+FACETS_OF_FILTER = {
+    "category": ("category", "top_category"),
+    "cooperative": ("cooperative",),
+    "province": ("province",),
+    "ocop_min": ("ocop",),
+    "youth": ("youth",),
+}
 # One letter matches a good part of the catalogue: suggestions start at two.
 MIN_SUGGEST_CHARS = 2
 SUGGESTIONS = 8
@@ -152,13 +160,6 @@ def facet_counts(search: SearchRequest, pagination: SearchPagination) -> dict[st
     counts = dict(results.facets)
     # The words that found these results: the corrected ones when the engine corrected.
     query = results.suggestion if results.corrected else search.query
-    fields = {
-        "category": ("category", "top_category"),
-        "cooperative": ("cooperative",),
-        "province": ("province",),
-        "ocop_min": ("ocop",),
-        "youth": ("youth",),
-    }
     for name in FILTERS:
         if getattr(search.filters, name) is None:
             continue
@@ -166,7 +167,7 @@ def facet_counts(search: SearchRequest, pagination: SearchPagination) -> dict[st
             query, filters=dataclasses.replace(search.filters, **{name: None}), sort="newest",
             page=1, per_page=1, with_facets=True, autocorrect=False,
         )
-        for facet in fields[name]:
+        for facet in FACETS_OF_FILTER[name]:
             counts[facet] = without.facets.get(facet, [])
     return counts
 
@@ -176,18 +177,9 @@ def build_facets(search: SearchRequest, counts: dict[str, list[tuple]]) -> list[
     facets = [
         Facet("category", _("Category"), category_options(filters, counts)),
         Facet("cooperative", _("Cooperative"), cooperative_options(filters, counts)),
-        Facet("province", _("Province"), [
-            FacetOption(geo.province_name(code), count, toggle_url("province", code, filters.province),
-                        selected=code == filters.province)
-            for code, count in counts.get("province", [])
-        ]),
+        Facet("province", _("Province"), province_options(filters, counts)),
         Facet("ocop_min", _("OCOP rating"), ocop_options(filters, counts)),
-        Facet("youth", _("Cooperative type"), [
-            FacetOption(_("Youth cooperatives") if flag else _("Other cooperatives"), count,
-                        toggle_url("youth", flag, None if filters.youth is None else int(filters.youth)),
-                        selected=filters.youth is not None and flag == int(filters.youth))
-            for flag, count in sorted(counts.get("youth", []), reverse=True)
-        ]),
+        Facet("youth", _("Cooperative type"), youth_options(filters, counts)),
     ]
     return [facet for facet in facets if facet.options]
 
@@ -232,12 +224,31 @@ def cooperative_options(filters: queries.ProductFilters, counts: dict) -> list[F
     if not cooperative_counts:
         return []
     slugs = [slug for slug, _count in cooperative_counts]
-    names = dict(db.session.execute(sa.select(Cooperative.slug, Cooperative.name).where(Cooperative.slug.in_(slugs))).all())
+    query = sa.select(Cooperative.slug, Cooperative.name).where(Cooperative.slug.in_(slugs))
+    names = dict(db.session.execute(query).all())
     current = filters.cooperative.slug if filters.cooperative is not None else None
     return [
         FacetOption(names[slug], count, toggle_url("cooperative", slug, current), selected=slug == current)
         for slug, count in cooperative_counts
         if slug in names
+    ]
+
+
+def province_options(filters: queries.ProductFilters, counts: dict) -> list[FacetOption]:
+    return [
+        FacetOption(geo.province_name(code), count, toggle_url("province", code, filters.province),
+                    selected=code == filters.province)
+        for code, count in counts.get("province", [])
+    ]
+
+
+def youth_options(filters: queries.ProductFilters, counts: dict) -> list[FacetOption]:
+    """Youth cooperatives first, then the others."""
+    current = None if filters.youth is None else int(filters.youth)
+    return [
+        FacetOption(_("Youth cooperatives") if flag else _("Other cooperatives"), count,
+                    toggle_url("youth", flag, current), selected=flag == current)
+        for flag, count in sorted(counts.get("youth", []), reverse=True)
     ]
 
 
@@ -265,7 +276,8 @@ def active_filters(filters: queries.ProductFilters) -> list[ActiveFilter]:
         found.append(ActiveFilter(_("Province: %(name)s", name=geo.province_name(filters.province)),
                                   search_url(province=None)))
     if filters.ocop_min is not None:
-        found.append(ActiveFilter(_("OCOP: %(stars)d stars or more", stars=filters.ocop_min), search_url(ocop_min=None)))
+        found.append(ActiveFilter(_("OCOP: %(stars)d stars or more", stars=filters.ocop_min),
+                                  search_url(ocop_min=None)))
     if filters.youth is not None:
         found.append(ActiveFilter(_("Youth cooperatives") if filters.youth else _("Other cooperatives"),
                                   search_url(youth=None)))

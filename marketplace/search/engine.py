@@ -63,8 +63,8 @@ WEIGHT_FUZZY_NAME = 0.8
 WEIGHT_FUZZY_BODY = 0.3
 # Past this many distinct score groups (long queries), documents are scored one by one.
 MAX_SCORE_GROUPS = 64
-# Decoded posting lists kept per segment, counted in document numbers (~60 bytes each).
-POSTINGS_BUDGET = 2_000_000
+# Decoded posting lists kept per segment, counted in document numbers (about 50 bytes each).
+POSTINGS_BUDGET = 1_000_000
 
 EMPTY = frozenset()
 

@@ -423,7 +423,7 @@ class SearchIndex:
                 return self._rebuild_locked()
             product_ids = {row.product_id for row in rows}
             documents = public_documents(connection, product_ids)
-        writer = reading.index.writer()
+        writer = reading.index.writer(compound=False)
         try:
             for product_id in product_ids:
                 if product_id in documents:
@@ -465,7 +465,9 @@ class SearchIndex:
                 # applied again later, never missed.
                 meta = self._meta_for_rebuild(connection, now)
                 new_index = whoosh_index.create_in(str(directory), make_schema())
-                writer = new_index.writer(limitmb=128)
+                # Separate files per segment, not one compound file: Whoosh copies the parts of a
+                # compound file it reads into memory for every reader it opens (after every write).
+                writer = new_index.writer(limitmb=128, compound=False)
                 try:
                     for doc in all_public_documents(connection):
                         writer.add_document(**doc)

@@ -165,11 +165,14 @@ def test_rebuild_command(app, catalogue, runner):
     assert found("vai thieu") == [catalogue.vai.id]
 
 
+SEGMENT_FILES = (".seg", ".pst", ".trm", ".col")
+
+
 def _damage(directory, how):
     for path in directory.iterdir():
-        if how == "garbage" and path.suffix == ".seg":
+        if how == "garbage" and path.suffix in SEGMENT_FILES:
             path.write_bytes(os.urandom(path.stat().st_size))
-        elif how == "truncated" and path.suffix == ".seg":
+        elif how == "truncated" and path.suffix in SEGMENT_FILES:
             path.write_bytes(path.read_bytes()[:64])
         elif how == "toc" and path.suffix == ".toc":
             path.write_bytes(b"not a table of contents")

@@ -5,7 +5,8 @@ two-level categories, and products named the way cooperatives name them: a produ
 word ("Vải thiều", "Mật ong hoa vải"), qualifiers ("sấy khô", "túi 500g") and a place
 ("Lục Ngạn"). Product words and description words are drawn with skewed weights, so
 common words ("vải", "mật", "ong", "sấy") hit thousands of products, as in a real shop;
-a few products mention an unusual hamlet or variety, so rare words exist too.
+descriptions also mention a village from anywhere in Vietnam, a grower, a lot number or
+a hamlet, so the vocabulary has a long tail of rare words as real shop text does.
 
 Everything is drawn from one `random.Random(seed)`: the same seed, the same catalogue.
 """
@@ -117,6 +118,14 @@ chè Shan | sâm Ngọc Linh | nấm lim | quế Văn Yên | hồi Lạng Sơn |
 Phì Điền | Tà Xùa | Khe Rỗ | Cấm Sơn | Đồng Cốc | Nà Lừa | Suối Ván | Xuân Đỉnh | Hùng Long |
 kỷ niệm | hội chợ | giải thưởng | bình chọn | tỉnh đoàn | khởi nghiệp | chuyển đổi số | livestream
 """
+# Growers named in descriptions ("vườn chị Nhung").
+GIVEN_NAMES = """
+Hưng | Lan | Hoa | Tuấn | Hùng | Minh | Thảo | Trang | Dũng | Hà | Huyền | Khải | Nhung | Thạch | Huệ | Quyết |
+Phương | Linh | Nam | Sơn | Tùng | Long | Hải | Yến | Loan | Thắm | Sáng | Mạnh | Cường | Vinh | Toàn | Hiếu |
+Nga | Thủy | Bích | Đức | Trung | Khoa | Vân | Giang | Thanh | Hạnh | Tâm | Chiến | Thịnh | Quang | Bình | Tú |
+Duyên | Mai | Kiên | Lực | Tiến | Phúc | Lộc | Thọ | Hậu | Ngọc | Diệp | Ánh
+"""
+GROWER_TITLES = ["anh", "chị", "cô", "chú", "ông", "bà"]
 YEARS_OF_HISTORY = 3
 
 
@@ -138,6 +147,8 @@ class Catalogue:
     name_frequency: Counter = field(default_factory=Counter)
     # Indexes into `products` of the public ones.
     public: list[int] = field(default_factory=list)
+    # len(products), kept when the rows are dropped after insertion.
+    product_count: int = 0
 
 
 def generate(products: int, cooperatives: int = 300, seed: int = 1, now: datetime | None = None) -> Catalogue:
@@ -226,7 +237,7 @@ def _products(rng: random.Random, catalogue: Catalogue, count: int, subs: dict[s
     qualifiers, qualifier_weights = zip(*QUALIFIERS)
     words = _phrases(DESCRIPTION_WORDS)
     word_weights = [1 / (rank + 1) ** 0.9 for rank in range(len(words))]
-    rare = _phrases(RARE_PHRASES)
+    vocabulary = _Vocabulary(words, word_weights, _phrases(RARE_PHRASES), _villages(), _phrases(GIVEN_NAMES))
     certifications = list(CERTIFICATIONS)
     span = YEARS_OF_HISTORY * 365 * 86400
     chosen_coops = rng.choices(coops, coop_weights, k=count)
@@ -249,7 +260,7 @@ def _products(rng: random.Random, catalogue: Catalogue, count: int, subs: dict[s
             parts.append(place)
         name = " ".join(parts)
         province_name = province_names[coop["province_code"]]
-        description = _description(rng, kind, place, words, word_weights, rare)
+        description = _description(rng, kind, place, vocabulary)
         created = now - timedelta(seconds=rng.uniform(0, span))
         ocop = rng.choices([None, 3, 4, 5], [55, 25, 15, 5])[0]
         stock = 0 if rng.random() < 0.12 else rng.randint(1, 800)
@@ -295,18 +306,52 @@ def _count_words(catalogue: Catalogue, searchable: list[str], name: list[str], f
     catalogue.name_pairs.update(set(itertools.pairwise(name)))
 
 
-def _description(rng, kind, place, words, weights, rare) -> str:
-    length = rng.randint(20, 60)
-    chosen = [kind.lower(), place]
-    size = len(kind.split()) + len(place.split())
+@dataclass
+class _Vocabulary:
+    words: list[str]
+    weights: list[float]
+    rare: list[str]
+    villages: list[str]
+    given_names: list[str]
+
+
+def _villages() -> list[str]:
+    """Every ward and commune of Vietnam, without 'Xã'/'Phường': where seedlings come from."""
+    names = set()
+    for code, _name in geo.provinces():
+        for _ward_code, ward in geo.wards(code):
+            names.add(ward.split(" ", 1)[1] if ward.startswith(("Xã ", "Phường ")) else ward)
+    return sorted(names)
+
+
+def _extras(rng: random.Random, vocabulary: _Vocabulary) -> list[str]:
+    """The long tail: a few products each name a village, a grower, a lot, a hamlet."""
+    extras = []
+    if rng.random() < 0.25:
+        extras.append(f"giống từ {rng.choice(vocabulary.villages)}")
+    if rng.random() < 0.2:
+        extras.append(f"vườn {rng.choice(GROWER_TITLES)} {rng.choice(vocabulary.given_names)}")
+    if rng.random() < 0.1:
+        extras.append(f"lô {rng.choice('ABCDEGHKLMNPQRSTVX')}{rng.randint(100, 999)}")
+    if rng.random() < 0.3:
+        extras.append(rng.choice((f"vụ {rng.randint(2019, 2026)}", f"cây {rng.randint(5, 60)} năm tuổi",
+                                  f"hạn dùng {rng.randint(3, 24)} tháng", f"đóng gói {rng.randint(1, 20) * 50}g")))
     if rng.random() < 0.04:
-        phrase = rng.choice(rare)
-        chosen.append(phrase)
-        size += len(phrase.split())
+        extras.append(rng.choice(vocabulary.rare))
+    return extras
+
+
+def _description(rng: random.Random, kind: str, place: str, vocabulary: _Vocabulary) -> str:
+    length = rng.randint(20, 60)
+    chosen = [kind.lower(), place, *_extras(rng, vocabulary)]
+    size = sum(len(p.split()) for p in chosen)
     while size < length:
-        batch = rng.choices(words, weights, k=8)
+        batch = rng.choices(vocabulary.words, vocabulary.weights, k=8)
         chosen.extend(batch)
         size += sum(len(p.split()) for p in batch)
+    head, tail = chosen[:2], chosen[2:]
+    rng.shuffle(tail)
+    chosen = head + tail
     sentences, start = [], 0
     while start < len(chosen):
         end = start + rng.randint(5, 12)

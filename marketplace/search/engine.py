@@ -8,13 +8,16 @@ User text is never handed to Whoosh's query parser: it is split into words, and
 each word becomes a list of clauses (field, term, weight) built here, so `AND`,
 `*`, `"` or `name:` are just words and no input can raise.
 
-Evaluation works on sets of document numbers rather than through Whoosh's
-matcher objects, which visit every matching document in Python several times
-(hundreds of milliseconds for a common word in 100,000 products). Each Whoosh
-segment is immutable, so its posting lists, columns and facet values are
-decoded once into Python sets and lists (see `_Segment`) and reused by every
-later search until the segment is merged away; set union and intersection then
-run at C speed. The score is the sum, over the query's words, of the best
+Evaluation works on sets of documents rather than through Whoosh's matcher
+objects, which visit every matching document in Python several times (hundreds
+of milliseconds for a common word in 100,000 products). A set is a Python int
+used as a bit set over one segment (bit r: the segment's r-th newest document),
+so union, intersection, difference and counting run at C speed whatever the
+number of matches, and the newest documents of a set are its lowest bits. Each
+Whoosh segment is immutable, so its posting lists, columns and facet values are
+decoded once (see `_Segment`) and reused by every later search until the
+segment is merged away; a large new segment's frequent terms are decoded in a
+background thread. The score is the sum, over the query's words, of the best
 clause each word matched (an accented name match 8, unaccented name 4, accented
 description/category/cooperative/origin 2, unaccented 1, a typo or a name
 prefix less); in-stock products come before sold-out ones, and the newest
@@ -24,8 +27,10 @@ documents with the same score, not document by document.
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 import math
+import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
@@ -63,10 +68,17 @@ WEIGHT_FUZZY_NAME = 0.8
 WEIGHT_FUZZY_BODY = 0.3
 # Past this many distinct score groups (long queries), documents are scored one by one.
 MAX_SCORE_GROUPS = 64
-# Decoded posting lists kept per segment, counted in document numbers (about 50 bytes each).
-POSTINGS_BUDGET = 1_000_000
-
-EMPTY = frozenset()
+# Decoded posting lists kept per segment, in bytes (each is a bit set of the whole segment:
+# 12.5 kB at 100,000 products).
+POSTINGS_BUDGET_BYTES = 64 * 1024 * 1024
+# Facet counting: one `&` + bit_count walks a whole segment (size/8 bytes) in C; counting one
+# document by its column value in Python costs about as much as this many bytes of that.
+BYTES_PER_COUNTED_DOCUMENT = 150
+# Sorting by price: when at least 1 in this many documents matched, walk the segment's price
+# order until a page is full; fewer, pick the page out of the matches with a heap.
+WALK_SORTED_ORDER_AT = 64
+# Segments this large are warmed up in a background thread when first read (see _Segment.warm_up).
+WARM_IN_BACKGROUND_AT = 5_000
 
 
 @dataclass
@@ -175,44 +187,109 @@ def filter_plan(filters: ProductFilters | Mapping | None) -> FilterPlan:
 
 # --- segments ---------------------------------------------------------------------------------
 
+# Bit positions set in each byte value, for reading a bit set byte by byte.
+_BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
+_NONZERO_BYTE = re.compile(rb"[^\x00]")
+
 
 class _Segment:
-    """One immutable Whoosh segment, decoded for set arithmetic. Cached across searches
-    (and index generations) by segment id; only its deleted documents change."""
+    """One immutable Whoosh segment, decoded for bit set arithmetic. Cached across
+    searches (and index generations) by segment id; only its deleted documents change.
+
+    A set of documents is a Python int whose bit r stands for the segment's r-th newest
+    document ("rank" r; equal times go to the lower document number). So `&`, `|`,
+    `& ~` and `.bit_count()` run at C speed over a whole segment, and the newest
+    documents of any set are its lowest bits. Columns are kept by rank too.
+    """
 
     def __init__(self, reader):
         self.size = reader.doc_count_all()
+        self.nbytes = (self.size + 7) // 8
+        # Raw (sortable) values order like the times they encode.
+        created = list(reader.column_reader("created_at", translate=False))
+        # order[rank] = document number; rank_of[document number] = rank.
+        self.order = sorted(range(self.size), key=lambda docnum: (-created[docnum], docnum))
+        self.rank_of = [0] * self.size
+        for rank, docnum in enumerate(self.order):
+            self.rank_of[docnum] = rank
         self._lock = threading.Lock()
         self._postings: OrderedDict = OrderedDict()
-        self._postings_size = 0
+        self._postings_bytes = 0
         self._columns: dict[str, list] = {}
         self._values: dict[str, dict] = {}
         self._expansions: dict[tuple, list] = {}
-        # Every set of this segment holds these same int objects (less memory, faster hashing).
-        self.numbers = list(range(self.size))
         self.meta = self.postings(reader, "id", META_ID)
-        self.every = frozenset(self.numbers) - self.meta
+        self.every = ((1 << self.size) - 1) & ~self.meta
+        self.warm = threading.Event()
 
-    def postings(self, reader, fieldname: str, text: str) -> frozenset:
+    # bit sets <-> ranks
+
+    def bits(self, docnums) -> int:
+        """The bit set of some document numbers."""
+        return self.bits_of_ranks(map(self.rank_of.__getitem__, docnums))
+
+    def bits_of_ranks(self, ranks) -> int:
+        # A string of "0"/"1" read in base 2: about twice as fast as or-ing bits into bytes.
+        digits = bytearray(b"0") * self.size
+        for rank in ranks:
+            digits[rank] = 49  # "1"
+        digits.reverse()  # int() reads the highest bit first
+        return int(digits, 2) if self.size else 0
+
+    def ranks(self, bits: int, limit: int | None = None) -> list[int]:
+        """The ranks in `bits`, lowest (newest) first; the first `limit` of them if given."""
+        data = bits.to_bytes(self.nbytes, "little")
+        found = []
+        for nonzero in _NONZERO_BYTE.finditer(data):
+            base = nonzero.start() * 8
+            found.extend(base + bit for bit in _BITS_OF_BYTE[data[base >> 3]])
+            if limit is not None and len(found) >= limit:
+                return found[:limit]
+        return found
+
+    # postings
+
+    def postings(self, reader, fieldname: str, text: str) -> int:
         key = (fieldname, text)
         with self._lock:
             found = self._postings.get(key)
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        docs = frozenset(map(self.numbers.__getitem__, _decode_postings(reader, fieldname, text)))
-        with self._lock:
-            self._postings[key] = docs
-            self._postings_size += len(docs) + 1
-            self._trim()
+        docs = self.bits(_decode_postings(reader, fieldname, text))
+        self._remember(key, docs, self.nbytes)
         return docs
 
-    def _trim(self) -> None:
-        while self._postings_size > POSTINGS_BUDGET and len(self._postings) > 1:
-            key, dropped = self._postings.popitem(last=False)
-            self._postings_size -= (2 * len(dropped[0]) if key[0] == "word" else len(dropped)) + 1
+    def _remember(self, key, value, nbytes: int) -> None:
+        with self._lock:
+            if key not in self._postings:
+                self._postings_bytes += nbytes
+            self._postings[key] = value
+            while self._postings_bytes > POSTINGS_BUDGET_BYTES and len(self._postings) > 1:
+                dropped_key, _ = self._postings.popitem(last=False)
+                self._postings_bytes -= self._entry_bytes(dropped_key)
 
-    def clause(self, reader, clause: Clause) -> frozenset:
+    def _entry_bytes(self, key) -> int:
+        return (1 + len(key[1])) * self.nbytes if key[0] == "word" else self.nbytes
+
+    def warm_up(self, reader) -> None:
+        """Decode now what searches will need: the columns, and the terms of many documents
+        (say 'mật', 'ong', 'bắc'; those cost milliseconds each to decode)."""
+        for name in (*FACET_FIELDS, "in_stock"):
+            self.values(reader, name)
+        self.dependents(reader)
+        for sort in ("price_asc", "price_desc"):
+            self.sorted_ranks(reader, sort)
+        least = max(2, self.size // 100)
+        budget = POSTINGS_BUDGET_BYTES // 2
+        for fieldname in _TEXT_FIELDS:
+            for text, info in reader.iter_field(fieldname):
+                if info.doc_frequency() >= least and budget >= self.nbytes:
+                    budget -= self.nbytes
+                    word = text.decode("utf-8") if isinstance(text, bytes) else text
+                    self.postings(reader, fieldname, word)
+
+    def clause(self, reader, clause: Clause) -> int:
         if not clause.fuzzy:
             return self.postings(reader, clause.field, clause.text)
         key = (clause.field, clause.text)
@@ -224,9 +301,12 @@ class _Segment:
                 t for t in reader.terms_within(clause.field, clause.text, 1, prefix=1) if t != clause.text
             ]
             self._expansions[key] = terms
-        return frozenset().union(*(self.postings(reader, clause.field, t) for t in terms))
+        docs = 0
+        for term in terms:
+            docs |= self.postings(reader, clause.field, term)
+        return docs
 
-    def word(self, reader, clauses: tuple[Clause, ...]) -> tuple[frozenset, list[tuple[float, frozenset]]]:
+    def word(self, reader, clauses: tuple[Clause, ...]) -> tuple[int, list[tuple[float, int]]]:
         """Documents one word matches, and the same split by the best clause each matched."""
         key = ("word", clauses)
         with self._lock:
@@ -234,36 +314,46 @@ class _Segment:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        levels, seen = [], EMPTY
+        levels, seen = [], 0
         for clause in clauses:
-            docs = self.clause(reader, clause) - seen
+            docs = self.clause(reader, clause) & ~seen
             if docs:
                 levels.append((clause.weight, docs))
-                seen = seen | docs
+                seen |= docs
         found = (seen, levels)
-        with self._lock:
-            self._postings[key] = found
-            self._postings_size += 2 * len(seen) + 1
-            self._trim()
+        self._remember(key, found, (1 + len(levels)) * self.nbytes)
         return found
 
+    # columns
+
     def column(self, reader, fieldname: str) -> list:
+        """A column's values by rank."""
         values = self._columns.get(fieldname)
         if values is None:
             # One object per distinct value: hashed once, and close together in memory.
+            # Whoosh translates each stored value in a Python call; translate each distinct one once.
+            translate = reader.schema[fieldname].from_column_value
             canonical: dict = {}
-            values = [canonical.setdefault(v, v) for v in reader.column_reader(fieldname)]
+
+            def value(raw):
+                found = canonical.get(raw, canonical)
+                if found is canonical:
+                    found = canonical[raw] = translate(raw)
+                return found
+
+            by_docnum = list(reader.column_reader(fieldname, translate=False))
+            values = [value(by_docnum[docnum]) for docnum in self.order]
             self._columns[fieldname] = values
         return values
 
-    def values(self, reader, fieldname: str) -> dict:
+    def values(self, reader, fieldname: str) -> dict[object, int]:
         """{value: documents having it} for a facet field."""
         groups = self._values.get(fieldname)
         if groups is None:
-            lists = defaultdict(list)
-            for docnum, value in zip(self.numbers, self.column(reader, fieldname)):
-                lists[value].append(docnum)
-            groups = self._values[fieldname] = {v: frozenset(d) for v, d in lists.items()}
+            ranks = defaultdict(list)
+            for rank, value in enumerate(self.column(reader, fieldname)):
+                ranks[value].append(rank)
+            groups = self._values[fieldname] = {v: self.bits_of_ranks(r) for v, r in ranks.items()}
         return groups
 
     def dependents(self, reader) -> dict[str, tuple[str, dict]]:
@@ -284,7 +374,7 @@ class _Segment:
         return found
 
     def sort_key(self, reader, sort: str) -> list:
-        """Per document, what `sort` orders by (largest first), ties going to the newest."""
+        """Per rank, what `sort` orders by (largest first), ties going to the newest."""
         name = f"key:{sort}"
         keys = self._columns.get(name)
         if keys is None:
@@ -297,6 +387,35 @@ class _Segment:
             self._columns[name] = keys
         return keys
 
+    def sorted_ranks(self, reader, sort: str) -> list[int]:
+        """Every rank in `sort` order (ties: newest first)."""
+        name = f"order:{sort}"
+        order = self._columns.get(name)
+        if order is None:
+            keys = self.sort_key(reader, sort)
+            order = self._columns[name] = sorted(range(self.size), key=keys.__getitem__, reverse=True)
+            # sorted(reverse=True) keeps equal keys in rank order: newest first.
+        return order
+
+
+def _warm_up(whoosh_index, segment_id: str, segment: _Segment) -> None:
+    """Warm up a large segment that searches just started to use, in a background thread:
+    its first searches decode only the few terms they use, the rest comes in meanwhile."""
+    try:
+        # A reader of its own: Whoosh readers share file positions, so are not thread-safe.
+        with whoosh_index.reader() as reader:
+            for leaf_reader, _ in reader.leaf_readers():
+                if leaf_reader.segment().segment_id() == segment_id:
+                    segment.warm_up(leaf_reader)
+    except Exception:  # the index replaced or its files merged away meanwhile: searches decode lazily
+        logger.debug("Warming up a search segment stopped", exc_info=True)
+    finally:
+        segment.warm.set()
+
+
+# Text fields whose frequent terms are decoded when a segment is first read.
+_TEXT_FIELDS = ("name", "name_folded", "name_prefix", "body", "body_folded")
+
 
 def _decode_postings(reader, fieldname: str, text: str) -> list[int]:
     """All document numbers of a term, a block at a time (not one Python call per document)."""
@@ -304,13 +423,15 @@ def _decode_postings(reader, fieldname: str, text: str) -> list[int]:
         matcher = reader.postings(fieldname, text)
     except TermNotFound:
         return []
-    if not hasattr(matcher, "_read_ids"):
+    if not hasattr(matcher, "_read_data") or not hasattr(matcher, "_byteids"):
         return list(matcher.all_ids())
     ids = []
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.extend(matcher._ids)
+        # Whoosh's own _read_ids sums the deltas in a generator; accumulate does it in C.
+        if matcher._data is None:
+            matcher._read_data()
+        block = matcher._data[0]
+        ids.extend(block if matcher._byteids else itertools.accumulate(block))
         matcher._next_block()
     return ids
 
@@ -320,10 +441,9 @@ class _Leaf:
     reader: object
     offset: int
     segment: _Segment
-    alive: frozenset
-    # Facet counts and sort orders of all `alive` documents (browsing without filters).
+    alive: int
+    # Facet counts of all `alive` documents (browsing without filters).
     all_counts: dict | None = None
-    all_sorted: dict = field(default_factory=dict)
 
 
 def _leaves(index, reading) -> list[_Leaf]:
@@ -339,8 +459,12 @@ def _leaves(index, reading) -> list[_Leaf]:
         segment = cache.get(key)
         if segment is None:
             segment = cache[key] = _Segment(reader)
-        deleted = frozenset(reader.segment().deleted_docs())
-        leaves.append(_Leaf(reader, offset, segment, segment.every - deleted if deleted else segment.every))
+            if segment.size >= WARM_IN_BACKGROUND_AT:
+                threading.Thread(
+                    target=_warm_up, args=(reading.index, key[1], segment), name="search-warm-up", daemon=True
+                ).start()
+        deleted = list(reader.segment().deleted_docs())
+        leaves.append(_Leaf(reader, offset, segment, segment.every & ~segment.bits(deleted) if deleted else segment.every))
     # Forget segments of a replaced index at once, merged-away ones lazily (other threads
     # may still be a generation behind).
     lenient = len(cache) <= 2 * len(keep) + 16
@@ -356,27 +480,25 @@ def _leaves(index, reading) -> list[_Leaf]:
 @dataclass
 class _Matches:
     leaf: _Leaf
-    docs: frozenset
+    docs: int
     # Per word: its documents split by the best clause they match, (weight, documents), best first.
-    words: list[list[tuple[float, frozenset]]]
+    words: list[list[tuple[float, int]]]
 
 
 def _match(leaf: _Leaf, plan: list[list[Clause]], filters: FilterPlan) -> _Matches:
     reader, segment = leaf.reader, leaf.segment
-    required = []
+    docs = leaf.alive
     for fieldname, allowed in filters.terms:
         groups = segment.values(reader, fieldname)
-        required.append(frozenset().union(*(groups.get(v, EMPTY) for v in allowed)))
+        allowed_docs = 0
+        for value in allowed:
+            allowed_docs |= groups.get(value, 0)
+        docs &= allowed_docs
     words = []
     for clauses in plan:
         matched, levels = segment.word(reader, tuple(clauses))
         words.append(levels)
-        required.append(matched)
-    docs = leaf.alive
-    for docset in sorted(required, key=len):
-        docs = docs & docset
-        if not docs:
-            break
+        docs &= matched
     return _Matches(leaf, docs, words)
 
 
@@ -405,16 +527,26 @@ def _facet_counts(matches: list[_Matches]) -> dict[str, list[tuple]]:
     return facets
 
 
-def _count(leaf: _Leaf, docs: frozenset) -> dict[str, Counter]:
-    """Facet counts of `docs`: one pass over the documents per independent facet.
+def _count(leaf: _Leaf, docs: int) -> dict[str, Counter]:
+    """Facet counts of `docs`.
 
+    Few documents are counted one by one from the columns; many, value by value with
+    `&` and bit_count (a few microseconds per value whatever the number of documents).
     A cooperative has one province and one youth flag, a category one parent, so
     those facets are summed from the cooperative and category counts (when every
     document of the segment agrees; see _Segment.dependents)."""
     reader, segment = leaf.reader, leaf.segment
+    matched = docs.bit_count()
+    ranks = None
 
     def count(name: str) -> Counter:
-        return Counter(map(segment.column(reader, name).__getitem__, docs))
+        nonlocal ranks
+        groups = segment.values(reader, name)
+        if matched * BYTES_PER_COUNTED_DOCUMENT < len(groups) * segment.nbytes:
+            if ranks is None:
+                ranks = segment.ranks(docs)
+            return Counter(map(segment.column(reader, name).__getitem__, ranks))
+        return Counter({value: n for value, bits in groups.items() if (n := (docs & bits).bit_count())})
 
     counts = {name: count(name) for name in ("cooperative", "category", "ocop")}
     dependents = segment.dependents(reader)
@@ -432,7 +564,7 @@ def _count(leaf: _Leaf, docs: frozenset) -> dict[str, Counter]:
     return counts
 
 
-def _score_groups(m: _Matches) -> list[tuple[float, frozenset]]:
+def _score_groups(m: _Matches) -> list[tuple[float, int]]:
     """The matched documents split by score, best first."""
     groups = [(0.0, m.docs)]
     for levels in m.words:
@@ -441,53 +573,62 @@ def _score_groups(m: _Matches) -> list[tuple[float, frozenset]]:
         groups = [(score, docs) for score, docs in combined if docs]
         if len(groups) > MAX_SCORE_GROUPS:
             return _score_each(m)
-    merged = defaultdict(list)
+    merged: dict[float, int] = {}
     for score, docs in groups:
-        merged[score].append(docs)
-    return [(score, frozenset().union(*sets)) for score, sets in sorted(merged.items(), reverse=True)]
+        merged[score] = merged.get(score, 0) | docs
+    return sorted(merged.items(), reverse=True)
 
 
-def _score_each(m: _Matches) -> list[tuple[float, frozenset]]:
+def _score_each(m: _Matches) -> list[tuple[float, int]]:
     """Long queries: score document by document (their matches are few)."""
+    segment = m.leaf.segment
     scores = Counter()
     for levels in m.words:
         for weight, docs in levels:
-            for docnum in m.docs & docs:
-                scores[docnum] += weight
-    by_score = defaultdict(set)
-    for docnum, score in scores.items():
-        by_score[score].add(docnum)
-    return [(score, frozenset(docs)) for score, docs in sorted(by_score.items(), reverse=True)]
+            for rank in segment.ranks(m.docs & docs):
+                scores[rank] += weight
+    by_score = defaultdict(list)
+    for rank, score in scores.items():
+        by_score[score].append(rank)
+    return [(score, segment.bits_of_ranks(ranks)) for score, ranks in sorted(by_score.items(), reverse=True)]
 
 
 def _top_by_relevance(m: _Matches, needed: int) -> list[tuple]:
     """The best `needed` documents of one segment as (key, global docnum), key largest first."""
     reader, segment = m.leaf.reader, m.leaf.segment
-    in_stock = segment.values(reader, "in_stock").get("1", EMPTY)
-    created = segment.column(reader, "created_at").__getitem__
+    in_stock = segment.values(reader, "in_stock").get("1", 0)
+    created = segment.column(reader, "created_at")
     groups = _score_groups(m)
     found = []
-    for stock_rank, pick in ((1, lambda g: g & in_stock), (0, lambda g: g - in_stock)):
+    for stock_rank, pick in ((1, lambda g: g & in_stock), (0, lambda g: g & ~in_stock)):
         for score, group in groups:
             docs = pick(group)
             if not docs:
                 continue
-            take = heapq.nlargest(needed - len(found), docs, key=created)
-            found.extend(((stock_rank, score, created(d)), m.leaf.offset + d) for d in take)
+            for rank in segment.ranks(docs, needed - len(found)):  # the newest of the group
+                found.append(((stock_rank, score, created[rank]), m.leaf.offset + segment.order[rank]))
             if len(found) >= needed:
                 return found
     return found
 
 
 def _top_by_sort(m: _Matches, sort: str, needed: int) -> list[tuple]:
-    keys = m.leaf.segment.sort_key(m.leaf.reader, sort).__getitem__
-    if m.docs is m.leaf.alive:  # browsing everything: sorted once per index generation
-        if sort not in m.leaf.all_sorted:
-            m.leaf.all_sorted[sort] = sorted(m.docs, key=keys, reverse=True)
-        top = m.leaf.all_sorted[sort][:needed]
+    segment, reader = m.leaf.segment, m.leaf.reader
+    keys = segment.sort_key(reader, sort)
+    if sort == "newest":
+        top = segment.ranks(m.docs, needed)
+    elif m.docs.bit_count() * WALK_SORTED_ORDER_AT >= segment.size:
+        # Many matches: walk the segment in sort order until `needed` of them came by.
+        data = m.docs.to_bytes(segment.nbytes, "little")
+        top = []
+        for rank in segment.sorted_ranks(reader, sort):
+            if data[rank >> 3] >> (rank & 7) & 1:
+                top.append(rank)
+                if len(top) == needed:
+                    break
     else:
-        top = heapq.nlargest(needed, m.docs, key=keys)
-    return [(keys(d), m.leaf.offset + d) for d in top]
+        top = heapq.nlargest(needed, segment.ranks(m.docs), key=keys.__getitem__)
+    return [(keys[rank], m.leaf.offset + segment.order[rank]) for rank in top]
 
 
 def _ranked(matches: list[_Matches], sort: str, needed: int) -> list[int]:
@@ -508,7 +649,7 @@ def _evaluate(reading, plan, filters: FilterPlan, sort: str, start: int, count: 
     if filters.nothing:
         return [], 0, _facet_counts([]) if with_facets else {}
     matches = [_match(leaf, plan, filters) for leaf in _leaves(get_index(), reading)]
-    total = sum(len(m.docs) for m in matches)
+    total = sum(m.docs.bit_count() for m in matches)
     ranked = _ranked(matches, sort, start + count) if start < total else []
     return ranked[start:], total, (_facet_counts(matches) if with_facets else {})
 
@@ -602,6 +743,14 @@ def _with_index(work: Callable):
             index.segment_cache.clear()
             if attempt == 1:
                 index.rebuild()
+
+
+def wait_until_warm(timeout: float | None = None) -> bool:
+    """Open the index and wait until its large segments are warmed up; False on timeout.
+    For measurements of a long-running server (bench/search.py)."""
+    leaves = _with_index(lambda reading: _leaves(get_index(), reading))
+    large = [leaf.segment for leaf in leaves if leaf.segment.size >= WARM_IN_BACKGROUND_AT]
+    return all(segment.warm.wait(timeout) for segment in large)
 
 
 def products_in_order(product_ids: list[int]) -> list[Product]:

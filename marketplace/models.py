@@ -7,4 +7,16 @@ from marketplace.cooperatives.models import (  # noqa: F401
     CooperativeStatusChange,
     cooperative_managers,
 )
+from marketplace.orders.models import (  # noqa: F401
+    CartItem,
+    DeliveryMethod,
+    Order,
+    OrderItem,
+    OrderPart,
+    OrderStatusChange,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from marketplace.payments.models import Refund, StripeEvent  # noqa: F401
 from marketplace.search.models import SearchChange  # noqa: F401

@@ -38,6 +38,10 @@ class Cooperative(db.Model):
         sa.CheckConstraint(
             "youth_member_count >= 0 AND youth_member_count <= member_count", name="youth_members_within_members"
         ),
+        sa.CheckConstraint(
+            "delivery_fee_vnd >= 0 AND (free_delivery_from_vnd IS NULL OR free_delivery_from_vnd >= 0)",
+            name="delivery_amounts_not_negative",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +61,14 @@ class Cooperative(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     logo_filename: Mapped[str | None] = mapped_column(sa.String(64))
+    # Delivery: a flat fee per order part, free from a part total (None: never free).
+    delivery_fee_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=30_000, server_default="30000")
+    free_delivery_from_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    offers_pickup: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Bank transfers by VietQR: the bank's NAPAS BIN (6 digits) and the account.
+    bank_bin: Mapped[str | None] = mapped_column(sa.String(6))
+    bank_account_number: Mapped[str | None] = mapped_column(sa.String(19))
+    bank_account_name: Mapped[str | None] = mapped_column(sa.String(100))
     status: Mapped[CooperativeStatus] = mapped_column(
         enum_column(CooperativeStatus), default=CooperativeStatus.PENDING, index=True
     )

@@ -1,0 +1,1 @@
+"""Carts, checkout, multi-cooperative orders and their fulfilment."""

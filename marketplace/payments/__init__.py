@@ -1,0 +1,1 @@
+"""Payments: Stripe card payments and refunds, VietQR bank transfers."""

@@ -76,6 +76,14 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         # Each server (or container) keeps its own product index here; see the README's search section.
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index"),
         "SEARCH_CHANGES_RETENTION_DAYS": _int("SEARCH_CHANGES_RETENTION_DAYS", 7),
+        # Unpaid card orders give their stock back after this long.
+        "ORDER_PAYMENT_TIMEOUT_MINUTES": _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30),
+        # Without a secret key, card payment is simply not offered.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # Another Stripe API server (tests: localstripe on loopback); empty means Stripe's own.
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -101,4 +109,7 @@ DEFAULTS = {
     "SEARCH_CATCH_UP_WAIT": 2.0,
     # Apply the change log right after each commit that changed products (searches catch up anyway).
     "SEARCH_APPLY_ON_COMMIT": True,
+    # How often (seconds, per process) requests also expire unpaid card orders that are due;
+    # `marketplace orders expire` does the same from cron.
+    "ORDER_EXPIRY_INTERVAL": 60,
 }

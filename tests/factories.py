@@ -107,3 +107,28 @@ def product(
     db.session.add(p)
     db.session.flush()
     return p
+
+
+def checkout(**fields):
+    """A valid Checkout (cash on delivery to Lục Ngạn, Bắc Ninh) with `fields` changed."""
+    from marketplace.orders.services import Checkout
+
+    values = {
+        "name": "Nguyễn Thị Lan",
+        "phone": "0912 345 678",
+        "email": "Lan.Nguyen@example.vn",
+        "province_code": BAC_NINH,
+        "ward_code": LUC_NGAN,
+        "street": "Số 12, thôn Đồng Cốc",
+        "payment_method": "cod",
+    }
+    values.update(fields)
+    return Checkout(**values)
+
+
+def order(lines, **fields):
+    """A placed order of [(product, quantity)] with a valid checkout (see checkout())."""
+    from marketplace.orders.services import place_order
+
+    user_obj = fields.pop("user", None)
+    return place_order([(p.id, q) for p, q in lines], checkout(**fields), user=user_obj)

@@ -114,6 +114,19 @@ def record_bulk_changes(state) -> None:
     state.session.info[PENDING] = True
 
 
+def log_products(session, product_ids) -> None:
+    """Log products changed by statements the listeners do not see (Core statements on
+    `Product.__table__`, such as the orders' conditional stock updates)."""
+    product_ids = sorted(set(product_ids))
+    if not product_ids:
+        return
+    now = utcnow()
+    session.connection().execute(
+        SearchChange.__table__.insert(), [{"product_id": pid, "created_at": now} for pid in product_ids]
+    )
+    session.info[PENDING] = True
+
+
 def apply_after_commit(session) -> None:
     """after_commit: bring this process's index up to date with what was just committed.
 

@@ -1,0 +1,274 @@
+"""The cart: in the session for guests, stored (CartItem rows) for signed-in customers,
+merged when a guest signs in. Functions flush but never commit.
+
+A cart remembers, per product, the quantity and the price when it was added, so a
+price change since then is shown rather than hidden, and quantities are kept
+within stock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from marketplace.catalog.models import Product
+from marketplace.catalog.queries import public_products
+from marketplace.cooperatives.models import Cooperative
+from marketplace.core.errors import Refused
+from marketplace.extensions import db
+from marketplace.orders.models import CartItem, DeliveryMethod
+
+SESSION_KEY = "cart"
+# Bounds what one cart line or one cart may hold (a cart is not a wholesale order form).
+MAX_QUANTITY = 999
+MAX_LINES = 100
+
+
+@dataclass
+class CartLine:
+    product: Product
+    quantity: int
+    price_seen_vnd: int
+
+    @property
+    def unit_price_vnd(self) -> int:
+        return self.product.price_vnd
+
+    @property
+    def line_total_vnd(self) -> int:
+        return self.unit_price_vnd * self.quantity
+
+    @property
+    def price_changed(self) -> bool:
+        return self.price_seen_vnd != self.unit_price_vnd
+
+    @property
+    def available(self) -> bool:
+        return self.product.is_public and self.product.stock > 0
+
+    @property
+    def short(self) -> bool:
+        """More in the cart than is left."""
+        return self.quantity > self.product.stock
+
+
+@dataclass
+class CartGroup:
+    """One cooperative's lines, with what delivering them costs."""
+
+    cooperative: Cooperative
+    lines: list[CartLine] = field(default_factory=list)
+
+    @property
+    def items_total_vnd(self) -> int:
+        return sum(line.line_total_vnd for line in self.lines)
+
+    @property
+    def delivery_methods(self) -> list[DeliveryMethod]:
+        methods = [DeliveryMethod.HOME]
+        if self.cooperative.offers_pickup:
+            methods.append(DeliveryMethod.PICKUP)
+        return methods
+
+    def delivery_fee_vnd(self, method: DeliveryMethod = DeliveryMethod.HOME) -> int:
+        return delivery_fee_vnd(self.cooperative, method, self.items_total_vnd)
+
+    @property
+    def free_delivery_missing_vnd(self) -> int | None:
+        """How much more makes home delivery free (None: never free, or already free)."""
+        threshold = self.cooperative.free_delivery_from_vnd
+        if threshold is None or self.items_total_vnd >= threshold:
+            return None
+        return threshold - self.items_total_vnd
+
+
+@dataclass
+class Cart:
+    groups: list[CartGroup]
+
+    @property
+    def lines(self) -> list[CartLine]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def quantity(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def items_total_vnd(self) -> int:
+        return sum(group.items_total_vnd for group in self.groups)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def has_problems(self) -> bool:
+        """Something to fix before checkout: a line no longer for sale or above stock."""
+        return any(not line.available or line.short for line in self.lines)
+
+
+def delivery_fee_vnd(cooperative: Cooperative, method: DeliveryMethod, items_total_vnd: int) -> int:
+    """Home delivery costs the cooperative's flat fee, nothing from its threshold; pickup is free."""
+    if method != DeliveryMethod.HOME:
+        return 0
+    threshold = cooperative.free_delivery_from_vnd
+    if threshold is not None and items_total_vnd >= threshold:
+        return 0
+    return cooperative.delivery_fee_vnd
+
+
+# --- where a cart lives ------------------------------------------------------------------------
+
+
+def _entries(user, session) -> dict[int, tuple[int, int]]:
+    """{product_id: (quantity, price_seen_vnd)} of the current cart."""
+    if user is not None and user.is_authenticated:
+        rows = db.session.execute(
+            sa.select(CartItem.product_id, CartItem.quantity, CartItem.price_seen_vnd)
+            .where(CartItem.user_id == user.id)
+            .order_by(CartItem.id)
+        )
+        return {pid: (qty, price) for pid, qty, price in rows}
+    stored = session.get(SESSION_KEY) or {}
+    entries = {}
+    for key, value in stored.items():
+        try:
+            entries[int(key)] = (int(value[0]), int(value[1]))
+        except (TypeError, ValueError, IndexError):
+            continue  # a damaged cookie value: forget that line
+    return entries
+
+
+def _save(user, session, product: Product, quantity: int, price_seen_vnd: int | None = None) -> None:
+    if user is not None and user.is_authenticated:
+        item = db.session.scalar(
+            sa.select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product.id)
+        )
+        if quantity <= 0:
+            if item is not None:
+                db.session.delete(item)
+        elif item is None:
+            db.session.add(CartItem(
+                user_id=user.id, product_id=product.id, quantity=quantity,
+                price_seen_vnd=product.price_vnd if price_seen_vnd is None else price_seen_vnd,
+            ))
+        else:
+            item.quantity = quantity
+        db.session.flush()
+        return
+    stored = dict(session.get(SESSION_KEY) or {})
+    key = str(product.id)
+    if quantity <= 0:
+        stored.pop(key, None)
+    else:
+        previous = stored.get(key)
+        seen = previous[1] if previous else (product.price_vnd if price_seen_vnd is None else price_seen_vnd)
+        stored[key] = [quantity, seen]
+    session[SESSION_KEY] = stored
+
+
+def _public_product(product_id) -> Product:
+    product = db.session.scalar(public_products().where(Product.id == product_id)) if product_id else None
+    if product is None:
+        raise Refused(_("This product is not for sale."), field="product_id")
+    return product
+
+
+def _within_stock(product: Product, quantity: int) -> int:
+    if product.stock <= 0:
+        raise Refused(_("%(name)s is sold out.", name=product.name), field="quantity")
+    return min(quantity, product.stock, MAX_QUANTITY)
+
+
+# --- actions -------------------------------------------------------------------------------------
+
+
+def add_to_cart(user, session, product_id: int, quantity: int = 1) -> int:
+    """Add `quantity` of a public product; the cart's quantity, kept within stock, is returned
+    (compare it with what was asked to tell the person it was limited)."""
+    if quantity < 1:
+        raise Refused(_("Quantity must be at least 1."), field="quantity")
+    product = _public_product(product_id)
+    entries = _entries(user, session)
+    if product.id not in entries and len(entries) >= MAX_LINES:
+        raise Refused(_("Your cart is full."), field="product_id")
+    current = entries.get(product.id, (0, product.price_vnd))[0]
+    wanted = _within_stock(product, current + quantity)
+    _save(user, session, product, wanted)
+    return wanted
+
+
+def set_cart_quantity(user, session, product_id: int, quantity: int) -> int:
+    """Set a line's quantity (0 removes it); returns the quantity kept, within stock."""
+    if quantity < 0:
+        raise Refused(_("Quantity must be at least 1."), field="quantity")
+    if product_id not in _entries(user, session):
+        raise Refused(_("This product is not in your cart."), field="product_id")
+    product = db.session.get(Product, product_id)
+    if quantity == 0 or product is None:
+        if product is not None:
+            _save(user, session, product, 0)
+        else:
+            remove_lines(user, session, [product_id])
+        return 0
+    product = _public_product(product_id)
+    kept = _within_stock(product, quantity)
+    _save(user, session, product, kept)
+    return kept
+
+
+def remove_lines(user, session, product_ids) -> None:
+    """Drop lines (a removal, or what an order just bought)."""
+    product_ids = set(product_ids)
+    if user is not None and user.is_authenticated:
+        db.session.execute(
+            sa.delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id.in_(product_ids))
+        )
+        return
+    stored = {k: v for k, v in (session.get(SESSION_KEY) or {}).items() if k not in {str(i) for i in product_ids}}
+    session[SESSION_KEY] = stored
+
+
+def merge_guest_cart(user, session) -> None:
+    """At sign-in: the guest's lines join the stored cart (quantities added, within stock)."""
+    guest = _entries(None, session)
+    if not guest:
+        return
+    stored = _entries(user, session)
+    products = {p.id: p for p in db.session.scalars(public_products().where(Product.id.in_(guest)))}
+    for product_id, (quantity, price_seen) in guest.items():
+        product = products.get(product_id)
+        if product is None or product.stock <= 0:
+            continue
+        have = stored.get(product_id, (0, price_seen))
+        _save(user, session, product, min(have[0] + quantity, product.stock, MAX_QUANTITY), have[1])
+    session.pop(SESSION_KEY, None)
+
+
+def load_cart(user, session) -> Cart:
+    """The cart with its products, grouped by cooperative (in the order lines were added).
+
+    Lines of products that were deleted are dropped; products no longer public stay,
+    marked unavailable, so the person sees what happened."""
+    entries = _entries(user, session)
+    if not entries:
+        return Cart([])
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Product)
+            .where(Product.id.in_(entries))
+            .options(selectinload(Product.cooperative), selectinload(Product.images))
+        )
+    }
+    groups: dict[int, CartGroup] = {}
+    for product_id, (quantity, price_seen) in entries.items():
+        product = products.get(product_id)
+        if product is None:
+            continue
+        group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative))
+        group.lines.append(CartLine(product, quantity, price_seen))
+    return Cart(list(groups.values()))

@@ -1,0 +1,532 @@
+"""Placing orders, moving their parts through their statuses, giving stock back, expiry.
+
+Plain functions: they validate, change rows, flush, and raise Refused (or OutOfStock)
+when a rule says no; they never commit. The caller commits once, or rolls back, which
+also undoes any stock already taken by a refused order.
+
+Stock is taken with one conditional UPDATE per product (`stock = stock - n WHERE
+stock >= n`), checked by what it returns: on SQLite and PostgreSQL alike, two buyers
+of the last unit cannot both succeed, without holding locks while the order is built.
+Products are updated in id order so concurrent orders lock rows in the same order.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from marketplace.catalog.models import Product, ProductStatus
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core import geo
+from marketplace.core.errors import Refused
+from marketplace.core.models import utcnow
+from marketplace.core.phone import InvalidPhone, normalise_vn_phone
+from marketplace.extensions import db
+from marketplace.orders.cart import delivery_fee_vnd
+from marketplace.orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderItem,
+    OrderPart,
+    OrderStatusChange,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from marketplace.search.changes import log_products
+
+logger = logging.getLogger(__name__)
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_LINES = 100
+MAX_QUANTITY = 999
+
+# Who may move a part where. A customer only cancels before confirmation.
+TRANSITIONS: dict[PartStatus, set[PartStatus]] = {
+    PartStatus.PLACED: {PartStatus.CONFIRMED, PartStatus.CANCELLED},
+    PartStatus.CONFIRMED: {PartStatus.SHIPPED, PartStatus.CANCELLED},
+    PartStatus.SHIPPED: {PartStatus.DELIVERED},
+    PartStatus.DELIVERED: {PartStatus.COMPLETED},
+    PartStatus.COMPLETED: set(),
+    PartStatus.CANCELLED: set(),
+}
+
+STATUS_LABELS = {
+    PartStatus.PLACED: _l("Placed"),
+    PartStatus.CONFIRMED: _l("Confirmed"),
+    PartStatus.SHIPPED: _l("Shipped"),
+    PartStatus.DELIVERED: _l("Delivered"),
+    PartStatus.COMPLETED: _l("Completed"),
+    PartStatus.CANCELLED: _l("Cancelled"),
+}
+PAYMENT_STATUS_LABELS = {
+    PaymentStatus.UNPAID: _l("Unpaid"),
+    PaymentStatus.PAID: _l("Paid"),
+    PaymentStatus.PARTIALLY_REFUNDED: _l("Partially refunded"),
+    PaymentStatus.REFUNDED: _l("Refunded"),
+}
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.CARD: _l("Card"),
+    PaymentMethod.COD: _l("Cash on delivery"),
+    PaymentMethod.BANK_TRANSFER: _l("Bank transfer (VietQR)"),
+}
+DELIVERY_LABELS = {
+    DeliveryMethod.HOME: _l("Home delivery"),
+    DeliveryMethod.PICKUP: _l("Pickup at the cooperative"),
+}
+
+
+class OutOfStock(Refused):
+    """A line asks for more than is left; nothing of the order is written."""
+
+    def __init__(self, product: Product, remaining: int):
+        super().__init__(
+            _("Only %(remaining)d left of %(name)s.", remaining=remaining, name=product.name)
+            if remaining
+            else _("%(name)s is sold out.", name=product.name),
+            field="items",
+        )
+        self.product = product
+        self.remaining = remaining
+
+
+@dataclass
+class Checkout:
+    """What the checkout form (or the API) collected. Validated by place_order."""
+
+    name: str
+    phone: str
+    email: str
+    province_code: int | None
+    ward_code: int | None
+    street: str
+    payment_method: PaymentMethod | str
+    # {cooperative id: DeliveryMethod or its value}; a cooperative left out gets home delivery.
+    delivery: dict[int, DeliveryMethod | str] = field(default_factory=dict)
+    note: str = ""
+
+
+# --- payment methods on offer -----------------------------------------------------------------
+
+
+def card_payments_enabled() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
+
+
+def payment_methods_for(cooperatives) -> list[PaymentMethod]:
+    """Cash on delivery always; card when Stripe is configured; bank transfer when every
+    cooperative of the order has a bank account to receive it."""
+    methods = [PaymentMethod.COD]
+    if all(c.bank_bin and c.bank_account_number for c in cooperatives):
+        methods.append(PaymentMethod.BANK_TRANSFER)
+    if card_payments_enabled():
+        methods.append(PaymentMethod.CARD)
+    return methods
+
+
+# --- placing an order ----------------------------------------------------------------------------
+
+
+def _clean_checkout(checkout: Checkout) -> dict:
+    """Validated, normalised contact and address, or Refused naming the field."""
+    name = " ".join((checkout.name or "").split())
+    if not name:
+        raise Refused(_("Enter your full name."), field="name")
+    if len(name) > 120:
+        raise Refused(_("The name is too long."), field="name")
+    try:
+        phone = normalise_vn_phone(checkout.phone or "")
+    except InvalidPhone:
+        raise Refused(_("Enter a Vietnamese mobile number, such as 0912 345 678."), field="phone") from None
+    email = (checkout.email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or " " in email or email.startswith("@") or email.endswith("@"):
+        raise Refused(_("Enter a valid email address."), field="email")
+    if not geo.is_valid_province(checkout.province_code):
+        raise Refused(_("Choose a province."), field="province_code")
+    if not geo.ward_belongs_to(checkout.ward_code, checkout.province_code):
+        raise Refused(_("Choose a ward or commune of that province."), field="ward_code")
+    street = " ".join((checkout.street or "").split())
+    if not street:
+        raise Refused(_("Enter the street address."), field="street")
+    if len(street) > 200:
+        raise Refused(_("The street address is too long."), field="street")
+    note = (checkout.note or "").strip()
+    if len(note) > 1000:
+        raise Refused(_("The note is too long."), field="note")
+    try:
+        method = PaymentMethod(checkout.payment_method)
+    except ValueError:
+        raise Refused(_("Choose a payment method."), field="payment_method") from None
+    return {
+        "contact_name": name, "contact_phone": phone, "contact_email": email,
+        "province_code": checkout.province_code, "ward_code": checkout.ward_code, "street": street,
+        "note": note, "payment_method": method,
+    }
+
+
+def _merge_lines(lines) -> dict[int, int]:
+    """[(product id, quantity)] -> {product id: total quantity}, validated."""
+    quantities: dict[int, int] = {}
+    for product_id, quantity in lines:
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise Refused(_("Quantity must be at least 1."), field="items")
+        quantities[product_id] = quantities.get(product_id, 0) + quantity
+    if not quantities:
+        raise Refused(_("Your cart is empty."), field="items")
+    if len(quantities) > MAX_LINES or any(q > MAX_QUANTITY for q in quantities.values()):
+        raise Refused(_("That is more than one order can hold."), field="items")
+    return quantities
+
+
+def take_stock(product: Product, quantity: int) -> int:
+    """Take `quantity` of a product's stock, atomically; returns what is left, or raises
+    OutOfStock (with what is left) leaving the stock as it was."""
+    products = Product.__table__
+    remaining = db.session.execute(
+        sa.update(products)
+        .where(products.c.id == product.id, products.c.stock >= quantity)
+        .values(stock=products.c.stock - quantity)
+        .returning(products.c.stock)
+    ).scalar_one_or_none()
+    if remaining is None:
+        left = db.session.execute(sa.select(products.c.stock).where(products.c.id == product.id)).scalar_one()
+        raise OutOfStock(product, left)
+    db.session.expire(product, ["stock"])
+    if remaining == 0:
+        log_products(db.session, [product.id])  # it now shows as sold out in search
+    return remaining
+
+
+def give_stock_back(product_id: int, quantity: int) -> None:
+    products = Product.__table__
+    now_stock = db.session.execute(
+        sa.update(products)
+        .where(products.c.id == product_id)
+        .values(stock=products.c.stock + quantity)
+        .returning(products.c.stock)
+    ).scalar_one_or_none()
+    if now_stock is not None and now_stock == quantity:
+        log_products(db.session, [product_id])  # back in stock in search
+    product = db.session.identity_map.get(db.session.identity_key(Product, product_id))
+    if product is not None:  # loaded in this session: read the new stock next time
+        db.session.expire(product, ["stock"])
+
+
+def order_number(order: Order) -> str:
+    year = order.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(VIETNAM).year
+    return f"DH-{year}-{order.id:06d}"
+
+
+def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = None) -> Order:
+    """One order for `lines` ([(product id, quantity)], as a cart holds them), split into
+    one part per cooperative; stock is taken for every line or for none.
+
+    Raises Refused naming the field at fault, or OutOfStock naming the product and
+    what is left. Card orders expire (giving their stock back) after
+    ORDER_PAYMENT_TIMEOUT_MINUTES unless paid; the caller starts the card payment.
+    """
+    now = now or utcnow()
+    contact = _clean_checkout(checkout)
+    quantities = _merge_lines(lines)
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Product).where(Product.id.in_(quantities)).options(selectinload(Product.cooperative))
+        )
+    }
+    for product_id in quantities:
+        product = products.get(product_id)
+        if (
+            product is None
+            or product.status != ProductStatus.ACTIVE
+            or product.cooperative.status != CooperativeStatus.APPROVED
+        ):
+            raise Refused(
+                _("%(name)s is no longer for sale.", name=product.name) if product else _("This product is not for sale."),
+                field="items",
+            )
+    cooperatives: dict[int, Cooperative] = {}
+    for product in products.values():
+        cooperatives[product.cooperative_id] = product.cooperative
+    method = contact["payment_method"]
+    if method not in payment_methods_for(cooperatives.values()):
+        raise Refused(_("This payment method is not available for this order."), field="payment_method")
+    delivery = _delivery_choices(checkout.delivery, cooperatives)
+
+    for product_id in sorted(quantities):  # one lock order for every order: no deadlocks
+        take_stock(products[product_id], quantities[product_id])
+
+    order = Order(
+        tracking_token=secrets.token_urlsafe(24),
+        user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
+        items_total_vnd=0,
+        delivery_total_vnd=0,
+        total_vnd=0,
+        created_at=now,
+        expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"])
+        if method == PaymentMethod.CARD
+        else None,
+        **contact,
+    )
+    for cooperative_id in sorted(cooperatives, key=lambda cid: cooperatives[cid].name):
+        part = OrderPart(
+            cooperative_id=cooperative_id, delivery_method=delivery[cooperative_id],
+            items_total_vnd=0, delivery_fee_vnd=0, total_vnd=0, created_at=now,
+        )
+        for product_id in sorted(quantities):
+            product = products[product_id]
+            if product.cooperative_id != cooperative_id:
+                continue
+            quantity = quantities[product_id]
+            part.items.append(OrderItem(
+                product_id=product.id, product_name=product.name, sku=product.sku, unit=product.unit,
+                unit_price_vnd=product.price_vnd, quantity=quantity, line_total_vnd=product.price_vnd * quantity,
+            ))
+        part.items_total_vnd = sum(item.line_total_vnd for item in part.items)
+        part.delivery_fee_vnd = delivery_fee_vnd(cooperatives[cooperative_id], part.delivery_method, part.items_total_vnd)
+        part.total_vnd = part.items_total_vnd + part.delivery_fee_vnd
+        part.history.append(OrderStatusChange(
+            from_status=None, to_status=PartStatus.PLACED, actor="customer", created_at=now,
+            changed_by_id=order.user_id,
+        ))
+        order.parts.append(part)
+    order.items_total_vnd = sum(p.items_total_vnd for p in order.parts)
+    order.delivery_total_vnd = sum(p.delivery_fee_vnd for p in order.parts)
+    order.total_vnd = order.items_total_vnd + order.delivery_total_vnd
+    db.session.add(order)
+    db.session.flush()
+    order.number = order_number(order)
+    db.session.flush()
+    logger.info("Order %s placed: %d parts, %d VND", order.number, len(order.parts), order.total_vnd)
+    return order
+
+
+def _delivery_choices(chosen: dict, cooperatives: dict[int, Cooperative]) -> dict[int, DeliveryMethod]:
+    choices = {}
+    for cooperative_id, cooperative in cooperatives.items():
+        value = (chosen or {}).get(cooperative_id, DeliveryMethod.HOME)
+        try:
+            method = DeliveryMethod(value)
+        except ValueError:
+            raise Refused(_("Choose how %(name)s delivers.", name=cooperative.name), field="delivery") from None
+        if method == DeliveryMethod.PICKUP and not cooperative.offers_pickup:
+            raise Refused(_("%(name)s does not offer pickup.", name=cooperative.name), field="delivery")
+        choices[cooperative_id] = method
+    return choices
+
+
+# --- statuses ------------------------------------------------------------------------------------
+
+
+def allowed_next(part: OrderPart, actor: str) -> list[PartStatus]:
+    """The statuses `actor` (customer, cooperative, system) may move this part to now."""
+    targets = TRANSITIONS[part.status]
+    if actor == "customer":
+        targets = targets & {PartStatus.CANCELLED} if part.status == PartStatus.PLACED else set()
+    elif actor == "cooperative" and _awaiting_card_payment(part.order):
+        targets = targets & {PartStatus.CANCELLED}
+    return [s for s in PartStatus if s in targets]
+
+
+def _awaiting_card_payment(order: Order) -> bool:
+    return order.payment_method == PaymentMethod.CARD and order.payment_status == PaymentStatus.UNPAID
+
+
+def change_part_status(
+    part: OrderPart, to_status: PartStatus | str, *, by=None, actor: str, reason: str = "", now: datetime | None = None
+) -> OrderStatusChange:
+    """Move one cooperative's part of an order, recording who, when and why.
+
+    Refused for an illegal move (with the current status in the message), for a
+    cooperative cancelling without a reason, and for confirming a card order that
+    is not paid yet. Cancelling gives the stock back and refunds a card-paid part.
+    """
+    now = now or utcnow()
+    try:
+        to_status = PartStatus(to_status)
+    except ValueError:
+        raise Refused(_("Unknown status."), field="status") from None
+    reason = (reason or "").strip()
+    if to_status not in allowed_next(part, actor):
+        if to_status == PartStatus.CONFIRMED and _awaiting_card_payment(part.order) and part.status == PartStatus.PLACED:
+            raise Refused(_("This order is waiting for its card payment."), field="status")
+        raise Refused(
+            _("An order part that is %(current)s cannot become %(target)s.",
+              current=STATUS_LABELS[part.status].lower(), target=STATUS_LABELS[to_status].lower()),
+            field="status",
+        )
+    if to_status == PartStatus.CANCELLED and actor == "cooperative" and not reason:
+        raise Refused(_("Give the customer a reason for cancelling."), field="reason")
+    if len(reason) > 1000:
+        raise Refused(_("The reason is too long."), field="reason")
+    change = OrderStatusChange(
+        from_status=part.status, to_status=to_status, reason=reason, actor=actor,
+        changed_by_id=getattr(by, "id", None), created_at=now,
+    )
+    part.history.append(change)
+    part.status = to_status
+    order = part.order
+    if to_status == PartStatus.CANCELLED:
+        part.cancel_reason = reason or None
+        for item in part.items:
+            if item.product_id is not None:
+                give_stock_back(item.product_id, item.quantity)
+        if order.payment_method == PaymentMethod.CARD and order.payment_status in (
+            PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED
+        ):
+            from marketplace.payments.stripe_payments import refund_part
+
+            refund_part(part)
+    elif to_status == PartStatus.DELIVERED and order.payment_method == PaymentMethod.COD:
+        _record_payment_received(part, by, now)  # cash collected on delivery
+    _update_cash_payment_status(order, now)
+    db.session.flush()
+    logger.info("Order %s part %s: %s -> %s by %s", order.number, part.id, change.from_status, to_status, actor)
+    return change
+
+
+def mark_payment_received(part: OrderPart, *, by, now: datetime | None = None) -> None:
+    """The cooperative received the bank transfer (or the cash) for its part."""
+    now = now or utcnow()
+    order = part.order
+    if order.payment_method == PaymentMethod.CARD:
+        raise Refused(_("Card payments are recorded by Stripe, not by hand."), field="payment")
+    if part.status == PartStatus.CANCELLED:
+        raise Refused(_("This part of the order is cancelled."), field="payment")
+    if part.payment_received_at is not None:
+        raise Refused(_("The payment was already recorded."), field="payment")
+    _record_payment_received(part, by, now)
+    _update_cash_payment_status(order, now)
+    db.session.flush()
+
+
+def _record_payment_received(part: OrderPart, by, now: datetime) -> None:
+    if part.payment_received_at is None:
+        part.payment_received_at = now
+        part.payment_received_by_id = getattr(by, "id", None)
+
+
+def _update_cash_payment_status(order: Order, now: datetime) -> None:
+    """Cash and transfer orders are paid once every part still going has been paid."""
+    if order.payment_method == PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
+        return
+    live = [p for p in order.parts if p.status != PartStatus.CANCELLED]
+    if live and all(p.payment_received_at is not None for p in live):
+        order.payment_status = PaymentStatus.PAID
+        order.paid_at = now
+
+
+def order_status(order: Order) -> PartStatus:
+    """One status for the whole order: its least advanced live part (all cancelled: cancelled)."""
+    live = [p.status for p in order.parts if p.status != PartStatus.CANCELLED]
+    if not live:
+        return PartStatus.CANCELLED
+    order_of = list(PartStatus)
+    return min(live, key=order_of.index)
+
+
+# --- expiry ---------------------------------------------------------------------------------------
+
+
+def due_for_expiry(now: datetime | None = None):
+    now = now or utcnow()
+    return (
+        sa.select(Order)
+        .where(
+            Order.payment_method == PaymentMethod.CARD,
+            Order.payment_status == PaymentStatus.UNPAID,
+            Order.expired_at.is_(None),
+            Order.expires_at <= now,
+        )
+        .order_by(Order.id)
+    )
+
+
+def expire_order(order: Order, *, now: datetime | None = None) -> bool:
+    """Cancel an unpaid card order whose time ran out, giving its stock back; False when
+    it was paid meanwhile (Stripe says its payment succeeded)."""
+    now = now or utcnow()
+    if order.payment_status != PaymentStatus.UNPAID or order.expired_at is not None:
+        return False
+    if order.stripe_payment_intent_id:
+        from marketplace.payments.stripe_payments import cancel_payment
+
+        if not cancel_payment(order):
+            return False
+    for part in order.parts:
+        if part.status != PartStatus.CANCELLED:
+            change_part_status(part, PartStatus.CANCELLED, actor="system", reason=_("Payment not received in time."),
+                               now=now)
+    order.expired_at = now
+    db.session.flush()
+    logger.info("Order %s expired unpaid", order.number)
+    return True
+
+
+def expire_due_orders(now: datetime | None = None, limit: int = 500) -> list[str]:
+    """Expire every due unpaid card order (at most `limit`); returns their numbers.
+    Rows are locked (PostgreSQL: skipping those another process holds) so a payment
+    arriving at the same moment and the expiry never both win."""
+    query = due_for_expiry(now).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Order)
+    expired = []
+    for order in db.session.scalars(query).all():
+        if expire_order(order, now=now):
+            expired.append(order.number)
+    return expired
+
+
+# --- finding orders ---------------------------------------------------------------------------------
+
+
+def find_guest_order(number: str, phone_or_email: str) -> Order | None:
+    """The order with this number whose contact phone or email is the one given."""
+    number = (number or "").strip().upper()
+    contact = (phone_or_email or "").strip()
+    if not number or not contact:
+        return None
+    order = db.session.scalar(sa.select(Order).where(Order.number == number))
+    if order is None:
+        return None
+    if "@" in contact:
+        matches = contact.lower() == order.contact_email
+    else:
+        try:
+            matches = normalise_vn_phone(contact) == order.contact_phone
+        except InvalidPhone:
+            matches = False
+    return order if matches else None
+
+
+def order_by_token(number: str, token: str) -> Order | None:
+    if not token:
+        return None
+    order = db.session.scalar(sa.select(Order).where(Order.number == number))
+    if order is None or not secrets.compare_digest(order.tracking_token, token):
+        return None
+    return order
+
+
+def orders_of_customer(user):
+    return sa.select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def parts_of_cooperative(cooperative: Cooperative, status: PartStatus | None = None):
+    query = (
+        sa.select(OrderPart)
+        .join(Order)
+        .where(OrderPart.cooperative_id == cooperative.id)
+        .order_by(Order.created_at.desc(), OrderPart.id.desc())
+    )
+    if status is not None:
+        query = query.where(OrderPart.status == status)
+    return query

@@ -14,6 +14,9 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.cooperatives import views as cooperatives
     from marketplace.cooperatives import workspace_views as workspace
     from marketplace.core import geo_views as geo
+    from marketplace.orders import views as orders
+    from marketplace.orders import workspace_views as order_workspace
+    from marketplace.payments import views as payments
     from marketplace.search import views as search
 
     return [
@@ -29,4 +32,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         api.bp,
         geo.bp,
         search.bp,
+        orders.bp,
+        order_workspace.bp,
+        payments.bp,
     ]

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the read-only JSON API, written by hand.
+"""The OpenAPI 3.1 description of the JSON API (catalogue and orders), written by hand.
 
 Kept next to api/views.py: a change to an endpoint, parameter or field belongs
 in both. tests/api/test_openapi.py checks that every route is described and that
@@ -10,6 +10,13 @@ from copy import deepcopy
 
 from marketplace.catalog.models import OCOP_STARS, UNITS
 from marketplace.catalog.queries import MAX_PER_PAGE, SORTS
+from marketplace.orders.models import DeliveryMethod, PartStatus, PaymentMethod, PaymentStatus
+from marketplace.orders.services import MAX_LINES, MAX_QUANTITY
+
+PAYMENT_METHODS = [m.value for m in PaymentMethod]
+PAYMENT_STATUSES = [s.value for s in PaymentStatus]
+PART_STATUSES = [s.value for s in PartStatus]
+DELIVERY_METHODS = [m.value for m in DeliveryMethod]
 
 
 def _ref(name: str) -> dict:
@@ -179,6 +186,169 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {"items": {"type": "array", "items": _ref("Unit")}},
     },
+    "OrderRequest": {
+        "type": "object",
+        "required": ["items", "contact", "address", "payment_method"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_LINES,
+                "items": {
+                    "type": "object",
+                    "required": ["product_id", "quantity"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "product_id": {"type": "integer"},
+                        "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
+                    },
+                },
+                "description": "Lines of the same product are added together.",
+            },
+            "contact": {
+                "type": "object",
+                "required": ["name", "phone", "email"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "maxLength": 120},
+                    "phone": {"type": "string", "description": "A Vietnamese mobile number, e.g. 0912 345 678."},
+                    "email": {"type": "string", "format": "email"},
+                },
+            },
+            "address": {
+                "type": "object",
+                "required": ["province", "ward", "street"],
+                "additionalProperties": False,
+                "properties": {
+                    "province": {"type": "integer", "description": "Official province code (see /provinces)."},
+                    "ward": {"type": "integer", "description": "Official code of a ward of that province."},
+                    "street": {"type": "string", "maxLength": 200},
+                },
+            },
+            "delivery": {
+                "type": "object",
+                "description": "Per cooperative slug: home delivery (the default) or pickup where offered.",
+                "additionalProperties": {"type": "string", "enum": DELIVERY_METHODS},
+            },
+            "payment_method": {
+                "type": "string",
+                "enum": PAYMENT_METHODS,
+                "description": "cod always; bank_transfer when every cooperative of the order has a bank "
+                "account; card when the marketplace takes cards.",
+            },
+            "note": {"type": "string", "maxLength": 1000},
+        },
+    },
+    "OrderItem": {
+        "type": "object",
+        "required": ["product_id", "name", "unit", "unit_price_vnd", "quantity", "line_total_vnd"],
+        "additionalProperties": False,
+        "properties": {
+            "product_id": {"type": ["integer", "null"], "description": "null once the product is deleted."},
+            "name": {"type": "string", "description": "As it was when ordered."},
+            "unit": {"type": "string"},
+            "unit_price_vnd": {"type": "integer", "minimum": 0},
+            "quantity": {"type": "integer", "minimum": 1},
+            "line_total_vnd": {"type": "integer", "minimum": 0},
+        },
+    },
+    "OrderPart": {
+        "type": "object",
+        "required": [
+            "cooperative", "status", "delivery_method", "items", "items_total_vnd", "delivery_fee_vnd", "total_vnd",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "cooperative": {
+                "type": "object",
+                "required": ["slug", "name"],
+                "additionalProperties": False,
+                "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "status": {"type": "string", "enum": PART_STATUSES},
+            "delivery_method": {"type": "string", "enum": DELIVERY_METHODS},
+            "items": {"type": "array", "items": _ref("OrderItem")},
+            "items_total_vnd": {"type": "integer", "minimum": 0},
+            "delivery_fee_vnd": {"type": "integer", "minimum": 0},
+            "total_vnd": {"type": "integer", "minimum": 0},
+        },
+    },
+    "BankTransfer": {
+        "type": "object",
+        "required": ["cooperative", "bank_name", "account_number", "account_name", "amount_vnd", "memo",
+                     "vietqr_payload"],
+        "additionalProperties": False,
+        "properties": {
+            "cooperative": {"type": "string", "description": "Slug of the cooperative to pay."},
+            "bank_name": {"type": "string"},
+            "account_number": {"type": "string"},
+            "account_name": {"type": "string"},
+            "amount_vnd": {"type": "integer", "minimum": 0},
+            "memo": {"type": "string", "description": "Transfer content to use, so the payment is matched."},
+            "vietqr_payload": {"type": "string", "description": "VietQR (EMVCo) text to show as a QR code."},
+        },
+    },
+    "Payment": {
+        "type": "object",
+        "required": ["method", "status", "expires_at"],
+        "additionalProperties": False,
+        "properties": {
+            "method": {"type": "string", "enum": PAYMENT_METHODS},
+            "status": {"type": "string", "enum": PAYMENT_STATUSES},
+            "expires_at": {
+                "type": ["string", "null"], "format": "date-time",
+                "description": "Card orders: cancelled unless paid by then (UTC). Otherwise null.",
+            },
+            "transfers": {
+                "type": "array", "items": _ref("BankTransfer"),
+                "description": "Unpaid bank transfer orders: one transfer per cooperative still to be paid.",
+            },
+            "client_secret": {
+                "type": "string",
+                "description": "Card orders, in the answer to placeOrder only: the Stripe PaymentIntent client secret.",
+            },
+        },
+    },
+    "Order": {
+        "type": "object",
+        "required": [
+            "number", "tracking_token", "status", "payment", "parts",
+            "items_total_vnd", "delivery_total_vnd", "total_vnd", "url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "number": {"type": "string", "examples": ["DH-2026-000123"]},
+            "tracking_token": {"type": "string", "description": "Keep it secret: whoever holds it reads the order."},
+            "status": {"type": "string", "enum": PART_STATUSES,
+                       "description": "The least advanced status of the parts still going."},
+            "payment": _ref("Payment"),
+            "parts": {"type": "array", "items": _ref("OrderPart"),
+                      "description": "One per cooperative, in the cooperatives' alphabetical order."},
+            "items_total_vnd": {"type": "integer", "minimum": 0},
+            "delivery_total_vnd": {"type": "integer", "minimum": 0},
+            "total_vnd": {"type": "integer", "minimum": 0},
+            "url": {"type": "string", "format": "uri", "description": "The order's web page for the customer."},
+        },
+    },
+    "OutOfStockError": {
+        "type": "object",
+        "required": ["error", "details"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {"type": "string"},
+            "details": {
+                "type": "object",
+                "required": ["product_id", "remaining"],
+                "additionalProperties": False,
+                "properties": {
+                    "product_id": {"type": "integer"},
+                    "remaining": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+        "examples": [{"error": "Only 2 left of Mật ong rừng.", "details": {"product_id": 17, "remaining": 2}}],
+    },
     "Error": {
         "type": "object",
         "required": ["error", "details"],
@@ -187,7 +357,8 @@ SCHEMAS = {
             "error": {"type": "string"},
             "details": {
                 "type": "object",
-                "description": "For 400: each bad parameter, with the reason.",
+                "description": "For 400: each bad parameter or field (as a JSON path: contact.phone, "
+                "items[0].quantity; body for the body as a whole), with the reason.",
                 "additionalProperties": {"type": "string"},
             },
         },
@@ -261,6 +432,54 @@ PATHS = {
             "responses": {"200": _json(_ref("UnitList"), "Every ward and commune of the province."), "404": NOT_FOUND},
         }
     },
+    "/orders": {
+        "post": {
+            "operationId": "placeOrder",
+            "summary": "Place an order",
+            "description": (
+                "One order for products of one or more cooperatives, split into one part per cooperative, "
+                "each with its own delivery fee. Stock is taken for every line or for none: on any error "
+                "nothing is written. The order is a guest order (no cookies are read, no CSRF token is "
+                "needed); keep its tracking_token to read it again. Bank transfer: each part is paid to its "
+                "cooperative with the VietQR payload in payment.transfers. Card: confirm payment.client_secret "
+                "with Stripe.js before payment.expires_at, or the order is cancelled."
+            ),
+            "tags": ["orders"],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("OrderRequest")}},
+            },
+            "responses": {
+                "201": {
+                    **_json(_ref("Order"), "The order, placed. Location: its URL in this API."),
+                    "headers": {
+                        "Location": {"description": "GET URL of the order, token included.",
+                                     "schema": {"type": "string", "format": "uri"}},
+                    },
+                },
+                "400": {"$ref": "#/components/responses/InvalidOrder"},
+                "409": _json(_ref("OutOfStockError"), "A line asks for more than is left; nothing was written."),
+                "503": _json(_ref("Error"), "Card payments cannot be started right now; nothing was written."),
+            },
+        }
+    },
+    "/orders/{number}": {
+        "get": {
+            "operationId": "getOrder",
+            "summary": "One order, for the holder of its tracking token",
+            "tags": ["orders"],
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "description": "Order number, e.g. DH-2026-000123.",
+                 "schema": {"type": "string"}},
+                {"name": "token", "in": "query", "required": True,
+                 "description": "The tracking_token returned when the order was placed.", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": _json(_ref("Order"), "The order as it is now."),
+                "404": _json(_ref("Error"), "No order with this number and token (the same answer for either)."),
+            },
+        }
+    },
     "/openapi.json": {
         "get": {
             "operationId": "getOpenApiDocument",
@@ -277,11 +496,12 @@ DOCUMENT = {
         "title": "Youth cooperative marketplace API",
         "version": "1.0.0",
         "description": (
-            "Read-only access to the public catalogue: active products of approved cooperatives. "
+            "The public catalogue (active products of approved cooperatives), read-only, and guest "
+            "orders: place one, then read it with its tracking token. "
             "Lists share one envelope: items, total, page, pages. Errors are JSON "
-            '{"error": message, "details": {parameter: reason}}: 400 for a bad parameter '
-            "(every bad parameter is named), 404 for anything unknown or not public. "
-            "No authentication."
+            '{"error": message, "details": {parameter: reason}}: 400 for a bad parameter or field '
+            "(every bad one is named), 404 for anything unknown or not public, 409 when stock is short. "
+            "Prices and totals are whole Vietnamese đồng. No authentication."
         ),
     },
     "paths": PATHS,
@@ -290,6 +510,11 @@ DOCUMENT = {
         "responses": {
             "BadRequest": _json(_ref("Error"), "A query parameter could not be used."),
             "NotFound": _json(_ref("Error"), "Unknown, or not public."),
+            "InvalidOrder": _json(
+                _ref("Error"),
+                "The body is not JSON, or names fields that are missing, of the wrong type or refused "
+                "(every one found is listed); nothing was written.",
+            ),
         },
     },
 }

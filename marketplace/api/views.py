@@ -141,3 +141,6 @@ def wards(code: int):
 def openapi():
     server_url = url_for("api.products", _external=True).rsplit("/", 1)[0]
     return jsonify(openapi_document(server_url, per_page=current_app.config["PER_PAGE"]))
+
+
+from marketplace.api import orders  # noqa: E402,F401 - registers /orders on bp

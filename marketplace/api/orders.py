@@ -1,0 +1,322 @@
+"""Orders through the JSON API: place one, then follow it with its tracking token.
+
+For third-party clients: no cookies are read (an API order is a guest order, whoever
+is signed in on the browser), so the blueprint's CSRF exemption protects nothing
+that could be forged. Same rules as the web checkout (orders.services.place_order):
+one transaction, nothing written when anything is refused. Error reasons in English.
+"""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import jsonify, request, url_for
+from flask_babel import force_locale
+from werkzeug.routing import BuildError
+
+from marketplace.api.views import bp
+from marketplace.cooperatives.models import Cooperative
+from marketplace.core.errors import Refused, api_error
+from marketplace.extensions import csrf, db
+from marketplace.orders import services
+from marketplace.orders.models import Order, OrderPart, PartStatus, PaymentMethod, PaymentStatus
+from marketplace.orders.services import Checkout, OutOfStock
+
+logger = logging.getLogger(__name__)
+
+# Refused.field from the services -> where that value is in the request body.
+FIELD_PATHS = {
+    "name": "contact.name",
+    "phone": "contact.phone",
+    "email": "contact.email",
+    "province_code": "address.province",
+    "ward_code": "address.ward",
+    "street": "address.street",
+}
+# The web order page, whichever name the orders blueprint gives it: (endpoint, arguments).
+ORDER_PAGE_ENDPOINTS = ("orders.show", "orders.order", "orders.detail", "orders.track")
+
+
+class InvalidOrder(Exception):
+    """The request body cannot be an order: {JSON path: reason}."""
+
+    def __init__(self, details: dict[str, str]):
+        super().__init__("Invalid order")
+        self.details = details
+
+
+@bp.errorhandler(InvalidOrder)
+def invalid_order(error: InvalidOrder):
+    return api_error(400, "Invalid order", error.details)
+
+
+# --- reading the request ------------------------------------------------------------------------
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _object(body: dict, key: str, errors: dict) -> dict | None:
+    """body[key], an object; None (the error already given) when it is not one."""
+    value = body.get(key)
+    if not isinstance(value, dict):
+        errors[key] = "required, an object"
+        return None
+    return value
+
+
+def _text(parent: dict | None, key: str, path: str, errors: dict, required: bool = True) -> str:
+    if parent is None:
+        return ""
+    value = parent.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        errors[path] = "required, a string"
+        return ""
+    return value
+
+
+def _code(parent: dict | None, key: str, path: str, errors: dict) -> int | None:
+    if parent is None:
+        return None
+    value = parent.get(key)
+    if not _is_int(value):
+        errors[path] = "required, the official numeric code"
+        return None
+    return value
+
+
+def _lines(body: dict, errors: dict) -> list[tuple[int, int]]:
+    items = body.get("items")
+    if not isinstance(items, list) or not items:
+        errors["items"] = "required, a list of at least one {product_id, quantity}"
+        return []
+    if len(items) > services.MAX_LINES:
+        errors["items"] = f"at most {services.MAX_LINES} lines"
+        return []
+    lines = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[f"items[{n}]"] = "must be an object {product_id, quantity}"
+            continue
+        product_id, quantity = item.get("product_id"), item.get("quantity")
+        if not _is_int(product_id):
+            errors[f"items[{n}].product_id"] = "required, an integer"
+        if not _is_int(quantity):
+            errors[f"items[{n}].quantity"] = "required, an integer"
+        elif not 1 <= quantity <= services.MAX_QUANTITY:
+            errors[f"items[{n}].quantity"] = f"must be between 1 and {services.MAX_QUANTITY}"
+        lines.append((product_id, quantity))
+    return lines
+
+
+def _delivery(body: dict, errors: dict) -> dict[int, str]:
+    """{"<cooperative slug>": "home"|"pickup"} -> {cooperative id: method}."""
+    chosen = body.get("delivery", {})
+    if not isinstance(chosen, dict):
+        errors["delivery"] = 'an object {"<cooperative slug>": "home" or "pickup"}'
+        return {}
+    for slug, method in chosen.items():
+        if method not in ("home", "pickup"):
+            errors[f"delivery.{slug}"] = 'must be "home" or "pickup"'
+    if not chosen or errors:
+        return {}
+    ids = dict(db.session.execute(sa.select(Cooperative.slug, Cooperative.id).where(Cooperative.slug.in_(chosen))).all())
+    for slug in chosen:
+        if slug not in ids:
+            errors[f"delivery.{slug}"] = "unknown cooperative"
+    return {ids[slug]: method for slug, method in chosen.items() if slug in ids}
+
+
+def read_order_request() -> tuple[list[tuple[int, int]], Checkout]:
+    """The lines and checkout of the request body, or InvalidOrder naming every bad field."""
+    if not request.is_json:
+        raise InvalidOrder({"body": "send the order as JSON (Content-Type: application/json)"})
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidOrder({"body": "not valid JSON"})
+    if not isinstance(body, dict):
+        raise InvalidOrder({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    lines = _lines(body, errors)
+    contact = _object(body, "contact", errors)
+    address = _object(body, "address", errors)
+    checkout = Checkout(
+        name=_text(contact, "name", "contact.name", errors),
+        phone=_text(contact, "phone", "contact.phone", errors),
+        email=_text(contact, "email", "contact.email", errors),
+        province_code=_code(address, "province", "address.province", errors),
+        ward_code=_code(address, "ward", "address.ward", errors),
+        street=_text(address, "street", "address.street", errors),
+        payment_method=_text(body, "payment_method", "payment_method", errors),
+        note=_text(body, "note", "note", errors, required=False),
+    )
+    if errors:  # no database work for a body that is wrong anyway
+        raise InvalidOrder(errors)
+    checkout.delivery = _delivery(body, errors)
+    if errors:
+        raise InvalidOrder(errors)
+    return lines, checkout
+
+
+# --- the answer ---------------------------------------------------------------------------------
+
+
+def order_page_url(order: Order) -> str:
+    for endpoint in ORDER_PAGE_ENDPOINTS:
+        try:
+            return url_for(endpoint, number=order.number, token=order.tracking_token, _external=True)
+        except BuildError:
+            continue
+    return url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
+
+
+def part_json(part: OrderPart) -> dict:
+    return {
+        "cooperative": {"slug": part.cooperative.slug, "name": part.cooperative.name},
+        "status": part.status.value,
+        "delivery_method": part.delivery_method.value,
+        "items": [
+            {
+                "product_id": item.product_id,
+                "name": item.product_name,
+                "unit": item.unit,
+                "unit_price_vnd": item.unit_price_vnd,
+                "quantity": item.quantity,
+                "line_total_vnd": item.line_total_vnd,
+            }
+            for item in part.items
+        ],
+        "items_total_vnd": part.items_total_vnd,
+        "delivery_fee_vnd": part.delivery_fee_vnd,
+        "total_vnd": part.total_vnd,
+    }
+
+
+def transfers_json(order: Order) -> list[dict]:
+    """What to pay each cooperative still waiting for its bank transfer, as VietQR."""
+    from marketplace.payments.vietqr import transfer_for_part
+
+    transfers = []
+    for part in order.parts:
+        if part.status == PartStatus.CANCELLED or part.payment_received_at is not None:
+            continue
+        transfer = transfer_for_part(part)
+        transfers.append({
+            "cooperative": part.cooperative.slug,
+            "bank_name": transfer.bank_name,
+            "account_number": transfer.account_number,
+            "account_name": transfer.account_name,
+            "amount_vnd": transfer.amount_vnd,
+            "memo": transfer.memo,
+            "vietqr_payload": transfer.payload,
+        })
+    return transfers
+
+
+def order_json(order: Order, client_secret: str | None = None) -> dict:
+    payment = {
+        "method": order.payment_method.value,
+        "status": order.payment_status.value,
+        "expires_at": order.expires_at.isoformat() + "Z" if order.expires_at else None,
+    }
+    if order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID:
+        payment["transfers"] = transfers_json(order)
+    if client_secret is not None:
+        payment["client_secret"] = client_secret
+    return {
+        "number": order.number,
+        "tracking_token": order.tracking_token,
+        "status": services.order_status(order).value,
+        "payment": payment,
+        "parts": [part_json(part) for part in order.parts],
+        "items_total_vnd": order.items_total_vnd,
+        "delivery_total_vnd": order.delivery_total_vnd,
+        "total_vnd": order.total_vnd,
+        "url": order_page_url(order),
+    }
+
+
+# --- endpoints ----------------------------------------------------------------------------------
+
+
+@bp.post("/orders")
+@csrf.exempt
+def place_order():
+    lines, checkout = read_order_request()
+    client_secret = None
+    with force_locale("en"):
+        try:
+            order = services.place_order(lines, checkout, user=None)
+            if order.payment_method == PaymentMethod.CARD:
+                client_secret = _start_card_payment(order)
+        except OutOfStock as refused:
+            db.session.rollback()
+            return api_error(409, refused.message, {"product_id": refused.product.id, "remaining": refused.remaining})
+        except Refused as refused:
+            db.session.rollback()
+            field = FIELD_PATHS.get(refused.field, refused.field or "body")
+            return api_error(400, "Invalid order", {field: str(refused.message)})
+        except _PaymentUnavailable:
+            db.session.rollback()
+            return api_error(503, "Card payments are unavailable right now; try again later or choose another method")
+        answer = order_json(order, client_secret)
+    db.session.commit()
+    _send_confirmation(order)
+    response = api_json(answer, 201)
+    response.headers["Location"] = url_for("api.order", number=order.number, token=order.tracking_token,
+                                           _external=True)
+    return response
+
+
+@bp.get("/orders/<number>")
+def order(number: str):
+    found = services.order_by_token(number, request.args.get("token", ""))
+    if found is None:
+        return api_error(404, "Order not found")
+    with force_locale("en"):
+        return api_json(order_json(found))
+
+
+def api_json(data: dict, status: int = 200):
+    response = jsonify(data)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"  # holds a contact's order and its token
+    return response
+
+
+# --- the payment and mail helpers other modules provide ------------------------------------------
+
+
+class _PaymentUnavailable(Exception):
+    """Stands for stripe_payments.PaymentUnavailable until that module is importable."""
+
+
+try:
+    from marketplace.payments.stripe_payments import PaymentUnavailable as _PaymentUnavailable  # noqa: F811
+except ImportError:  # pragma: no cover - card payments not built yet
+    pass
+
+
+def _start_card_payment(order: Order) -> str:
+    from marketplace.payments.stripe_payments import start_card_payment
+
+    started = start_card_payment(order)
+    return getattr(started, "client_secret", started)
+
+
+def _send_confirmation(order: Order) -> None:
+    """The mails the web checkout sends, after the commit; a failure is logged, not the client's."""
+    try:
+        from marketplace.orders import notifications
+    except ImportError:
+        return
+    send = getattr(notifications, "order_placed", None)
+    if send is None:
+        return
+    try:
+        send(order)
+    except Exception:  # the order stands; the mail is not worth a 500
+        logger.exception("Could not send the confirmation of order %s", order.number)

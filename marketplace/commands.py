@@ -7,6 +7,7 @@ def COMMANDS():  # noqa: N802
     from marketplace.catalog.commands import products
     from marketplace.cooperatives.commands import cooperatives
     from marketplace.demo.commands import demo
+    from marketplace.orders.commands import orders
     from marketplace.search.commands import search
 
-    return [users, cooperatives, products, demo, search]
+    return [users, cooperatives, products, demo, search, orders]

@@ -1,0 +1,385 @@
+"""Checkout benchmark: concurrent clients placing orders through the JSON API under gunicorn.
+
+    python bench/checkout.py                                   # temporary SQLite file, 20 s
+    python bench/checkout.py --seconds 10 --clients 16 --workers 4 \\
+        --database-url postgresql://postgres@127.0.0.1:5432/bench_checkout
+
+Builds a fresh database with the real migrations (a temporary SQLite file unless
+--database-url names a PostgreSQL database, which is created and, at the end,
+dropped), seeds cooperatives and products with known stock (a few products with
+little stock, bought often, so buyers race for the last units), starts the app
+under gunicorn (wsgi:app, settings in the environment), then N client threads POST
+/api/v1/orders (cash on delivery, 1-3 random lines) for a duration or a number of
+orders. Prints Markdown: orders/s, latency percentiles, status counts, and the stock
+check from the database afterwards: for every product, initial stock == units sold
+(order lines) + stock remaining. Any difference is an oversell (or lost stock):
+the exit status is then 1.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Run from a checkout without installing bench/ as a package.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa
+
+from bench.search import create_postgres_database, drop_postgres_database
+
+COOPERATIVES = 20
+PRODUCTS_PER_COOPERATIVE = 10
+PLENTY = 1_000_000
+# Products with little stock, and how often a line picks one of them.
+SCARCE = 8
+SCARCE_STOCK = (30, 120)
+SCARCE_SHARE = 0.1
+STREETS = ["Số 12, thôn Đồng Cốc", "25 Lý Thường Kiệt", "Ngõ 4, xóm Chùa", "Tổ 7, khu phố 3"]
+NAMES = ["Nguyễn Thị Lan", "Trần Văn Minh", "Lê Thu Hà", "Phạm Quốc Huy", "Hoàng Mai Anh"]
+
+
+@dataclass
+class Shop:
+    product_ids: list[int]
+    scarce_ids: list[int]
+    initial: dict[int, int]
+    address: tuple[int, int]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, status, seconds: float, error: str | None = None) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            self.statuses[status] += 1
+            if error:
+                self.errors[error[:160]] += 1
+
+
+# --- database ----------------------------------------------------------------------------------
+
+
+def make_app(database_url: str, workdir: Path):
+    from marketplace import create_app
+
+    return create_app({
+        "SECRET_KEY": "bench",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(workdir / "uploads"),
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "MAIL_BACKEND": "memory",
+    })
+
+
+def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) -> Shop:
+    from flask_migrate import upgrade
+
+    from marketplace.catalog.models import Category, Product, ProductStatus
+    from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+    from marketplace.core import geo
+    from marketplace.extensions import db
+
+    app = make_app(database_url, workdir)
+    with app.app_context():
+        upgrade()
+        province = geo.find_province("Bắc Ninh")
+        ward = geo.find_ward(province, "Lục Ngạn")
+        category = Category(name="Nông sản", slug="nong-san")
+        db.session.add(category)
+        db.session.flush()
+        products = []
+        for c in range(COOPERATIVES):
+            cooperative = Cooperative(
+                name=f"HTX Thanh niên {c + 1:02d}", slug=f"htx-{c + 1:02d}", province_code=province,
+                ward_code=ward, is_youth=True, member_count=12, youth_member_count=8,
+                status=CooperativeStatus.APPROVED, delivery_fee_vnd=rng.choice([0, 20_000, 30_000]),
+                free_delivery_from_vnd=rng.choice([None, 500_000]),
+            )
+            db.session.add(cooperative)
+            for p in range(PRODUCTS_PER_COOPERATIVE):
+                n = c * PRODUCTS_PER_COOPERATIVE + p + 1
+                products.append(Product(
+                    cooperative=cooperative, category=category, name=f"Sản phẩm {n}", slug=f"san-pham-{n}",
+                    sku=f"SP-{n}", unit="kg", price_vnd=rng.randrange(20, 400) * 1000, stock=PLENTY,
+                    status=ProductStatus.ACTIVE,
+                ))
+        for product in rng.sample(products, SCARCE):
+            product.stock = rng.randint(*SCARCE_STOCK)
+        db.session.add_all(products)
+        db.session.commit()
+        initial = dict(db.session.execute(sa.select(Product.id, Product.stock)).all())
+        shop = Shop(
+            product_ids=sorted(initial), scarce_ids=sorted(i for i, s in initial.items() if s < PLENTY),
+            initial=initial, address=(province, ward),
+        )
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return shop
+
+
+def stock_check(database_url: str, workdir: Path, shop: Shop) -> tuple[list[tuple], int]:
+    """[(product id, initial, sold, remaining)] for every product, and the orders written."""
+    from marketplace.catalog.models import Product
+    from marketplace.extensions import db
+    from marketplace.orders.models import Order, OrderItem
+
+    app = make_app(database_url, workdir)
+    with app.app_context():
+        remaining = dict(db.session.execute(sa.select(Product.id, Product.stock)).all())
+        sold = dict(db.session.execute(
+            sa.select(OrderItem.product_id, sa.func.sum(OrderItem.quantity)).group_by(OrderItem.product_id)
+        ).all())
+        orders = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
+        db.session.remove()
+        db.engine.dispose()
+    rows = [(pid, shop.initial[pid], int(sold.get(pid, 0)), remaining[pid]) for pid in shop.product_ids]
+    return rows, orders
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, workdir: Path, workers: int, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",
+        "INSTANCE_PATH": str(workdir / "instance"),
+        "UPLOAD_FOLDER": str(workdir / "uploads"),
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "MAIL_BACKEND": "memory",
+    }
+    log = open(workdir / "gunicorn.log", "wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--chdir", str(ROOT), "--timeout", "60", "wsgi:app"],
+        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited; see gunicorn.log")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/api/v1/provinces")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+# --- the clients ---------------------------------------------------------------------------------
+
+
+def order_body(rng: random.Random, shop: Shop) -> bytes:
+    lines = {}
+    for _ in range(rng.randint(1, 3)):
+        pool = shop.scarce_ids if rng.random() < SCARCE_SHARE else shop.product_ids
+        lines[rng.choice(pool)] = rng.randint(1, 3)
+    province, ward = shop.address
+    return json.dumps({
+        "items": [{"product_id": pid, "quantity": q} for pid, q in lines.items()],
+        "contact": {"name": rng.choice(NAMES), "phone": f"09{rng.randrange(10**8):08d}",
+                    "email": f"khach{rng.randrange(10**6)}@example.vn"},
+        "address": {"province": province, "ward": ward, "street": rng.choice(STREETS)},
+        "payment_method": "cod",
+    }).encode()
+
+
+def client(port: int, shop: Shop, rng: random.Random, tally: Tally, budget, deadline: float) -> None:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    while time.monotonic() < deadline and budget():
+        body = order_body(rng, shop)
+        start = time.perf_counter()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("POST", "/api/v1/orders", body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+            connection.close()
+        except OSError as error:
+            tally.add("connection error", time.perf_counter() - start, repr(error))
+            continue
+        elapsed = time.perf_counter() - start
+        error = None if response.status in (201, 409) else answer.decode(errors="replace")
+        tally.add(response.status, elapsed, error)
+
+
+def run_clients(port: int, shop: Shop, clients: int, seconds: float, orders: int | None, seed: int):
+    tally = Tally()
+    left = [orders if orders else float("inf")]
+    left_lock = threading.Lock()
+
+    def budget() -> bool:
+        with left_lock:
+            if left[0] <= 0:
+                return False
+            left[0] -= 1
+            return True
+
+    deadline = time.monotonic() + (seconds if not orders else 3600)
+    threads = [
+        threading.Thread(target=client, args=(port, shop, random.Random(seed * 1000 + n), tally, budget, deadline))
+        for n in range(clients)
+    ]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return tally, time.perf_counter() - start
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str) -> str:
+    ms = [s * 1000 for s in tally.latencies]
+    placed = tally.statuses.get(201, 0)
+    other = sum(n for status, n in tally.statuses.items() if status not in (201, 409))
+    bad = [row for row in rows if row[1] != row[2] + row[3]]
+    lines = [
+        f"### Checkout benchmark: {engine}, {args.workers} gunicorn workers, {args.clients} clients",
+        "",
+        f"Load average before the run: {load}; {os.cpu_count()} CPUs; seed {args.seed}.",
+        "",
+        "| requests | seconds | orders/s (201) | requests/s | p50 ms | p95 ms | p99 ms | 201 | 409 | other |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {len(ms)} | {elapsed:.1f} | {placed / elapsed:.1f} | {len(ms) / elapsed:.1f} "
+        f"| {percentile(ms, .5):.1f} | {percentile(ms, .95):.1f} | {percentile(ms, .99):.1f} "
+        f"| {placed} | {tally.statuses.get(409, 0)} | {other} |",
+        "",
+        f"Mean latency {statistics.fmean(ms):.1f} ms. Orders in the database: {orders_written} "
+        f"({'same as' if orders_written == placed else 'NOT the same as'} the 201 answers).",
+        "",
+        f"Stock check, every product (`initial == sold + remaining`): {len(rows)} products, "
+        f"{len(bad)} differences{' (OVERSOLD or lost stock)' if bad else ''}.",
+        "",
+        "| product | initial | sold | remaining | ok |",
+        "|---:|---:|---:|---:|:---:|",
+    ]
+    scarce = {pid for pid, initial, _sold, _left in rows if initial < PLENTY}
+    for pid, initial, sold, remaining in rows:
+        if pid in scarce or (pid, initial, sold, remaining) in bad:
+            ok = "yes" if initial == sold + remaining else "**NO**"
+            lines.append(f"| {pid} | {initial} | {sold} | {remaining} | {ok} |")
+    lines.append("")
+    lines.append("(Products with little stock shown; the other products were checked the same way.)")
+    if tally.errors:
+        lines += ["", "Other answers:", ""]
+        lines += [f"- {n} x `{text}`" for text, n in tally.errors.most_common(5)]
+    return "\n".join(lines)
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="postgresql://user@host:port/NEW_DATABASE (default: a SQLite file)")
+    parser.add_argument("--drop-existing", action="store_true",
+                        help="replace the PostgreSQL database even if it already has tables")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (16)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--seconds", type=float, default=20.0, help="run this long (20)")
+    group.add_argument("--orders", type=int, help="or send this many orders in all")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.workers < 1:
+        parser.error("--clients and --workers must be at least 1")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    progress = lambda message: print(f"[bench] {message}", file=sys.stderr, flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-checkout-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    is_postgres = url.startswith("postgresql")
+    engine = "PostgreSQL" if is_postgres else "SQLite"
+    created = False
+    server = None
+    try:
+        if is_postgres:
+            create_postgres_database(url, args.drop_existing)
+            created = True
+        progress(f"building the schema and seeding ({engine})")
+        shop = build_schema_and_seed(url, workdir, random.Random(args.seed))
+        port = free_port()
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        progress(f"starting gunicorn: {args.workers} workers on port {port}")
+        server = start_gunicorn(url, workdir, args.workers, port)
+        wait_until_up(port, server)
+        what = f"{args.orders} orders" if args.orders else f"{args.seconds:g} s"
+        progress(f"{args.clients} clients placing orders for {what}")
+        tally, elapsed = run_clients(port, shop, args.clients, args.seconds, args.orders, args.seed)
+        stop(server)
+        rows, orders_written = stock_check(url, workdir, shop)
+        print(report(args, engine, tally, elapsed, rows, orders_written, load))
+        oversold = any(initial != sold + remaining for _pid, initial, sold, remaining in rows)
+        return 1 if oversold or orders_written != tally.statuses.get(201, 0) else 0
+    finally:
+        if server is not None:
+            stop(server)
+        if created:
+            drop_postgres_database(url)
+            progress("dropped the benchmark database")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -233,6 +233,21 @@ def test_workspace_forms(app, world):
     assert db.session.scalar(select(Product).where(Product.sku.like("SP-%")))
 
 
+def test_order_workspace_forms(app, world):
+    from tests.factories import order
+
+    placed = order([(world["product"], 1)])
+    db.session.commit()
+    manager = client_of(app, world["manager"])
+    base = f"/workspace/{world['coop'].slug}/orders/{placed.parts[0].id}"
+    fuzz_form(manager, base, "/payment-received")
+    fuzz_form(manager, base, "/status")  # the first step button: confirm
+    fuzz_form(manager, base, "/cancel", {"reason": "Hết hàng"})
+
+    db.session.refresh(placed)
+    assert placed.parts[0].cancel_reason == "Hết hàng"
+
+
 def test_agency_forms(app, world):
     staff = client_of(app, world["staff"])
     pending = world["pending"]
@@ -340,7 +355,8 @@ PRIVATE_ODD_URLS = [
     "/agency/cooperatives?status=<script>", "/agency/cooperatives/%00", "/agency/categories/999999/edit",
     "/admin/users?role=<script>&q=%00", "/admin/users?page=-1", "/admin/users?page=99999999999999999999",
     "/workspace/vai-thieu/products/?page=99999999999999999999", "/agency/cooperatives?page=99999999999999999999",
-    "/agency/cooperatives?status=all&page=99999999999999999999", "/admin/users/999999/edit", "/admin/agencies/999999/edit",
+    "/agency/cooperatives?status=all&page=99999999999999999999", "/admin/users/999999/edit", "/admin/agencies/999999/edit",    "/workspace/vai-thieu/orders/?status=<script>&page=-1", "/workspace/vai-thieu/orders/?page=99999999999999999999",
+    "/workspace/vai-thieu/orders/99999999999999999999", "/workspace/vai-thieu/orders/999999/packing-slip",
 ]
 
 

@@ -37,7 +37,7 @@ ACTIONS = {
     PartStatus.SHIPPED: _l("Mark as shipped"),
     PartStatus.DELIVERED: _l("Mark as delivered"),
     PartStatus.COMPLETED: _l("Mark as completed"),
-    PartStatus.CANCELLED: _l("Cancel"),
+    PartStatus.CANCELLED: _l("Cancel the order"),
 }
 
 
@@ -118,9 +118,18 @@ def part(coop_slug: str, part_id: int):
 @bp.post("/<int:part_id>/status")
 @login_required
 def change_status(coop_slug: str, part_id: int):
+    return _move(coop_slug, part_id, request.form.get("status", ""))
+
+
+@bp.post("/<int:part_id>/cancel")
+@login_required
+def cancel(coop_slug: str, part_id: int):
+    return _move(coop_slug, part_id, PartStatus.CANCELLED)
+
+
+def _move(coop_slug: str, part_id: int, target):
     cooperative = managed_cooperative(coop_slug, edit=True)
     part = own_part(cooperative, part_id)
-    target = request.form.get("status", "")
     reason = request.form.get("reason", "")
     try:
         change = services.change_part_status(part, target, by=current_user, actor="cooperative", reason=reason)

@@ -55,7 +55,10 @@ def part_url(shop, part, coop=None) -> str:
 
 
 def post_status(client, shop, part, status, reason=""):
-    return client.post(f"{part_url(shop, part)}/status", data={"status": status, "reason": reason})
+    """What the page's buttons post: the status to move to, or the cancel form's reason."""
+    if status == "cancelled":
+        return client.post(f"{part_url(shop, part)}/cancel", data={"reason": reason})
+    return client.post(f"{part_url(shop, part)}/status", data={"status": status})
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -163,11 +166,15 @@ def test_cancelling_needs_a_reason_and_gives_the_stock_back(manager_client, shop
 def test_the_page_offers_only_the_allowed_steps(manager_client, shop):
     part = part_of(shop.order, shop.lychee_coop)
     page = manager_client.get(part_url(shop, part)).get_data(as_text=True)
-    assert 'value="confirmed"' in page and 'value="cancelled"' in page and 'value="shipped"' not in page
+    assert 'value="confirmed"' in page and "/cancel" in page and 'value="shipped"' not in page
 
     post_status(manager_client, shop, part, "confirmed")
     page = manager_client.get(part_url(shop, part)).get_data(as_text=True)
-    assert 'value="shipped"' in page and 'value="confirmed"' not in page
+    assert 'value="shipped"' in page and 'value="confirmed"' not in page and "/cancel" in page
+
+    post_status(manager_client, shop, part, "shipped")
+    page = manager_client.get(part_url(shop, part)).get_data(as_text=True)
+    assert 'value="delivered"' in page and "/cancel" not in page
 
 
 def test_the_part_page_shows_contact_items_totals_and_history(manager_client, shop):

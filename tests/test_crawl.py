@@ -215,12 +215,23 @@ def choose_language(client, language: str) -> None:
         assert get(client, f"/lang/{language}?next=/").status_code == 302
 
 
+def place_an_order() -> None:
+    """One order from the first manager's cooperative, so its order pages are crawled too."""
+    from marketplace.cooperatives.models import Cooperative
+    from tests.factories import order
+
+    cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == MANAGER.cooperatives[0]))
+    product = next(p for p in cooperative.products if p.is_public and p.stock > 0)
+    order([(product, 1)])
+
+
 @pytest.fixture(scope="module")
 def demo_app(database_url, tmp_path_factory):
     # CSRF on, as in production: the pages must carry their tokens.
     app = make_app(database_url, tmp_path_factory.mktemp("crawl"), WTF_CSRF_ENABLED=True)
     with app.app_context():
         load_demo(image_width=96)
+        place_an_order()
         db.session.commit()
         yield app
         db.session.remove()
@@ -288,6 +299,8 @@ def test_the_crawl_reaches_every_part_of_the_site(crawls):
         assert any(url.startswith(expected) for url in admin), expected
     assert any(re.fullmatch(r"/workspace/[^/]+/products/\d+/edit", url) for url in admin)
     assert any(url.endswith("/export.csv") for url in admin)
+    assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+", url) for url in admin)
+    assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+/packing-slip", url) for url in admin)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_on_private_pages(demo_app, crawls, private_urls):

@@ -372,6 +372,12 @@ def main(argv=None) -> int:
         print(report(args, engine, tally, elapsed, rows, orders_written, load))
         oversold = any(initial != sold + remaining for _pid, initial, sold, remaining in rows)
         return 1 if oversold or orders_written != tally.statuses.get(201, 0) else 0
+    except BaseException:
+        log = workdir / "gunicorn.log"
+        if log.exists():
+            tail = log.read_text(errors="replace").splitlines()[-30:]
+            print("[bench] gunicorn.log ends with:\n" + "\n".join(tail), file=sys.stderr)
+        raise
     finally:
         if server is not None:
             stop(server)

@@ -217,6 +217,10 @@ def transfers_json(order: Order) -> list[dict]:
 
 
 def order_json(order: Order, client_secret: str | None = None) -> dict:
+    # One query for the parts' cooperatives rather than one each (held here while serialising).
+    cooperatives = db.session.scalars(  # noqa: F841
+        sa.select(Cooperative).where(Cooperative.id.in_({part.cooperative_id for part in order.parts}))
+    ).all()
     payment = {
         "method": order.payment_method.value,
         "status": order.payment_status.value,
@@ -263,11 +267,11 @@ def place_order():
             db.session.rollback()
             return api_error(503, "Card payments are unavailable right now; try again later or choose another method")
         answer = order_json(order, client_secret)
+    location = url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
     db.session.commit()
     _send_confirmation(order)
     response = api_json(answer, 201)
-    response.headers["Location"] = url_for("api.order", number=order.number, token=order.tracking_token,
-                                           _external=True)
+    response.headers["Location"] = location  # built before the commit: no reload of the order
     return response
 
 

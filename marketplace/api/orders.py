@@ -33,8 +33,6 @@ FIELD_PATHS = {
     "ward_code": "address.ward",
     "street": "address.street",
 }
-# The web order page, whichever name the orders blueprint gives it: (endpoint, arguments).
-ORDER_PAGE_ENDPOINTS = ("orders.show", "orders.order", "orders.detail", "orders.track")
 
 
 class InvalidOrder(Exception):
@@ -165,12 +163,14 @@ def read_order_request() -> tuple[list[tuple[int, int]], Checkout]:
 
 
 def order_page_url(order: Order) -> str:
-    for endpoint in ORDER_PAGE_ENDPOINTS:
+    """The customer's web page of the order (as the status emails link it); the API's own
+    URL of the order while the orders blueprint has no such page."""
+    for endpoint in ("orders.order_page", "api.order"):
         try:
             return url_for(endpoint, number=order.number, token=order.tracking_token, _external=True)
         except BuildError:
             continue
-    return url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
+    raise AssertionError("unreachable: api.order always exists")
 
 
 def part_json(part: OrderPart) -> dict:

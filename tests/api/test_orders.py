@@ -199,3 +199,33 @@ def test_the_documented_order_is_the_one_returned(client, shop):
     assert set(schemas["OrderItem"]["properties"]) == set(placed["parts"][0]["items"][0])
     assert set(placed["payment"]) <= set(schemas["Payment"]["properties"])
     assert set(schemas["OrderRequest"]["properties"]) == set(body()) | {"note"}
+
+
+def test_card_payment_that_cannot_start_is_503_and_writes_nothing(app, client, shop, monkeypatch):
+    from marketplace.api import orders as orders_api
+
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
+
+    def unavailable(order):
+        raise orders_api._PaymentUnavailable("Stripe is down")
+
+    monkeypatch.setattr(orders_api, "_start_card_payment", unavailable)
+    response = client.post("/api/v1/orders", json=body((shop.lychee, 2), payment_method="card"))
+    assert response.status_code == 503
+    assert response.get_json()["error"].startswith("Card payments are unavailable")
+    assert orders_written() == 0
+    assert stock_of(shop.lychee) == 10
+
+
+def test_card_order_answers_with_the_client_secret(app, client, shop, monkeypatch):
+    from marketplace.api import orders as orders_api
+
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
+    monkeypatch.setattr(orders_api, "_start_card_payment", lambda order: "pi_123_secret_456")
+    response = client.post("/api/v1/orders", json=body((shop.lychee, 2), payment_method="card"))
+    assert response.status_code == 201
+    payment = response.get_json()["payment"]
+    assert payment["method"] == "card" and payment["client_secret"] == "pi_123_secret_456"
+    assert payment["expires_at"].endswith("Z")
+    followed = client.get(response.headers["Location"]).get_json()
+    assert "client_secret" not in followed["payment"]

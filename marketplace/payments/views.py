@@ -1,4 +1,131 @@
 """Card payment page and the Stripe webhook."""
-from flask import Blueprint
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+import stripe
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.core.errors import api_error
+from marketplace.core.security import CONTENT_SECURITY_POLICY
+from marketplace.extensions import csrf, db
+from marketplace.orders import services
+from marketplace.orders.models import Order, PaymentMethod, PaymentStatus
+from marketplace.payments import stripe_payments
+from marketplace.payments.models import StripeEvent
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("payments", __name__)
+
+# Stripe.js and its Payment Element (iframes talking to Stripe's API), on the card page only.
+STRIPE_SOURCES = {
+    "script-src": "https://js.stripe.com",
+    "frame-src": "https://js.stripe.com https://hooks.stripe.com",
+    "connect-src": "https://api.stripe.com",
+    "img-src": "https://*.stripe.com",
+}
+
+
+def card_page_policy() -> str:
+    directives = [d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; ")]
+    policy = {name: value for name, value in directives}
+    for name, sources in STRIPE_SOURCES.items():
+        policy[name] = f"{policy.get(name, '')} {sources}".strip()
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def _card_order_or_404(number: str) -> Order:
+    order = services.order_by_token(number, request.args.get("token", ""))
+    if order is None or order.payment_method != PaymentMethod.CARD or not services.card_payments_enabled():
+        abort(404)
+    return order
+
+
+@bp.get("/orders/<number>/pay")
+def card_payment(number: str):
+    order = _card_order_or_404(number)
+    if order.payment_status != PaymentStatus.UNPAID or order.expired_at is not None:
+        return redirect(url_for("payments.card_return", number=order.number, token=order.tracking_token))
+    error = None
+    client_secret = None
+    try:
+        client_secret = stripe_payments.client_secret_for(order)
+        db.session.commit()  # a PaymentIntent started here (the checkout's own one failed)
+    except stripe_payments.PaymentUnavailable as refused:
+        db.session.rollback()
+        error = refused.message
+    response = current_app.make_response(render_template(
+        "payments/card.html", order=order, client_secret=client_secret, error=error,
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+        return_url=url_for("payments.card_return", number=order.number, token=order.tracking_token,
+                           _external=True),
+    ))
+    if error:
+        response.status_code = 503
+    response.headers["Content-Security-Policy"] = card_page_policy()
+    response.headers["Cache-Control"] = "no-store"  # holds the client secret
+    return response
+
+
+@bp.get("/orders/<number>/pay/done")
+def card_return(number: str):
+    """Where Stripe sends the customer back. Shows what our database knows: only the
+    signed webhook (or the expiry's check with Stripe) marks an order paid."""
+    order = _card_order_or_404(number)
+    response = current_app.make_response(render_template(
+        "payments/card_return.html", order=order, outcome=payment_outcome(order),
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def payment_outcome(order: Order) -> str:
+    """succeeded, expired, failed (the last word from Stripe was a failure) or processing."""
+    if order.payment_status != PaymentStatus.UNPAID:
+        return "succeeded"
+    if order.expired_at is not None:
+        return "expired"
+    last = db.session.scalar(
+        sa.select(StripeEvent.type)
+        .where(StripeEvent.order_id == order.id, StripeEvent.type.like("payment_intent.%"))
+        .order_by(StripeEvent.received_at.desc(), StripeEvent.id.desc())
+        .limit(1)
+    )
+    return "failed" if last == "payment_intent.payment_failed" else "processing"
+
+
+@bp.post("/payments/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        return api_error(404, "Stripe webhooks are not configured")
+    try:
+        event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature"), secret)
+    except (ValueError, stripe.SignatureVerificationError):
+        return api_error(400, "Invalid payload or signature")
+    event_id, kind = stripe_payments.field_of(event, "id"), stripe_payments.field_of(event, "type")
+    if not isinstance(event_id, str) or not isinstance(kind, str) or not event_id or len(event_id) > 255:
+        return api_error(400, "Invalid event")
+    if db.session.scalar(sa.select(StripeEvent.id).where(StripeEvent.event_id == event_id)) is not None:
+        return jsonify(received=True, duplicate=True)
+    # The event first: a concurrent delivery of the same event stops at its unique id.
+    record = StripeEvent(event_id=event_id, type=kind[:100])
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return jsonify(received=True, duplicate=True)
+    try:
+        order = stripe_payments.handle_event(event)
+        record.order_id = order.id if order is not None else None
+        db.session.commit()
+    except stripe_payments.PaymentUnavailable:
+        db.session.rollback()  # Stripe delivers the event again later
+        logger.warning("Stripe event %s (%s) postponed: Stripe unavailable", event_id, kind)
+        return api_error(503, "Try again later")
+    return jsonify(received=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -23,6 +23,7 @@ from marketplace.core.forms import attach_error
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
 from marketplace.extensions import db
+from marketplace.orders.cart import merge_guest_cart
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def login():
         except services.AccountInactive as error:
             flash(error.message, "error")
         else:
+            merge_guest_cart(user, session)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             logger.info("User %s signed in", user.id)

@@ -1,4 +1,279 @@
-"""Customer-facing cart, checkout and order pages."""
-from flask import Blueprint
+"""Customer-facing cart, checkout and order pages.
+
+Each action is one transaction: the view parses, checks access, calls the cart or
+order services, commits once (or rolls back on Refused, writing nothing) and only
+then sends email. An order is shown to whoever holds its tracking token (guests,
+email links) and to its signed-in owner; anyone else gets a 404.
+"""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+
+from marketplace.core.errors import Refused
+from marketplace.core.paging import requested_page
+from marketplace.extensions import db
+from marketplace.orders import cart as carts
+from marketplace.orders import notifications, services
+from marketplace.orders.forms import CheckoutForm, LookupForm
+from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus, PaymentMethod
 
 bp = Blueprint("orders", __name__)
+logger = logging.getLogger(__name__)
+
+PER_PAGE = 20
+CHECKOUT_FIELDS = {"name", "phone", "email", "province_code", "ward_code", "street", "payment_method", "note"}
+
+
+@bp.app_context_processor
+def cart_in_header():
+    def cart_count() -> int:
+        """Items in the visitor's cart, for the header link."""
+        if current_user.is_authenticated:
+            return db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0)).where(CartItem.user_id == current_user.id)
+            )
+        stored = session.get(carts.SESSION_KEY) or {}
+        return sum(v[0] for v in stored.values() if isinstance(v, list) and v and isinstance(v[0], int))
+
+    return {"cart_count": cart_count}
+
+
+def _whole_number(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if not text.isdigit() or len(text) > 6:
+        return None
+    return int(text)
+
+
+# --- the cart ----------------------------------------------------------------------------------
+
+
+@bp.post("/cart/add")
+def add_to_cart():
+    product_id, quantity = _whole_number(request.form.get("product_id")), _whole_number(request.form.get("quantity", "1"))
+    if quantity is None:
+        flash(_("Quantity must be at least 1."), "error")
+        return redirect(url_for("orders.cart"))
+    before = _quantity_in_cart(product_id)
+    try:
+        kept = carts.add_to_cart(current_user, session, product_id, quantity)
+    except Refused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("orders.cart"))
+    db.session.commit()
+    flash(_("Added to your cart."), "success")
+    _flash_if_limited(product_id, kept, before + quantity)
+    return redirect(url_for("orders.cart"))
+
+
+@bp.get("/cart")
+def cart():
+    current = carts.load_cart(current_user, session)
+    return render_template("orders/cart.html", cart=current, labels=services)
+
+
+@bp.post("/cart/update")
+def update_cart():
+    product_id, quantity = _whole_number(request.form.get("product_id")), _whole_number(request.form.get("quantity"))
+    if quantity is None:
+        flash(_("Enter a quantity of 0 or more."), "error")
+        return redirect(url_for("orders.cart"))
+    try:
+        kept = carts.set_cart_quantity(current_user, session, product_id, quantity)
+    except Refused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("orders.cart"))
+    db.session.commit()
+    if kept == 0:
+        flash(_("Removed from your cart."), "success")
+    else:
+        flash(_("Your cart is updated."), "success")
+        _flash_if_limited(product_id, kept, quantity)
+    return redirect(url_for("orders.cart"))
+
+
+@bp.post("/cart/remove")
+def remove_from_cart():
+    product_id = _whole_number(request.form.get("product_id"))
+    if product_id is not None:
+        carts.remove_lines(current_user, session, [product_id])
+        db.session.commit()
+    flash(_("Removed from your cart."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+def _quantity_in_cart(product_id: int | None) -> int:
+    return next((l.quantity for l in carts.load_cart(current_user, session).lines if l.product.id == product_id), 0)
+
+
+def _flash_if_limited(product_id: int, kept: int, wanted: int) -> None:
+    """Say so when the cart holds less than was asked for (kept within stock)."""
+    if kept >= wanted:
+        return
+    line = next((l for l in carts.load_cart(current_user, session).lines if l.product.id == product_id), None)
+    if line is not None:
+        flash(_("Only %(stock)d of %(name)s are left: your cart holds %(kept)d.",
+                stock=line.product.stock, name=line.product.name, kept=kept), "warning")
+
+
+# --- checkout -----------------------------------------------------------------------------------
+
+
+def _delivery_choices(cart) -> dict[int, str]:
+    """{cooperative id: "home"|"pickup"} as chosen on the form (home when nothing was chosen)."""
+    return {
+        group.cooperative.id: request.form.get(f"delivery-{group.cooperative.id}", DeliveryMethod.HOME.value)
+        for group in cart.groups
+    }
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    current = carts.load_cart(current_user, session)
+    if current.is_empty:
+        flash(_("Your cart is empty."), "warning")
+        return redirect(url_for("orders.cart"))
+    methods = services.payment_methods_for([group.cooperative for group in current.groups])
+    form = CheckoutForm(payment_methods=methods)
+    if request.method == "GET" and current_user.is_authenticated:
+        form.name.data = current_user.full_name
+        form.email.data = current_user.email
+        form.phone.data = current_user.phone or ""
+    delivery = _delivery_choices(current) if request.method == "POST" else {}
+    general_error, delivery_error, status = None, None, 200
+    if form.validate_on_submit():
+        try:
+            order = _place(current, form.checkout(delivery))
+        except Refused as error:
+            db.session.rollback()
+            status = 409 if isinstance(error, services.OutOfStock) else 422
+            if error.field in CHECKOUT_FIELDS:
+                getattr(form, error.field).errors.append(error.message)
+            elif error.field == "delivery":
+                delivery_error = error.message
+            else:
+                general_error = error.message
+        else:
+            return _placed(order, current)
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "orders/checkout.html", form=form, cart=carts.load_cart(current_user, session) if status != 200 else current,
+        delivery=delivery, general_error=general_error, delivery_error=delivery_error, labels=services,
+    ), status
+
+
+def _place(current, checkout_data):
+    """Place the order and start its card payment, in the request's one transaction."""
+    lines = [(line.product.id, line.quantity) for line in current.lines]
+    order = services.place_order(lines, checkout_data, user=current_user)
+    if order.payment_method == PaymentMethod.CARD:
+        try:
+            from marketplace.payments.stripe_payments import start_card_payment
+        except ImportError:
+            raise Refused(_("Card payments are unavailable right now. Choose another payment method."),
+                          field="payment_method") from None
+        start_card_payment(order)  # PaymentUnavailable is a Refused: handled like any other
+    return order
+
+
+def _placed(order: Order, current):
+    number, token, method = order.number, order.tracking_token, order.payment_method
+    carts.remove_lines(current_user, session, [line.product.id for line in current.lines])
+    db.session.commit()
+    logger.info("Order %s placed from the web checkout", number)
+    notifications.order_placed(order)
+    if method == PaymentMethod.CARD:
+        try:
+            return redirect(url_for("payments.card_payment", number=number, token=token))
+        except BuildError:
+            logger.warning("No card payment page to send order %s to", number)
+    flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
+    return redirect(url_for("orders.order_page", number=number, token=token))
+
+
+# --- following an order -----------------------------------------------------------------------------
+
+
+def viewable_order(number: str, token: str) -> Order:
+    """The order for its token holder, or for its signed-in owner; otherwise 404."""
+    if len(number) > 20:
+        abort(404)
+    order = services.order_by_token(number, token) if token else None
+    if order is None and current_user.is_authenticated:
+        order = db.session.scalar(sa.select(Order).where(Order.number == number, Order.user_id == current_user.id))
+    if order is None:
+        abort(404)
+    return order
+
+
+def _order_url(order: Order, token: str) -> str:
+    if token:
+        return url_for("orders.order_page", number=order.number, token=token)
+    return url_for("orders.order_page", number=order.number)
+
+
+@bp.get("/orders/<number>")
+def order_page(number: str):
+    token = request.args.get("token", "")[:100]
+    order = viewable_order(number, token)
+    return render_template(
+        "orders/order.html", order=order, token=token if order.tracking_token == token else "",
+        status=services.order_status(order), transfers=notifications.transfers_of(order),
+        cancellable={p.id for p in order.parts if PartStatus.CANCELLED in services.allowed_next(p, "customer")},
+        labels=services,
+    )
+
+
+@bp.post("/orders/<number>/parts/<int:part_id>/cancel")
+def cancel_part(number: str, part_id: int):
+    token = request.form.get("token", "")[:100]
+    order = viewable_order(number, token)
+    part = db.session.get(OrderPart, part_id)
+    if part is None or part.order_id != order.id:
+        abort(404)
+    user = current_user if current_user.is_authenticated else None
+    try:
+        services.change_part_status(part, PartStatus.CANCELLED, by=user, actor="customer")
+    except Refused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        logger.info("Order %s part %s cancelled by the customer", order.number, part.id)
+        flash(_("Your order from %(cooperative)s is cancelled.", cooperative=part.cooperative.name), "success")
+    return redirect(_order_url(order, token if order.tracking_token == token else ""))
+
+
+@bp.get("/account/orders")
+@login_required
+def history():
+    query = services.orders_of_customer(current_user).options(
+        selectinload(Order.parts).selectinload(OrderPart.cooperative)
+    )
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("orders/history.html", page=page, labels=services)
+
+
+@bp.route("/orders/lookup", methods=["GET", "POST"])
+def lookup():
+    form = LookupForm()
+    status = 200
+    if form.validate_on_submit():
+        order = services.find_guest_order(form.number.data, form.contact.data)
+        if order is not None:
+            return redirect(url_for("orders.order_page", number=order.number, token=order.tracking_token))
+        form.number.errors.append(_("We found no order with this number and phone or email. Check both."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("orders/lookup.html", form=form), status

@@ -1,0 +1,83 @@
+"""Forms of the customer side: checkout and the guest's order lookup.
+
+The checkout form only checks what a browser could get wrong on its own (missing or
+oversized values); the rules of an order (a Vietnamese mobile number, a ward of the
+province, a payment method on offer) are services.place_order's, whose Refused names
+the field, which these forms share names with.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from marketplace.catalog.forms import optional_int, strip
+from marketplace.core import geo
+from marketplace.orders import services
+
+
+class CheckoutForm(FlaskForm):
+    name = StringField(
+        _l("Full name"), filters=[strip],
+        validators=[InputRequired(_l("Enter your full name.")), Length(max=120, message=_l("The name is too long."))],
+        render_kw={"autocomplete": "name", "maxlength": 120},
+    )
+    phone = StringField(
+        _l("Mobile phone"), filters=[strip],
+        validators=[InputRequired(_l("Enter a Vietnamese mobile number, such as 0912 345 678.")), Length(max=30)],
+        render_kw={"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
+    )
+    email = StringField(
+        _l("Email"), filters=[strip],
+        validators=[InputRequired(_l("Enter a valid email address.")), Length(max=254, message=_l("Enter a valid email address."))],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+    province_code = SelectField(
+        _l("Province or city"), coerce=optional_int, validate_choice=False,
+        validators=[InputRequired(_l("Choose a province."))],
+    )
+    ward_code = SelectField(
+        _l("Ward or commune"), coerce=optional_int, validate_choice=False,
+        validators=[InputRequired(_l("Choose a ward or commune of that province."))],
+    )
+    street = StringField(
+        _l("Street address"), filters=[strip],
+        validators=[InputRequired(_l("Enter the street address.")), Length(max=200, message=_l("The street address is too long."))],
+        render_kw={"autocomplete": "street-address", "maxlength": 200},
+    )
+    payment_method = RadioField(
+        _l("Payment method"), validate_choice=False, validators=[InputRequired(_l("Choose a payment method."))],
+    )
+    note = TextAreaField(
+        _l("Note for the cooperatives (optional)"), filters=[strip],
+        validators=[Length(max=1000, message=_l("The note is too long."))], render_kw={"rows": 3, "maxlength": 1000},
+    )
+
+    def __init__(self, *args, payment_methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
+        province = self.province_code.data if geo.is_valid_province(self.province_code.data) else None
+        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (geo.wards(province) if province else [])
+        self.payment_method.choices = [(m.value, services.PAYMENT_METHOD_LABELS[m]) for m in payment_methods]
+        if not self.payment_method.data and payment_methods:
+            self.payment_method.data = payment_methods[0].value
+
+    def checkout(self, delivery: dict[int, str]) -> services.Checkout:
+        return services.Checkout(
+            name=self.name.data or "", phone=self.phone.data or "", email=self.email.data or "",
+            province_code=self.province_code.data, ward_code=self.ward_code.data, street=self.street.data or "",
+            payment_method=self.payment_method.data or "", delivery=delivery, note=self.note.data or "",
+        )
+
+
+class LookupForm(FlaskForm):
+    number = StringField(
+        _l("Order number"), filters=[strip],
+        validators=[InputRequired(_l("Enter the order number.")), Length(max=40)],
+        render_kw={"placeholder": "DH-2026-000123", "autocomplete": "off"},
+    )
+    contact = StringField(
+        _l("Phone or email used for the order"), filters=[strip],
+        validators=[InputRequired(_l("Enter the phone number or email of the order.")), Length(max=254)],
+    )

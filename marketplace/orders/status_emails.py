@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from marketplace.core.mail import send_email
-from marketplace.orders.models import OrderPart, OrderStatusChange, PaymentMethod, PaymentStatus, PartStatus
+from marketplace.orders.models import OrderPart, OrderStatusChange, PartStatus, PaymentMethod
 from marketplace.orders.services import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
@@ -31,11 +31,8 @@ def order_link(order) -> str | None:
 def notify_customer_of_status(part: OrderPart, change: OrderStatusChange) -> None:
     """After commit: email the order's contact about one status change of one part."""
     order = part.order
-    refunded = (
-        change.to_status == PartStatus.CANCELLED
-        and order.payment_method == PaymentMethod.CARD
-        and order.payment_status in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
-    )
+    # Cancelling a card-paid part refunded it (services.change_part_status -> refund_part).
+    refunded = change.to_status == PartStatus.CANCELLED and order.payment_method == PaymentMethod.CARD and part.refunded_vnd > 0
     try:
         with force_locale("vi"):
             subject = _("Order %(number)s: %(status)s", number=order.number, status=str(STATUS_LABELS[change.to_status]).lower())

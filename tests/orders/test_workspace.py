@@ -1,6 +1,8 @@
 """A cooperative's orders in its workspace: the list, status actions, payments, packing slips, access."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -290,3 +292,52 @@ def test_the_workspace_navigation_links_to_orders(manager_client, shop):
     page = manager_client.get(f"/workspace/{shop.lychee_coop.slug}/").get_data(as_text=True)
 
     assert f'href="/workspace/{shop.lychee_coop.slug}/orders/"' in page
+
+
+# --- card-paid parts (Stripe stood in for: its own tests are in tests/payments) -----------------------
+
+
+@pytest.fixture
+def paid_card_order(app, shop):
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
+    order = f.order([(shop.lychee, 1)], payment_method="card")
+    order.payment_status = PaymentStatus.PAID
+    f.commit()
+    return order
+
+
+def test_cancelling_a_card_paid_part_refunds_it_and_says_so(manager_client, shop, paid_card_order, outbox, monkeypatch):
+    from marketplace.payments import stripe_payments
+
+    def refund(part):
+        part.refunded_vnd = part.total_vnd
+        part.order.refunded_vnd = part.total_vnd
+        part.order.payment_status = PaymentStatus.REFUNDED
+
+    monkeypatch.setattr(stripe_payments, "refund_part", refund)
+    part = paid_card_order.parts[0]
+
+    post_status(manager_client, shop, part, "cancelled", reason="Hết hàng")
+
+    db.session.refresh(part)
+    assert part.status == PartStatus.CANCELLED and part.refunded_vnd == part.total_vnd
+    # Emails are in Vietnamese (English until the catalogue has the sentence).
+    assert re.search("refunded to your card|hoàn lại vào thẻ", outbox[0].get_body(("plain",)).get_content())
+
+
+def test_a_refund_stripe_refuses_cancels_nothing(manager_client, shop, paid_card_order, outbox, monkeypatch):
+    from marketplace.payments import stripe_payments
+
+    def refuse(part):
+        raise stripe_payments.PaymentUnavailable("The card refund could not be made right now.")
+
+    monkeypatch.setattr(stripe_payments, "refund_part", refuse)
+    part = paid_card_order.parts[0]
+    before = history_count()
+
+    page = manager_client.post(f"{part_url(shop, part)}/cancel", data={"reason": "Hết hàng"}, follow_redirects=True)
+
+    assert "could not be made right now" in page.get_data(as_text=True)
+    db.session.refresh(part)
+    assert part.status == PartStatus.PLACED and history_count() == before and outbox == []
+    assert stock_of(shop.lychee) == 7  # 2 in the first order, 1 here: nothing given back

@@ -256,13 +256,13 @@ def place_order():
         except OutOfStock as refused:
             db.session.rollback()
             return api_error(409, refused.message, {"product_id": refused.product.id, "remaining": refused.remaining})
+        except _PaymentUnavailable:  # a Refused too: caught first
+            db.session.rollback()
+            return api_error(503, "Card payments are unavailable right now; try again later or choose another method")
         except Refused as refused:
             db.session.rollback()
             field = FIELD_PATHS.get(refused.field, refused.field or "body")
             return api_error(400, "Invalid order", {field: str(refused.message)})
-        except _PaymentUnavailable:
-            db.session.rollback()
-            return api_error(503, "Card payments are unavailable right now; try again later or choose another method")
         answer = order_json(order, client_secret)
     location = url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
     db.session.commit()

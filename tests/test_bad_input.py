@@ -248,6 +248,27 @@ def test_order_workspace_forms(app, world):
     assert placed.parts[0].cancel_reason == "Hết hàng"
 
 
+def test_storefront_order_forms(app, world):
+    from marketplace.orders.models import Order
+    from tests.factories import BAC_NINH, LUC_NGAN, order
+
+    product = world["product"]
+    guest = client_of(app)
+    fuzz_form(guest, "/products/vai-tuoi", "/cart/add")
+    fuzz_form(guest, "/cart", "/cart/update")
+    fuzz_form(guest, "/orders/lookup", "/orders/lookup", {"number": "DH-2026-000001", "contact": "0912345678"})
+    fuzz_form(guest, "/cart", "/cart/remove")
+    guest.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
+    fuzz_form(guest, "/checkout", "/checkout",
+              {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan{n}@example.vn",
+               "province_code": str(BAC_NINH), "ward_code": str(LUC_NGAN), "street": "Số 12"})
+    placed = order([(product, 1)])
+    db.session.commit()
+    fuzz_form(guest, f"/orders/{placed.number}?token={placed.tracking_token}", "/cancel")
+
+    assert db.session.scalar(select(Order).where(Order.contact_email.like("lan%@example.vn")))
+
+
 def test_agency_forms(app, world):
     staff = client_of(app, world["staff"])
     pending = world["pending"]
@@ -347,6 +368,8 @@ ODD_URLS = [
     "/media/products/%00-thumb.webp", "/media/products/../../etc/passwd-thumb.webp", "/media/logos/x-huge.webp",
     "/lang/%00?next=/", "/lang/en?next=//evil.example", "/account/login?next=%00",
     "/account/reset/" + "a" * 5000, "/account/reset/%00",
+    "/orders/%00", "/orders/" + "a" * 5000, "/orders/DH-2026-000001?token=" + "x" * 5000, "/orders/DH-2026-000001?token=%00",
+    "/account/orders?page=-1", "/account/orders?page=99999999999999999999", "/checkout?x=%00", "/cart?page=%00",
 ]
 PRIVATE_ODD_URLS = [
     "/workspace/vai-thieu/products/999999/edit", "/workspace/vai-thieu/products/99999999999999999999/edit",

@@ -8,6 +8,7 @@ email links) and to its signed-in owner; anyone else gets a 404.
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -28,6 +29,7 @@ bp = Blueprint("orders", __name__)
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 20
+ORDER_NUMBER = re.compile(r"DH-\d{4}-\d{6,12}")
 CHECKOUT_FIELDS = {"name", "phone", "email", "province_code", "ward_code", "street", "payment_method", "note"}
 
 
@@ -204,9 +206,15 @@ def _placed(order: Order, current):
 # --- following an order -----------------------------------------------------------------------------
 
 
+def _token(value: str | None) -> str:
+    """A tracking token as sent; anything that cannot be one (too long, not ASCII) is no token."""
+    value = value or ""
+    return value if len(value) <= 100 and value.isascii() else ""
+
+
 def viewable_order(number: str, token: str) -> Order:
     """The order for its token holder, or for its signed-in owner; otherwise 404."""
-    if len(number) > 20:
+    if not ORDER_NUMBER.fullmatch(number):
         abort(404)
     order = services.order_by_token(number, token) if token else None
     if order is None and current_user.is_authenticated:
@@ -224,7 +232,7 @@ def _order_url(order: Order, token: str) -> str:
 
 @bp.get("/orders/<number>")
 def order_page(number: str):
-    token = request.args.get("token", "")[:100]
+    token = _token(request.args.get("token"))
     order = viewable_order(number, token)
     return render_template(
         "orders/order.html", order=order, token=token if order.tracking_token == token else "",
@@ -236,7 +244,7 @@ def order_page(number: str):
 
 @bp.post("/orders/<number>/parts/<int:part_id>/cancel")
 def cancel_part(number: str, part_id: int):
-    token = request.form.get("token", "")[:100]
+    token = _token(request.form.get("token"))
     order = viewable_order(number, token)
     part = db.session.get(OrderPart, part_id)
     if part is None or part.order_id != order.id:

@@ -179,12 +179,12 @@ def start_gunicorn(database_url: str, workdir: Path, workers: int, port: int) ->
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
         "MAIL_BACKEND": "memory",
     }
-    log = open(workdir / "gunicorn.log", "wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--chdir", str(ROOT), "--timeout", "60", "wsgi:app"],
-        env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    with open(workdir / "gunicorn.log", "wb") as log:  # gunicorn keeps its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+             "--chdir", str(ROOT), "--timeout", "60", "wsgi:app"],
+            env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
 
 
 def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -281,7 +281,7 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str) -> str:
@@ -296,15 +296,21 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
         "",
         "| requests | seconds | orders/s (201) | requests/s | p50 ms | p95 ms | p99 ms | 201 | 409 | other |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {len(ms)} | {elapsed:.1f} | {placed / elapsed:.1f} | {len(ms) / elapsed:.1f} "
-        f"| {percentile(ms, .5):.1f} | {percentile(ms, .95):.1f} | {percentile(ms, .99):.1f} "
-        f"| {placed} | {tally.statuses.get(409, 0)} | {other} |",
+        (
+            f"| {len(ms)} | {elapsed:.1f} | {placed / elapsed:.1f} | {len(ms) / elapsed:.1f} "
+            f"| {percentile(ms, .5):.1f} | {percentile(ms, .95):.1f} | {percentile(ms, .99):.1f} "
+            f"| {placed} | {tally.statuses.get(409, 0)} | {other} |"
+        ),
         "",
-        f"Mean latency {statistics.fmean(ms):.1f} ms. Orders in the database: {orders_written} "
-        f"({'same as' if orders_written == placed else 'NOT the same as'} the 201 answers).",
+        (
+            f"Mean latency {statistics.fmean(ms):.1f} ms. Orders in the database: {orders_written} "
+            f"({'same as' if orders_written == placed else 'NOT the same as'} the 201 answers)."
+        ),
         "",
-        f"Stock check, every product (`initial == sold + remaining`): {len(rows)} products, "
-        f"{len(bad)} differences{' (OVERSOLD or lost stock)' if bad else ''}.",
+        (
+            f"Stock check, every product (`initial == sold + remaining`): {len(rows)} products, "
+            f"{len(bad)} differences{' (OVERSOLD or lost stock)' if bad else ''}."
+        ),
         "",
         "| product | initial | sold | remaining | ok |",
         "|---:|---:|---:|---:|:---:|",

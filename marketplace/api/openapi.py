@@ -10,7 +10,12 @@ from copy import deepcopy
 
 from marketplace.catalog.models import OCOP_STARS, UNITS
 from marketplace.catalog.queries import MAX_PER_PAGE, SORTS
-from marketplace.orders.models import DeliveryMethod, PartStatus, PaymentMethod, PaymentStatus
+from marketplace.orders.models import (
+    DeliveryMethod,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 from marketplace.orders.services import MAX_LINES, MAX_QUANTITY
 
 PAYMENT_METHODS = [m.value for m in PaymentMethod]

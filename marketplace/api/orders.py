@@ -18,9 +18,16 @@ from marketplace.api.views import bp
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused, api_error
 from marketplace.extensions import csrf, db
-from marketplace.orders import services
-from marketplace.orders.models import Order, OrderPart, PartStatus, PaymentMethod, PaymentStatus
+from marketplace.orders import notifications, services
+from marketplace.orders.models import (
+    Order,
+    OrderPart,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 from marketplace.orders.services import Checkout, OutOfStock
+from marketplace.payments.stripe_payments import PaymentUnavailable, start_card_payment
 
 logger = logging.getLogger(__name__)
 
@@ -252,11 +259,11 @@ def place_order():
         try:
             order = services.place_order(lines, checkout, user=None)
             if order.payment_method == PaymentMethod.CARD:
-                client_secret = _start_card_payment(order)
+                client_secret = start_card_payment(order)
         except OutOfStock as refused:
             db.session.rollback()
             return api_error(409, refused.message, {"product_id": refused.product.id, "remaining": refused.remaining})
-        except _PaymentUnavailable:  # a Refused too: caught first
+        except PaymentUnavailable:  # a Refused too, but the client's request was fine: try again later
             db.session.rollback()
             return api_error(503, "Card payments are unavailable right now; try again later or choose another method")
         except Refused as refused:
@@ -266,7 +273,8 @@ def place_order():
         answer = order_json(order, client_secret)
     location = url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
     db.session.commit()
-    _send_confirmation(order)
+    logger.info("Order %s placed through the API", answer["number"])
+    notifications.order_placed(order)  # the web checkout's mails; a mail failure is logged, the order stands
     response = api_json(answer, 201)
     response.headers["Location"] = location  # built before the commit: no reload of the order
     return response
@@ -286,38 +294,3 @@ def api_json(data: dict, status: int = 200):
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"  # holds a contact's order and its token
     return response
-
-
-# --- the payment and mail helpers other modules provide ------------------------------------------
-
-
-class _PaymentUnavailable(Exception):
-    """Stands for stripe_payments.PaymentUnavailable until that module is importable."""
-
-
-try:
-    from marketplace.payments.stripe_payments import PaymentUnavailable as _PaymentUnavailable  # noqa: F811
-except ImportError:  # pragma: no cover - card payments not built yet
-    pass
-
-
-def _start_card_payment(order: Order) -> str:
-    from marketplace.payments.stripe_payments import start_card_payment
-
-    started = start_card_payment(order)
-    return getattr(started, "client_secret", started)
-
-
-def _send_confirmation(order: Order) -> None:
-    """The mails the web checkout sends, after the commit; a failure is logged, not the client's."""
-    try:
-        from marketplace.orders import notifications
-    except ImportError:
-        return
-    send = getattr(notifications, "order_placed", None)
-    if send is None:
-        return
-    try:
-        send(order)
-    except Exception:  # the order stands; the mail is not worth a 500
-        logger.exception("Could not send the confirmation of order %s", order.number)

@@ -71,12 +71,22 @@ def test_cash_order_from_two_cooperatives(client, shop):
         "unit_price_vnd": 120_000, "quantity": 2, "line_total_vnd": 240_000,
     }]
     assert (order["items_total_vnd"], order["delivery_total_vnd"], order["total_vnd"]) == (490_000, 25_000, 515_000)
-    assert order["tracking_token"] in order["url"]
+    assert order["url"] == f"http://localhost/orders/{order['number']}?token={order['tracking_token']}"
     assert response.headers["Location"].endswith(f"/api/v1/orders/{order['number']}?token={order['tracking_token']}")
     # Written once, stock taken.
     assert orders_written() == 1
     assert (stock_of(shop.lychee), stock_of(shop.honey)) == (8, 0)
     assert db.session.scalar(sa.select(Order.note)) == "Gọi trước khi giao"
+
+
+def test_the_customer_and_each_cooperative_are_emailed_after_the_commit(client, shop, make, outbox):
+    make.manager(shop.lychee_coop, email="quanly@htx-vai.vn")
+    make.manager(shop.honey_coop, email="quanly@htx-ong.vn")
+    make.commit()
+    number = client.post("/api/v1/orders", json=body((shop.lychee, 1), (shop.honey, 1))).get_json()["number"]
+    recipients = sorted(message["To"] for message in outbox)
+    assert recipients == ["lan@example.vn", "quanly@htx-ong.vn", "quanly@htx-vai.vn"]
+    assert all(number in message["Subject"] for message in outbox)
 
 
 def test_bank_transfer_gives_a_vietqr_payload_per_cooperative(client, shop):
@@ -203,13 +213,14 @@ def test_the_documented_order_is_the_one_returned(client, shop):
 
 def test_card_payment_that_cannot_start_is_503_and_writes_nothing(app, client, shop, monkeypatch):
     from marketplace.api import orders as orders_api
+    from marketplace.payments.stripe_payments import PaymentUnavailable
 
     app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
 
     def unavailable(order):
-        raise orders_api._PaymentUnavailable("Stripe is down")
+        raise PaymentUnavailable()
 
-    monkeypatch.setattr(orders_api, "_start_card_payment", unavailable)
+    monkeypatch.setattr(orders_api, "start_card_payment", unavailable)
     response = client.post("/api/v1/orders", json=body((shop.lychee, 2), payment_method="card"))
     assert response.status_code == 503
     assert response.get_json()["error"].startswith("Card payments are unavailable")
@@ -221,7 +232,7 @@ def test_card_order_answers_with_the_client_secret(app, client, shop, monkeypatc
     from marketplace.api import orders as orders_api
 
     app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
-    monkeypatch.setattr(orders_api, "_start_card_payment", lambda order: "pi_123_secret_456")
+    monkeypatch.setattr(orders_api, "start_card_payment", lambda order: "pi_123_secret_456")
     response = client.post("/api/v1/orders", json=body((shop.lychee, 2), payment_method="card"))
     assert response.status_code == 201
     payment = response.get_json()["payment"]

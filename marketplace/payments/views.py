@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import stripe
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import BuildError
 
 from marketplace.core.errors import api_error
 from marketplace.core.security import CONTENT_SECURITY_POLICY
@@ -44,6 +45,14 @@ def _card_order_or_404(number: str) -> Order:
     return order
 
 
+def order_page_url(order: Order) -> str | None:
+    """The customer's page of the order, to go back to."""
+    try:
+        return url_for("orders.order_page", number=order.number, token=order.tracking_token)
+    except BuildError:
+        return None
+
+
 @bp.get("/orders/<number>/pay")
 def card_payment(number: str):
     order = _card_order_or_404(number)
@@ -58,7 +67,7 @@ def card_payment(number: str):
         db.session.rollback()
         error = refused.message
     response = current_app.make_response(render_template(
-        "payments/card.html", order=order, client_secret=client_secret, error=error,
+        "payments/card.html", order=order, client_secret=client_secret, error=error, order_url=order_page_url(order),
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
         return_url=url_for("payments.card_return", number=order.number, token=order.tracking_token,
                            _external=True),
@@ -76,7 +85,7 @@ def card_return(number: str):
     signed webhook (or the expiry's check with Stripe) marks an order paid."""
     order = _card_order_or_404(number)
     response = current_app.make_response(render_template(
-        "payments/card_return.html", order=order, outcome=payment_outcome(order),
+        "payments/card_return.html", order=order, outcome=payment_outcome(order), order_url=order_page_url(order),
     ))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,6 +8,7 @@ one transaction, nothing written when anything is refused. Error reasons in Engl
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
@@ -31,6 +32,7 @@ from marketplace.payments.stripe_payments import PaymentUnavailable, start_card_
 
 logger = logging.getLogger(__name__)
 
+ORDER_NUMBER = re.compile(r"DH-\d{4}-\d{6,12}")
 # Refused.field from the services -> where that value is in the request body.
 FIELD_PATHS = {
     "name": "contact.name",
@@ -282,7 +284,11 @@ def place_order():
 
 @bp.get("/orders/<number>")
 def order(number: str):
-    found = services.order_by_token(number, request.args.get("token", ""))
+    token = request.args.get("token", "")
+    # What cannot be a number or a token (too long, not ASCII, a NUL) is simply not found.
+    if not (ORDER_NUMBER.fullmatch(number) and len(token) <= 100 and token.isascii() and token.isprintable()):
+        return api_error(404, "Order not found")
+    found = services.order_by_token(number, token)
     if found is None:
         return api_error(404, "Order not found")
     with force_locale("en"):

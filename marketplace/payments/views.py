@@ -114,7 +114,7 @@ def stripe_webhook():
         return api_error(404, "Stripe webhooks are not configured")
     try:
         event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature"), secret)
-    except (ValueError, stripe.SignatureVerificationError):
+    except (ValueError, TypeError, AttributeError, stripe.SignatureVerificationError):  # signed, yet no event
         return api_error(400, "Invalid payload or signature")
     event_id, kind = stripe_payments.field_of(event, "id"), stripe_payments.field_of(event, "type")
     if not isinstance(event_id, str) or not isinstance(kind, str) or not event_id or len(event_id) > 255:

@@ -62,11 +62,12 @@ def test_an_unsigned_or_badly_signed_event_is_refused_and_changes_nothing(client
     assert events() == []
 
 
-def test_a_body_that_is_not_json_is_refused(client, app):
-    payload = "not json at all"
+@pytest.mark.parametrize("payload", ["not json at all", "[1, 2]", '{"object": "event"}', '"evt"'])
+def test_a_signed_body_that_is_no_event_is_refused(client, app, payload):
     response = client.post("/payments/stripe/webhook", data=payload, headers=signed(payload))
     assert response.status_code == 400
     assert response.is_json and "error" in response.json
+    assert events() == []
 
 
 def test_an_event_delivered_twice_acts_once(client, paid_intent):

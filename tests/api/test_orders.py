@@ -198,7 +198,6 @@ def test_the_token_holder_follows_the_order(client, shop):
         f"/api/v1/orders/{number}?token=đ%C3%A9{token}",
         f"/api/v1/orders/{number}?token={'x' * 5000}",
         f"/api/v1/orders/{'9' * 300}?token={token}",
-        f"/api/v1/orders/DH%00?token={token}",
     ):
         missing = client.get(url)
         assert missing.status_code == 404

@@ -25,7 +25,13 @@ from flask_babel import gettext as _
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
-from marketplace.orders.models import Order, OrderPart, PartStatus, PaymentMethod, PaymentStatus
+from marketplace.orders.models import (
+    Order,
+    OrderPart,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 from marketplace.payments.models import Refund
 
 logger = logging.getLogger(__name__)
@@ -209,18 +215,18 @@ def _sync_charge_refunds(charge) -> Order | None:
     order = _locked_order(_id_of(field_of(charge, "payment_intent")))
     if order is None:
         return None
-    if order.payment_status == PaymentStatus.UNPAID:
-        # The success event has not arrived yet; the charge itself shows the payment.
-        if (field_of(charge, "status") == "succeeded" and field_of(charge, "paid", True)
-                and field_of(charge, "amount") == order.total_vnd
-                and str(field_of(charge, "currency", "")).lower() == CURRENCY):
-            order.payment_status = PaymentStatus.PAID
-            order.paid_at = utcnow()
-        else:
-            return order
+    unpaid = order.payment_status == PaymentStatus.UNPAID
+    if unpaid and not (
+        field_of(charge, "status") == "succeeded" and field_of(charge, "paid", True)
+        and field_of(charge, "amount") == order.total_vnd
+        and str(field_of(charge, "currency", "")).lower() == CURRENCY
+    ):
+        return order
+    # Counted before any automatic refund below, which then gives back only what is left.
     refunded = min(int(field_of(charge, "amount_refunded", 0)), order.total_vnd)
-    if refunded > order.refunded_vnd:
-        order.refunded_vnd = refunded
+    order.refunded_vnd = max(order.refunded_vnd, refunded)
+    if unpaid:  # the success event has not arrived yet; the charge itself shows the payment
+        _mark_paid(order)
     for refund in field_of(field_of(charge, "refunds", {}), "data", []) or []:
         _update_refund_row(refund)
     _settle_payment_status(order)

@@ -5,7 +5,16 @@ import logging
 
 import sqlalchemy as sa
 import stripe
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 

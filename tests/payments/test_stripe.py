@@ -154,7 +154,7 @@ def test_cancelling_a_paid_part_refunds_exactly_that_part_through_stripe(client,
     intent = pay(stripe_api, order)
     deliver(client, "payment_intent.succeeded", intent)
     order = reload(order)
-    honey_part, lychee_part = order.parts
+    _honey_part, lychee_part = order.parts
 
     services.change_part_status(lychee_part, PartStatus.CANCELLED, by=two_coops.manager, actor="cooperative",
                                 reason="Hết hàng do mưa bão")

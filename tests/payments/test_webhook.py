@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.orders.models import Order, PaymentStatus
 from marketplace.payments.models import StripeEvent
-from tests.payments.conftest import STRIPE_CONFIG, card_order, deliver, event_payload, pay, signed
+from tests.payments.conftest import (
+    STRIPE_CONFIG,
+    card_order,
+    deliver,
+    event_payload,
+    pay,
+    signed,
+)
 
 
 def reload(order) -> Order:

@@ -254,3 +254,39 @@ def test_history_lists_only_the_customers_orders(client, shop):
 
 def test_history_needs_sign_in(client, shop):
     assert "/account/login" in client.get("/account/orders").location
+
+
+# --- card payments ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def card_shop(app, shop, monkeypatch):
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
+    return shop
+
+
+def test_card_order_goes_to_the_payment_page_after_the_commit(client, card_shop, monkeypatch):
+    started = []
+    monkeypatch.setattr("marketplace.payments.stripe_payments.start_card_payment", lambda order: started.append(order.number))
+    add(client, card_shop.lychee)
+
+    response = client.post("/checkout", data={**CONTACT, "payment_method": "card"})
+
+    order = db.session.scalar(sa.select(Order))
+    assert started == [order.number]
+    assert response.location.endswith(f"/orders/{order.number}/pay?token={order.tracking_token}")
+
+
+def test_card_payment_that_cannot_start_writes_nothing(client, card_shop, monkeypatch, outbox):
+    from marketplace.payments.stripe_payments import PaymentUnavailable
+
+    def unavailable(order):
+        raise PaymentUnavailable("Card payments are unavailable right now.")
+
+    monkeypatch.setattr("marketplace.payments.stripe_payments.start_card_payment", unavailable)
+    add(client, card_shop.lychee)
+
+    response = client.post("/checkout", data={**CONTACT, "payment_method": "card"})
+
+    assert response.status_code == 422 and "Card payments are unavailable" in text(response)
+    assert order_count() == 0 and stock_of(card_shop.lychee) == 10 and outbox == []

@@ -51,6 +51,7 @@ def register():
             db.session.rollback()
             attach_error(form, error)
         else:
+            merge_guest_cart(user, session)
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")

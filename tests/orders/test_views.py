@@ -290,3 +290,13 @@ def test_card_payment_that_cannot_start_writes_nothing(client, card_shop, monkey
 
     assert response.status_code == 422 and "Card payments are unavailable" in text(response)
     assert order_count() == 0 and stock_of(card_shop.lychee) == 10 and outbox == []
+
+
+def test_guest_cart_is_kept_when_registering(client, shop):
+    add(client, shop.honey, 1)
+
+    client.post("/account/register", data={"email": "moi@example.vn", "full_name": "Trần Văn Mới",
+                                           "password": "mat-khau-rat-dai-123", "confirm": "mat-khau-rat-dai-123"})
+
+    assert "Mật ong rừng" in text(client.get("/cart"))
+    assert db.session.scalar(sa.select(sa.func.count(CartItem.id))) == 1

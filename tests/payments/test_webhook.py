@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.orders.models import Order, PaymentStatus
-from marketplace.payments.models import StripeEvent
+from marketplace.orders import services
+from marketplace.orders.models import Order, PartStatus, PaymentStatus
+from marketplace.payments.models import Refund, StripeEvent
 from tests.payments.conftest import (
     STRIPE_CONFIG,
     card_order,
@@ -146,3 +147,21 @@ def test_without_a_webhook_secret_no_event_is_accepted(client, app):
     response = client.post("/payments/stripe/webhook", data=payload, headers=signed(payload, ""))
     assert response.status_code == 404
     assert events() == []
+
+
+def test_refund_updates_move_a_pending_refund_forward_only(client, paid_intent, stripe_api):
+    order, intent = paid_intent
+    deliver(client, "payment_intent.succeeded", intent)
+    services.change_part_status(reload(order).parts[0], PartStatus.CANCELLED, actor="customer")
+    refund = db.session.scalar(sa.select(Refund))
+    refund.status = "pending"  # as Stripe often answers at first
+    db.session.commit()
+    stripe_refund = stripe_api.v1.refunds.retrieve(refund.stripe_refund_id).to_dict()
+
+    deliver(client, "refund.updated", {**stripe_refund, "status": "succeeded"})
+    deliver(client, "refund.updated", {**stripe_refund, "status": "pending"})  # late, older news
+
+    db.session.expire_all()
+    assert db.session.get(Refund, refund.id).status == "succeeded"
+    assert reload(order).payment_status == PaymentStatus.REFUNDED
+    assert [kind for kind, _ in events()][-2:] == ["refund.updated", "refund.updated"]

@@ -38,9 +38,14 @@ def cart_in_header():
     def cart_count() -> int:
         """Items in the visitor's cart, for the header link."""
         if current_user.is_authenticated:
-            return db.session.scalar(
-                sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0)).where(CartItem.user_id == current_user.id)
-            )
+            try:
+                return db.session.scalar(
+                    sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0)).where(CartItem.user_id == current_user.id)
+                )
+            except sa.exc.SQLAlchemyError:  # an error page while the database is failing: no count
+                db.session.rollback()
+                logger.exception("Could not count the cart of user %s", current_user.id)
+                return 0
         stored = session.get(carts.SESSION_KEY) or {}
         return sum(v[0] for v in stored.values() if isinstance(v, list) and v and isinstance(v[0], int))
 
@@ -49,7 +54,7 @@ def cart_in_header():
 
 def _whole_number(text: str | None) -> int | None:
     text = (text or "").strip()
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         return None
     return int(text)
 
@@ -143,6 +148,9 @@ def checkout():
     current = carts.load_cart(current_user, session)
     if current.is_empty:
         flash(_("Your cart is empty."), "warning")
+        return redirect(url_for("orders.cart"))
+    if request.method == "GET" and current.has_problems:
+        flash(_("Fix the lines marked in your cart before checking out."), "warning")
         return redirect(url_for("orders.cart"))
     methods = services.payment_methods_for([group.cooperative for group in current.groups])
     form = CheckoutForm(payment_methods=methods)

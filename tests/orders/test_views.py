@@ -300,3 +300,13 @@ def test_guest_cart_is_kept_when_registering(client, shop):
 
     assert "Mật ong rừng" in text(client.get("/cart"))
     assert db.session.scalar(sa.select(sa.func.count(CartItem.id))) == 1
+
+
+def test_checkout_sends_a_cart_with_problems_back_to_the_cart(client, shop):
+    add(client, shop.honey, 2)
+    shop.honey.stock = 1
+    f.commit()
+
+    response = client.get("/checkout", follow_redirects=True)
+
+    assert response.request.path == "/cart" and "Mật ong rừng" in text(response)

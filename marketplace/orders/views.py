@@ -23,7 +23,7 @@ from marketplace.extensions import db
 from marketplace.orders import cart as carts
 from marketplace.orders import notifications, services
 from marketplace.orders.forms import CheckoutForm, LookupForm
-from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus, PaymentMethod
+from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus, PaymentMethod, PaymentStatus
 
 bp = Blueprint("orders", __name__)
 logger = logging.getLogger(__name__)
@@ -243,11 +243,23 @@ def order_page(number: str):
     token = _token(request.args.get("token"))
     order = viewable_order(number, token)
     return render_template(
-        "orders/order.html", order=order, token=token if order.tracking_token == token else "",
+        "orders/order.html", order=order, pay_url=_card_payment_url(order), token=token if order.tracking_token == token else "",
         status=services.order_status(order), transfers=notifications.transfers_of(order),
         cancellable={p.id for p in order.parts if PartStatus.CANCELLED in services.allowed_next(p, "customer")},
         labels=services,
     )
+
+
+def _card_payment_url(order: Order) -> str | None:
+    """Where an unpaid card order is paid (None when paid, expired or no payment page exists)."""
+    if order.payment_method != PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
+        return None
+    if order.expired_at is not None or services.order_status(order) == PartStatus.CANCELLED:
+        return None
+    try:
+        return url_for("payments.card_payment", number=order.number, token=order.tracking_token)
+    except BuildError:
+        return None
 
 
 @bp.post("/orders/<number>/parts/<int:part_id>/cancel")

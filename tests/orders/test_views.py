@@ -310,3 +310,12 @@ def test_checkout_sends_a_cart_with_problems_back_to_the_cart(client, shop):
     response = client.get("/checkout", follow_redirects=True)
 
     assert response.request.path == "/cart" and "Mật ong rừng" in text(response)
+
+
+def test_an_unpaid_card_order_page_links_to_its_payment(client, card_shop):
+    order = f.order([(card_shop.lychee, 1)], payment_method="card")
+    f.commit()
+
+    page = text(client.get(f"/orders/{order.number}?token={order.tracking_token}"))
+
+    assert f"/orders/{order.number}/pay?token={order.tracking_token}" in page

@@ -26,7 +26,7 @@ def transfer_for(part: OrderPart):
         return None
     try:
         return transfer_for_part(part)
-    except Exception:  # noqa: BLE001 - a cooperative's bank details the QR cannot be built from
+    except Exception:
         logger.exception("No VietQR transfer for order %s part %s", part.order.number, part.id)
         return None
 
@@ -65,5 +65,5 @@ def order_placed(order: Order) -> None:
 def _send(to: str, subject: str, template: str, **context) -> None:
     try:
         send_email(to, subject, template, **context)
-    except Exception:  # noqa: BLE001 - the order is committed; a mail failure must not hide it
+    except Exception:
         logger.exception("Could not send %s to %s", template, to)

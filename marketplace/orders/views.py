@@ -11,7 +11,16 @@ import logging
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -23,7 +32,15 @@ from marketplace.extensions import db
 from marketplace.orders import cart as carts
 from marketplace.orders import notifications, services
 from marketplace.orders.forms import CheckoutForm, LookupForm
-from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus, PaymentMethod, PaymentStatus
+from marketplace.orders.models import (
+    CartItem,
+    DeliveryMethod,
+    Order,
+    OrderPart,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 
 bp = Blueprint("orders", __name__)
 logger = logging.getLogger(__name__)

@@ -76,7 +76,7 @@ def test_update_and_remove_lines(client, shop):
     add(client, shop.honey, 1)
 
     page = text(client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": "4"}, follow_redirects=True))
-    assert 'id="qty-%d" name="quantity" value="4"' % shop.lychee.id in page
+    assert f'id="qty-{shop.lychee.id}" name="quantity" value="4"' in page
     page = text(client.post("/cart/remove", data={"product_id": shop.honey.id}, follow_redirects=True))
     assert "Mật ong rừng" not in page
     page = text(client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": "0"}, follow_redirects=True))

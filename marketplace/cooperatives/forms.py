@@ -1,16 +1,28 @@
 """Forms for registering and editing a cooperative, and for the agency's decisions."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from marketplace.catalog.forms import WholeNumberField, optional_int, strip
 from marketplace.core import geo
+from marketplace.payments import vietqr
 
 
 class DayField(DateField):
@@ -126,8 +138,105 @@ class CooperativeForm(FlaskForm):
         return {name: getattr(self, name).data for name in PROFILE_FIELDS}
 
 
+class KeepWhenNotSent:
+    """A field missing from the posted form (not merely blank) keeps the saved value.
+
+    Browsers always send text inputs and selects, so this only spares older clients that
+    post the profile without the delivery and bank fields; a blank field is still checked.
+    """
+
+    field_flags = {}
+
+    def __call__(self, form, field):
+        if field.raw_data == []:
+            field.errors[:] = []
+            raise StopValidation()
+
+
+def digits_only(value):
+    """'0123 456 789' -> '0123456789': people copy account numbers with spaces or dots."""
+    return re.sub(r"[\s.]", "", value) if isinstance(value, str) else value
+
+
+def account_holder(value):
+    return vietqr.normalise_account_name(value) if isinstance(value, str) else value
+
+
+BANK_FIELDS = ("bank_bin", "bank_account_number", "bank_account_name")
+SETTINGS_FIELDS = ("delivery_fee_vnd", "free_delivery_from_vnd", "offers_pickup", *BANK_FIELDS)
+
+
 class ProfileForm(CooperativeForm):
     logo = FileField(_l("Logo (JPEG, PNG, WebP or GIF)"))
+    delivery_fee_vnd = WholeNumberField(
+        _l("Delivery fee (₫)"),
+        validators=[
+            KeepWhenNotSent(),
+            InputRequired(_l("Enter the delivery fee, 0 if delivery is free.")),
+            NumberRange(max=10_000_000, message=_l("Enter a delivery fee of at most 10.000.000 ₫.")),
+        ],
+    )
+    free_delivery_from_vnd = WholeNumberField(
+        _l("Free delivery from (₫)"),
+        validators=[
+            Optional(),
+            NumberRange(max=1_000_000_000, message=_l("Enter an amount of at most 1.000.000.000 ₫.")),
+        ],
+    )
+    offers_pickup = BooleanField(_l("Customers may pick up orders at the cooperative"))
+    bank_bin = SelectField(_l("Bank"), validators=[KeepWhenNotSent()], validate_choice=False)
+    bank_account_number = StringField(
+        _l("Account number"),
+        filters=[strip, digits_only],
+        validators=[
+            KeepWhenNotSent(),
+            Optional(),
+            Regexp(r"^[0-9]{6,19}$", message=_l("Enter the account number: 6 to 19 digits, no letters.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    bank_account_name = StringField(
+        _l("Account holder"),
+        filters=[strip, account_holder],
+        validators=[
+            KeepWhenNotSent(),
+            Optional(),
+            Length(max=100),
+            Regexp(
+                r"^[A-Z0-9 .,&()'/-]+$",
+                message=_l("Write the name as the bank prints it, in Latin letters, e.g. HTX THANH NIEN LUC NGAN."),
+            ),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bank_bin.choices = [("", _l("— No bank transfers —"))] + vietqr.banks()
+
+    def validate_bank_bin(self, field):
+        if field.data and not vietqr.is_known_bank(field.data):
+            raise ValidationError(_l("Choose a bank from the list."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        given = {name: bool(getattr(self, name).data) for name in BANK_FIELDS}
+        if any(given.values()) and not all(given.values()):
+            missing = {
+                "bank_bin": _l("Choose the bank, or clear the other bank fields."),
+                "bank_account_number": _l("Enter the account number, or clear the other bank fields."),
+                "bank_account_name": _l("Enter the account holder, or clear the other bank fields."),
+            }
+            for name, present in given.items():
+                field = getattr(self, name)
+                if not present and not field.errors:
+                    field.errors = [*field.errors, missing[name]]
+            valid = False
+        return valid
+
+    def settings_data(self) -> dict:
+        """Delivery and bank settings, blanks as None."""
+        return {name: getattr(self, name).data if getattr(self, name).data != "" else None for name in SETTINGS_FIELDS}
 
 
 class ApproveForm(FlaskForm):

@@ -16,8 +16,10 @@ from marketplace.catalog.images import ImageRejected, save_cooperative_logo
 from marketplace.cooperatives import services
 from marketplace.cooperatives.forms import CooperativeForm, ProfileForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core.errors import Refused
 from marketplace.core.text import normalize_name
 from marketplace.extensions import db
+from marketplace.payments import vietqr
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 logger = logging.getLogger(__name__)
@@ -117,11 +119,15 @@ def profile(slug: str):
     if form.validate_on_submit():
         try:
             services.update_cooperative(cooperative, form.profile_data())
+            vietqr.update_payment_settings(cooperative, form.settings_data())
             if getattr(form.logo.data, "filename", ""):
                 save_cooperative_logo(cooperative, form.logo.data.stream)
-        except services.CooperativeError as error:
+        except Refused as error:  # CooperativeError included
             db.session.rollback()
-            flash(error.message, "error")
+            if error.field in form:
+                form[error.field].errors = [*form[error.field].errors, error.message]
+            else:
+                flash(error.message, "error")
         except ImageRejected as error:
             db.session.rollback()
             form.logo.errors.append(error.message)

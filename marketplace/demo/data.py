@@ -714,3 +714,37 @@ USERS = [
     UserData(_email("khachhang"), "Lê Thị Hồng", Role.CUSTOMER, "0903 218 467"),
     UserData(_email("khachhang2"), "Phan Minh Đức", Role.CUSTOMER, "0868 402 195"),
 ]
+
+
+@dataclass(frozen=True)
+class DeliveryData:
+    """A cooperative's delivery terms and the account customers pay into by VietQR transfer."""
+
+    fee_vnd: int
+    free_from_vnd: int | None = None
+    pickup: bool = True
+    bank_bin: str | None = None  # NAPAS BIN, e.g. 970436 Vietcombank
+    account_number: str | None = None  # fictional; the holder is the cooperative's name as banks print it
+
+
+DELIVERY = {
+    "htx-thanh-nien-vai-thieu-luc-ngan": DeliveryData(30_000, 500_000, True, "970405", "2506205123457"),
+    "htx-thanh-nien-my-chu": DeliveryData(25_000, 300_000, True, "970436", "1027384950"),
+    "htx-thanh-nien-ga-doi-yen-the": DeliveryData(45_000, 800_000, True, "970418", "12510000683291"),
+    "htx-thanh-nien-ruou-lang-van": DeliveryData(35_000, None, True, "970415", "108871234560"),
+    "htx-thanh-nien-gom-tho-ha": DeliveryData(50_000, 1_000_000, False, "970407", "19036582741019"),
+    "htx-thanh-nien-banh-da-ke": DeliveryData(20_000, 250_000, True, "970422", "0866553210"),
+    "htx-thanh-nien-mat-ong-son-dong": DeliveryData(30_000, 600_000, True, "970405", "2511205077812"),
+    "htx-thanh-nien-duoc-lieu-tay-yen-tu": DeliveryData(30_000, 500_000, False, "970416", "26845179"),
+    "htx-thanh-nien-nong-san-phuc-hoa": DeliveryData(25_000, 400_000, True, "970432", "215487639"),
+    "htx-thanh-nien-lua-gao-lang-giang": DeliveryData(40_000, 700_000, True, "970403", "070119842356"),
+    "htx-thanh-nien-may-tre-dan-viet-yen": DeliveryData(45_000, None, True, "970423", "04417826501"),
+    "htx-thanh-nien-lam-san-luc-nam": DeliveryData(35_000, 600_000, True, "970418", "12510001947366"),
+    "htx-thanh-nien-sam-nam-nui-danh": DeliveryData(30_000, 800_000, False, "970436", "1036217458"),
+    "htx-thanh-nien-nong-san-say-hoang-van": DeliveryData(25_000, 350_000, True, "970415", "109876543201"),
+    # No bank account yet: customers pay by card or cash on delivery.
+    "htx-nong-nghiep-tan-son": DeliveryData(30_000, None, True),
+    "htx-thanh-nien-cam-bo-ha": DeliveryData(30_000, 500_000, True, "970422", "0356812470"),
+    "htx-thanh-nien-nam-sach-van-son": DeliveryData(25_000, None, False),
+    "htx-dich-vu-nong-nghiep-kep": DeliveryData(30_000, None, True, "970405", "2505205009876"),
+}

@@ -24,6 +24,7 @@ from marketplace.core.text import slugify
 from marketplace.demo import data
 from marketplace.demo.images import product_picture
 from marketplace.extensions import db
+from marketplace.payments.vietqr import normalise_account_name
 
 logger = logging.getLogger(__name__)
 
@@ -156,12 +157,26 @@ def _cooperatives(users: dict[str, User], summary: DemoSummary) -> dict[str, Coo
                 description=item.description,
                 status=CooperativeStatus.PENDING,
                 created_at=utcnow() - timedelta(days=200 - index * 10),
+                **_delivery_and_bank(item),
             )
             db.session.add(cooperative)
             _record_history(cooperative, item, reviewers, when=cooperative.created_at)
             summary.created_cooperatives += 1
         cooperatives[item.slug] = cooperative
     return cooperatives
+
+
+def _delivery_and_bank(item: data.CooperativeData) -> dict:
+    """Delivery terms and the VietQR bank account, set when the cooperative is created only."""
+    terms = data.DELIVERY[item.slug]
+    return {
+        "delivery_fee_vnd": terms.fee_vnd,
+        "free_delivery_from_vnd": terms.free_from_vnd,
+        "offers_pickup": terms.pickup,
+        "bank_bin": terms.bank_bin,
+        "bank_account_number": terms.account_number,
+        "bank_account_name": normalise_account_name(item.name) if terms.account_number else None,
+    }
 
 
 def _record_history(cooperative: Cooperative, item: data.CooperativeData, reviewers, when: datetime) -> None:

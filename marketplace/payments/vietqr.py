@@ -57,7 +57,8 @@ def is_known_bank(bin_: str | None) -> bool:
 
 
 def has_bank_account(cooperative) -> bool:
-    return bool(cooperative.bank_bin and cooperative.bank_account_number and cooperative.bank_account_name)
+    """The bank and account number are what a transfer needs (as orders.services.payment_methods_for)."""
+    return bool(cooperative.bank_bin and cooperative.bank_account_number)
 
 
 def transfer_for_part(part) -> Transfer:
@@ -79,7 +80,7 @@ def transfer_for_part(part) -> Transfer:
         bank_bin=cooperative.bank_bin,
         bank_name=name,
         account_number=cooperative.bank_account_number,
-        account_name=cooperative.bank_account_name,
+        account_name=cooperative.bank_account_name or "",
         amount_vnd=amount,
         memo=memo,
         payload=payload,

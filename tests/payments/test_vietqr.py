@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from vietnam_qr_pay import QRPay
 
 from marketplace.extensions import db
@@ -103,7 +104,7 @@ def test_memo_is_short_ascii():
 
 
 def test_a_cooperative_without_bank_account_cannot_be_paid_by_transfer(app):
-    coop = f.cooperative("HTX Chưa có tài khoản", bank_bin="970436")  # account number and holder missing
+    coop = f.cooperative("HTX Chưa có tài khoản", bank_bin="970436", bank_account_name="HTX A")  # no number
     product = f.product(coop, price_vnd=50_000, stock=5)
     f.commit()
     order = f.order([(product, 1)])
@@ -140,3 +141,29 @@ def test_settings_refuse_a_half_given_account(app):
          "bank_account_name": "Hợp tác xã Mật ong"},
     )
     assert coop.bank_account_name == "HOP TAC XA MAT ONG"
+
+
+def test_demo_cooperatives_take_bank_transfers_and_offer_pickup(app):
+    from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+    from marketplace.demo.loader import load_demo
+    from marketplace.orders.models import PaymentMethod
+    from marketplace.orders.services import payment_methods_for
+
+    load_demo(image_width=96)
+    db.session.commit()
+    approved = db.session.scalars(
+        sa.select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED).order_by(Cooperative.slug)
+    ).all()
+    with_bank = [c for c in approved if vietqr.has_bank_account(c)]
+    assert len(with_bank) >= len(approved) - 1 and any(c.offers_pickup for c in approved)
+    assert any(not c.offers_pickup for c in approved) and any(c.free_delivery_from_vnd for c in approved)
+    for coop in with_bank:
+        assert vietqr.is_known_bank(coop.bank_bin) and coop.bank_account_number.isdigit()
+        assert coop.bank_account_name.isascii() and coop.bank_account_name == coop.bank_account_name.upper()
+    assert PaymentMethod.BANK_TRANSFER in payment_methods_for(with_bank[:2])
+
+    product = next(p for p in with_bank[0].products if p.stock)
+    order = f.order([(product, 1)], payment_method="bank_transfer")
+    f.commit()
+    decoded = QRPay(vietqr.transfer_for_part(order.parts[0]).payload)
+    assert decoded.is_valid and decoded.consumer.bank_number == with_bank[0].bank_account_number

@@ -145,8 +145,6 @@ class KeepWhenNotSent:
     post the profile without the delivery and bank fields; a blank field is still checked.
     """
 
-    field_flags = {}
-
     def __call__(self, form, field):
         if field.raw_data == []:
             field.errors[:] = []

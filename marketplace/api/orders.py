@@ -29,6 +29,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.services import Checkout, OutOfStock
 from marketplace.payments.stripe_payments import PaymentUnavailable, start_card_payment
+from marketplace.payments.vietqr import NoBankAccount, transfer_for_part
 
 logger = logging.getLogger(__name__)
 
@@ -203,13 +204,14 @@ def part_json(part: OrderPart) -> dict:
 
 def transfers_json(order: Order) -> list[dict]:
     """What to pay each cooperative still waiting for its bank transfer, as VietQR."""
-    from marketplace.payments.vietqr import transfer_for_part
-
     transfers = []
     for part in order.parts:
         if part.status == PartStatus.CANCELLED or part.payment_received_at is not None:
             continue
-        transfer = transfer_for_part(part)
+        try:
+            transfer = transfer_for_part(part)
+        except NoBankAccount:  # removed since the order was placed: the cooperative arranges payment
+            continue
         transfers.append({
             "cooperative": part.cooperative.slug,
             "bank_name": transfer.bank_name,

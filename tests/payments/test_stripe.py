@@ -81,7 +81,7 @@ def test_stripe_out_of_reach_refuses_with_a_friendly_message(app, honey):
     order = card_order((honey, 1), start=False)
     with pytest.raises(stripe_payments.PaymentUnavailable) as refused:
         stripe_payments.start_card_payment(order)
-    assert "try again" in refused.value.message.lower()
+    assert "thử lại" in refused.value.message.lower()  # "try again", in the default Vietnamese
     assert order.stripe_payment_intent_id is None
 
 
@@ -128,11 +128,11 @@ def test_coming_back_from_stripe_never_marks_the_order_paid(client, honey, strip
             f"&payment_intent={intent.id}&redirect_status=succeeded")
 
     waiting = client.get(back)
-    assert "Payment processing" in waiting.get_data(as_text=True)
+    assert "Đang xử lý thanh toán" in waiting.get_data(as_text=True)  # "Payment processing"
     assert reload(order).payment_status == PaymentStatus.UNPAID
 
     deliver(client, "payment_intent.succeeded", intent)
-    assert "Payment received" in client.get(back).get_data(as_text=True)
+    assert "Đã nhận thanh toán" in client.get(back).get_data(as_text=True)  # "Payment received"
     # Paid: the card page now sends the customer to the receipt instead of asking again.
     assert client.get(pay_url(order)).headers["Location"].startswith(f"/orders/{order.number}/pay/done")
 
@@ -143,7 +143,7 @@ def test_a_failed_payment_offers_another_try(client, honey, stripe_api):
     deliver(client, "payment_intent.payment_failed", intent)
 
     html = client.get(f"/orders/{order.number}/pay/done?token={order.tracking_token}").get_data(as_text=True)
-    assert "Payment failed" in html and pay_url(order).replace("&", "&amp;") in html
+    assert "Thanh toán không thành công" in html and pay_url(order).replace("&", "&amp;") in html
 
 
 # --- refunds of cancelled parts ------------------------------------------------------------------

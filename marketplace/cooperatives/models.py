@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core import geo
-from marketplace.core.models import enum_column, utcnow
+from marketplace.core.models import HasAddress, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ cooperative_managers = sa.Table(
 )
 
 
-class Cooperative(db.Model):
+class Cooperative(HasAddress, db.Model):
     __tablename__ = "cooperatives"
     __table_args__ = (
         sa.CheckConstraint("member_count >= 0", name="member_count_not_negative"),
@@ -90,19 +89,6 @@ class Cooperative(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == CooperativeStatus.APPROVED
-
-    @property
-    def province_name(self) -> str:
-        return geo.province_name(self.province_code)
-
-    @property
-    def ward_name(self) -> str:
-        return geo.ward_name(self.ward_code)
-
-    @property
-    def address(self) -> str:
-        parts = [self.street, self.ward_name, self.province_name]
-        return ", ".join(p for p in parts if p)
 
     def __repr__(self) -> str:
         return f"<Cooperative {self.slug!r} {self.status.value}>"

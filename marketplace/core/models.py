@@ -7,6 +7,27 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 
+class HasAddress:
+    """Names for a row's `province_code`, `ward_code` and `street` (official codes of the
+    two-level units; names are looked up, not stored)."""
+
+    @property
+    def province_name(self) -> str:
+        from marketplace.core import geo
+
+        return geo.province_name(self.province_code)
+
+    @property
+    def ward_name(self) -> str:
+        from marketplace.core import geo
+
+        return geo.ward_name(self.ward_code)
+
+    @property
+    def address(self) -> str:
+        return ", ".join(part for part in (self.street, self.ward_name, self.province_name) if part)
+
+
 def utcnow() -> datetime:
     """Naive UTC: stored the same on SQLite and PostgreSQL; Babel shows it in Vietnam time."""
     return datetime.now(timezone.utc).replace(tzinfo=None)

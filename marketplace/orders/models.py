@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core import geo
-from marketplace.core.models import enum_column, utcnow
+from marketplace.core.models import HasAddress, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ class CartItem(db.Model):
     product: Mapped[Product] = relationship()
 
 
-class Order(db.Model):
+class Order(HasAddress, db.Model):
     """One checkout: the customer's contact, address and payment; parts per cooperative."""
 
     __tablename__ = "orders"
@@ -115,18 +114,6 @@ class Order(db.Model):
     parts: Mapped[list[OrderPart]] = relationship(
         back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan"
     )
-
-    @property
-    def province_name(self) -> str:
-        return geo.province_name(self.province_code)
-
-    @property
-    def ward_name(self) -> str:
-        return geo.ward_name(self.ward_code)
-
-    @property
-    def address(self) -> str:
-        return ", ".join(p for p in (self.street, self.ward_name, self.province_name) if p)
 
     def __repr__(self) -> str:
         return f"<Order {self.number!r} {self.payment_status.value}>"

@@ -20,3 +20,4 @@ from marketplace.orders.models import (  # noqa: F401
 )
 from marketplace.payments.models import Refund, StripeEvent  # noqa: F401
 from marketplace.search.models import SearchChange  # noqa: F401
+from marketplace.mail.models import QueuedEmail  # noqa: F401

@@ -225,10 +225,15 @@ def transfers_json(order: Order) -> list[dict]:
 
 
 def order_json(order: Order, client_secret: str | None = None) -> dict:
-    # One query for the parts' cooperatives rather than one each (held here while serialising).
+    # One query for the parts' cooperatives rather than one each (held here while serialising);
+    # a just-placed order has them in the session already and skips it.
+    missing = {
+        part.cooperative_id for part in order.parts
+        if db.session.identity_map.get(db.session.identity_key(Cooperative, part.cooperative_id)) is None
+    }
     cooperatives = db.session.scalars(  # noqa: F841
-        sa.select(Cooperative).where(Cooperative.id.in_({part.cooperative_id for part in order.parts}))
-    ).all()
+        sa.select(Cooperative).where(Cooperative.id.in_(missing))
+    ).all() if missing else []
     payment = {
         "method": order.payment_method.value,
         "status": order.payment_status.value,

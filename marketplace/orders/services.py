@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
@@ -220,6 +220,16 @@ def give_stock_back(product_id: int, quantity: int) -> None:
         db.session.expire(product, ["stock"])
 
 
+def _reserve_order_id() -> int | None:
+    """On PostgreSQL, the next order id from its sequence, so that the number (made from the
+    id) goes in with the INSERT rather than in a second UPDATE of a busy table. SQLite has
+    no sequences: None, and the id comes from the INSERT."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    table = Order.__table__.name
+    return db.session.execute(sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(table, "id")))).scalar_one()
+
+
 def order_number(order: Order) -> str:
     year = order.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(VIETNAM).year
     return f"DH-{year}-{order.id:06d}"
@@ -239,7 +249,7 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     products = {
         p.id: p
         for p in db.session.scalars(
-            sa.select(Product).where(Product.id.in_(quantities)).options(selectinload(Product.cooperative))
+            sa.select(Product).where(Product.id.in_(quantities)).options(joinedload(Product.cooperative))
         )
     }
     for product_id in quantities:
@@ -265,6 +275,7 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
         take_stock(products[product_id], quantities[product_id])
 
     order = Order(
+        id=_reserve_order_id(),
         tracking_token=secrets.token_urlsafe(24),
         user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
         items_total_vnd=0,
@@ -301,10 +312,13 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     order.items_total_vnd = sum(p.items_total_vnd for p in order.parts)
     order.delivery_total_vnd = sum(p.delivery_fee_vnd for p in order.parts)
     order.total_vnd = order.items_total_vnd + order.delivery_total_vnd
+    if order.id is not None:
+        order.number = order_number(order)
     db.session.add(order)
     db.session.flush()
-    order.number = order_number(order)
-    db.session.flush()
+    if order.number is None:
+        order.number = order_number(order)
+        db.session.flush()
     logger.info("Order %s placed: %d parts, %d VND", order.number, len(order.parts), order.total_vnd)
     return order
 

@@ -1,0 +1,1 @@
+"""The email queue: emails are queued in the transaction that causes them and sent afterwards."""

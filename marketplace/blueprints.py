@@ -14,6 +14,12 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.cooperatives import views as cooperatives
     from marketplace.cooperatives import workspace_views as workspace
     from marketplace.core import geo_views as geo
+    from marketplace.fairs import agency_views as fair_agency
+    from marketplace.fairs import link_views as fair_links
+    from marketplace.fairs import onsite_views as fair_onsite
+    from marketplace.fairs import results_views as fair_results
+    from marketplace.fairs import views as fairs
+    from marketplace.fairs import workspace_views as fair_workspace
     from marketplace.orders import views as orders
     from marketplace.orders import workspace_views as order_workspace
     from marketplace.payments import views as payments
@@ -35,4 +41,10 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         orders.bp,
         order_workspace.bp,
         payments.bp,
+        fairs.bp,
+        fair_agency.bp,
+        fair_workspace.bp,
+        fair_links.bp,
+        fair_onsite.bp,
+        fair_results.bp,
     ]

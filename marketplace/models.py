@@ -21,3 +21,15 @@ from marketplace.orders.models import (  # noqa: F401
 from marketplace.payments.models import Refund, StripeEvent  # noqa: F401
 from marketplace.search.models import SearchChange  # noqa: F401
 from marketplace.mail.models import QueuedEmail  # noqa: F401
+from marketplace.fairs.models import (  # noqa: F401
+    Booth,
+    BoothProduct,
+    BoothStatus,
+    Fair,
+    FairKind,
+    FairStatus,
+    FairVisit,
+    OnSitePayment,
+    OnSiteSale,
+    fair_organisers,
+)

@@ -132,3 +132,61 @@ def order(lines, **fields):
 
     user_obj = fields.pop("user", None)
     return place_order([(p.id, q) for p, q in lines], checkout(**fields), user=user_obj)
+
+
+def fair(
+    name: str | None = None,
+    *,
+    starts_at=None,
+    ends_at=None,
+    status=None,
+    organisers=(),
+    **fields,
+):
+    """A published trade fair in Bắc Ninh, on now unless told otherwise (times naive UTC)."""
+    from datetime import timedelta
+
+    from marketplace.core.models import utcnow
+    from marketplace.fairs.models import Fair, FairKind, FairStatus
+
+    n = next(_counter)
+    now = utcnow()
+    starts_at = starts_at or now - timedelta(days=1)
+    f = Fair(
+        name=name or f"Hội chợ nông sản {n}",
+        slug=fields.pop("slug", f"hoi-cho-{n}"),
+        kind=fields.pop("kind", FairKind.TRADE_FAIR),
+        status=status or FairStatus.PUBLISHED,
+        venue=fields.pop("venue", "Nhà thi đấu tỉnh"),
+        province_code=fields.pop("province_code", BAC_NINH),
+        ward_code=fields.pop("ward_code", LUC_NGAN),
+        starts_at=starts_at,
+        ends_at=ends_at or starts_at + timedelta(days=3),
+        code=fields.pop("code", f"F{n:05d}"),
+        **fields,
+    )
+    f.organisers.extend(organisers)
+    db.session.add(f)
+    db.session.flush()
+    return f
+
+
+def booth(fair_obj, cooperative_obj, products=(), *, number: str | None = None, status=None, **fields):
+    """An approved booth showcasing `products`: each a Product or a (Product, fair price) pair."""
+    from marketplace.fairs.models import Booth, BoothProduct, BoothStatus
+
+    n = next(_counter)
+    b = Booth(
+        fair=fair_obj,
+        cooperative=cooperative_obj,
+        status=status or BoothStatus.APPROVED,
+        number=number if number is not None else f"A{n}",
+        code=fields.pop("code", f"B{n:05d}"),
+        **fields,
+    )
+    for item in products:
+        showcased, price = item if isinstance(item, tuple) else (item, None)
+        b.products.append(BoothProduct(product=showcased, fair_price_vnd=price))
+    db.session.add(b)
+    db.session.flush()
+    return b

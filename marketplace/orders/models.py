@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from marketplace.accounts.models import User
     from marketplace.catalog.models import Product
     from marketplace.cooperatives.models import Cooperative
+    from marketplace.fairs.models import Booth, Fair
 
 
 class PaymentMethod(str, enum.Enum):
@@ -47,6 +48,7 @@ class PartStatus(str, enum.Enum):
 class DeliveryMethod(str, enum.Enum):
     HOME = "home"  # the cooperative's flat fee, free above its threshold
     PICKUP = "pickup"  # at the cooperative
+    FAIR_BOOTH = "fair_booth"  # at the cooperative's booth while a fair is on (OrderPart.booth_id)
     # The trade-fairs issue adds pickup at a fair booth here.
 
 
@@ -106,11 +108,17 @@ class Order(HasAddress, db.Model):
     # Unpaid card orders give their stock back at this time (set only for card payments).
     expires_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
+    # Where the customer came from: a fair's or booth's QR link scanned within the attribution
+    # window (fairs.attribution). Never changes prices or who may buy.
+    source_fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id", ondelete="SET NULL"), index=True)
+    source_booth_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booths.id", ondelete="SET NULL"), index=True)
     paid_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship()
+    source_fair: Mapped[Fair | None] = relationship()
+    source_booth: Mapped[Booth | None] = relationship()
     parts: Mapped[list[OrderPart]] = relationship(
         back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan"
     )
@@ -141,6 +149,8 @@ class OrderPart(db.Model):
     total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     refunded_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The fair booth where the customer picks this part up (delivery method fair_booth).
+    booth_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booths.id", ondelete="SET NULL"), index=True)
     # Bank transfer received, or cash collected on delivery, as the cooperative recorded it.
     payment_received_at: Mapped[datetime | None]
     payment_received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -156,6 +166,7 @@ class OrderPart(db.Model):
         back_populates="part", order_by="OrderStatusChange.id", cascade="all, delete-orphan"
     )
     payment_received_by: Mapped[User | None] = relationship()
+    booth: Mapped[Booth | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<OrderPart {self.id} of order {self.order_id} {self.status.value}>"
@@ -177,6 +188,8 @@ class OrderItem(db.Model):
     sku: Mapped[str] = mapped_column(sa.String(64))
     unit: Mapped[str] = mapped_column(sa.String(20))
     unit_price_vnd: Mapped[int] = mapped_column(sa.BigInteger)
+    # Set when unit_price_vnd is a fair price: the regular price it replaced.
+    regular_price_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
     quantity: Mapped[int]
     line_total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
 

@@ -1,0 +1,1 @@
+"""Trade fairs and showcases: booths, fair prices, QR attribution, on-site sales and results."""

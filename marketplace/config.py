@@ -78,6 +78,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "SEARCH_CHANGES_RETENTION_DAYS": _int("SEARCH_CHANGES_RETENTION_DAYS", 7),
         # Unpaid card orders give their stock back after this long.
         "ORDER_PAYMENT_TIMEOUT_MINUTES": _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30),
+        # Orders placed this many days after scanning a fair or booth QR link count for that fair.
+        "FAIR_ATTRIBUTION_DAYS": _int("FAIR_ATTRIBUTION_DAYS", 7),
         # Without a secret key, card payment is simply not offered.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),

@@ -79,9 +79,11 @@ def register_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401
     from marketplace.accounts import session
     from marketplace import search
+    from marketplace.mail import queue as mail_queue
 
     session.init_app(app)
     search.init_app(app)
+    mail_queue.init_app(app)
 
 
 def _configure_engine(engine) -> None:

@@ -7,7 +7,8 @@ def COMMANDS():  # noqa: N802
     from marketplace.catalog.commands import products
     from marketplace.cooperatives.commands import cooperatives
     from marketplace.demo.commands import demo
+    from marketplace.mail.commands import mail
     from marketplace.orders.commands import orders
     from marketplace.search.commands import search
 
-    return [users, cooperatives, products, demo, search, orders]
+    return [users, cooperatives, products, demo, search, orders, mail]

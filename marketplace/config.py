@@ -68,6 +68,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "HTX Thanh niên <no-reply@localhost>"),
+        # Who sends queued email: "thread" (a sender thread in each web process), "inline"
+        # (the request itself, after its commit) or "worker" (`marketplace mail work`/`send`).
+        "MAIL_QUEUE": os.environ.get("MAIL_QUEUE", "thread").strip().lower(),
         "LOGIN_MAX_ATTEMPTS": _int("LOGIN_MAX_ATTEMPTS", 5),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         "LOGIN_MAX_ATTEMPTS_PER_IP": _int("LOGIN_MAX_ATTEMPTS_PER_IP", 20),

@@ -22,6 +22,8 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret-key",
     "WTF_CSRF_ENABLED": False,
     "MAIL_BACKEND": "memory",
+    # Queued email is sent by the request that queued it, before the test client returns.
+    "MAIL_QUEUE": "inline",
     "SERVER_NAME": "localhost",
     # Hashing each factory user's password with scrypt would cost ~0.2 s.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",

@@ -281,9 +281,9 @@ def place_order():
             return api_error(400, "Invalid order", {field: str(refused.message)})
         answer = order_json(order, client_secret)
     location = url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
+    notifications.order_placed(order)  # the web checkout's mails, queued in this transaction, sent after the commit
     db.session.commit()
     logger.info("Order %s placed through the API", answer["number"])
-    notifications.order_placed(order)  # the web checkout's mails; a mail failure is logged, the order stands
     response = api_json(answer, 201)
     response.headers["Location"] = location  # built before the commit: no reload of the order
     return response

@@ -14,9 +14,11 @@ class QueuedEmail(db.Model):
     """Written in the same transaction as the change it tells about, so it is sent only when
     that change has committed and is never lost when a process dies after the commit.
 
-    `kind` names a registered job (e.g. "order_placed") and `object_id` the row it is about;
-    the message is rendered when it is sent. A sender claims a job by setting
-    `claimed_until` (a lease: a sender that dies lets it go when the lease runs out).
+    `kind` names a registered job (e.g. "order_confirmation") and `object_id` the row it is
+    about; the message is rendered when it is sent, with links built on `base_url` (the
+    site address of the request that queued it). A sender claims a job by setting
+    `claimed_until` (a lease: a sender that dies lets it go when the lease runs out);
+    `attempts` counts the claims.
     """
 
     __tablename__ = "queued_emails"
@@ -32,6 +34,7 @@ class QueuedEmail(db.Model):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    base_url: Mapped[str] = mapped_column(sa.String(300), default="")
 
     def __repr__(self) -> str:
         return f"<QueuedEmail {self.id} {self.kind} {self.object_id}>"

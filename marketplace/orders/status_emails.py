@@ -1,19 +1,29 @@
 """Telling the customer, by email, that a cooperative moved their order along.
 
-Called after the change is committed. A failing mail server is logged, never shown
-to the cooperative as an error: the change itself has happened.
+Queued in the change's own transaction and sent after the commit (marketplace.mail.queue).
+A failing mail server is retried by the queue, never shown to the cooperative as an
+error: the change itself has happened.
 """
 from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from marketplace.core.mail import send_email
-from marketplace.orders.models import OrderPart, OrderStatusChange, PartStatus, PaymentMethod
+from marketplace.extensions import db
+from marketplace.mail.queue import Gone, queue_email, register
+from marketplace.orders.models import (
+    OrderPart,
+    OrderStatusChange,
+    PartStatus,
+    PaymentMethod,
+)
 from marketplace.orders.services import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
@@ -29,17 +39,42 @@ def order_link(order) -> str | None:
 
 
 def notify_customer_of_status(part: OrderPart, change: OrderStatusChange) -> None:
-    """After commit: email the order's contact about one status change of one part."""
+    """In the change's transaction: queue the email telling the order's contact of one status
+    change of one part (sent after the commit; see marketplace.mail.queue)."""
+    if change.id is None:
+        db.session.flush()
+    queue_email(STATUS_CHANGED, change.id)
+
+
+def send_status_email(change_id: int) -> None:
+    """Queue handler: the email about one recorded status change (its own status, even if
+    the part has moved on since)."""
+    change = db.session.get(OrderStatusChange, change_id)
+    if change is None:
+        raise Gone(f"order status change {change_id} no longer exists")
+    part = change.part
     order = part.order
     # Cancelling a card-paid part refunded it (services.change_part_status -> refund_part).
     refunded = change.to_status == PartStatus.CANCELLED and order.payment_method == PaymentMethod.CARD and part.refunded_vnd > 0
-    try:
-        with force_locale("vi"):
-            subject = _("Order %(number)s: %(status)s", number=order.number, status=str(STATUS_LABELS[change.to_status]).lower())
-            send_email(
-                order.contact_email, subject, "order_status_changed",
-                order=order, part=part, change=change, status=change.to_status.value,
-                status_label=STATUS_LABELS[change.to_status], link=order_link(order), refunded=refunded,
+    with force_locale("vi"):
+        subject = _("Order %(number)s: %(status)s", number=order.number, status=str(STATUS_LABELS[change.to_status]).lower())
+        send_email(
+            order.contact_email, subject, "order_status_changed",
+            order=order, part=part, change=change, status=change.to_status.value,
+            status_label=STATUS_LABELS[change.to_status], link=order_link(order), refunded=refunded,
+        )
+
+
+def preload_changes(change_ids: list[int]) -> None:
+    """A batch of status emails: the changes with their parts, orders, cooperatives and items."""
+    db.session.scalars(
+        sa.select(OrderStatusChange).where(OrderStatusChange.id.in_(change_ids)).options(
+            joinedload(OrderStatusChange.part).options(
+                joinedload(OrderPart.order), joinedload(OrderPart.cooperative), selectinload(OrderPart.items),
             )
-    except Exception:  # noqa: BLE001 - the change is committed; a mail failure must not undo or hide it
-        logger.exception("Could not email %s about order %s", order.contact_email, order.number)
+        )
+    ).all()
+
+
+STATUS_CHANGED = "order_status_changed"
+register(STATUS_CHANGED, send_status_email, preload_changes)

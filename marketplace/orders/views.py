@@ -1,8 +1,9 @@
 """Customer-facing cart, checkout and order pages.
 
 Each action is one transaction: the view parses, checks access, calls the cart or
-order services, commits once (or rolls back on Refused, writing nothing) and only
-then sends email. An order is shown to whoever holds its tracking token (guests,
+order services, commits once (or rolls back on Refused, writing nothing); its emails
+are queued in that transaction and sent after the commit (marketplace.mail.queue).
+An order is shown to whoever holds its tracking token (guests,
 email links) and to its signed-in owner; anyone else gets a 404.
 """
 from __future__ import annotations
@@ -216,9 +217,9 @@ def _place(current, checkout_data):
 def _placed(order: Order, current):
     number, token, method = order.number, order.tracking_token, order.payment_method
     carts.remove_lines(current_user, session, [line.product.id for line in current.lines])
+    notifications.order_placed(order)  # queued in the order's transaction, sent after the commit
     db.session.commit()
     logger.info("Order %s placed from the web checkout", number)
-    notifications.order_placed(order)
     if method == PaymentMethod.CARD:
         try:
             return redirect(url_for("payments.card_payment", number=number, token=token))

@@ -133,6 +133,7 @@ def _move(coop_slug: str, part_id: int, target):
     reason = request.form.get("reason", "")
     try:
         change = services.change_part_status(part, target, by=current_user, actor="cooperative", reason=reason)
+        notify_customer_of_status(part, change)  # queued in this transaction, sent after the commit
     except Refused as error:
         db.session.rollback()
         if error.field == "reason":
@@ -141,7 +142,6 @@ def _move(coop_slug: str, part_id: int, target):
         flash(error.message, "error")
     else:
         db.session.commit()
-        notify_customer_of_status(part, change)
         flash(
             _("Order %(number)s is now %(status)s. The customer was told by email.",
               number=part.order.number, status=services.STATUS_LABELS[part.status].lower()),

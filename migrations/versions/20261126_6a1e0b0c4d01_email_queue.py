@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('failed_at', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('base_url', sa.String(length=300), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_queued_emails'))
     )
     with op.batch_alter_table('queued_emails', schema=None) as batch_op:

@@ -33,3 +33,11 @@ from marketplace.fairs.models import (  # noqa: F401
     OnSiteSale,
     fair_organisers,
 )
+from marketplace.promotion.models import (  # noqa: F401
+    ActivityChange,
+    ActivityEvidence,
+    ActivityStatus,
+    ActivityType,
+    EvidenceKind,
+    PromotionActivity,
+)

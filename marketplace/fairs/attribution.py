@@ -1,0 +1,141 @@
+"""Which fair (and booth) a browser came from, after scanning a short link /f/<code>.
+
+A scan stores the source in its own signed cookie (`fair_source`), kept for
+FAIR_ATTRIBUTION_DAYS days; `current_source()` reads it back for as long as the window
+lasts, and checkout stores it on the order (Order.source_fair_id/source_booth_id).
+A later scan replaces an earlier one. Attribution never changes prices or who may buy:
+it only tells the fair's results where an order came from.
+
+A visit is counted per scan with a random visitor id from a long-lived cookie
+(`fair_visitor`), so results can count scans in total and by unique visitor; nothing
+personal is stored. HEAD requests and well-known bots are not counted.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from marketplace.core.models import utcnow
+from marketplace.extensions import db
+from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus, FairVisit
+
+SOURCE_COOKIE = "fair_source"
+VISITOR_COOKIE = "fair_visitor"
+VISITOR_COOKIE_DAYS = 365
+_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Link previews and crawlers fetch the link without a person behind it.
+_BOTS = re.compile(
+    r"bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|whatsapp|zalo-?link|curl|wget|python-requests",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where this browser's orders are credited: a fair, and the booth whose link it was."""
+
+    fair_id: int
+    booth_id: int | None
+    scanned_at: datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a short link points at."""
+
+    fair: Fair
+    booth: Booth | None
+
+
+def attribution_days() -> int:
+    return int(current_app.config.get("FAIR_ATTRIBUTION_DAYS", 7))
+
+
+def find_code(code: str) -> Target | None:
+    """The public fair or approved booth whose short link is `code` (any case), or None
+    (unknown, a draft fair, a booth not approved)."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 16:
+        return None
+    fair = db.session.scalar(sa.select(Fair).where(sa.func.upper(Fair.code) == code))
+    if fair is not None:
+        return Target(fair, None) if fair.is_public else None
+    booth = db.session.scalar(sa.select(Booth).where(sa.func.upper(Booth.code) == code))
+    if booth is None or booth.status != BoothStatus.APPROVED or booth.fair.status == FairStatus.DRAFT:
+        return None
+    return Target(booth.fair, booth)
+
+
+def is_bot(user_agent: str | None) -> bool:
+    return not user_agent or bool(_BOTS.search(user_agent))
+
+
+def visitor_id(existing: str | None) -> str:
+    """The browser's random visitor id, or a new one if it has none (or a malformed one)."""
+    if existing and _VISITOR_ID.match(existing):
+        return existing
+    return secrets.token_urlsafe(18)
+
+
+def record_visit(target: Target, visitor: str, now: datetime | None = None) -> FairVisit:
+    visit = FairVisit(
+        fair_id=target.fair.id,
+        booth_id=target.booth.id if target.booth else None,
+        visitor=visitor,
+        created_at=now or utcnow(),
+    )
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="fair-source")
+
+
+def encode_source(source: Source) -> str:
+    return _serializer().dumps([source.fair_id, source.booth_id, source.scanned_at.isoformat(timespec="seconds")])
+
+
+def decode_source(value: str | None, now: datetime | None = None) -> Source | None:
+    """The source a cookie holds, if its signature is good and its window not over."""
+    if not value:
+        return None
+    try:
+        fair_id, booth_id, scanned = _serializer().loads(value)
+        source = Source(int(fair_id), int(booth_id) if booth_id is not None else None, datetime.fromisoformat(scanned))
+    except (BadSignature, TypeError, ValueError):
+        return None
+    now = now or utcnow()
+    if source.scanned_at > now + timedelta(minutes=5):  # a clock from the future: ignore it
+        return None
+    if now - source.scanned_at >= timedelta(days=attribution_days()):
+        return None
+    return source
+
+
+def current_source(now: datetime | None = None) -> Source | None:
+    """What a /f/<code> scan stored for this browser, while the attribution window lasts
+    (FAIR_ATTRIBUTION_DAYS days from the scan); None outside a request or without one."""
+    if not has_request_context():
+        return None
+    return decode_source(request.cookies.get(SOURCE_COOKIE), now)
+
+
+def remember(response, source: Source, visitor: str) -> None:
+    """Set the source and visitor cookies on `response`."""
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    response.set_cookie(
+        SOURCE_COOKIE, encode_source(source), max_age=attribution_days() * 86400,
+        httponly=True, secure=secure, samesite="Lax",
+    )
+    response.set_cookie(
+        VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_DAYS * 86400,
+        httponly=True, secure=secure, samesite="Lax",
+    )

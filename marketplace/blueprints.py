@@ -23,6 +23,8 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.orders import views as orders
     from marketplace.orders import workspace_views as order_workspace
     from marketplace.payments import views as payments
+    from marketplace.promotion import views as promotion
+    from marketplace.promotion import workspace_views as promotion_workspace
     from marketplace.search import views as search
 
     return [
@@ -47,4 +49,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         fair_links.bp,
         fair_onsite.bp,
         fair_results.bp,
+        promotion.bp,
+        promotion_workspace.bp,
     ]

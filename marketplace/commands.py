@@ -9,6 +9,7 @@ def COMMANDS():  # noqa: N802
     from marketplace.demo.commands import demo
     from marketplace.mail.commands import mail
     from marketplace.orders.commands import orders
+    from marketplace.promotion.commands import promotion
     from marketplace.search.commands import search
 
-    return [users, cooperatives, products, demo, search, orders, mail]
+    return [users, cooperatives, products, demo, search, orders, mail, promotion]

@@ -1,0 +1,92 @@
+"""Forms of the promotion pages. They parse what people typed; the rules live in services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import (
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from marketplace.accounts.models import Agency
+from marketplace.catalog.forms import WholeNumberField, optional_int, strip
+from marketplace.catalog.models import Product
+from marketplace.cooperatives.forms import DayField
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core import geo
+from marketplace.extensions import db
+from marketplace.fairs.models import Fair
+from marketplace.promotion import services
+from marketplace.promotion.models import ActivityType
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _number(label):
+    return WholeNumberField(label, validators=[Optional()])
+
+
+class ActivityForm(FlaskForm):
+    type = SelectField(_l("Type"), validate_choice=False, validators=[InputRequired(_l("Choose the type of activity."))])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(_l("Enter the activity's title.")),
+                                                                   Length(max=services.MAX_TITLE)])
+    start_date = DayField(_l("Start date"), format="%Y-%m-%d", render_kw={"type": "date"},
+                          validators=[InputRequired(_l("Enter the start date."))])
+    end_date = DayField(_l("End date"), format="%Y-%m-%d", render_kw={"type": "date"},
+                        validators=[InputRequired(_l("Enter the end date."))])
+    province_code = SelectField(_l("Province or city"), coerce=optional_int, validate_choice=False)
+    ward_code = SelectField(_l("Ward or commune"), coerce=optional_int, validate_choice=False)
+    agencies = _Checkboxes(_l("Organising agencies"), coerce=int, validate_choice=False)
+    organising_unit = StringField(_l("Organising unit"), filters=[strip],
+                                  validators=[Optional(), Length(max=services.MAX_UNIT)])
+    fair_id = SelectField(_l("Linked fair"), coerce=optional_int, validate_choice=False)
+    cooperatives = SelectMultipleField(_l("Participating cooperatives"), coerce=int, validate_choice=False,
+                                       render_kw={"size": 10})
+    products = _Checkboxes(_l("Products introduced"), coerce=int, validate_choice=False)
+    budget_vnd = _number(_l("Budget (VND)"))
+    visitors = _number(_l("Visitors"))
+    business_contacts = _number(_l("Business contacts"))
+    contracts_count = _number(_l("Contracts or MoUs signed"))
+    contracts_value_vnd = _number(_l("Value of contracts (VND)"))
+    sales_vnd = _number(_l("Direct sales (VND)"))
+    media_items = _number(_l("Media items"))
+    notes = TextAreaField(_l("Notes"), filters=[strip], validators=[Optional(), Length(max=services.MAX_NOTES)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type.choices = [("", _l("— Choose a type —"))] + [(t.value, services.TYPE_LABELS[t]) for t in ActivityType]
+        self.province_code.choices = [("", _l("— Online, or no single place —"))] + geo.provinces()
+        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (
+            geo.wards(self.province_code.data) if geo.is_valid_province(self.province_code.data) else []
+        )
+        self.agencies.choices = [(a.id, a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
+        fairs = db.session.scalars(select(Fair).order_by(Fair.starts_at.desc()).limit(200))
+        self.fair_id.choices = [("", _l("— None —"))] + [(f.id, f.name) for f in fairs]
+        cooperatives = db.session.scalars(
+            select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED).order_by(Cooperative.name)
+        )
+        self.cooperatives.choices = [(c.id, c.name) for c in cooperatives]
+        chosen = [i for i in (self.cooperatives.data or []) if isinstance(i, int)]
+        products = db.session.scalars(
+            select(Product).where(Product.cooperative_id.in_(chosen)).order_by(Product.cooperative_id, Product.name)
+        ) if chosen else []
+        self.products.choices = [(p.id, f"{p.name} ({p.sku})") for p in products]
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(_l("What needs correcting"), filters=[strip],
+                            validators=[DataRequired(_l("Say what needs correcting.")),
+                                        Length(max=services.MAX_COMMENT)])
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField(_l("Photo (JPEG, PNG, WebP) or PDF"), render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"})

@@ -495,6 +495,186 @@ PATHS = {
     },
 }
 
+
+# --- fairs (api/fairs.py) ---------------------------------------------------------------
+
+FAIR_PHASES = ["upcoming", "ongoing", "past"]
+FAIR_KINDS = ["trade_fair", "exhibition", "trade_promotion_conference", "online_fair"]
+FAIR_STATUSES = ["accepting_applications", "published", "closed"]  # drafts are never public
+
+FAIR_PARAMETERS = [
+    _query(
+        "status",
+        "upcoming: not started yet (or still taking booth applications); ongoing: on now, fair prices "
+        "apply; past: ended or closed. Omit for every public fair, latest first.",
+        {"type": "string", "enum": FAIR_PHASES},
+    ),
+    PAGE,
+    PER_PAGE,
+]
+
+_UTC_TIME = {"type": "string", "format": "date-time", "description": "UTC."}
+
+_FAIR_PROPERTIES = {
+    "slug": {"type": "string"},
+    "name": {"type": "string"},
+    "kind": {"type": "string", "enum": FAIR_KINDS},
+    "status": {"type": "string", "enum": FAIR_STATUSES},
+    "phase": {"type": "string", "enum": FAIR_PHASES, "description": "At the time of the answer."},
+    "starts_at": _UTC_TIME,
+    "ends_at": {**_UTC_TIME, "description": "UTC, exclusive: fair prices stop applying at this instant."},
+    "applications_close_at": {"type": ["string", "null"], "format": "date-time"},
+    "venue": {"type": "string", "description": "Empty for an online fair."},
+    "address": {
+        "type": "object",
+        "required": ["province", "ward", "street"],
+        "additionalProperties": False,
+        "properties": {
+            "province": _ref("FairUnit"),
+            "ward": _ref("FairUnit"),
+            "street": {"type": "string"},
+        },
+    },
+    "organisers": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["id", "name", "kind"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "kind": {"type": "string", "enum": ["youth_union", "cooperative_alliance", "other"]},
+            },
+        },
+    },
+    "description": {"type": "string"},
+    "banner_url": {"type": ["string", "null"], "format": "uri"},
+    "booth_count": {"type": "integer", "minimum": 0, "description": "Approved booths listed."},
+    "url": {"type": "string", "format": "uri", "description": "The fair's web page."},
+}
+
+SCHEMAS.update({
+    "FairUnit": {
+        "type": "object",
+        "required": ["code", "name"],
+        "additionalProperties": False,
+        "properties": {"code": {"type": ["integer", "null"]}, "name": {"type": ["string", "null"]}},
+    },
+    "Fair": {
+        "type": "object",
+        "required": list(_FAIR_PROPERTIES),
+        "additionalProperties": False,
+        "properties": _FAIR_PROPERTIES,
+    },
+    "FairPage": {
+        "type": "object",
+        "required": ["items", "total", "page", "pages"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": _ref("Fair")},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+        },
+    },
+    "ShowcasedProduct": {
+        "type": "object",
+        "required": [
+            "id", "name", "slug", "unit", "stock", "price_vnd", "regular_price_vnd", "fair_price",
+            "booth_fair_price_vnd", "url",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "unit": {"type": "string"},
+            "stock": {"type": "integer", "minimum": 0},
+            "price_vnd": {
+                "type": "integer", "minimum": 0,
+                "description": "The current price: the fair price while one applies, else the regular price.",
+            },
+            "regular_price_vnd": {"type": "integer", "minimum": 0},
+            "fair_price": {
+                "type": ["object", "null"],
+                "description": "The fair price that applies now (the lowest when the product is at several fairs "
+                "that are on, so possibly another fair's), or null.",
+                "required": ["price_vnd", "fair", "ends_at"],
+                "additionalProperties": False,
+                "properties": {
+                    "price_vnd": {"type": "integer", "minimum": 1},
+                    "fair": {
+                        "type": "object", "required": ["slug", "name"], "additionalProperties": False,
+                        "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+                    },
+                    "ends_at": {"type": "string", "format": "date-time", "description": "UTC; the end is exclusive."},
+                },
+            },
+            "booth_fair_price_vnd": {
+                "type": ["integer", "null"], "minimum": 1,
+                "description": "This booth's fair price, applying only while this fair is on (announced "
+                "before, gone after); null when the booth offers none.",
+            },
+            "url": {"type": "string", "format": "uri", "description": "The product's storefront page."},
+        },
+    },
+    "Booth": {
+        "type": "object",
+        "required": ["number", "cooperative", "products", "url"],
+        "additionalProperties": False,
+        "properties": {
+            "number": {"type": "string", "examples": ["A12"]},
+            "cooperative": {
+                "type": "object",
+                "required": ["id", "name", "slug", "url"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "slug": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"},
+                },
+            },
+            "products": {"type": "array", "items": _ref("ShowcasedProduct")},
+            "url": {"type": "string", "format": "uri", "description": "The booth's web page."},
+        },
+    },
+    "FairDetail": {
+        "type": "object",
+        "required": [*_FAIR_PROPERTIES, "booths"],
+        "additionalProperties": False,
+        "properties": {
+            **_FAIR_PROPERTIES,
+            "booths": {"type": "array", "items": _ref("Booth"), "description": "By booth number."},
+        },
+    },
+})
+
+PATHS.update({
+    "/fairs": {
+        "get": {
+            "operationId": "listFairs",
+            "summary": "Public trade fairs",
+            "description": "Fairs, exhibitions and trade-promotion conferences (never drafts). upcoming: soonest "
+            "first; ongoing: ending soonest first; past: most recently ended first.",
+            "tags": ["fairs"],
+            "parameters": FAIR_PARAMETERS,
+            "responses": {"200": _json(_ref("FairPage"), "One page of fairs."), "400": BAD_REQUEST},
+        }
+    },
+    "/fairs/{slug}": {
+        "get": {
+            "operationId": "getFair",
+            "summary": "One public fair with its booths, showcased products and current prices",
+            "tags": ["fairs"],
+            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("FairDetail"), "The fair."), "404": NOT_FOUND},
+        }
+    },
+})
+
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -529,7 +709,7 @@ def openapi_document(server_url: str, per_page: int = 24) -> dict:
     """The document for this server; `per_page` is the configured default page size."""
     document = deepcopy(DOCUMENT)
     document["servers"] = [{"url": server_url}]
-    for path in ("/products", "/cooperatives"):
+    for path in ("/products", "/cooperatives", "/fairs"):
         for parameter in document["paths"][path]["get"]["parameters"]:
             if parameter["name"] == "per_page":
                 parameter["schema"]["default"] = per_page

@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.fairs.models import Booth, Fair, FairVisit, OnSiteSale
+from marketplace.fairs.models import Booth, BoothStatus, Fair, FairVisit, OnSiteSale
 from marketplace.orders.models import Order, OrderItem, OrderPart, PartStatus
 
 TOP_PRODUCTS = 20
@@ -107,12 +107,19 @@ PRODUCT_COLUMNS = (
 )
 
 
+def took_part():
+    """Booths that took part: approved ones, and approved ones later withdrawn (they kept a number)."""
+    return sa.or_(
+        Booth.status == BoothStatus.APPROVED,
+        sa.and_(Booth.status == BoothStatus.WITHDRAWN, Booth.number.is_not(None)),
+    )
+
+
 def listed_booths(fair: Fair) -> list[Booth]:
-    """Booths that took part: every booth that was given a number (approved, even if later withdrawn)."""
     return list(
         db.session.scalars(
             sa.select(Booth)
-            .where(Booth.fair_id == fair.id, Booth.number.is_not(None))
+            .where(Booth.fair_id == fair.id, took_part())
             .options(joinedload(Booth.cooperative))
             .order_by(Booth.number, Booth.id)
         )

@@ -18,7 +18,13 @@ from marketplace.core.access import roles_required
 from marketplace.extensions import db
 from marketplace.fairs import results as fair_results_module
 from marketplace.fairs.models import Booth, Fair
-from marketplace.fairs.results import COLUMNS, PRODUCT_COLUMNS, FairResults, Row
+from marketplace.fairs.results import (
+    COLUMNS,
+    PRODUCT_COLUMNS,
+    FairResults,
+    Row,
+    took_part,
+)
 
 bp = Blueprint("fair_results", __name__)
 STAFF = "agency_staff"
@@ -33,7 +39,7 @@ def _own_booth(coop_slug: str, slug: str) -> Booth:
     cooperative = managed_cooperative(coop_slug)
     fair = _fair_or_404(slug)
     booth = db.session.scalar(
-        sa.select(Booth).where(Booth.fair_id == fair.id, Booth.cooperative_id == cooperative.id, Booth.number.is_not(None))
+        sa.select(Booth).where(Booth.fair_id == fair.id, Booth.cooperative_id == cooperative.id, took_part())
     )
     if booth is None:
         abort(404)

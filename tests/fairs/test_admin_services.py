@@ -14,7 +14,14 @@ from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.fairs import services
-from marketplace.fairs.models import Booth, BoothProduct, BoothStatus, Fair, FairKind, FairStatus
+from marketplace.fairs.models import (
+    Booth,
+    BoothProduct,
+    BoothStatus,
+    Fair,
+    FairKind,
+    FairStatus,
+)
 from tests import factories as f
 
 
@@ -358,7 +365,7 @@ def test_no_changes_after_the_fair_ends_or_once_rejected_or_withdrawn(people):
 
     fair = f.fair()
     for status in (BoothStatus.REJECTED, BoothStatus.WITHDRAWN):
-        other = f.booth(fair, f.cooperative(), [], status=status, number=None)
+        other = f.booth(fair, f.cooperative(), [], status=status)
         with pytest.raises(Refused):
             services.update_booth(other, {people.lychee.id: None}, None, f.admin())
 
@@ -458,7 +465,7 @@ def test_a_decided_or_closed_booth_is_not_decided_again(people):
         services.approve_booth(booth, "A2", people.staff)
 
     closed = f.fair(status=FairStatus.CLOSED)
-    late = f.booth(closed, people.other_coop, [], status=BoothStatus.PENDING, number=None)
+    late = f.booth(closed, people.other_coop, [], status=BoothStatus.PENDING)
     with pytest.raises(Refused):
         services.approve_booth(late, "C1", people.staff)
 

@@ -1,20 +1,26 @@
 """The demo data set and the `marketplace demo` command."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
+from marketplace.core.models import utcnow
 from marketplace.demo import commands, data, loader
+from marketplace.demo.fairs import FAIRS
 from marketplace.demo.loader import demo_counts, load_demo
 from marketplace.extensions import db
+from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus, FairVisit, OnSiteSale
+from marketplace.orders.models import Order
 
 SMALL = 96  # pixels: tests need a picture per product, not a pretty one
+FAIR_SLUGS = [f.slug for f in FAIRS]
 
 
 @pytest.fixture
@@ -146,3 +152,71 @@ def test_demo_command_serves_on_the_given_address(app, runner, monkeypatch):
     assert served["app"] is app
     assert (served["host"], served["port"], served["use_reloader"], served["use_debugger"]) == ("0.0.0.0", 8123, False, False)
     assert "http://0.0.0.0:8123/" in result.output
+
+
+# --- trade fairs --------------------------------------------------------------------------------
+
+
+def demo_fairs() -> dict[str, Fair]:
+    return {fair.phase(): fair for fair in db.session.scalars(select(Fair).where(Fair.slug.in_(FAIR_SLUGS)))}
+
+
+def test_demo_has_a_past_an_ongoing_and_an_upcoming_fair_with_booths_and_results(demo):
+    fairs = demo_fairs()
+    assert set(fairs) == {"past", "ongoing", "upcoming"}
+    past, ongoing, upcoming = fairs["past"], fairs["ongoing"], fairs["upcoming"]
+    assert past.status == FairStatus.CLOSED and ongoing.is_on() and upcoming.status == FairStatus.ACCEPTING
+    assert upcoming.applications_close_at < upcoming.starts_at
+    assert {a.name for a in past.organisers} == {data.YOUTH_UNION, data.COOPERATIVE_ALLIANCE}
+    for fair in fairs.values():
+        approved = [b for b in fair.booths if b.status == BoothStatus.APPROVED]
+        assert len(approved) >= 2 and all(b.number and b.products for b in approved)
+        assert len({b.code for b in fair.booths} | {fair.code}) == len(fair.booths) + 1
+        assert any(p.fair_price_vnd and p.fair_price_vnd < p.product.price_vnd for b in approved for p in b.products)
+    assert any(b.status == BoothStatus.REJECTED and b.rejection_reason for b in past.booths)
+    assert any(b.status == BoothStatus.PENDING and b.number is None for b in ongoing.booths)
+
+    for fair in (past, ongoing):
+        visits = db.session.scalars(select(FairVisit).where(FairVisit.fair_id == fair.id)).all()
+        assert len({v.visitor for v in visits}) < len(visits)  # some people scanned more than once
+        assert any(v.booth_id is None for v in visits) and any(v.booth_id for v in visits)
+        assert all(fair.starts_at <= v.created_at < fair.ends_at and v.created_at <= utcnow() for v in visits)
+        sales = db.session.scalars(
+            select(OnSiteSale).join(OnSiteSale.booth).where(Booth.fair_id == fair.id)
+        ).all()
+        assert len(sales) >= 5 and all(fair.starts_at <= s.created_at < fair.ends_at for s in sales)
+        voided = [s for s in sales if s.voided_at]
+        assert len(voided) == 1 and voided[0].void_reason and voided[0].voided_by is not None
+        # Sold at the fair price where the booth had one.
+        assert any(s.unit_price_vnd < s.product.price_vnd for s in sales)
+        orders = db.session.scalars(select(Order).where(Order.source_fair_id == fair.id)).all()
+        assert len(orders) >= 3 and any(o.source_booth_id for o in orders) and any(not o.source_booth_id for o in orders)
+        assert all(o.source_booth is None or o.source_booth.fair_id == fair.id for o in orders)
+        assert all(fair.starts_at <= o.created_at <= utcnow() for o in orders)
+    assert not db.session.scalars(select(FairVisit).where(FairVisit.fair_id == upcoming.id)).first()
+
+
+def test_demo_fairs_are_on_the_public_pages(demo):
+    client = demo.test_client()
+    fairs = demo_fairs()
+    listing = client.get("/fairs/").get_data(as_text=True)
+    assert all(f'data-fair="{fair.slug}"' in listing for fair in fairs.values())
+    assert f'href="/fairs/{fairs["ongoing"].slug}"' in client.get("/").get_data(as_text=True)
+    for fair in fairs.values():
+        page = client.get(f"/fairs/{fair.slug}")
+        assert page.status_code == 200
+        assert 'class="booth-entry"' in page.get_data(as_text=True)
+    ongoing = client.get(f"/api/v1/fairs/{fairs['ongoing'].slug}").get_json()
+    assert any(p["fair_price"] for b in ongoing["booths"] for p in b["products"])
+
+
+@pytest.mark.parametrize("hour", [0, 17])  # 07:00 and 00:00 in Vietnam: nothing dated after "now"
+def test_demo_fairs_are_right_whatever_the_time_of_loading(app, monkeypatch, hour):
+    now = datetime(2027, 3, 8, hour, 10)
+    monkeypatch.setattr("marketplace.demo.fairs.utcnow", lambda: now)
+    load_demo(image_width=SMALL)
+    db.session.commit()
+
+    assert {fair.phase(now) for fair in db.session.scalars(select(Fair))} == {"past", "ongoing", "upcoming"}
+    for model in (FairVisit, OnSiteSale, Order):
+        assert db.session.scalar(select(func.max(model.created_at))) <= now, model

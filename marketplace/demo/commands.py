@@ -41,7 +41,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     db.session.commit()
     click.echo(
         f"Demo data ready in {time.monotonic() - started:.1f} s: created {summary.created_cooperatives} cooperatives, "
-        f"{summary.created_products} products, {summary.created_images} pictures, {summary.created_users} accounts."
+        f"{summary.created_products} products, {summary.created_images} pictures, {summary.created_users} accounts, "
+        f"{summary.created_fairs} fairs."
     )
     click.echo()
     click.echo(accounts_table())

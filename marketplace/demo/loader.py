@@ -22,8 +22,11 @@ from marketplace.core import geo
 from marketplace.core.models import utcnow
 from marketplace.core.text import slugify
 from marketplace.demo import data
+from marketplace.demo.fairs import load_fairs
 from marketplace.demo.images import product_picture
 from marketplace.extensions import db
+from marketplace.fairs.models import Booth, Fair, FairVisit, OnSiteSale
+from marketplace.orders.models import Order
 from marketplace.payments.vietqr import normalise_account_name
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class DemoSummary:
     created_products: int = 0
     created_images: int = 0
     created_users: int = 0
+    created_fairs: int = 0
 
 
 def load_demo(image_width: int = 800) -> DemoSummary:
@@ -58,6 +62,7 @@ def load_demo(image_width: int = 800) -> DemoSummary:
     _managers(users, cooperatives)
     products = _products(cooperatives, categories, summary)
     _images(products, categories, image_width, summary)
+    summary.created_fairs = load_fairs()
     db.session.flush()
     logger.info("Demo data loaded: %s", summary)
     return summary
@@ -297,5 +302,8 @@ def demo_counts() -> dict[str, int]:
     """Row counts, to show (and test) that loading twice adds nothing."""
     return {
         model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (Agency, User, Category, Cooperative, CooperativeStatusChange, Product, ProductImage)
+        for model in (
+            Agency, User, Category, Cooperative, CooperativeStatusChange, Product, ProductImage,
+            Fair, Booth, FairVisit, OnSiteSale, Order,
+        )
     }

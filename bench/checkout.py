@@ -3,6 +3,7 @@
     python bench/checkout.py                                   # temporary SQLite file, 20 s
     python bench/checkout.py --seconds 10 --clients 16 --workers 4 \\
         --database-url postgresql://postgres@127.0.0.1:5432/bench_checkout
+    python bench/checkout.py --mail-queue thread                 # web processes send the emails too
 
 Builds a fresh database with the real migrations (a temporary SQLite file unless
 --database-url names a PostgreSQL database, which is created and, at the end,
@@ -14,6 +15,13 @@ orders. Prints Markdown: orders/s, latency percentiles, status counts, and the s
 check from the database afterwards: for every product, initial stock == units sold
 (order lines) + stock remaining. Any difference is an oversell (or lost stock):
 the exit status is then 1.
+
+Order emails go through the email queue (marketplace.mail.queue). With --mail-queue
+worker (the default, the production setup with a separate mail worker) the web
+processes only queue them; after the run the benchmark sends everything queued
+in-process (deliver_due, memory mail backend) and prints the drain rate. With
+--mail-queue thread each gunicorn worker's sender thread sends them during the run
+(what is left when gunicorn stops is drained the same way afterwards).
 """
 from __future__ import annotations
 
@@ -89,6 +97,7 @@ def make_app(database_url: str, workdir: Path):
         "UPLOAD_FOLDER": str(workdir / "uploads"),
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
         "MAIL_BACKEND": "memory",
+        "MAIL_QUEUE": "worker",
     })
 
 
@@ -160,6 +169,39 @@ def stock_check(database_url: str, workdir: Path, shop: Shop) -> tuple[list[tupl
     return rows, orders
 
 
+@dataclass
+class Drain:
+    queued: int  # jobs queued during the run
+    sent_by_web: int  # of which the web processes sent (thread mode)
+    drained: int  # jobs sent afterwards, in-process
+    emails: int  # emails those jobs sent
+    failed: int
+    seconds: float
+
+
+def drain_mail(database_url: str, workdir: Path) -> Drain:
+    """After the run (gunicorn stopped): send every queued email in-process, timing it."""
+    from marketplace.core.mail import outbox
+    from marketplace.extensions import db
+    from marketplace.mail.models import QueuedEmail
+    from marketplace.mail.queue import deliver_all
+
+    app = make_app(database_url, workdir)
+    with app.app_context():
+        queued = db.session.scalar(sa.select(sa.func.count()).select_from(QueuedEmail))
+        sent_by_web = db.session.scalar(sa.select(sa.func.count()).where(QueuedEmail.sent_at.is_not(None)))
+        # Claims of sender threads stopped with their gunicorn worker: nobody holds them now.
+        db.session.execute(sa.update(QueuedEmail).where(QueuedEmail.sent_at.is_(None)).values(claimed_until=None))
+        db.session.commit()
+        start = time.perf_counter()
+        delivery = deliver_all()
+        seconds = time.perf_counter() - start
+        emails = len(outbox())
+        db.session.remove()
+        db.engine.dispose()
+    return Drain(queued, sent_by_web, delivery.sent, emails, delivery.failed, seconds)
+
+
 # --- the server ----------------------------------------------------------------------------------
 
 
@@ -169,7 +211,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, workdir: Path, workers: int, port: int) -> subprocess.Popen:
+def start_gunicorn(database_url: str, workdir: Path, workers: int, port: int, mail_queue: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -178,6 +220,7 @@ def start_gunicorn(database_url: str, workdir: Path, workers: int, port: int) ->
         "UPLOAD_FOLDER": str(workdir / "uploads"),
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
         "MAIL_BACKEND": "memory",
+        "MAIL_QUEUE": mail_queue,
     }
     with open(workdir / "gunicorn.log", "wb") as log:  # gunicorn keeps its own copy of the file
         return subprocess.Popen(
@@ -284,13 +327,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str) -> str:
+def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str, drain: Drain) -> str:
     ms = [s * 1000 for s in tally.latencies]
     placed = tally.statuses.get(201, 0)
     other = sum(n for status, n in tally.statuses.items() if status not in (201, 409))
     bad = [row for row in rows if row[1] != row[2] + row[3]]
     lines = [
-        f"### Checkout benchmark: {engine}, {args.workers} gunicorn workers, {args.clients} clients",
+        (f"### Checkout benchmark: {engine}, {args.workers} gunicorn workers, {args.clients} clients, "
+        f"MAIL_QUEUE={args.mail_queue}"),
         "",
         f"Load average before the run: {load}; {os.cpu_count()} CPUs; seed {args.seed}.",
         "",
@@ -322,6 +366,19 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
             lines.append(f"| {pid} | {initial} | {sold} | {remaining} | {ok} |")
     lines.append("")
     lines.append("(Products with little stock shown; the other products were checked the same way.)")
+    rate = drain.emails / drain.seconds if drain.seconds else float("nan")
+    lines += [
+        "",
+        "Order emails (email queue):",
+        "",
+        ("| jobs queued | sent by the web processes | sent after the run | emails sent after the run | failed "
+        "| drain seconds | emails/s (drain) | jobs/s (drain) |"),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        (
+            f"| {drain.queued} | {drain.sent_by_web} | {drain.drained} | {drain.emails} | {drain.failed} "
+            f"| {drain.seconds:.2f} | {rate:.1f} | {drain.drained / drain.seconds if drain.seconds else float('nan'):.1f} |"
+        ),
+    ]
     if tally.errors:
         lines += ["", "Other answers:", ""]
         lines += [f"- {n} x `{text}`" for text, n in tally.errors.most_common(5)]
@@ -342,6 +399,9 @@ def parse_args(argv=None):
     group.add_argument("--seconds", type=float, default=20.0, help="run this long (20)")
     group.add_argument("--orders", type=int, help="or send this many orders in all")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mail-queue", choices=["worker", "thread", "inline"], default="worker",
+                        help="MAIL_QUEUE of the web processes (worker: they only queue the order emails, "
+                             "sent after the run; thread/inline: they send them too)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.workers < 1:
         parser.error("--clients and --workers must be at least 1")
@@ -368,16 +428,19 @@ def main(argv=None) -> int:
         port = free_port()
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         progress(f"starting gunicorn: {args.workers} workers on port {port}")
-        server = start_gunicorn(url, workdir, args.workers, port)
+        server = start_gunicorn(url, workdir, args.workers, port, args.mail_queue)
         wait_until_up(port, server)
         what = f"{args.orders} orders" if args.orders else f"{args.seconds:g} s"
         progress(f"{args.clients} clients placing orders for {what}")
         tally, elapsed = run_clients(port, shop, args.clients, args.seconds, args.orders, args.seed)
         stop(server)
         rows, orders_written = stock_check(url, workdir, shop)
-        print(report(args, engine, tally, elapsed, rows, orders_written, load))
+        progress("sending the queued order emails")
+        drain = drain_mail(url, workdir)
+        print(report(args, engine, tally, elapsed, rows, orders_written, load, drain))
         oversold = any(initial != sold + remaining for _pid, initial, sold, remaining in rows)
-        return 1 if oversold or orders_written != tally.statuses.get(201, 0) else 0
+        unsent = drain.sent_by_web + drain.drained != drain.queued
+        return 1 if oversold or unsent or orders_written != tally.statuses.get(201, 0) else 0
     except BaseException:
         log = workdir / "gunicorn.log"
         if log.exists():

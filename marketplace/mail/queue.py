@@ -78,7 +78,8 @@ _kinds: dict[str, Kind] = {}
 def register(kind: str, handler: Callable[[int], None], preload: Callable[[list[int]], object] | None = None) -> None:
     """Name a job. `handler(object_id)` sends its email(s) with core.mail.send_email and raises
     on failure (the job is retried) or Gone (it is given up). `preload(object_ids)`, if given,
-    loads the rows of a whole batch into the session first (in as few queries as it can)."""
+    loads the rows of a whole batch into the session first (in as few queries as it can) and
+    returns them (they are kept referenced while the batch is sent)."""
     _kinds[kind] = Kind(handler, preload)
 
 
@@ -148,12 +149,8 @@ def _due(now: datetime):
 
 
 def _update(job_id: int, *conditions, **values):
-    return (
-        sa.update(QueuedEmail)
-        .where(QueuedEmail.id == job_id, *conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    """A Core UPDATE of one job (no ORM bookkeeping: the session's copies are not used after)."""
+    return sa.update(QueuedEmail.__table__).where(QueuedEmail.__table__.c.id == job_id, *conditions).values(**values)
 
 
 def claim(limit: int, now: datetime, ids: Iterable[int] | None = None) -> list[int]:
@@ -196,9 +193,10 @@ def deliver_due(limit: int = BATCH, now: datetime | None = None, ids: Iterable[i
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # keep the preloaded rows
     started = time.monotonic()
+    loaded: list = []
     try:
         jobs = session.scalars(sa.select(QueuedEmail).where(QueuedEmail.id.in_(claimed)).order_by(QueuedEmail.id)).all()
-        _preload(jobs)
+        loaded = _preload(jobs)  # held: the session's identity map only keeps rows someone references
         for index, job in enumerate(jobs):
             if time.monotonic() - started > LEASE.total_seconds() / 2:
                 # Slow mail server: let the rest go before the lease runs out and another sender takes them.
@@ -211,10 +209,12 @@ def deliver_due(limit: int = BATCH, now: datetime | None = None, ids: Iterable[i
     finally:
         session.expire_on_commit = expire_on_commit
         session.rollback()
+        loaded.clear()
     return outcome
 
 
-def _preload(jobs: list[QueuedEmail]) -> None:
+def _preload(jobs: list[QueuedEmail]) -> list:
+    loaded = []
     by_kind: dict[str, list[int]] = {}
     for job in jobs:
         by_kind.setdefault(job.kind, []).append(job.object_id)
@@ -222,10 +222,11 @@ def _preload(jobs: list[QueuedEmail]) -> None:
         kind = _kinds.get(name)
         if kind is not None and kind.preload is not None:
             try:
-                kind.preload(object_ids)
+                loaded.append(kind.preload(object_ids))
             except Exception:  # only a shortcut: each handler loads what it needs anyway
                 db.session.rollback()
                 logger.warning("Preloading %d %s jobs failed", len(object_ids), name, exc_info=True)
+    return loaded
 
 
 def _run(job: QueuedEmail, now: datetime) -> str:
@@ -317,22 +318,22 @@ class Sender(threading.Thread):
         self.app = app
         self.pid = os.getpid()
         self.poll_seconds = float(app.config.get("MAIL_QUEUE_POLL_SECONDS", POLL_SECONDS))
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._wake.set()  # a first look at once: jobs left by processes that died
+        self._woken = threading.Event()
+        self._stopping = threading.Event()
+        self._woken.set()  # a first look at once: jobs left by processes that died
 
     def wake(self) -> None:
-        self._wake.set()
+        self._woken.set()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+        self._stopping.set()
+        self._woken.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-            if self._stop.is_set():
+        while not self._stopping.is_set():
+            self._woken.wait(self.poll_seconds)
+            self._woken.clear()
+            if self._stopping.is_set():
                 return
             deliver_in_own_context(self.app)
 

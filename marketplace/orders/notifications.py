@@ -89,18 +89,18 @@ def send_new_part(part_id: int) -> None:
                        order=order, part=part, link=workspace, labels=services)
 
 
-def preload_orders(order_ids: list[int]) -> None:
+def preload_orders(order_ids: list[int]) -> list:
     """A batch of confirmations: the orders with their parts, cooperatives and items, in three queries."""
-    db.session.scalars(
+    return db.session.scalars(
         sa.select(Order).where(Order.id.in_(order_ids)).options(
             selectinload(Order.parts).options(joinedload(OrderPart.cooperative), selectinload(OrderPart.items))
         )
     ).all()
 
 
-def preload_parts(part_ids: list[int]) -> None:
+def preload_parts(part_ids: list[int]) -> list:
     """A batch of cooperative notices: the parts with their orders, cooperatives (and managers) and items."""
-    db.session.scalars(
+    return db.session.scalars(
         sa.select(OrderPart).where(OrderPart.id.in_(part_ids)).options(
             joinedload(OrderPart.order), selectinload(OrderPart.items),
             joinedload(OrderPart.cooperative).selectinload(Cooperative.managers),

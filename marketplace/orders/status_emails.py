@@ -65,9 +65,9 @@ def send_status_email(change_id: int) -> None:
         )
 
 
-def preload_changes(change_ids: list[int]) -> None:
+def preload_changes(change_ids: list[int]) -> list:
     """A batch of status emails: the changes with their parts, orders, cooperatives and items."""
-    db.session.scalars(
+    return db.session.scalars(
         sa.select(OrderStatusChange).where(OrderStatusChange.id.in_(change_ids)).options(
             joinedload(OrderStatusChange.part).options(
                 joinedload(OrderPart.order), joinedload(OrderPart.cooperative), selectinload(OrderPart.items),

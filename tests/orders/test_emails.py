@@ -81,7 +81,13 @@ def test_bank_transfer_confirmation_carries_what_to_transfer(client, shop, outbo
         assert any(order.number in line and "270.000" in line for line in lines)  # amount and message to use
 
 
-def test_a_failing_mail_server_does_not_undo_the_order(client, shop, app, monkeypatch):
+def test_a_failing_mail_server_does_not_undo_the_order_and_the_queue_tries_again(client, shop, app, monkeypatch, outbox):
+    from datetime import timedelta
+
+    from marketplace.core.models import utcnow
+    from marketplace.mail.models import QueuedEmail
+    from marketplace.mail.queue import deliver_all
+
     def broken(*args, **kwargs):
         raise OSError("mail server down")
 
@@ -89,3 +95,12 @@ def test_a_failing_mail_server_does_not_undo_the_order(client, shop, app, monkey
     order = checkout(client, shop, "cod")
 
     assert order is not None and client.get(f"/orders/{order.number}?token={order.tracking_token}").status_code == 200
+    waiting = db.session.scalars(sa.select(QueuedEmail)).all()
+    assert len(waiting) == 3 and all(job.sent_at is None and "mail server down" in job.last_error for job in waiting)
+    assert outbox == []
+
+    monkeypatch.undo()  # the server is back; the retry is due a minute later
+    assert deliver_all(now=utcnow() + timedelta(minutes=2)).sent == 3
+    assert sorted(m["To"] for m in outbox) == [
+        "lan@example.vn", "phophong.matong@example.vn", "quanly.matong@example.vn", "vaithieu@example.vn",
+    ]

@@ -142,13 +142,13 @@ def test_the_numbers_are_the_hand_computed_ones(dataset):
 
 
 def screen_rows(html: str) -> dict[str, dict[str, str]]:
-    """{data-row: {data-metric: data-value}} of the page's tables, and each cell's shown text."""
-    rows = {}
+    """{data-row: {data-metric: (data-value, shown text)}} of the page's tables."""
+    rows: dict[str, dict] = {}
     for row_id, body in re.findall(r'<tr data-row="([^"]+)"[^>]*>(.*?)</tr>', html, re.DOTALL):
-        rows[row_id] = {
-            metric: (value, text.strip())
-            for metric, value, text in re.findall(r'data-metric="(\w+)" data-value="([^"]*)">([^<]*)<', body)
-        }
+        cells = rows.setdefault(row_id, {})  # a booth's row continues in the next table
+        for metric, value, text in re.findall(r'data-metric="(\w+)" data-value="([^"]*)">([^<]*)<', body):
+            assert metric not in cells, f"{metric} shown twice for {row_id}"
+            cells[metric] = (value, text.strip())
     return rows
 
 

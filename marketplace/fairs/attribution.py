@@ -63,10 +63,16 @@ def find_code(code: str) -> Target | None:
     code = (code or "").strip().upper()
     if not code or len(code) > 16:
         return None
-    fair = db.session.scalar(sa.select(Fair).where(sa.func.upper(Fair.code) == code))
+    # Codes are made in capitals (fairs.services.new_code): the unique index finds them; a code
+    # typed in by hand in another case is then looked up case-insensitively.
+    fair = db.session.scalar(sa.select(Fair).where(Fair.code == code))
+    booth = None if fair is not None else db.session.scalar(sa.select(Booth).where(Booth.code == code))
+    if fair is None and booth is None:
+        fair = db.session.scalar(sa.select(Fair).where(sa.func.upper(Fair.code) == code))
+        if fair is None:
+            booth = db.session.scalar(sa.select(Booth).where(sa.func.upper(Booth.code) == code))
     if fair is not None:
         return Target(fair, None) if fair.is_public else None
-    booth = db.session.scalar(sa.select(Booth).where(sa.func.upper(Booth.code) == code))
     if booth is None or booth.status != BoothStatus.APPROVED or booth.fair.status == FairStatus.DRAFT:
         return None
     return Target(booth.fair, booth)

@@ -118,7 +118,7 @@ SCHEMAS = {
     "Product": {
         "type": "object",
         "required": [
-            "id", "name", "slug", "sku", "price_vnd", "unit", "stock",
+            "id", "name", "slug", "sku", "price_vnd", "regular_price_vnd", "fair_price", "unit", "stock",
             "ocop_stars", "category", "origin", "cooperative", "url",
         ],
         "additionalProperties": False,
@@ -127,7 +127,28 @@ SCHEMAS = {
             "name": {"type": "string"},
             "slug": {"type": "string"},
             "sku": {"type": "string", "description": "The cooperative's own stock-keeping code."},
-            "price_vnd": {"type": "integer", "minimum": 0, "description": "Price in whole Vietnamese đồng."},
+            "price_vnd": {
+                "type": "integer", "minimum": 0,
+                "description": "The current price in whole Vietnamese đồng: the fair price while one applies "
+                "(what an order placed now pays), else the regular price.",
+            },
+            "regular_price_vnd": {"type": "integer", "minimum": 0, "description": "The regular price, fair or not."},
+            "fair_price": {
+                "type": ["object", "null"],
+                "description": "The fair price that applies now (the lowest when the product is at several fairs "
+                "that are on), or null. It ends by itself at ends_at; searching and sorting by price use the "
+                "regular price.",
+                "required": ["price_vnd", "fair", "ends_at"],
+                "additionalProperties": False,
+                "properties": {
+                    "price_vnd": {"type": "integer", "minimum": 1},
+                    "fair": {
+                        "type": "object", "required": ["slug", "name"], "additionalProperties": False,
+                        "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+                    },
+                    "ends_at": {"type": "string", "format": "date-time", "description": "UTC; the end is exclusive."},
+                },
+            },
             "unit": {"type": "string", "description": "Selling unit, in Vietnamese.", "examples": UNITS[:4]},
             "stock": {"type": "integer", "minimum": 0},
             "ocop_stars": {"type": ["integer", "null"], "enum": [*OCOP_STARS, None]},
@@ -233,7 +254,9 @@ SCHEMAS = {
             },
             "delivery": {
                 "type": "object",
-                "description": "Per cooperative slug: home delivery (the default) or pickup where offered.",
+                "description": "Per cooperative slug: home delivery (the default), pickup where offered, or "
+                "fair_booth: pickup at the cooperative's booth at a fair that is on now (free; refused when it has "
+                "none, e.g. the fair has ended).",
                 "additionalProperties": {"type": "string", "enum": DELIVERY_METHODS},
             },
             "payment_method": {
@@ -447,7 +470,9 @@ PATHS = {
                 "nothing is written. The order is a guest order (no cookies are read, no CSRF token is "
                 "needed); keep its tracking_token to read it again. Bank transfer: each part is paid to its "
                 "cooperative with the VietQR payload in payment.transfers. Card: confirm payment.client_secret "
-                "with Stripe.js before payment.expires_at, or the order is cancelled."
+                "with Stripe.js before payment.expires_at, or the order is cancelled. Each item costs the "
+                "product's current price (its fair price while one applies, kept after the fair). Orders placed "
+                "through the API are never attributed to a fair or booth (no QR scan is read)."
             ),
             "tags": ["orders"],
             "requestBody": {

@@ -120,15 +120,20 @@ def _lines(body: dict, errors: dict) -> list[tuple[int, int]]:
     return lines
 
 
+DELIVERY_VALUES = ("home", "pickup", "fair_booth")
+
+
 def _delivery(body: dict, errors: dict) -> dict[int, str]:
-    """{"<cooperative slug>": "home"|"pickup"} -> {cooperative id: method}."""
+    """{"<cooperative slug>": "home"|"pickup"|"fair_booth"} -> {cooperative id: method}.
+    fair_booth: pickup at the cooperative's booth at a fair that is on now (place_order
+    finds the booth and refuses when there is none)."""
     chosen = body.get("delivery", {})
     if not isinstance(chosen, dict):
-        errors["delivery"] = 'an object {"<cooperative slug>": "home" or "pickup"}'
+        errors["delivery"] = 'an object {"<cooperative slug>": "home", "pickup" or "fair_booth"}'
         return {}
     for slug, method in chosen.items():
-        if method not in ("home", "pickup"):
-            errors[f"delivery.{slug}"] = 'must be "home" or "pickup"'
+        if method not in DELIVERY_VALUES:
+            errors[f"delivery.{slug}"] = 'must be "home", "pickup" or "fair_booth"'
     if not chosen or errors:
         return {}
     ids = dict(db.session.execute(sa.select(Cooperative.slug, Cooperative.id).where(Cooperative.slug.in_(chosen))).all())

@@ -17,6 +17,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.errors import api_error
 from marketplace.extensions import csrf
+from marketplace.fairs.pricing import FairPrice
 from marketplace.search.views import read_search_request, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -48,13 +49,33 @@ def category_json(category: Category) -> dict:
     return {"id": category.id, "name": category.name, "slug": category.slug}
 
 
-def product_json(product: Product) -> dict:
+_LOOK_UP = object()
+
+
+def fair_price_json(fair: FairPrice | None) -> dict | None:
+    if fair is None:
+        return None
+    return {
+        "price_vnd": fair.price_vnd,
+        "fair": {"slug": fair.fair_slug, "name": fair.fair_name},
+        "ends_at": fair.ends_at.isoformat() + "Z",
+    }
+
+
+def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP) -> dict:
+    """A product with its current price. `fair`: its fair price now (None: it has none), as a
+    list looks them up for all its products at once; not given, it is looked up here."""
+    if fair is _LOOK_UP:
+        fair = queries.fair_prices_now([product]).get(product.id)
     return {
         "id": product.id,
         "name": product.name,
         "slug": product.slug,
         "sku": product.sku,
-        "price_vnd": product.price_vnd,
+        # What it costs now: the fair price while one applies (as clients always read it).
+        "price_vnd": fair.price_vnd if fair else product.price_vnd,
+        "regular_price_vnd": product.price_vnd,
+        "fair_price": fair_price_json(fair),
         "unit": product.unit,
         "stock": product.stock,
         "ocop_stars": product.ocop_stars,
@@ -104,7 +125,8 @@ def products():
         pagination = run_search(search, with_facets=False, autocorrect=False)
     else:
         pagination = queries.search_products(search.filters)
-    return jsonify(page_json(pagination, product_json))
+    fair = queries.fair_prices_now(pagination.items)  # one query for the page
+    return jsonify(page_json(pagination, lambda product: product_json(product, fair.get(product.id))))
 
 
 @bp.get("/products/<int:product_id>")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
@@ -20,8 +20,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 from marketplace.catalog.models import OCOP_STARS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
+from marketplace.core.models import utcnow
 from marketplace.core.paging import MAX_PAGE
 from marketplace.extensions import db
+from marketplace.fairs.pricing import FairPrice, fair_prices
 
 SORTS = ("newest", "price_asc", "price_desc")
 TRUE_VALUES = ("1", "true")
@@ -102,6 +104,27 @@ def get_category(slug: str) -> Category:
     if category is None:
         abort(404)
     return category
+
+
+# --- fair prices on pages -----------------------------------------------------------
+
+
+def fair_prices_now(products) -> dict[int, FairPrice]:
+    """{product id: fair price} of `products` for this request (fairs.pricing is the rule).
+
+    Kept on `g` with the request's one moment, so a page asks once for all its products
+    (views and product_grid prefetch them) and a product met again costs no query. The
+    search index keeps regular prices: sorting by price sorts by the regular price.
+    """
+    cache: dict[int, FairPrice | None] = g.setdefault("_fair_prices", {})
+    at = g.setdefault("_fair_prices_at", utcnow())
+    ids = {p.id for p in products if p is not None}
+    missing = ids - cache.keys()
+    if missing:
+        found = fair_prices(missing, at)
+        for product_id in missing:
+            cache[product_id] = found.get(product_id)
+    return {product_id: cache[product_id] for product_id in ids if cache[product_id] is not None}
 
 
 # --- filters ------------------------------------------------------------------------

@@ -25,6 +25,19 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
+@bp.app_template_global()
+def fair_price_of(product):
+    """The product's fair price now (a FairPrice), or None: see queries.fair_prices_now."""
+    return queries.fair_prices_now([product]).get(product.id)
+
+
+@bp.app_template_global()
+def prefetch_fair_prices(products) -> str:
+    """Look up the fair prices of a list of products at once (one query); renders nothing."""
+    queries.fair_prices_now(list(products))
+    return ""
+
+
 def sort_choices() -> list[tuple[str, str]]:
     return [("newest", _("Newest")), ("price_asc", _("Price: low to high")), ("price_desc", _("Price: high to low"))]
 
@@ -45,11 +58,13 @@ def listing_context(filters: queries.ProductFilters) -> dict:
 @bp.get("/")
 def home():
     featured = queries.featured_products()
+    # A featured product is often the newest too: each product appears once.
+    newest = queries.newest_products(exclude=featured)
+    queries.fair_prices_now(featured + newest)  # both grids' fair prices in one query
     return render_template(
         "catalog/home.html",
         featured=featured,
-        # A featured product is often the newest too: each product appears once.
-        newest=queries.newest_products(exclude=featured),
+        newest=newest,
         cooperatives=queries.some_cooperatives(),
         categories=queries.top_categories(),
         counts=queries.public_product_counts(),
@@ -79,4 +94,4 @@ def category(slug: str):
 @bp.get("/products/<slug>")
 def product(slug: str):
     product = queries.get_public_product(slug)
-    return render_template("catalog/product.html", product=product)
+    return render_template("catalog/product.html", product=product, fair=fair_price_of(product))

@@ -3,11 +3,13 @@ merged when a guest signs in. Functions flush but never commit.
 
 A cart remembers, per product, the quantity and the price when it was added, so a
 price change since then is shown rather than hidden, and quantities are kept
-within stock.
+within stock. Prices are current prices (fairs.pricing): a fair price while its fair
+is on, so a fair starting or ending after a line was added shows as a price change.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,7 +19,9 @@ from marketplace.catalog.models import Product
 from marketplace.catalog.queries import public_products
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused
+from marketplace.core.models import utcnow
 from marketplace.extensions import db
+from marketplace.fairs.pricing import FairPrice, current_price_vnd, fair_prices
 from marketplace.orders.models import CartItem, DeliveryMethod
 
 SESSION_KEY = "cart"
@@ -31,10 +35,12 @@ class CartLine:
     product: Product
     quantity: int
     price_seen_vnd: int
+    fair_price: FairPrice | None = None  # the product's fair price now, if it has one
 
     @property
     def unit_price_vnd(self) -> int:
-        return self.product.price_vnd
+        """The current price: the fair price while one applies."""
+        return self.fair_price.price_vnd if self.fair_price else self.product.price_vnd
 
     @property
     def line_total_vnd(self) -> int:
@@ -60,6 +66,8 @@ class CartGroup:
 
     cooperative: Cooperative
     lines: list[CartLine] = field(default_factory=list)
+    # The cooperative's approved booths at fairs on now (fair loaded): pickup there is offered.
+    booths: list = field(default_factory=list)
 
     @property
     def items_total_vnd(self) -> int:
@@ -70,7 +78,26 @@ class CartGroup:
         methods = [DeliveryMethod.HOME]
         if self.cooperative.offers_pickup:
             methods.append(DeliveryMethod.PICKUP)
+        if self.booths:
+            methods.append(DeliveryMethod.FAIR_BOOTH)
         return methods
+
+    @property
+    def delivery_options(self) -> list[DeliveryOption]:
+        """What the checkout offers: home, pickup if offered, and pickup at each booth."""
+        from marketplace.orders.services import DELIVERY_LABELS, booth_pickup_label
+
+        options = [
+            DeliveryOption(method.value, str(DELIVERY_LABELS[method]), self.delivery_fee_vnd(method))
+            for method in self.delivery_methods
+            if method != DeliveryMethod.FAIR_BOOTH
+        ]
+        for booth in self.booths:
+            options.append(DeliveryOption(
+                f"{DeliveryMethod.FAIR_BOOTH.value}-{booth.id}", booth_pickup_label(booth),
+                self.delivery_fee_vnd(DeliveryMethod.FAIR_BOOTH), booth,
+            ))
+        return options
 
     def delivery_fee_vnd(self, method: DeliveryMethod = DeliveryMethod.HOME) -> int:
         return delivery_fee_vnd(self.cooperative, method, self.items_total_vnd)
@@ -82,6 +109,17 @@ class CartGroup:
         if threshold is None or self.items_total_vnd >= threshold:
             return None
         return threshold - self.items_total_vnd
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    """One delivery choice of a cart group: the form value ("home", "pickup",
+    "fair_booth-<booth id>"), its label, its fee, and the booth of a booth pickup."""
+
+    value: str
+    label: str
+    fee_vnd: int
+    booth: object = None
 
 
 @dataclass
@@ -197,7 +235,8 @@ def add_to_cart(user, session, product_id: int, quantity: int = 1) -> int:
         raise Refused(_("Your cart is full."), field="product_id")
     current = entries.get(product.id, (0, product.price_vnd))[0]
     wanted = _within_stock(product, current + quantity)
-    _save(user, session, product, wanted)
+    # The price the customer sees now (a fair price during the fair), to tell them of a change later.
+    _save(user, session, product, wanted, None if product.id in entries else current_price_vnd(product))
     return wanted
 
 
@@ -248,14 +287,16 @@ def merge_guest_cart(user, session) -> None:
     session.pop(SESSION_KEY, None)
 
 
-def load_cart(user, session) -> Cart:
-    """The cart with its products, grouped by cooperative (in the order lines were added).
+def load_cart(user, session, at: datetime | None = None) -> Cart:
+    """The cart with its products, grouped by cooperative (in the order lines were added),
+    priced at `at` (now): fair prices and the booths to pick up at in one query each.
 
     Lines of products that were deleted are dropped; products no longer public stay,
     marked unavailable, so the person sees what happened."""
     entries = _entries(user, session)
     if not entries:
         return Cart([])
+    at = at or utcnow()
     products = {
         p.id: p
         for p in db.session.scalars(
@@ -264,11 +305,17 @@ def load_cart(user, session) -> Cart:
             .options(selectinload(Product.cooperative), selectinload(Product.images))
         )
     }
+    fair = fair_prices(products, at)
     groups: dict[int, CartGroup] = {}
     for product_id, (quantity, price_seen) in entries.items():
         product = products.get(product_id)
         if product is None:
             continue
         group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative))
-        group.lines.append(CartLine(product, quantity, price_seen))
+        group.lines.append(CartLine(product, quantity, price_seen, fair.get(product_id)))
+    if groups:
+        from marketplace.orders.services import fair_booths_on
+
+        for cooperative_id, booths in fair_booths_on(groups, at).items():
+            groups[cooperative_id].booths = booths
     return Cart(list(groups.values()))

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
@@ -30,6 +30,7 @@ from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
+from marketplace.fairs.pricing import fair_prices
 from marketplace.orders.cart import delivery_fee_vnd
 from marketplace.orders.models import (
     DeliveryMethod,
@@ -81,7 +82,20 @@ PAYMENT_METHOD_LABELS = {
 DELIVERY_LABELS = {
     DeliveryMethod.HOME: _l("Home delivery"),
     DeliveryMethod.PICKUP: _l("Pickup at the cooperative"),
+    DeliveryMethod.FAIR_BOOTH: _l("Pickup at the fair booth"),
 }
+
+
+def booth_pickup_label(booth) -> str:
+    """"Pickup at booth A12, <fair name>": the delivery option of a booth (fair loaded)."""
+    return _("Pickup at booth %(number)s, %(fair)s", number=booth.number or "", fair=booth.fair.name)
+
+
+def delivery_label(part: OrderPart) -> str:
+    """How a part is delivered, naming the booth and fair of a booth pickup."""
+    if part.delivery_method == DeliveryMethod.FAIR_BOOTH and part.booth is not None:
+        return booth_pickup_label(part.booth)
+    return str(DELIVERY_LABELS[part.delivery_method])
 
 
 class OutOfStock(Refused):
@@ -112,6 +126,9 @@ class Checkout:
     # {cooperative id: DeliveryMethod or its value}; a cooperative left out gets home delivery.
     delivery: dict[int, DeliveryMethod | str] = field(default_factory=dict)
     note: str = ""
+    # {cooperative id: booth id} for a fair_booth delivery: which booth (the web form names it;
+    # left out, the cooperative's booth at a fair that is on now).
+    booths: dict[int, int] = field(default_factory=dict)
 
 
 # --- payment methods on offer -----------------------------------------------------------------
@@ -235,9 +252,15 @@ def order_number(order: Order) -> str:
     return f"DH-{year}-{order.id:06d}"
 
 
-def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = None) -> Order:
+def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = None, source=None) -> Order:
     """One order for `lines` ([(product id, quantity)], as a cart holds them), split into
     one part per cooperative; stock is taken for every line or for none.
+
+    Each item costs the product's current price at `now`: its fair price while one
+    applies (fairs.pricing; then regular_price_vnd keeps the price it replaced), a
+    snapshot that stays after the fair. `source` (a fairs.attribution.Source, or None)
+    records the fair and booth whose QR code brought the customer; it never changes
+    prices or who may buy, and a source whose fair is gone or a draft is ignored.
 
     Raises Refused naming the field at fault, or OutOfStock naming the product and
     what is left. Card orders expire (giving their stock back) after
@@ -269,7 +292,8 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     method = contact["payment_method"]
     if method not in payment_methods_for(cooperatives.values()):
         raise Refused(_("This payment method is not available for this order."), field="payment_method")
-    delivery = _delivery_choices(checkout.delivery, cooperatives)
+    delivery, booths = _delivery_choices(checkout.delivery, cooperatives, checkout.booths, now)
+    fair = fair_prices(quantities, now)  # one query for every line
 
     for product_id in sorted(quantities):  # one lock order for every order: no deadlocks
         take_stock(products[product_id], quantities[product_id])
@@ -286,20 +310,24 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
         if method == PaymentMethod.CARD
         else None,
         **contact,
+        **_source_columns(source),
     )
     for cooperative_id in sorted(cooperatives, key=lambda cid: cooperatives[cid].name):
         part = OrderPart(
             cooperative_id=cooperative_id, delivery_method=delivery[cooperative_id],
-            items_total_vnd=0, delivery_fee_vnd=0, total_vnd=0, created_at=now,
+            booth_id=booths.get(cooperative_id), items_total_vnd=0, delivery_fee_vnd=0, total_vnd=0, created_at=now,
         )
         for product_id in sorted(quantities):
             product = products[product_id]
             if product.cooperative_id != cooperative_id:
                 continue
             quantity = quantities[product_id]
+            fair_price = fair.get(product_id)
+            unit_price = fair_price.price_vnd if fair_price else product.price_vnd
             part.items.append(OrderItem(
                 product_id=product.id, product_name=product.name, sku=product.sku, unit=product.unit,
-                unit_price_vnd=product.price_vnd, quantity=quantity, line_total_vnd=product.price_vnd * quantity,
+                unit_price_vnd=unit_price, regular_price_vnd=product.price_vnd if fair_price else None,
+                quantity=quantity, line_total_vnd=unit_price * quantity,
             ))
         part.items_total_vnd = sum(item.line_total_vnd for item in part.items)
         part.delivery_fee_vnd = delivery_fee_vnd(cooperatives[cooperative_id], part.delivery_method, part.items_total_vnd)
@@ -323,7 +351,10 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     return order
 
 
-def _delivery_choices(chosen: dict, cooperatives: dict[int, Cooperative]) -> dict[int, DeliveryMethod]:
+def _delivery_choices(
+    chosen: dict, cooperatives: dict[int, Cooperative], chosen_booths: dict | None, now: datetime
+) -> tuple[dict[int, DeliveryMethod], dict[int, int]]:
+    """({cooperative id: delivery method}, {cooperative id: booth id} of the booth pickups)."""
     choices = {}
     for cooperative_id, cooperative in cooperatives.items():
         value = (chosen or {}).get(cooperative_id, DeliveryMethod.HOME)
@@ -334,7 +365,103 @@ def _delivery_choices(chosen: dict, cooperatives: dict[int, Cooperative]) -> dic
         if method == DeliveryMethod.PICKUP and not cooperative.offers_pickup:
             raise Refused(_("%(name)s does not offer pickup.", name=cooperative.name), field="delivery")
         choices[cooperative_id] = method
-    return choices
+    at_booth = [cid for cid, method in choices.items() if method == DeliveryMethod.FAIR_BOOTH]
+    if not at_booth:
+        return choices, {}
+    booths = _pickup_booths(at_booth, chosen_booths or {}, now)
+    for cid in at_booth:
+        _check_booth(booths.get(cid), cooperatives[cid], now)
+    return choices, {cid: booths[cid].id for cid in at_booth}
+
+
+def _pickup_booths(cooperative_ids: list[int], chosen: dict[int, int], now: datetime) -> dict:
+    """{cooperative id: the booth it picks up at}: the chosen booth (whatever its state, to
+    say what is wrong with it), else its booth at a fair on now. One query."""
+    from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus
+
+    wanted = {cid: chosen[cid] for cid in cooperative_ids if chosen.get(cid) is not None}
+    on_now = sa.and_(
+        Booth.status == BoothStatus.APPROVED, Fair.status == FairStatus.PUBLISHED,
+        Fair.starts_at <= now, Fair.ends_at > now,
+    )
+    rows = db.session.scalars(
+        sa.select(Booth).join(Booth.fair).options(contains_eager(Booth.fair))
+        .where(Booth.cooperative_id.in_(cooperative_ids), sa.or_(Booth.id.in_(list(wanted.values())), on_now))
+        .order_by(Fair.ends_at, Booth.id)
+    ).all()
+    found = {}
+    for cid in cooperative_ids:
+        mine = [b for b in rows if b.cooperative_id == cid]
+        if cid in wanted:
+            found[cid] = next((b for b in mine if b.id == wanted[cid]), None)
+        else:  # the one ending first, when a cooperative is at two fairs at once
+            found[cid] = next((b for b in mine if b.is_approved and b.fair.is_on(now)), None)
+    return found
+
+
+def _check_booth(booth, cooperative: Cooperative, now: datetime) -> None:
+    """Refused saying why the customer cannot pick up at this booth now, if they cannot."""
+    if booth is None or not booth.is_approved:
+        raise Refused(
+            _("%(name)s has no booth at a fair that is on now: choose another delivery.", name=cooperative.name),
+            field="delivery",
+        )
+    if not booth.fair.is_on(now):
+        raise Refused(
+            _("%(fair)s is not on now, so pickup at booth %(number)s is not possible: choose another delivery.",
+              fair=booth.fair.name, number=booth.number or ""),
+            field="delivery",
+        )
+
+
+def fair_booths_on(cooperative_ids, now: datetime | None = None) -> dict[int, list]:
+    """{cooperative id: [its approved booths at fairs on now, the one ending first first]}, fairs
+    loaded (one query): the cart and checkout offer pickup at each."""
+    from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus
+
+    ids = list(cooperative_ids)
+    if not ids:
+        return {}
+    now = now or utcnow()
+    rows = db.session.scalars(
+        sa.select(Booth).join(Booth.fair).options(contains_eager(Booth.fair))
+        .where(
+            Booth.cooperative_id.in_(ids), Booth.status == BoothStatus.APPROVED,
+            Fair.status == FairStatus.PUBLISHED, Fair.starts_at <= now, Fair.ends_at > now,
+        )
+        .order_by(Fair.ends_at, Booth.id)
+    ).all()
+    found: dict[int, list] = {}
+    for booth in rows:
+        found.setdefault(booth.cooperative_id, []).append(booth)
+    return found
+
+
+# --- attribution -----------------------------------------------------------------------------------
+
+
+def source_of(source):
+    """(fair, booth or None) that a fairs.attribution.Source points at, or None when there is no
+    source, or its fair is gone or still a draft. A booth not of that fair is left out."""
+    if source is None:
+        return None
+    from marketplace.fairs.models import Booth, Fair, FairStatus
+
+    fair = db.session.get(Fair, source.fair_id)
+    if fair is None or fair.status == FairStatus.DRAFT:
+        return None
+    booth = db.session.get(Booth, source.booth_id) if getattr(source, "booth_id", None) else None
+    if booth is not None and booth.fair_id != fair.id:
+        booth = None
+    return fair, booth
+
+
+def _source_columns(source) -> dict:
+    found = source_of(source)
+    if found is None:
+        return {}
+    fair, booth = found
+    return {"source_fair_id": fair.id, "source_booth_id": booth.id if booth is not None else None}
 
 
 # --- statuses ------------------------------------------------------------------------------------

@@ -153,12 +153,30 @@ def _flash_if_limited(product_id: int, kept: int, wanted: int) -> None:
 # --- checkout -----------------------------------------------------------------------------------
 
 
-def _delivery_choices(cart) -> dict[int, str]:
-    """{cooperative id: "home"|"pickup"} as chosen on the form (home when nothing was chosen)."""
-    return {
-        group.cooperative.id: request.form.get(f"delivery-{group.cooperative.id}", DeliveryMethod.HOME.value)
-        for group in cart.groups
-    }
+def _delivery_choices(cart) -> tuple[dict[int, str], dict[int, int]]:
+    """({cooperative id: "home"|"pickup"|"fair_booth"}, {cooperative id: booth id}) as chosen on
+    the form (home when nothing was chosen; "fair_booth-<booth id>" for pickup at a booth)."""
+    delivery, booths = {}, {}
+    for group in cart.groups:
+        value = request.form.get(f"delivery-{group.cooperative.id}", DeliveryMethod.HOME.value)
+        method, _dash, booth = value.partition("-")
+        if method == DeliveryMethod.FAIR_BOOTH.value:
+            booth_id = _whole_number(booth)
+            if booth_id is None:
+                method = value  # not a booth: place_order refuses it by name
+            else:
+                booths[group.cooperative.id] = booth_id
+        delivery[group.cooperative.id] = method if method == DeliveryMethod.FAIR_BOOTH.value else value
+    return delivery, booths
+
+
+def _current_source():
+    """Where this browser's orders are credited (fairs.attribution), or None."""
+    try:
+        from marketplace.fairs import attribution
+    except ImportError:  # the QR links are not there yet: no source
+        return None
+    return attribution.current_source()
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -176,11 +194,14 @@ def checkout():
         form.name.data = current_user.full_name
         form.email.data = current_user.email
         form.phone.data = current_user.phone or ""
-    delivery = _delivery_choices(current) if request.method == "POST" else {}
+    delivery, booths = _delivery_choices(current) if request.method == "POST" else ({}, {})
+    source = _current_source()
     general_error, delivery_error, status = None, None, 200
     if form.validate_on_submit():
+        checkout_data = form.checkout(delivery)
+        checkout_data.booths = booths
         try:
-            order = _place(current, form.checkout(delivery))
+            order = _place(current, checkout_data, source)
         except Refused as error:
             db.session.rollback()
             status = 409 if isinstance(error, services.OutOfStock) else 422
@@ -194,16 +215,18 @@ def checkout():
             return _placed(order, current)
     elif request.method == "POST":
         status = 422
+    chosen = {cid: f"{method}-{booths[cid]}" if cid in booths else method for cid, method in delivery.items()}
     return render_template(
         "orders/checkout.html", form=form, cart=carts.load_cart(current_user, session) if status != 200 else current,
-        delivery=delivery, general_error=general_error, delivery_error=delivery_error, labels=services,
+        delivery=chosen, general_error=general_error, delivery_error=delivery_error, labels=services,
+        source=services.source_of(source), scanned_at=source.scanned_at if source is not None else None,
     ), status
 
 
-def _place(current, checkout_data):
+def _place(current, checkout_data, source=None):
     """Place the order and start its card payment, in the request's one transaction."""
     lines = [(line.product.id, line.quantity) for line in current.lines]
-    order = services.place_order(lines, checkout_data, user=current_user)
+    order = services.place_order(lines, checkout_data, user=current_user, source=source)
     if order.payment_method == PaymentMethod.CARD:
         try:
             from marketplace.payments.stripe_payments import start_card_payment

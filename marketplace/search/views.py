@@ -4,6 +4,11 @@ Both read the product filters exactly as /products does (catalog.queries), add t
 words typed and a relevance sort, and ask the engine. The JSON API's `?q=` goes
 through `read_search_request` and `run_search` too, so a search means the same
 thing everywhere.
+
+Fair prices: the index keeps each product's regular price, so sorting and filtering by
+price use the regular price, also during a fair. What is shown is the current price
+(fairs.pricing, one query per page): the results' cards and the suggestions give the
+fair price while it applies, with the regular price beside it.
 """
 from __future__ import annotations
 
@@ -12,7 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
@@ -26,6 +39,7 @@ from marketplace.core import geo
 from marketplace.core.errors import api_error, handle_http_error
 from marketplace.core.formatting import format_vnd
 from marketplace.extensions import db
+from marketplace.fairs.pricing import fair_prices
 from marketplace.search import engine
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -335,15 +349,17 @@ def suggest():
     query = (request.args.get("q") or "").strip()
     if len(query) < MIN_SUGGEST_CHARS:
         return jsonify({"items": []})
-    items = [
-        {
+    found = engine.suggest(query, limit=SUGGESTIONS)
+    fair = fair_prices([item["id"] for item in found])  # the index holds regular prices
+    items = []
+    for item in found:
+        price = fair[item["id"]].price_vnd if item["id"] in fair else item["price_vnd"]
+        items.append({
             "id": item["id"],
             "name": item["name"],
             "slug": item["slug"],
             "url": url_for("catalog.product", slug=item["slug"]),
-            "price_vnd": item["price_vnd"],
-            "price": format_vnd(item["price_vnd"]),
-        }
-        for item in engine.suggest(query, limit=SUGGESTIONS)
-    ]
+            "price_vnd": price,  # the current price: the fair price while one applies
+            "price": format_vnd(price),
+        })
     return jsonify({"items": items})

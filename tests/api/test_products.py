@@ -11,7 +11,7 @@ from marketplace.core import geo
 from tests.factories import BAC_NINH, HA_NOI
 
 PRODUCT_KEYS = {
-    "id", "name", "slug", "sku", "price_vnd", "unit", "stock",
+    "id", "name", "slug", "sku", "price_vnd", "regular_price_vnd", "fair_price", "unit", "stock",
     "ocop_stars", "category", "origin", "cooperative", "url",
 }
 
@@ -43,6 +43,8 @@ def test_item_has_exactly_the_documented_fields(client, make):
         "slug": "mat-ong-rung",
         "sku": "MO-1",
         "price_vnd": 285_000,
+        "regular_price_vnd": 285_000,
+        "fair_price": None,
         "unit": "chai",
         "stock": 12,
         "ocop_stars": 4,

@@ -65,7 +65,9 @@ def sales_page(cooperative: Cooperative, booth: Booth, *, error: Refused | None 
 @login_required
 def sales(coop_slug: str, fair_slug: str):
     cooperative, booth = own_booth(coop_slug, fair_slug)
-    return sales_page(cooperative, booth)
+    # After a sale the same product and payment stay chosen: the next sale is often alike.
+    form = {"product_id": request.args.get("product", ""), "payment": request.args.get("payment", "")}
+    return sales_page(cooperative, booth, form=form)
 
 
 @bp.post("/<fair_slug>/sales")
@@ -88,7 +90,9 @@ def record(coop_slug: str, fair_slug: str):
           total=format_vnd(sale.total_vnd)),
         "success",
     )
-    return redirect(url_for(".sales", coop_slug=coop_slug, fair_slug=fair_slug))
+    return redirect(url_for(
+        ".sales", coop_slug=coop_slug, fair_slug=fair_slug, product=sale.product_id, payment=sale.payment.value
+    ))
 
 
 @bp.post("/<fair_slug>/sales/<int:sale_id>/void")

@@ -1,6 +1,7 @@
 """On-site sales at a fair booth: stock, fair prices, voiding, the fair's hours, access, racing online orders."""
 from __future__ import annotations
 
+import re
 import threading
 import traceback
 from datetime import timedelta
@@ -165,10 +166,13 @@ def test_the_manager_records_a_sale_from_the_page(client, booth_setup):
     assert f'value="{s.not_showcased.id}"' not in html  # only the booth's own showcased products
     assert f'value="{s.honey.id}"' not in html
 
-    response = client.post(sales_url(s), data={"product_id": s.lychee.id, "quantity": "2", "payment": "cash"})
-    assert response.status_code == 302 and response.location.endswith(sales_url(s))
+    response = client.post(sales_url(s), data={"product_id": s.lychee.id, "quantity": "2", "payment": "transfer"})
+    assert response.status_code == 302 and sales_url(s) in response.location
     assert stock_of(s.lychee) == 8
-    html = client.get(sales_url(s)).get_data(as_text=True)
+    html = client.get(response.location).get_data(as_text=True)
+    # The next sale starts from the same product and payment.
+    assert re.search(rf'value="{s.lychee.id}" required\s+checked', html)
+    assert re.search(r'value="transfer"\s+checked', html)
     sale = db.session.scalar(sa.select(OnSiteSale))
     assert f'id="sale-{sale.id}"' in html
     assert 'data-value="200000"' in html  # today's total

@@ -340,3 +340,16 @@ def test_decisions_need_the_csrf_token(csrf_app, outbox):
     token = csrf_token(client, "/agency/fairs/csrf-fair/booths")
     assert client.post(url, data={"number": "A1", "csrf_token": token}).status_code == 302
     assert fresh(Booth, booth.id).status == BoothStatus.APPROVED
+
+
+def test_the_fair_pages_link_to_posters_and_results_that_open(client, world):
+    world.fair.status = FairStatus.PUBLISHED
+    world.booth.status, world.booth.number = BoothStatus.APPROVED, "A4"
+    f.commit()
+    sign_in(client, world.staff)
+    links = re.findall(r'href="(/agency/fairs/hoi-cho-mua-dong/[^"]*(?:poster|results)[^"]*)"',
+                       client.get("/agency/fairs/hoi-cho-mua-dong/booths").get_data(as_text=True))
+    assert f"/agency/fairs/hoi-cho-mua-dong/booths/{world.booth.id}/poster" in links
+    assert "/agency/fairs/hoi-cho-mua-dong/results" in links
+    for url in set(links):
+        assert client.get(url).status_code == 200, url

@@ -1,6 +1,7 @@
 """A cooperative applies for booths from /workspace/<coop>/fairs, edits its showcase, withdraws."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -288,3 +289,18 @@ def test_apply_needs_the_csrf_token(csrf_app):
     token = csrf_token(client, url)
     assert client.post(url, data={"product": [str(product.id)], "csrf_token": token}).status_code == 302
     assert db.session.scalar(sa.select(Booth.fair_id)) == fair.id
+
+
+def test_an_approved_booth_links_to_its_sales_poster_and_results(manager_client, world):
+    on_now = f.fair("Hội chợ đang diễn ra", slug="dang-dien-ra")
+    f.booth(on_now, world.coop, [(world.lychee, 100_000)], number="A3")
+    f.commit()
+    page = manager_client.get("/workspace/vai-thieu/fairs/dang-dien-ra/booth").get_data(as_text=True)
+    links = re.findall(r'href="(/workspace/vai-thieu/fairs/dang-dien-ra/(?:sales|poster|results)[^"]*)"', page)
+    assert sorted(links) == [
+        "/workspace/vai-thieu/fairs/dang-dien-ra/poster",
+        "/workspace/vai-thieu/fairs/dang-dien-ra/results",
+        "/workspace/vai-thieu/fairs/dang-dien-ra/sales",
+    ]
+    for url in links:
+        assert manager_client.get(url).status_code == 200, url

@@ -1,5 +1,5 @@
 """Every feature's models, imported together so the metadata is complete."""
-from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User  # noqa: F401
+from marketplace.accounts.models import Agency, AgencyKind, ApiToken, LoginAttempt, Role, User  # noqa: F401
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus  # noqa: F401
 from marketplace.cooperatives.models import (  # noqa: F401
     Cooperative,
@@ -41,3 +41,4 @@ from marketplace.promotion.models import (  # noqa: F401
     EvidenceKind,
     PromotionActivity,
 )
+from marketplace.program.models import ProgramTarget, SupportedCooperative, TargetMetric, TrainingClass  # noqa: F401

@@ -98,6 +98,27 @@ class User(UserMixin, db.Model):
         return f"<User {self.email!r} {self.role.value}>"
 
 
+class ApiToken(db.Model):
+    """A bearer token for the JSON API's staff endpoints (`marketplace tokens create`).
+    Only its SHA-256 is stored; the token itself is shown once, when it is made."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))  # the first characters, to tell tokens apart
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… user={self.user_id}>"
+
+
 class LoginAttempt(db.Model):
     """Failed sign-ins, counted per email to slow down password guessing across workers."""
 

@@ -112,6 +112,10 @@ class Order(HasAddress, db.Model):
     # window (fairs.attribution). Never changes prices or who may buy.
     source_fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id", ondelete="SET NULL"), index=True)
     source_booth_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booths.id", ondelete="SET NULL"), index=True)
+    # Or a promotion activity's own tracking link (commitment-four reports measure it).
+    source_activity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("promotion_activities.id", ondelete="SET NULL"), index=True
+    )
     paid_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

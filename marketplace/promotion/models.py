@@ -96,6 +96,8 @@ class PromotionActivity(db.Model):
     ward_code: Mapped[int | None]
     organising_unit: Mapped[str] = mapped_column(sa.String(200), default="")
     fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id", ondelete="SET NULL"), index=True)
+    # Its own tracking link /f/<code> (like a fair's): orders after a scan are measured for it.
+    tracking_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     budget_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # Results as reported by the organisers.
     visitors: Mapped[int] = mapped_column(default=0)

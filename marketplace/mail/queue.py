@@ -37,6 +37,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -148,28 +149,33 @@ def _due(now: datetime):
     )
 
 
-def _update(job_id: int, *conditions, **values):
+def _update(job_id: int, **values):
     """A Core UPDATE of one job (no ORM bookkeeping: the session's copies are not used after)."""
-    return sa.update(QueuedEmail.__table__).where(QueuedEmail.__table__.c.id == job_id, *conditions).values(**values)
+    return sa.update(QueuedEmail.__table__).where(QueuedEmail.__table__.c.id == job_id).values(**values)
 
 
 def claim(limit: int, now: datetime, ids: Iterable[int] | None = None) -> list[int]:
     """Claim up to `limit` due jobs (only among `ids` if given) for LEASE; their ids.
 
-    One conditional UPDATE per job, in id order (two senders never wait on each other in a
-    cycle), committed together. A job another sender claimed first updates no row."""
-    query = sa.select(QueuedEmail.id).where(_due(now)).order_by(QueuedEmail.send_after, QueuedEmail.id).limit(limit)
+    A conditional UPDATE (still unsent, unclaimed or its lease run out) that returns the
+    rows it changed: a job another sender claimed first is simply not among them. On
+    PostgreSQL the candidates are first locked with SKIP LOCKED, so senders skip each
+    other's jobs instead of waiting (and never deadlock); SQLite runs one writer at a time."""
+    table = QueuedEmail.__table__
+    query = sa.select(table.c.id).where(_due(now)).order_by(table.c.send_after, table.c.id).limit(limit)
     if ids is not None:
-        query = query.where(QueuedEmail.id.in_(list(ids)))
-    candidates = sorted(db.session.scalars(query))
-    claimed = []
+        query = query.where(table.c.id.in_(list(ids)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
     try:
-        for job_id in candidates:
-            result = db.session.execute(_update(
-                job_id, _due(now), claimed_until=now + LEASE, attempts=QueuedEmail.attempts + 1,
+        candidates = list(db.session.scalars(query))
+        claimed = []
+        if candidates:
+            claimed = sorted(db.session.scalars(
+                sa.update(table).where(table.c.id.in_(candidates), _due(now))
+                .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
+                .returning(table.c.id)
             ))
-            if result.rowcount == 1:
-                claimed.append(job_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -178,9 +184,10 @@ def claim(limit: int, now: datetime, ids: Iterable[int] | None = None) -> list[i
 
 
 def deliver_due(limit: int = BATCH, now: datetime | None = None, ids: Iterable[int] | None = None) -> Delivery:
-    """Claim up to `limit` due jobs (only among `ids` if given), send them and record the
-    outcome, committing after each job. Uses (and commits) the app context's session, so
-    callers holding work of their own in it should run this in an app context of its own."""
+    """Claim up to `limit` due jobs (only among `ids` if given), send them and record each
+    outcome as soon as it is known (its own autocommitted UPDATE). Uses the app context's
+    session to load rows (and commits the claim in it), so callers holding work of their
+    own in that session should run this in an app context of its own."""
     fixed_now = now
     now = now or utcnow()
     ids = list(ids) if ids is not None else None
@@ -191,26 +198,43 @@ def deliver_due(limit: int = BATCH, now: datetime | None = None, ids: Iterable[i
     if not claimed:
         return outcome
     session = db.session()
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # keep the preloaded rows
     started = time.monotonic()
     loaded: list = []
-    try:
-        jobs = session.scalars(sa.select(QueuedEmail).where(QueuedEmail.id.in_(claimed)).order_by(QueuedEmail.id)).all()
-        loaded = _preload(jobs)  # held: the session's identity map only keeps rows someone references
-        for index, job in enumerate(jobs):
-            if time.monotonic() - started > LEASE.total_seconds() / 2:
-                # Slow mail server: let the rest go before the lease runs out and another sender takes them.
-                for rest in jobs[index:]:
-                    session.execute(_update(rest.id, claimed_until=None, attempts=QueuedEmail.attempts - 1))
-                session.commit()
-                break
-            result = _run(job, fixed_now or utcnow())
-            setattr(outcome, result, getattr(outcome, result) + 1)
-    finally:
-        session.expire_on_commit = expire_on_commit
-        session.rollback()
-        loaded.clear()
+    with _marks_connection() as marks:
+        try:
+            jobs = session.scalars(sa.select(QueuedEmail).where(QueuedEmail.id.in_(claimed)).order_by(QueuedEmail.id)).all()
+            loaded = _preload(jobs)  # held: the session's identity map only keeps rows someone references
+            for index, job in enumerate(jobs):
+                if time.monotonic() - started > LEASE.total_seconds() / 2:
+                    # Slow mail server: let the rest go before the lease runs out and another sender takes them.
+                    table = QueuedEmail.__table__
+                    marks.execute(sa.update(table).where(table.c.id.in_([j.id for j in jobs[index:]]))
+                                  .values(claimed_until=None, attempts=table.c.attempts - 1))
+                    break
+                result = _run(job, fixed_now or utcnow(), marks)
+                setattr(outcome, result, getattr(outcome, result) + 1)
+        finally:
+            session.rollback()
+            loaded.clear()
     return outcome
+
+
+@contextmanager
+def _marks_connection():
+    """An autocommit connection for the outcome of each job: one statement, one round trip,
+    committed at once. On PostgreSQL without waiting for the disk (synchronous_commit off):
+    a database crash in the next moment could lose a mark, and that email would be sent
+    again when its lease runs out -- the same as a sender dying between send and mark."""
+    connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    postgres = connection.dialect.name == "postgresql"
+    try:
+        if postgres:
+            connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        yield connection
+        if postgres:
+            connection.exec_driver_sql("RESET synchronous_commit")
+    finally:
+        connection.close()
 
 
 def _preload(jobs: list[QueuedEmail]) -> list:
@@ -229,8 +253,8 @@ def _preload(jobs: list[QueuedEmail]) -> list:
     return loaded
 
 
-def _run(job: QueuedEmail, now: datetime) -> str:
-    """Send one claimed job; "sent", "retrying" or "failed" (committed)."""
+def _run(job: QueuedEmail, now: datetime, marks) -> str:
+    """Send one claimed job and record the outcome: "sent", "retrying" or "failed"."""
     job_id, name, object_id, attempts = job.id, job.kind, job.object_id, job.attempts
     kind = _kinds.get(name)
     try:
@@ -239,12 +263,12 @@ def _run(job: QueuedEmail, now: datetime) -> str:
         with current_app.test_request_context(base_url=job.base_url or None):
             kind.handler(object_id)
     except Gone as gone:
-        db.session.rollback()
         logger.error("Email job %s (%s %s) given up: %s", job_id, name, object_id, gone)
         statement = _update(job_id, failed_at=now, claimed_until=None, last_error=str(gone) or "gone")
         outcome = "failed"
     except Exception as error:
-        db.session.rollback()
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            db.session.rollback()  # the next jobs need a working session
         message = f"{type(error).__name__}: {error}"[:2000]
         if attempts >= MAX_ATTEMPTS:
             logger.exception("Email job %s (%s %s) failed %d times, given up: %s", job_id, name, object_id, attempts,
@@ -260,8 +284,7 @@ def _run(job: QueuedEmail, now: datetime) -> str:
     else:
         statement = _update(job_id, sent_at=now, claimed_until=None)
         outcome = "sent"
-    db.session.execute(statement)
-    db.session.commit()
+    marks.execute(statement)
     return outcome
 
 

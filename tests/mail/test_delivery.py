@@ -166,3 +166,33 @@ def test_the_order_emails_are_rendered_from_a_batch_loaded_in_a_few_queries(app,
 
     assert outcome.sent == 40 and len(outbox) == 40
     assert len(selects) <= 8, selects
+
+
+@pytest.mark.parametrize(("mode", "sent"), [("thread", True), ("inline", True), ("worker", False)])
+def test_a_command_that_queues_mail_sends_it_before_it_exits_unless_a_worker_does(database_url, tmp_path, mode, sent):
+    """E.g. `marketplace orders ...` from cron: no request ends, no sender thread outlives the command."""
+    import click
+    from flask.cli import with_appcontext
+
+    from tests.conftest import empty_all_tables, make_app
+
+    app = make_app(database_url, tmp_path, MAIL_QUEUE=mode)
+
+    @app.cli.command("queue-a-ping")
+    @with_appcontext
+    def queue_a_ping():
+        queue.queue_email("test_ping", 42)
+        db.session.commit()
+        click.echo("queued")
+
+    try:
+        result = app.test_cli_runner().invoke(args=["queue-a-ping"])  # no app context around it, as from a shell
+
+        assert result.exit_code == 0 and "queued" in result.output
+        assert calls == ([42] if sent else [])
+        assert "mail_sender" not in app.extensions
+    finally:
+        with app.app_context():
+            empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()

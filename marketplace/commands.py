@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def COMMANDS():  # noqa: N802
-    from marketplace.accounts.commands import users
+    from marketplace.accounts.commands import tokens, users
     from marketplace.catalog.commands import products
     from marketplace.cooperatives.commands import cooperatives
     from marketplace.demo.commands import demo
@@ -12,4 +12,4 @@ def COMMANDS():  # noqa: N802
     from marketplace.promotion.commands import promotion
     from marketplace.search.commands import search
 
-    return [users, cooperatives, products, demo, search, orders, mail, promotion]
+    return [users, tokens, cooperatives, products, demo, search, orders, mail, promotion]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from marketplace.accounts import services
 from marketplace.accounts.models import AgencyKind, Role
 from marketplace.cooperatives.models import Cooperative
+from marketplace.core.errors import Refused
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
 
@@ -85,3 +86,89 @@ def _create(email, role, password, full_name, phone, cooperative_slugs, agency_n
         agency=agency,
         cooperatives=cooperatives,
     )
+
+
+# --- `marketplace tokens ...`: bearer tokens for the JSON API -----------------------------------
+
+tokens = AppGroup(
+    "tokens",
+    help="API bearer tokens (the reports API needs an agency staff or admin token). Only a token's hash is stored.",
+)
+
+
+def _user_by_email(email: str):
+    """The user with this email; exit status 1 with a clear message when there is none."""
+    from marketplace.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.email == services.normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with email {email.strip()!r}.")
+    return user
+
+
+@tokens.command("create")
+@click.option("--user", "email", required=True, metavar="EMAIL", help="Email of the user the token acts for.")
+@click.option("--name", default="", help="What the token is for, e.g. the client's name (shown in `tokens list`).")
+def create_token_command(email, name):
+    """Create a token and print it once: it cannot be shown again (only its hash is kept).
+
+    \b
+    Example:
+      marketplace tokens create --user binh@doan.vn --name "Báo cáo quý"
+    Use it as: Authorization: Bearer <token>
+    """
+    from marketplace.accounts import api_tokens
+
+    user = _user_by_email(email)
+    try:
+        token, plaintext = api_tokens.create_token(user, name)
+        db.session.commit()
+    except Refused as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created token {token.prefix} (id {token.id}) for {user.email}.")
+    click.echo("Copy it now; it will not be shown again:")
+    click.echo(plaintext)
+    if not user.is_agency_staff:
+        click.echo(
+            f"Note: {user.email} is a {user.role.value}; the reports API answers agency staff and admins only.",
+            err=True,
+        )
+
+
+@tokens.command("list")
+@click.option("--user", "email", metavar="EMAIL", help="Only this user's tokens.")
+def list_tokens_command(email):
+    """List tokens: id, prefix, user, name, created, last used (Asia/Ho_Chi_Minh), status. Never the token."""
+    from marketplace.accounts import api_tokens
+    from marketplace.core.formatting import format_moment
+
+    user = _user_by_email(email) if email else None
+    rows = api_tokens.list_tokens(user)
+    if not rows:
+        click.echo("No tokens.")
+        return
+    click.echo("id\tprefix\tuser\tname\tcreated\tlast used\tstatus")
+    for token in rows:
+        status = f"revoked {format_moment(token.revoked_at)}" if token.revoked_at else "active"
+        click.echo("\t".join([
+            str(token.id), token.prefix, token.user.email, token.name or "-",
+            format_moment(token.created_at), format_moment(token.last_used_at) or "never", status,
+        ]))
+
+
+@tokens.command("revoke")
+@click.argument("prefix_or_id")
+def revoke_token_command(prefix_or_id):
+    """Revoke a token for good, named by its prefix (e.g. mkt_AbCd1234) or its id, as `tokens list` shows."""
+    from marketplace.accounts import api_tokens
+
+    try:
+        token = api_tokens.find_for_revoking(prefix_or_id)
+    except Refused as error:
+        raise click.ClickException(error.message) from None
+    if api_tokens.revoke(token):
+        db.session.commit()
+        click.echo(f"Revoked token {token.prefix} (id {token.id}) of {token.user.email}.")
+    else:
+        click.echo(f"Token {token.prefix} (id {token.id}) was already revoked.")

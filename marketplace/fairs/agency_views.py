@@ -154,6 +154,9 @@ def show(slug: str):
 @roles_required(STAFF)
 def edit(slug: str):
     fair = fair_or_404(slug)
+    if fair.status == FairStatus.CLOSED:
+        flash(_("This fair is closed: it can no longer be changed."), "error")
+        return redirect(url_for("fair_agency.show", slug=fair.slug))
     if request.method == "GET":
         form = FairForm(formdata=None, obj=fair, agencies=agencies())
         form.kind.data = fair.kind.value

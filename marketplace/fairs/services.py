@@ -36,6 +36,7 @@ from marketplace.core import geo
 from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
 from marketplace.core.models import unique_slug, utcnow
+from marketplace.core.routing import MAX_ID
 from marketplace.extensions import db
 from marketplace.fairs.models import (
     Booth,
@@ -55,6 +56,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
 
 MAX_SHOWCASED = 50
+MIN_YEAR, MAX_YEAR = 2000, 2100  # a typo like 0026 is refused, not stored (or overflowed)
 MAX_FAIR_PRICE = 10_000_000_000
 BOOTH_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z./-]{0,19}$")
 
@@ -127,9 +129,14 @@ def _kind(value) -> FairKind:
 
 
 def _organisers(ids) -> list[Agency]:
-    wanted = {int(i) for i in (ids or ())}
+    try:
+        wanted = {int(i) for i in (ids or ())}
+    except (TypeError, ValueError):
+        raise Refused(_("Choose organising agencies from the list."), "organiser_ids") from None
     if not wanted:
         raise Refused(_("Choose at least one organising agency."), "organiser_ids")
+    if any(not 0 < i <= MAX_ID for i in wanted):  # would overflow the driver; no such row anyway
+        raise Refused(_("Choose organising agencies from the list."), "organiser_ids")
     agencies = db.session.scalars(sa.select(Agency).where(Agency.id.in_(wanted)).order_by(Agency.name)).all()
     if len(agencies) != len(wanted):
         raise Refused(_("Choose organising agencies from the list."), "organiser_ids")
@@ -163,6 +170,10 @@ def _apply_fair(fair: Fair, data: Mapping) -> None:
     if ward_code is not None and not geo.ward_belongs_to(ward_code, province_code):
         raise Refused(_("This ward or commune is not in the chosen province."), "ward_code")
 
+    for field in ("starts_at", "ends_at", "applications_close_at"):
+        value = data.get(field)
+        if value is not None and not (MIN_YEAR <= value.year <= MAX_YEAR):
+            raise Refused(_("Enter a date between %(first)s and %(last)s.", first=MIN_YEAR, last=MAX_YEAR), field)
     starts_at = vietnam_to_utc(data.get("starts_at"))
     ends_at = vietnam_to_utc(data.get("ends_at"))
     closes_at = vietnam_to_utc(data.get("applications_close_at"))
@@ -329,7 +340,7 @@ def _showcase(cooperative: Cooperative, items) -> list[tuple[Product, int | None
         raise Refused(_("Choose at most %(count)s products.", count=MAX_SHOWCASED), "products")
     ids = []
     for product_id, _price in pairs:
-        if isinstance(product_id, bool) or not isinstance(product_id, int):
+        if isinstance(product_id, bool) or not isinstance(product_id, int) or not 0 < product_id <= MAX_ID:
             raise Refused(_("Choose products from the list."), "products")
         ids.append(product_id)
     if len(set(ids)) != len(ids):

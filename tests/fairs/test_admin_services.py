@@ -119,6 +119,10 @@ def test_a_second_fair_with_the_same_name_gets_its_own_slug_and_code(people):
         ({"applications_close_at": datetime(2026, 12, 5, 8, 1)}, "applications_close_at"),
         ({"organiser_ids": []}, "organiser_ids"),
         ({"organiser_ids": [424242]}, "organiser_ids"),
+        ({"organiser_ids": ["x"]}, "organiser_ids"),
+        ({"organiser_ids": [10**30]}, "organiser_ids"),
+        ({"starts_at": datetime(1, 1, 1)}, "starts_at"),
+        ({"ends_at": datetime(2101, 1, 1)}, "ends_at"),
     ],
 )
 def test_create_fair_refuses_bad_input_naming_the_field(people, changes, field):
@@ -302,6 +306,7 @@ def test_only_the_cooperatives_managers_apply(people):
         ("draft", "products"),
         ("archived", "products"),
         ("unknown", "products"),
+        ("huge", "products"),
         ("twice", "products"),
         ("price_equal", "fair_price_{lychee}"),
         ("price_above", "fair_price_{lychee}"),
@@ -317,6 +322,7 @@ def test_apply_refuses_bad_products_and_prices(people, items, field):
     named = {
         "none": [],
         "unknown": [(999_999, None)],
+        "huge": [(10**30, None)],
         "stranger": [(people.stranger_product.id, None)],
         "draft": [(draft.id, None)],
         "archived": [(archived.id, None)],

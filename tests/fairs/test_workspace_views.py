@@ -106,6 +106,7 @@ def test_apply_with_fair_prices_typed_the_vietnamese_way(manager_client, world):
     [
         ({}, "products-error"),
         ({"product": ["{stranger}"]}, "products-error"),
+        ({"product": ["99999999999999999999"]}, "products-error"),
         ({"product": ["{draft}"]}, "products-error"),
         ({"product": ["{lychee}"], "fair_price_{lychee}": "120.000"}, "fair_price_{lychee}-error"),
         ({"product": ["{lychee}"], "fair_price_{lychee}": "150000"}, "fair_price_{lychee}-error"),

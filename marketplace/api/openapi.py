@@ -700,6 +700,120 @@ PATHS.update({
 })
 
 
+# --- the promotion report (api/reports.py), for agency staff with a bearer token -----------------
+
+REPORT_GROUP_BY = ["type", "agency", "cooperative", "province", "year"]
+_FIGURE_DESCRIPTIONS = {
+    "activities": "Approved promotion activities in the period.",
+    "cooperatives_reached": "Distinct cooperatives that took part.",
+    "products_introduced": "Distinct products introduced.",
+    "visitors": "Visitors, as reported.",
+    "business_contacts": "Business contacts, as reported.",
+    "contracts_count": "Contracts or MoUs signed, as reported.",
+    "contracts_value_vnd": "Value of those contracts, VND, as reported.",
+    "sales_reported_vnd": "Direct sales, VND, as reported by the organisers.",
+    "sales_measured_vnd": "Sales measured by the platform (fair and tracking-link orders, on-site sales), VND.",
+    "platform_sales_vnd": "Platform sales of the participating cooperatives in the period, VND.",
+    "budget_vnd": "Budget spent, VND.",
+    "media_items": "Media items, as reported.",
+}
+_FIGURES = {name: {"type": "integer", "minimum": 0, "description": text} for name, text in _FIGURE_DESCRIPTIONS.items()}
+_ISO_DAY = {"type": "string", "format": "date"}
+
+SCHEMAS.update({
+    "ReportFigures": {
+        "type": "object",
+        "description": "The report's figures; every amount in whole VND.",
+        "required": list(_FIGURES),
+        "additionalProperties": False,
+        "properties": _FIGURES,
+    },
+    "ReportGroup": {
+        "type": "object",
+        "description": "One group's figures. An activity counts in every group it belongs to (an activity of two "
+        "agencies counts for both), so the groups may add up to more than the totals.",
+        "required": ["key", "label", *_FIGURES],
+        "additionalProperties": False,
+        "properties": {
+            "key": {
+                "type": ["string", "integer", "null"],
+                "description": "type: the activity type value; agency and cooperative: the id; province: the "
+                "official code (null: online, no place); year: the year.",
+            },
+            "label": {"type": "string", "description": "What the key names, in Vietnamese."},
+            **_FIGURES,
+        },
+    },
+    "PromotionReport": {
+        "type": "object",
+        "required": ["period", "group_by", "totals", "previous_year", "groups"],
+        "additionalProperties": False,
+        "properties": {
+            "period": {
+                "type": "object",
+                "required": ["from", "to"],
+                "additionalProperties": False,
+                "properties": {"from": _ISO_DAY, "to": {**_ISO_DAY, "description": "Inclusive."}},
+            },
+            "group_by": {"type": ["string", "null"], "enum": [*REPORT_GROUP_BY, None]},
+            "totals": _ref("ReportFigures"),
+            "previous_year": {
+                "anyOf": [_ref("ReportFigures"), {"type": "null"}],
+                "description": "The same period one year earlier, for comparison.",
+            },
+            "groups": {
+                "type": "array",
+                "items": _ref("ReportGroup"),
+                "description": "Empty without group_by.",
+            },
+        },
+        "examples": [{
+            "period": {"from": "2025-01-01", "to": "2025-12-31"},
+            "group_by": "type",
+            "totals": {name: 0 for name in _FIGURES},
+            "previous_year": None,
+            "groups": [],
+        }],
+    },
+})
+
+PATHS.update({
+    "/reports/promotion": {
+        "get": {
+            "operationId": "getPromotionReport",
+            "summary": "Promotion activities and their results over a period (agency staff, bearer token)",
+            "description": (
+                "The figures of the agency report page for the period: only approved activities count. "
+                "Needs Authorization: Bearer <token> (`marketplace tokens create --user EMAIL`) of an agency "
+                "staff member or an admin; cookies are not read."
+            ),
+            "tags": ["reports"],
+            "security": [{"bearerToken": []}],
+            "parameters": [
+                {"name": "from", "in": "query", "required": True, "description": "First day, YYYY-MM-DD.",
+                 "schema": _ISO_DAY},
+                {"name": "to", "in": "query", "required": True,
+                 "description": "Last day (inclusive), YYYY-MM-DD, not before from.", "schema": _ISO_DAY},
+                _query("group_by", "Also give the figures per activity type, organising agency, cooperative, "
+                       "province or year (of the start date).", {"type": "string", "enum": REPORT_GROUP_BY}),
+            ],
+            "responses": {
+                "200": _json(_ref("PromotionReport"), "The report."),
+                "400": _json(_ref("Error"), "A parameter is missing or wrong; details names each one "
+                             "(from, to, group_by)."),
+                "401": {
+                    **_json(_ref("Error"), "No token, or a token that is unknown or revoked, or its user is "
+                            "deactivated."),
+                    "headers": {"WWW-Authenticate": {"description": 'Bearer realm="api"',
+                                                      "schema": {"type": "string"}}},
+                },
+                "403": _json(_ref("Error"), "The token's user is not agency staff or an admin."),
+            },
+        }
+    },
+})
+
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -730,6 +844,19 @@ DOCUMENT = {
 }
 
 
+DOCUMENT["components"]["securitySchemes"] = {
+    "bearerToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from `marketplace tokens create --user EMAIL`, shown once. Only /reports/* need one.",
+    }
+}
+DOCUMENT["info"]["description"] += (
+    " Exception: /reports/promotion needs an agency staff or admin bearer token (401 without a valid one, "
+    "403 for other roles)."
+)
+
+
 def openapi_document(server_url: str, per_page: int = 24) -> dict:
     """The document for this server; `per_page` is the configured default page size."""
     document = deepcopy(DOCUMENT)
@@ -739,3 +866,4 @@ def openapi_document(server_url: str, per_page: int = 24) -> dict:
             if parameter["name"] == "per_page":
                 parameter["schema"]["default"] = per_page
     return document
+

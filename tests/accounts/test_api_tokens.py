@@ -111,7 +111,7 @@ def test_list_without_tokens(runner):
 def test_revoke_by_prefix_or_id(runner, make, by):
     staff = make.staff(email="binh@example.vn")
     token, plaintext = api_tokens.create_token(staff)
-    other, other_plaintext = api_tokens.create_token(staff)
+    _other, other_plaintext = api_tokens.create_token(staff)
     make.commit()
     result = tokens(runner, "revoke", token.prefix if by == "prefix" else str(token.id))
     assert result.exit_code == 0, result.output

@@ -38,19 +38,23 @@ _BOTS = re.compile(
 
 @dataclass(frozen=True)
 class Source:
-    """Where this browser's orders are credited: a fair, and the booth whose link it was."""
+    """Where this browser's orders are credited: a fair, and the booth whose link it was;
+    or (fair_id None) a promotion activity's own tracking link."""
 
-    fair_id: int
+    fair_id: int | None
     booth_id: int | None
     scanned_at: datetime  # naive UTC
+    activity_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Target:
-    """What a short link points at."""
+    """What a short link points at: a fair (and booth), or an approved promotion activity
+    (fair None; its scans are not fair visits)."""
 
-    fair: Fair
+    fair: Fair | None
     booth: Booth | None
+    activity: object | None = None  # promotion.models.PromotionActivity
 
 
 def attribution_days() -> int:
@@ -71,11 +75,27 @@ def find_code(code: str) -> Target | None:
         fair = db.session.scalar(sa.select(Fair).where(sa.func.upper(Fair.code) == code))
         if fair is None:
             booth = db.session.scalar(sa.select(Booth).where(sa.func.upper(Booth.code) == code))
+    if fair is None and booth is None:
+        return _activity_target(code)
     if fair is not None:
         return Target(fair, None) if fair.is_public else None
     if booth is None or booth.status != BoothStatus.APPROVED or booth.fair.status == FairStatus.DRAFT:
         return None
     return Target(booth.fair, booth)
+
+
+def _activity_target(code: str) -> Target | None:
+    """An approved promotion activity whose tracking code is `code` (any case), or None."""
+    from marketplace.promotion.models import ActivityStatus, PromotionActivity
+
+    activity = db.session.scalar(sa.select(PromotionActivity).where(PromotionActivity.tracking_code == code))
+    if activity is None:
+        activity = db.session.scalar(
+            sa.select(PromotionActivity).where(sa.func.upper(PromotionActivity.tracking_code) == code)
+        )
+    if activity is None or activity.status != ActivityStatus.APPROVED:
+        return None
+    return Target(None, None, activity)
 
 
 def is_bot(user_agent: str | None) -> bool:
@@ -106,7 +126,10 @@ def _serializer() -> URLSafeSerializer:
 
 
 def encode_source(source: Source) -> str:
-    return _serializer().dumps([source.fair_id, source.booth_id, source.scanned_at.isoformat(timespec="seconds")])
+    values = [source.fair_id, source.booth_id, source.scanned_at.isoformat(timespec="seconds")]
+    if source.activity_id is not None:
+        values.append(source.activity_id)
+    return _serializer().dumps(values)
 
 
 def decode_source(value: str | None, now: datetime | None = None) -> Source | None:
@@ -114,8 +137,14 @@ def decode_source(value: str | None, now: datetime | None = None) -> Source | No
     if not value:
         return None
     try:
-        fair_id, booth_id, scanned = _serializer().loads(value)
-        source = Source(int(fair_id), int(booth_id) if booth_id is not None else None, datetime.fromisoformat(scanned))
+        fair_id, booth_id, scanned, *rest = _serializer().loads(value)
+        activity_id = int(rest[0]) if rest and rest[0] is not None else None
+        source = Source(
+            int(fair_id) if fair_id is not None else None, int(booth_id) if booth_id is not None else None,
+            datetime.fromisoformat(scanned), activity_id,
+        )
+        if source.fair_id is None and source.activity_id is None:
+            return None
     except (BadSignature, TypeError, ValueError):
         return None
     now = now or utcnow()

@@ -38,7 +38,21 @@ logger = logging.getLogger(__name__)
 STAFF = "agency_staff"
 
 
+def _activity_landing_url(activity) -> str:
+    """An activity's link leads to its fair, or its one cooperative's page, or the catalogue."""
+    try:
+        if activity.fair is not None and activity.fair.is_public:
+            return url_for("fairs.fair", slug=activity.fair.slug)
+        if len(activity.cooperatives) == 1:
+            return url_for("cooperatives.show", slug=activity.cooperatives[0].slug)
+        return url_for("catalog.home")
+    except BuildError:
+        return f"{request.script_root}/"
+
+
 def _landing_url(target: attribution.Target) -> str:
+    if target.activity is not None:
+        return _activity_landing_url(target.activity)
     fair_url = f"{request.script_root}/fairs/{target.fair.slug}"
     if target.booth is None:
         try:
@@ -52,6 +66,12 @@ def _landing_url(target: attribution.Target) -> str:
 
 
 def _privacy_note(target: attribution.Target) -> str:
+    if target.activity is not None:
+        return _(
+            "You came from %(place)s; orders placed in the next %(days)d days are credited to this activity; "
+            "prices and who can buy do not change.",
+            place=target.activity.title, days=attribution.attribution_days(),
+        )
     if target.booth is None:
         place = target.fair.name
     else:
@@ -77,13 +97,15 @@ def follow(code: str):
         return redirect(destination)
     now = utcnow()
     visitor = attribution.visitor_id(request.cookies.get(attribution.VISITOR_COOKIE))
-    attribution.record_visit(target, visitor, now)
-    db.session.commit()
+    if target.activity is not None:  # an activity's tracking link: no fair visit to count
+        source = attribution.Source(None, None, now, target.activity.id)
+    else:
+        attribution.record_visit(target, visitor, now)
+        db.session.commit()
+        source = attribution.Source(target.fair.id, target.booth.id if target.booth else None, now)
     flash(_privacy_note(target), "info")
     response = redirect(destination)
-    attribution.remember(
-        response, attribution.Source(target.fair.id, target.booth.id if target.booth else None, now), visitor
-    )
+    attribution.remember(response, source, visitor)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -457,6 +457,11 @@ def source_of(source):
 
 
 def _source_columns(source) -> dict:
+    activity_id = getattr(source, "activity_id", None)  # a promotion activity's tracking link
+    if activity_id is not None:
+        from marketplace.promotion.models import PromotionActivity
+
+        return {"source_activity_id": activity_id} if db.session.get(PromotionActivity, activity_id) else {}
     found = source_of(source)
     if found is None:
         return {}

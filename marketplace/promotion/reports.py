@@ -1,0 +1,721 @@
+"""Commitment-four reports: what the approved promotion activities of a period did and achieved.
+
+One function computes every number (`promotion_report`); the report page, its CSV and XLSX
+exports, the print page, the JSON API and the programme dashboard all show what it returns,
+so they cannot differ. The drill-downs (`drill_*`) list the records behind a number from the
+same loaded data and the same query pieces, so their counts agree with the report's.
+
+Rules (every amount whole đồng):
+- Only APPROVED activities count.
+- An activity counts in the period in which it STARTS: start_date within [date_from, date_to],
+  both ends inclusive. So an activity is never counted twice by consecutive periods (months add
+  up to their quarter and year), and month/year groups add up to the total.
+- Filters: agency (an organising agency), activity type, province, ward; cooperative and youth
+  keep the activities in which such a cooperative took part AND limit the cooperative-dependent
+  figures (cooperatives reached, products introduced, measured and platform sales) to those
+  cooperatives. A cooperative's own view (`cooperative_scope`) works the same way: its
+  activities, its products, its measured and platform sales; the reported results shown are
+  those of the activities it took part in.
+- cooperatives_reached: distinct cooperatives (a cooperative in two activities counts once).
+  products_introduced: distinct products.
+- Reported figures (visitors, business contacts, contracts, sales reported, budget, media items)
+  are the activities' own, summed.
+- sales_measured_vnd: for an activity linked to a fair, that fair's attributed online revenue
+  plus its on-site sales (the definitions of marketplace.fairs.results: parts not cancelled,
+  items only; sales not voided) — a fair linked by several activities counts once in any total;
+  for an activity's own tracking link, the items total (parts not cancelled) of orders whose
+  source_activity_id is the activity. Measured results are the activity's whole results, not
+  cut to the period.
+- platform_sales_vnd: the items total of order parts (not cancelled) of the participating
+  cooperatives placed within the period (days in Asia/Ho_Chi_Minh); in a month or year group,
+  within that month or year of the period.
+- Groups by agency, cooperative and youth can overlap (an activity with two agencies is in both
+  groups), so those groups need not add up to the total; type, province, ward, year and month
+  groups partition the activities.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import Agency
+from marketplace.catalog.models import Product
+from marketplace.cooperatives.models import Cooperative
+from marketplace.core import geo
+from marketplace.extensions import db
+from marketplace.fairs.models import Booth, OnSiteSale
+from marketplace.orders.models import Order, OrderPart, PartStatus
+from marketplace.promotion.models import (
+    ActivityStatus,
+    ActivityType,
+    PromotionActivity,
+    promotion_agencies,
+    promotion_cooperatives,
+    promotion_products,
+)
+
+PROGRAM_START = date(2023, 1, 1)
+PROGRAM_END = date(2025, 12, 31)
+UTC_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+
+GROUP_BYS = ("type", "agency", "cooperative", "province", "ward", "year", "month", "youth")
+GROUP_LABELS = {
+    "type": _l("Activity type"),
+    "agency": _l("Agency"),
+    "cooperative": _l("Cooperative"),
+    "province": _l("Province"),
+    "ward": _l("Ward"),
+    "year": _l("Year"),
+    "month": _l("Month"),
+    "youth": _l("Youth or other cooperatives"),
+}
+
+# The figures in the order the page, the exports and the API show them: (field, label).
+FIGURES = (
+    ("activities", _l("Activities")),
+    ("cooperatives_reached", _l("Cooperatives reached")),
+    ("products_introduced", _l("Products introduced")),
+    ("visitors", _l("Visitors")),
+    ("business_contacts", _l("Business contacts")),
+    ("contracts_count", _l("Contracts or MoUs")),
+    ("contracts_value_vnd", _l("Contracts value (VND)")),
+    ("sales_reported_vnd", _l("Sales reported (VND)")),
+    ("sales_measured_vnd", _l("Sales measured (VND)")),
+    ("platform_sales_vnd", _l("Platform sales of participating cooperatives (VND)")),
+    ("budget_vnd", _l("Budget (VND)")),
+    ("media_items", _l("Media items")),
+)
+FIGURE_NAMES = tuple(name for name, _label in FIGURES)
+# Reported figures: the activity's own columns, summed.
+_SUMMED = {
+    "visitors": "visitors",
+    "business_contacts": "business_contacts",
+    "contracts_count": "contracts_count",
+    "contracts_value_vnd": "contracts_value_vnd",
+    "sales_reported_vnd": "sales_vnd",
+    "budget_vnd": "budget_vnd",
+    "media_items": "media_items",
+}
+
+
+@dataclass
+class Figures:
+    activities: int = 0
+    cooperatives_reached: int = 0
+    products_introduced: int = 0
+    visitors: int = 0
+    business_contacts: int = 0
+    contracts_count: int = 0
+    contracts_value_vnd: int = 0
+    sales_reported_vnd: int = 0
+    sales_measured_vnd: int = 0
+    platform_sales_vnd: int = 0
+    budget_vnd: int = 0
+    media_items: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: int(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass
+class Group:
+    key: object  # type value, agency/cooperative id, province/ward code (None: no place), year, "YYYY-MM", youth/other
+    label: str
+    figures: Figures
+
+    @property
+    def param(self) -> str:
+        """The key as it goes in a drill-down URL."""
+        return "none" if self.key is None else str(self.key)
+
+
+class BadQuery(ValueError):
+    """A report query that cannot be answered (unknown group, dates the wrong way round)."""
+
+
+@dataclass
+class ReportQuery:
+    date_from: date
+    date_to: date  # inclusive
+    group_by: str | None = None
+    agency_id: int | None = None
+    activity_type: str | None = None
+    cooperative_id: int | None = None
+    province_code: int | None = None
+    ward_code: int | None = None
+    youth: bool | None = None
+    cooperative_scope: int | None = None  # a cooperative's own view
+
+    def __post_init__(self):
+        if self.group_by == "":
+            self.group_by = None
+        if self.group_by is not None and self.group_by not in GROUP_BYS:
+            raise BadQuery(_("Unknown grouping: %(name)s.", name=self.group_by))
+        if self.date_to < self.date_from:
+            raise BadQuery(_("The end of the period is before its start."))
+        if self.activity_type == "":
+            self.activity_type = None
+        if self.activity_type is not None and self.activity_type not in {t.value for t in ActivityType}:
+            raise BadQuery(_("Unknown activity type: %(name)s.", name=self.activity_type))
+
+    def previous_year(self) -> ReportQuery:
+        """The same period a year earlier (29 February becomes the 28th), same filters, no groups."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(date_from=_year_earlier(self.date_from), date_to=_year_earlier(self.date_to), group_by=None)
+        return ReportQuery(**values)
+
+    def coop_ok(self, cooperative_id: int, is_youth: bool) -> bool:
+        """Whether the cooperative-dependent figures count this cooperative."""
+        return (
+            (self.cooperative_id is None or cooperative_id == self.cooperative_id)
+            and (self.cooperative_scope is None or cooperative_id == self.cooperative_scope)
+            and (self.youth is None or bool(is_youth) == self.youth)
+        )
+
+    @property
+    def limits_cooperatives(self) -> bool:
+        return self.cooperative_id is not None or self.cooperative_scope is not None or self.youth is not None
+
+
+@dataclass
+class Members:
+    """What a total or a group counts: its activities, the cooperatives it may count, its time slice."""
+
+    activity_ids: list[int]
+    coop_ids: set[int] | None  # None: any cooperative (measured sales are the whole fair's)
+    months: set[str] | None = None  # "YYYY-MM" keys of a month or year group
+
+
+@dataclass
+class Report:
+    query: ReportQuery
+    totals: Figures
+    groups: list[Group] = field(default_factory=list)
+    previous_year: Figures | None = None
+    members: dict = field(default_factory=dict, repr=False)  # param ("" for the totals) -> Members
+    data: object = field(default=None, repr=False)  # what was loaded, for the drill-downs
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.query.date_from, self.query.date_to)
+
+    def change(self, name: str) -> int | None:
+        """The year-over-year change of a figure in whole percent, or None without a base."""
+        if self.previous_year is None:
+            return None
+        before = getattr(self.previous_year, name)
+        if not before:
+            return None
+        return round((getattr(self.totals, name) - before) * 100 / before)
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|/|to)\s*(\d{4}-\d{2}-\d{2})$")
+
+
+def _year_earlier(day: date) -> date:
+    if day.month == 2 and day.day == 29:
+        return date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
+def month_range(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def quarter_range(year: int, quarter: int) -> tuple[date, date]:
+    first = 3 * (quarter - 1) + 1
+    return date(year, first, 1), month_range(year, first + 2)[1]
+
+
+def year_range(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def program_range() -> tuple[date, date]:
+    return PROGRAM_START, PROGRAM_END
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """"program", "2024", "2024-Q2", "2024-05" or "2024-01-01..2024-03-31" as (first day, last day).
+    Raises BadQuery for anything else."""
+    value = (text or "").strip()
+    try:
+        if value.lower() in ("program", "programme", "all"):
+            return program_range()
+        if m := _QUARTER.match(value):
+            return quarter_range(int(m[1]), int(m[2]))
+        if m := _MONTH.match(value):
+            return month_range(int(m[1]), int(m[2]))
+        if m := _YEAR.match(value):
+            return year_range(int(m[1]))
+        if m := _RANGE.match(value):
+            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if end < start:
+                raise BadQuery(_("The end of the period is before its start."))
+            return start, end
+    except ValueError as error:
+        if isinstance(error, BadQuery):
+            raise
+    raise BadQuery(_("Unknown period: %(text)s.", text=value))
+
+
+def period_label(date_from: date, date_to: date) -> str:
+    """How a period reads on the page: 'Q2/2024', '05/2024', '2024', the programme, or a range."""
+    if (date_from, date_to) == program_range():
+        return _("Whole programme 2023–2025")
+    if (date_from.month, date_from.day, date_to.month, date_to.day) == (1, 1, 12, 31) and date_from.year == date_to.year:
+        return str(date_from.year)
+    if date_from.day == 1 and date_from.year == date_to.year:
+        if date_to == month_range(date_from.year, date_from.month)[1]:
+            return f"{date_from.month:02d}/{date_from.year}"
+        if date_from.month % 3 == 1 and date_to == quarter_range(date_from.year, date_from.month // 3 + 1)[1]:
+            return f"Q{date_from.month // 3 + 1}/{date_from.year}"
+    return f"{date_from:%d/%m/%Y} – {date_to:%d/%m/%Y}"
+
+
+def utc_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """[start, end) in naive UTC of the local days date_from..date_to."""
+    start = datetime.combine(date_from, datetime.min.time()) - UTC_OFFSET
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time()) - UTC_OFFSET
+    return start, end
+
+
+def _months(date_from: date, date_to: date) -> list[str]:
+    keys, year, month = [], date_from.year, date_from.month
+    while (year, month) <= (date_to.year, date_to.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+def _month_bounds(key: str, query: ReportQuery) -> tuple[datetime, datetime]:
+    """The UTC bounds of a month key cut to the query's period."""
+    first, last = month_range(int(key[:4]), int(key[5:]))
+    return utc_bounds(max(first, query.date_from), min(last, query.date_to))
+
+
+# --- the shared query pieces ---------------------------------------------------------------------
+
+
+def activity_ids_select(query: ReportQuery) -> sa.Select:
+    """The ids of the activities a query counts (the one definition every figure starts from)."""
+    A = PromotionActivity
+    pc = promotion_cooperatives.c
+    select = sa.select(A.id).where(
+        A.status == ActivityStatus.APPROVED, A.start_date >= query.date_from, A.start_date <= query.date_to
+    )
+    if query.activity_type:
+        select = select.where(A.type == ActivityType(query.activity_type))
+    if query.province_code is not None:
+        select = select.where(A.province_code == query.province_code)
+    if query.ward_code is not None:
+        select = select.where(A.ward_code == query.ward_code)
+    if query.agency_id is not None:
+        select = select.where(
+            A.id.in_(sa.select(promotion_agencies.c.activity_id).where(promotion_agencies.c.agency_id == query.agency_id))
+        )
+    for coop_id in (query.cooperative_id, query.cooperative_scope):
+        if coop_id is not None:
+            select = select.where(A.id.in_(sa.select(pc.activity_id).where(pc.cooperative_id == coop_id)))
+    if query.youth is not None:
+        select = select.where(
+            A.id.in_(
+                sa.select(pc.activity_id)
+                .join(Cooperative, Cooperative.id == pc.cooperative_id)
+                .where(Cooperative.is_youth == query.youth)
+            )
+        )
+    return select
+
+
+def counted_part():
+    """An order part's items count as sales when the part is not cancelled (fairs.results' rule)."""
+    return OrderPart.status != PartStatus.CANCELLED
+
+
+def platform_parts_where(coop_ids, start: datetime, end: datetime) -> list:
+    """Order parts counted in platform sales: these cooperatives', not cancelled, placed in [start, end)."""
+    return [
+        OrderPart.cooperative_id.in_(sorted(coop_ids)),
+        counted_part(),
+        OrderPart.created_at >= start,
+        OrderPart.created_at < end,
+    ]
+
+
+def _local_month(column):
+    """'YYYY-MM' of a naive UTC column in Asia/Ho_Chi_Minh, in SQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column + sa.text("interval '7 hours'"), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column, "+7 hours")
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Data:
+    rows: dict[int, sa.Row]
+    coops_of: dict[int, list[int]]
+    coop_info: dict[int, tuple[str, bool]]  # id -> (name, is_youth)
+    agencies_of: dict[int, list[int]]
+    agency_names: dict[int, str]
+    products_of: dict[int, list[tuple[int, int]]]  # activity -> [(product, its cooperative)]
+    fair_sales: dict[int, dict[int, int]]  # fair -> {cooperative: measured sales}
+    tracked_sales: dict[int, dict[int, int]]  # activity -> {cooperative: measured sales}
+    platform: dict[int, dict[str, int]]  # cooperative -> {"YYYY-MM" or "": platform sales}
+
+
+def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
+    A = PromotionActivity
+    ids = activity_ids_select(query).scalar_subquery()
+    pc = promotion_cooperatives.c
+    rows = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                A.id, A.type, A.start_date, A.province_code, A.ward_code, A.fair_id, A.tracking_code,
+                A.budget_vnd, A.visitors, A.business_contacts, A.contracts_count, A.contracts_value_vnd,
+                A.sales_vnd, A.media_items,
+            ).where(A.id.in_(ids))
+        )
+    }
+    coop_info = {
+        cid: (name, bool(youth))
+        for cid, name, youth in db.session.execute(sa.select(Cooperative.id, Cooperative.name, Cooperative.is_youth))
+    }
+    coops_of: dict[int, list[int]] = {}
+    for activity_id, coop_id in db.session.execute(
+        sa.select(pc.activity_id, pc.cooperative_id).where(pc.activity_id.in_(ids))
+    ):
+        coops_of.setdefault(activity_id, []).append(coop_id)
+    agencies_of: dict[int, list[int]] = {}
+    agency_names: dict[int, str] = {}
+    if agencies:
+        pa = promotion_agencies.c
+        for activity_id, agency_id, name in db.session.execute(
+            sa.select(pa.activity_id, pa.agency_id, Agency.name)
+            .join(Agency, Agency.id == pa.agency_id)
+            .where(pa.activity_id.in_(ids))
+        ):
+            agencies_of.setdefault(activity_id, []).append(agency_id)
+            agency_names[agency_id] = name
+    pp = promotion_products.c
+    products_of: dict[int, list[tuple[int, int]]] = {}
+    for activity_id, product_id, coop_id in db.session.execute(
+        sa.select(pp.activity_id, pp.product_id, Product.cooperative_id)
+        .join(Product, Product.id == pp.product_id)
+        .where(pp.activity_id.in_(ids))
+    ):
+        products_of.setdefault(activity_id, []).append((product_id, coop_id))
+
+    fair_sales: dict[int, dict[int, int]] = {}
+    fair_ids = {row.fair_id for row in rows.values() if row.fair_id is not None}
+    if fair_ids:
+        fairs = sorted(fair_ids)
+        for fair_id, coop_id, total in db.session.execute(
+            sa.select(Order.source_fair_id, OrderPart.cooperative_id, sa.func.sum(OrderPart.items_total_vnd))
+            .join(OrderPart, OrderPart.order_id == Order.id)
+            .where(Order.source_fair_id.in_(fairs), counted_part())
+            .group_by(Order.source_fair_id, OrderPart.cooperative_id)
+        ):
+            fair_sales.setdefault(fair_id, {}).setdefault(coop_id, 0)
+            fair_sales[fair_id][coop_id] += int(total or 0)
+        for fair_id, coop_id, total in db.session.execute(
+            sa.select(Booth.fair_id, Booth.cooperative_id, sa.func.sum(OnSiteSale.total_vnd))
+            .join(Booth, Booth.id == OnSiteSale.booth_id)
+            .where(Booth.fair_id.in_(fairs), OnSiteSale.voided_at.is_(None))
+            .group_by(Booth.fair_id, Booth.cooperative_id)
+        ):
+            fair_sales.setdefault(fair_id, {}).setdefault(coop_id, 0)
+            fair_sales[fair_id][coop_id] += int(total or 0)
+
+    tracked_sales: dict[int, dict[int, int]] = {}
+    for activity_id, coop_id, total in db.session.execute(
+        sa.select(Order.source_activity_id, OrderPart.cooperative_id, sa.func.sum(OrderPart.items_total_vnd))
+        .join(OrderPart, OrderPart.order_id == Order.id)
+        .where(Order.source_activity_id.in_(ids), counted_part())
+        .group_by(Order.source_activity_id, OrderPart.cooperative_id)
+    ):
+        tracked_sales.setdefault(activity_id, {})[coop_id] = int(total or 0)
+
+    platform: dict[int, dict[str, int]] = {}
+    participating = {c for coops in coops_of.values() for c in coops if query.coop_ok(c, coop_info[c][1])}
+    if participating:
+        start, end = utc_bounds(query.date_from, query.date_to)
+        columns = [OrderPart.cooperative_id]
+        if by_month:
+            columns.append(_local_month(OrderPart.created_at))
+        select = (
+            sa.select(*columns, sa.func.sum(OrderPart.items_total_vnd))
+            .where(*platform_parts_where(participating, start, end))
+            .group_by(*columns)
+        )
+        for *key, total in db.session.execute(select):
+            coop_id, month = key[0], (key[1] if by_month else "")
+            platform.setdefault(coop_id, {})[month or ""] = int(total or 0)
+    return _Data(rows, coops_of, coop_info, agencies_of, agency_names, products_of, fair_sales, tracked_sales, platform)
+
+
+# --- computing -----------------------------------------------------------------------------------
+
+
+def _figures(data: _Data, query: ReportQuery, members: Members) -> Figures:
+    ok_coops = members.coop_ids
+
+    def ok(coop_id: int) -> bool:
+        if ok_coops is not None:
+            return coop_id in ok_coops
+        return query.coop_ok(coop_id, data.coop_info.get(coop_id, ("", False))[1])
+
+    limited = ok_coops is not None or query.limits_cooperatives
+    figures = Figures(activities=len(members.activity_ids))
+    coops: set[int] = set()
+    products: set[int] = set()
+    fairs: set[int] = set()
+    for activity_id in members.activity_ids:
+        row = data.rows[activity_id]
+        for name, column in _SUMMED.items():
+            setattr(figures, name, getattr(figures, name) + int(getattr(row, column) or 0))
+        coops.update(c for c in data.coops_of.get(activity_id, ()) if ok(c))
+        products.update(p for p, c in data.products_of.get(activity_id, ()) if ok(c))
+        if row.fair_id is not None:
+            fairs.add(row.fair_id)
+        for coop_id, amount in data.tracked_sales.get(activity_id, {}).items():
+            if not limited or ok(coop_id):
+                figures.sales_measured_vnd += amount
+    for fair_id in fairs:
+        for coop_id, amount in data.fair_sales.get(fair_id, {}).items():
+            if not limited or ok(coop_id):
+                figures.sales_measured_vnd += amount
+    figures.cooperatives_reached = len(coops)
+    figures.products_introduced = len(products)
+    for coop_id in coops:
+        amounts = data.platform.get(coop_id, {})
+        if members.months is None:
+            figures.platform_sales_vnd += sum(amounts.values())
+        else:
+            figures.platform_sales_vnd += sum(v for k, v in amounts.items() if k in members.months)
+    return figures
+
+
+def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, Members]]:
+    """(key, label, members) of every group of the query's grouping, in display order."""
+    by = query.group_by
+    rows = sorted(data.rows.values(), key=lambda r: (r.start_date, r.id))
+    result: list[tuple[object, str, Members]] = []
+    if by == "type":
+        from marketplace.promotion.services import TYPE_LABELS
+
+        for kind in ActivityType:
+            ids = [r.id for r in rows if r.type == kind]
+            if ids:
+                result.append((kind.value, str(TYPE_LABELS[kind]), Members(ids, None)))
+    elif by == "agency":
+        for agency_id, name in sorted(data.agency_names.items(), key=lambda item: (item[1], item[0])):
+            ids = [r.id for r in rows if agency_id in data.agencies_of.get(r.id, ())]
+            result.append((agency_id, name, Members(ids, None)))
+    elif by == "cooperative":
+        present = {
+            c for r in rows for c in data.coops_of.get(r.id, ()) if query.coop_ok(c, data.coop_info[c][1])
+        }
+        for coop_id in sorted(present, key=lambda c: (data.coop_info[c][0], c)):
+            ids = [r.id for r in rows if coop_id in data.coops_of.get(r.id, ())]
+            result.append((coop_id, data.coop_info[coop_id][0], Members(ids, {coop_id})))
+    elif by in ("province", "ward"):
+        column = "province_code" if by == "province" else "ward_code"
+        name_of = geo.province_name if by == "province" else geo.ward_name
+        codes = {getattr(r, column) for r in rows}
+        labelled = [(code, name_of(code) if code is not None else str(_("No place (online)"))) for code in codes]
+        for code, label in sorted(labelled, key=lambda item: (item[0] is None, item[1])):
+            ids = [r.id for r in rows if getattr(r, column) == code]
+            result.append((code, label or str(code), Members(ids, None)))
+    elif by == "month":
+        for key in _months(query.date_from, query.date_to):
+            ids = [r.id for r in rows if f"{r.start_date:%Y-%m}" == key]
+            result.append((key, f"{key[5:]}/{key[:4]}", Members(ids, None, {key})))
+    elif by == "year":
+        months = _months(query.date_from, query.date_to)
+        for year in range(query.date_from.year, query.date_to.year + 1):
+            ids = [r.id for r in rows if r.start_date.year == year]
+            keys = {k for k in months if k.startswith(f"{year:04d}-")}
+            result.append((year, str(year), Members(ids, None, keys)))
+    elif by == "youth":
+        for key, flag, label in (("youth", True, _("Youth cooperatives")), ("other", False, _("Other cooperatives"))):
+            if query.youth is not None and query.youth != flag:
+                continue
+            allowed = {
+                c for c, (_name, youth) in data.coop_info.items() if youth == flag and query.coop_ok(c, youth)
+            }
+            ids = [r.id for r in rows if allowed & set(data.coops_of.get(r.id, ()))]
+            if ids:
+                result.append((key, str(label), Members(ids, allowed)))
+    return result
+
+
+def _totals_only(query: ReportQuery) -> Figures:
+    data = _load(query, agencies=False, by_month=False)
+    return _figures(data, query, Members(sorted(data.rows), None))
+
+
+def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Report:
+    """Totals, groups (if query.group_by) and the same period a year earlier (if asked)."""
+    by_month = query.group_by in ("month", "year")
+    data = _load(query, agencies=query.group_by == "agency", by_month=by_month)
+    total_members = Members(sorted(data.rows, key=lambda i: (data.rows[i].start_date, i)), None)
+    report = Report(query=query, totals=_figures(data, query, total_members))
+    report.members[""] = total_members
+    for key, label, members in _group_members(data, query):
+        group = Group(key, label, _figures(data, query, members))
+        report.groups.append(group)
+        report.members[group.param] = members
+    report.data = data
+    if previous_year:
+        report.previous_year = _totals_only(query.previous_year())
+    return report
+
+
+# --- drill-downs ---------------------------------------------------------------------------------
+
+
+def _members(report: Report, group: str | None) -> Members:
+    members = report.members.get(group or "")
+    if members is None:
+        raise BadQuery(_("Unknown group: %(name)s.", name=group))
+    return members
+
+
+def _coop_filter(report: Report, members: Members):
+    data = report.data
+    if members.coop_ids is not None:
+        return lambda c: c in members.coop_ids
+    return lambda c: report.query.coop_ok(c, data.coop_info.get(c, ("", False))[1])
+
+
+def drill_activities(report: Report, group: str | None = None) -> list[PromotionActivity]:
+    """The activities a total (group None) or a group counts, by start date."""
+    from sqlalchemy.orm import selectinload
+
+    ids = _members(report, group).activity_ids
+    if not ids:
+        return []
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            sa.select(PromotionActivity)
+            .where(PromotionActivity.id.in_(ids))
+            .options(selectinload(PromotionActivity.agencies), selectinload(PromotionActivity.cooperatives))
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def drill_cooperatives(report: Report, group: str | None = None) -> list[Cooperative]:
+    """The distinct cooperatives reached, by name."""
+    members = _members(report, group)
+    ok = _coop_filter(report, members)
+    data = report.data
+    ids = {c for a in members.activity_ids for c in data.coops_of.get(a, ()) if ok(c)}
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(sa.select(Cooperative).where(Cooperative.id.in_(sorted(ids))).order_by(Cooperative.name))
+    )
+
+
+def _platform_bounds(report: Report, members: Members) -> list[tuple[datetime, datetime]]:
+    if members.months is None:
+        return [utc_bounds(report.query.date_from, report.query.date_to)]
+    return [_month_bounds(key, report.query) for key in sorted(members.months)]
+
+
+def drill_platform_parts(report: Report, group: str | None = None) -> list[OrderPart]:
+    """The order parts whose items make up platform_sales_vnd: newest first."""
+    members = _members(report, group)
+    coops = {c.id for c in drill_cooperatives(report, group)}
+    if not coops:
+        return []
+    from sqlalchemy.orm import joinedload
+
+    where = sa.or_(*(sa.and_(*platform_parts_where(coops, start, end)) for start, end in _platform_bounds(report, members)))
+    return list(
+        db.session.scalars(
+            sa.select(OrderPart)
+            .where(where)
+            .options(joinedload(OrderPart.order), joinedload(OrderPart.cooperative))
+            .order_by(OrderPart.created_at.desc(), OrderPart.id.desc())
+        )
+    )
+
+
+def drill_measured(report: Report, group: str | None = None) -> tuple[list[OrderPart], list[OnSiteSale]]:
+    """The attributed order parts and on-site sales whose amounts make up sales_measured_vnd."""
+    from sqlalchemy.orm import joinedload
+
+    members = _members(report, group)
+    data = report.data
+    limited = members.coop_ids is not None or report.query.limits_cooperatives
+    ok = _coop_filter(report, members)
+    fairs = sorted({data.rows[a].fair_id for a in members.activity_ids if data.rows[a].fair_id is not None})
+    conditions = [Order.source_activity_id.in_(members.activity_ids)] if members.activity_ids else []
+    if fairs:
+        conditions.append(Order.source_fair_id.in_(fairs))
+    parts: list[OrderPart] = []
+    if conditions:
+        parts = [
+            part
+            for part in db.session.scalars(
+                sa.select(OrderPart)
+                .join(Order, Order.id == OrderPart.order_id)
+                .where(sa.or_(*conditions), counted_part())
+                .options(joinedload(OrderPart.order), joinedload(OrderPart.cooperative))
+                .order_by(Order.created_at.desc(), OrderPart.id.desc())
+            )
+            if not limited or ok(part.cooperative_id)
+        ]
+    sales: list[OnSiteSale] = []
+    if fairs:
+        sales = [
+            sale
+            for sale in db.session.scalars(
+                sa.select(OnSiteSale)
+                .join(Booth, Booth.id == OnSiteSale.booth_id)
+                .where(Booth.fair_id.in_(fairs), OnSiteSale.voided_at.is_(None))
+                .options(joinedload(OnSiteSale.booth))
+                .order_by(OnSiteSale.id.desc())
+            )
+            if not limited or ok(sale.booth.cooperative_id)
+        ]
+    return parts, sales
+
+
+def activity_measured(activity: PromotionActivity) -> dict[str, int]:
+    """One activity's measured figures beside its reported ones (its detail page): the linked
+    fair's attributed online revenue and on-site sales (fairs.results.fair_results), and the
+    orders of its own tracking link."""
+    result = {"fair_online_vnd": 0, "fair_onsite_vnd": 0, "tracked_orders": 0, "tracked_vnd": 0}
+    if activity.fair is not None:
+        from marketplace.fairs.results import fair_results
+
+        total = fair_results(activity.fair).total
+        result["fair_online_vnd"] = total.online_revenue_vnd
+        result["fair_onsite_vnd"] = total.onsite_revenue_vnd
+    orders, revenue = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(Order.id)), sa.func.coalesce(sa.func.sum(OrderPart.items_total_vnd), 0))
+        .join(OrderPart, OrderPart.order_id == Order.id)
+        .where(Order.source_activity_id == activity.id, counted_part())
+    ).one()
+    result["tracked_orders"], result["tracked_vnd"] = int(orders), int(revenue)
+    result["measured_vnd"] = result["fair_online_vnd"] + result["fair_onsite_vnd"] + result["tracked_vnd"]
+    return result

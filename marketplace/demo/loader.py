@@ -17,17 +17,28 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Agency, User
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus
 from marketplace.cooperatives.importer import normalise_phone
-from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
+from marketplace.cooperatives.models import (
+    Cooperative,
+    CooperativeStatus,
+    CooperativeStatusChange,
+)
 from marketplace.core import geo
 from marketplace.core.models import utcnow
 from marketplace.core.text import slugify
 from marketplace.demo import data
 from marketplace.demo.fairs import load_fairs
 from marketplace.demo.images import product_picture
+from marketplace.demo.program import load_program
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, Fair, FairVisit, OnSiteSale
 from marketplace.orders.models import Order
 from marketplace.payments.vietqr import normalise_account_name
+from marketplace.program.models import (
+    ProgramTarget,
+    SupportedCooperative,
+    TrainingClass,
+)
+from marketplace.promotion.models import ActivityChange, PromotionActivity
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +61,7 @@ class DemoSummary:
     created_images: int = 0
     created_users: int = 0
     created_fairs: int = 0
+    created_programme_records: int = 0  # targets, promotion activities, training classes, new cooperatives
 
 
 def load_demo(image_width: int = 800) -> DemoSummary:
@@ -63,6 +75,7 @@ def load_demo(image_width: int = 800) -> DemoSummary:
     products = _products(cooperatives, categories, summary)
     _images(products, categories, image_width, summary)
     summary.created_fairs = load_fairs()
+    summary.created_programme_records = load_program()
     db.session.flush()
     logger.info("Demo data loaded: %s", summary)
     return summary
@@ -305,5 +318,6 @@ def demo_counts() -> dict[str, int]:
         for model in (
             Agency, User, Category, Cooperative, CooperativeStatusChange, Product, ProductImage,
             Fair, Booth, FairVisit, OnSiteSale, Order,
+            PromotionActivity, ActivityChange, ProgramTarget, TrainingClass, SupportedCooperative,
         )
     }

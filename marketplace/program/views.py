@@ -1,0 +1,262 @@
+"""Programme pages: the dashboard and its records at /agency/program (agency staff and admins),
+and the public summary at /program (counts only, no personal data).
+
+Every view: load, check, call the service, commit once, respond.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Agency
+from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.core.access import roles_required
+from marketplace.core.errors import Refused
+from marketplace.core.forms import attach_error
+from marketplace.core.paging import requested_page
+from marketplace.extensions import db
+from marketplace.program import progress, services
+from marketplace.program.forms import ConfirmForm, SupportedForm, TrainingForm
+from marketplace.program.models import (
+    PROGRAM_YEARS,
+    SupportedCooperative,
+    TargetMetric,
+    TrainingClass,
+)
+from marketplace.program.targets import ensure_default_targets
+
+bp = Blueprint("program", __name__, url_prefix="/agency/program")
+public_bp = Blueprint("program_public", __name__, url_prefix="/program")
+
+STAFF = "agency_staff"
+PER_PAGE = 50
+
+STATUS_LABELS = {
+    progress.MET: _l("Met"),
+    progress.ON_TRACK: _l("On track"),
+    progress.BEHIND: _l("Behind"),
+    progress.NOT_YET_DUE: _l("Not yet due"),
+    progress.NO_TARGET: _l("No target"),
+}
+
+
+@bp.context_processor
+@public_bp.context_processor
+def labels():
+    return {"progress_labels": STATUS_LABELS, "program_years": PROGRAM_YEARS, "Metric": TargetMetric}
+
+
+def _load_dashboard() -> progress.Dashboard:
+    """The dashboard; the default targets are added first if any is missing (committed)."""
+    if ensure_default_targets():
+        db.session.commit()
+    return progress.dashboard()
+
+
+def drill_link(metric: TargetMetric, year: int | None) -> str:
+    """The records a dashboard number counts (year None: every year)."""
+    if metric == TargetMetric.TRAINING_CLASSES:
+        return url_for("program.training_list", year=year)
+    if metric == TargetMetric.NEW_YOUTH_COOPERATIVES:
+        return url_for("program.supported_list", year=year, youth=1)
+    return url_for("promotion.index", year=year, status="approved")
+
+
+@bp.get("/")
+@roles_required(STAFF)
+def index():
+    return render_template("program/dashboard.html", board=_load_dashboard(), drill_link=drill_link)
+
+
+@public_bp.get("/")
+def summary():
+    board = _load_dashboard()
+    linked = db.session.scalars(
+        select(Cooperative)
+        .join(SupportedCooperative, SupportedCooperative.cooperative_id == Cooperative.id)
+        .where(Cooperative.status == CooperativeStatus.APPROVED, SupportedCooperative.is_youth.is_(True),
+               SupportedCooperative.founded_on.between(progress.PROGRAM_START, progress.PROGRAM_END))
+        .order_by(Cooperative.name)
+    ).all()
+    return render_template("program/public.html", board=board, linked=linked)
+
+
+def _year_filter() -> int | None:
+    year = request.args.get("year", "")
+    if not year:
+        return None
+    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+        abort(400)
+    return int(year)
+
+
+def _agency(agency_id: int | None) -> Agency | None:
+    if agency_id is None:
+        return None
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise Refused(_("Choose from the list."), field="agency_id")
+    return agency
+
+
+# --- training classes ----------------------------------------------------------------------
+
+
+@bp.get("/training")
+@roles_required(STAFF)
+def training_list():
+    year = _year_filter()
+    query = select(TrainingClass).options(selectinload(TrainingClass.agency))
+    if year is not None:
+        query = query.where(TrainingClass.held_on.between(date(year, 1, 1), date(year, 12, 31)))
+    query = query.order_by(TrainingClass.held_on.desc(), TrainingClass.id.desc())
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("program/training_list.html", page=page, year=year, confirm=ConfirmForm())
+
+
+def _training_input(form: TrainingForm) -> services.TrainingInput:
+    return services.TrainingInput(
+        held_on=form.held_on.data, title=form.title.data or "", organiser=form.organiser.data or "",
+        agency=_agency(form.agency_id.data), participants=form.participants.data or 0,
+        province_code=form.province_code.data, ward_code=form.ward_code.data,
+        street=form.street.data or "", notes=form.notes.data or "",
+    )
+
+
+def _training_form_data(training: TrainingClass) -> dict:
+    return {name: getattr(training, name) for name in (
+        "held_on", "title", "agency_id", "organiser", "participants", "province_code", "ward_code", "street", "notes")}
+
+
+@bp.route("/training/new", methods=["GET", "POST"])
+@bp.route("/training/<int:training_id>/edit", methods=["GET", "POST"])
+@roles_required(STAFF)
+def training_form(training_id: int | None = None):
+    training = db.get_or_404(TrainingClass, training_id) if training_id is not None else None
+    if request.method == "GET":
+        data = _training_form_data(training) if training else {"agency_id": current_user.agency_id}
+        form = TrainingForm(formdata=None, data=data)
+        return render_template("program/training_form.html", form=form, training=training)
+    form = TrainingForm()
+    if form.validate():
+        try:
+            data = _training_input(form)
+            if training is None:
+                services.create_training(data, current_user)
+            else:
+                services.update_training(training, data, current_user)
+        except Refused as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The training class is saved."), "success")
+            return redirect(url_for("program.training_list"))
+    return render_template("program/training_form.html", form=form, training=training), 400
+
+
+@bp.route("/training/<int:training_id>/delete", methods=["GET", "POST"])
+@roles_required(STAFF)
+def training_delete(training_id: int):
+    training = db.get_or_404(TrainingClass, training_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        title = training.title
+        services.delete_training(training, current_user)
+        db.session.commit()
+        flash(_("%(name)s is deleted.", name=title), "success")
+        return redirect(url_for("program.training_list"))
+    return render_template("program/confirm_delete.html", form=form, name=training.title,
+                           action=url_for("program.training_delete", training_id=training.id),
+                           back=url_for("program.training_list"), heading=_("Delete this training class?"))
+
+
+# --- supported new cooperatives -----------------------------------------------------------
+
+
+@bp.get("/cooperatives")
+@roles_required(STAFF)
+def supported_list():
+    year = _year_filter()
+    youth = request.args.get("youth", "")
+    if youth not in ("", "1", "0"):
+        abort(400)
+    query = select(SupportedCooperative).options(
+        selectinload(SupportedCooperative.cooperative), selectinload(SupportedCooperative.agency)
+    )
+    if year is not None:
+        query = query.where(SupportedCooperative.founded_on.between(date(year, 1, 1), date(year, 12, 31)))
+    if youth:
+        query = query.where(SupportedCooperative.is_youth.is_(youth == "1"))
+    query = query.order_by(SupportedCooperative.founded_on.desc(), SupportedCooperative.id.desc())
+    page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("program/supported_list.html", page=page, year=year, youth=youth, confirm=ConfirmForm())
+
+
+def _supported_input(form: SupportedForm) -> services.SupportedInput:
+    cooperative = None
+    if form.cooperative_id.data is not None:
+        cooperative = db.session.get(Cooperative, form.cooperative_id.data)
+        if cooperative is None:
+            raise Refused(_("Choose from the list."), field="cooperative_id")
+    return services.SupportedInput(
+        name=form.name.data or "", founded_on=form.founded_on.data, is_youth=bool(form.is_youth.data),
+        cooperative=cooperative, agency=_agency(form.agency_id.data),
+        province_code=form.province_code.data, ward_code=form.ward_code.data,
+        street=form.street.data or "", notes=form.notes.data or "",
+    )
+
+
+def _supported_form_data(supported: SupportedCooperative) -> dict:
+    return {name: getattr(supported, name) for name in (
+        "name", "founded_on", "is_youth", "cooperative_id", "agency_id", "province_code", "ward_code", "street",
+        "notes")}
+
+
+@bp.route("/cooperatives/new", methods=["GET", "POST"])
+@bp.route("/cooperatives/<int:supported_id>/edit", methods=["GET", "POST"])
+@roles_required(STAFF)
+def supported_form(supported_id: int | None = None):
+    supported = db.get_or_404(SupportedCooperative, supported_id) if supported_id is not None else None
+    if request.method == "GET":
+        data = _supported_form_data(supported) if supported else {"agency_id": current_user.agency_id, "is_youth": True}
+        form = SupportedForm(formdata=None, data=data)
+        return render_template("program/supported_form.html", form=form, supported=supported)
+    form = SupportedForm()
+    if form.validate():
+        try:
+            data = _supported_input(form)
+            if supported is None:
+                services.create_supported(data, current_user)
+            else:
+                services.update_supported(supported, data, current_user)
+        except Refused as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The cooperative is saved."), "success")
+            return redirect(url_for("program.supported_list"))
+    return render_template("program/supported_form.html", form=form, supported=supported), 400
+
+
+@bp.route("/cooperatives/<int:supported_id>/delete", methods=["GET", "POST"])
+@roles_required(STAFF)
+def supported_delete(supported_id: int):
+    supported = db.get_or_404(SupportedCooperative, supported_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        name = supported.name
+        services.delete_supported(supported, current_user)
+        db.session.commit()
+        flash(_("%(name)s is deleted.", name=name), "success")
+        return redirect(url_for("program.supported_list"))
+    return render_template("program/confirm_delete.html", form=form, name=supported.name,
+                           action=url_for("program.supported_delete", supported_id=supported.id),
+                           back=url_for("program.supported_list"), heading=_("Delete this supported cooperative?"))

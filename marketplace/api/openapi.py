@@ -790,10 +790,11 @@ PATHS.update({
             "tags": ["reports"],
             "security": [{"bearerToken": []}],
             "parameters": [
-                {"name": "from", "in": "query", "required": True, "description": "First day, YYYY-MM-DD.",
+                {"name": "from", "in": "query", "required": True, "description": "First day, YYYY-MM-DD (2000-01-01 to 2100-12-31). An activity "
+                 "counts in the period in which it starts.",
                  "schema": _ISO_DAY},
                 {"name": "to", "in": "query", "required": True,
-                 "description": "Last day (inclusive), YYYY-MM-DD, not before from.", "schema": _ISO_DAY},
+                 "description": "Last day (inclusive), YYYY-MM-DD, not before from, at the latest 2100-12-31.", "schema": _ISO_DAY},
                 _query("group_by", "Also give the figures per activity type, organising agency, cooperative, "
                        "province or year (of the start date).", {"type": "string", "enum": REPORT_GROUP_BY}),
             ],

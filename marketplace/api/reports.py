@@ -24,6 +24,8 @@ from marketplace.extensions import db
 GROUP_BY = ("type", "agency", "cooperative", "province", "year")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 REALM = 'Bearer realm="api"'
+# Days the API accepts (as the other date fields of the site): the year before is compared too.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def _unauthorized(message: str, invalid: bool):
@@ -41,10 +43,14 @@ def _date(name: str, errors: dict) -> date | None:
         errors[name] = "must be a date YYYY-MM-DD"
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = "not a real date"
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors[name] = f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+        return None
+    return day
 
 
 def read_report_request() -> tuple[date, date, str | None, dict[str, str]]:
@@ -68,13 +74,7 @@ def _key(value):
 
 
 def report_json(report, date_from: date, date_to: date, group_by: str | None) -> dict:
-    # Labels (activity types, provinces, names) in the site's default language, Vietnamese,
-    # whatever the caller's cookies: the API answers the same to everyone.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        groups = [
-            {"key": _key(group.key), "label": str(group.label), **group.figures.as_dict()}
-            for group in report.groups
-        ]
+    groups = [{"key": _key(group.key), "label": str(group.label), **group.figures.as_dict()} for group in report.groups]
     previous = getattr(report, "previous_year", None)
     return {
         "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
@@ -101,8 +101,13 @@ def promotion_report():
     if errors:
         return api_error(400, "Invalid query parameters", errors)
 
-    from marketplace.promotion.reports import ReportQuery
-    from marketplace.promotion.reports import promotion_report as build_report
+    from marketplace.promotion import reports
 
-    report = build_report(ReportQuery(date_from=date_from, date_to=date_to, group_by=group_by))
-    return jsonify(report_json(report, date_from, date_to, group_by))
+    # Labels (activity types, provinces, "online") in the site's default language, Vietnamese,
+    # whatever the caller's cookies say: the API answers everyone the same.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            report = reports.promotion_report(reports.ReportQuery(date_from=date_from, date_to=date_to, group_by=group_by))
+        except reports.BadQuery as error:  # checked above already; the service has the last word
+            return api_error(400, "Invalid query parameters", {"query": str(error)})
+        return jsonify(report_json(report, date_from, date_to, group_by))

@@ -25,6 +25,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.payments import views as payments
     from marketplace.program import admin_views as program_admin
     from marketplace.program import views as program
+    from marketplace.promotion import report_views as promotion_reports
     from marketplace.promotion import views as promotion
     from marketplace.promotion import workspace_views as promotion_workspace
     from marketplace.search import views as search
@@ -53,6 +54,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         fair_results.bp,
         promotion.bp,
         promotion_workspace.bp,
+        promotion_reports.bp,
         program.bp,
         program.public_bp,
         program_admin.bp,

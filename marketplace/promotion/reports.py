@@ -719,3 +719,14 @@ def activity_measured(activity: PromotionActivity) -> dict[str, int]:
     result["tracked_orders"], result["tracked_vnd"] = int(orders), int(revenue)
     result["measured_vnd"] = result["fair_online_vnd"] + result["fair_onsite_vnd"] + result["tracked_vnd"]
     return result
+
+
+def drill_products(report: Report, group: str | None = None) -> list[Product]:
+    """The distinct products introduced, by name."""
+    members = _members(report, group)
+    ok = _coop_filter(report, members)
+    data = report.data
+    ids = {p for a in members.activity_ids for p, c in data.products_of.get(a, ()) if ok(c)}
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Product).where(Product.id.in_(sorted(ids))).order_by(Product.name)))

@@ -142,8 +142,9 @@ def update_target(target: ProgramTarget, value, description: str | None, user: U
     """An admin changes a target's value and description. Flushes."""
     if not user.is_admin:
         raise Refused(_("Only an admin can change the programme's targets."))
-    target.value = check_value(target.metric, value)
-    target.description = _description(description)
+    value, description = check_value(target.metric, value), _description(description)
+    target.value = value
+    target.description = description
     target.updated_by_id = user.id
     target.updated_at = utcnow()
     db.session.flush()

@@ -60,11 +60,12 @@ def _load_dashboard() -> progress.Dashboard:
 
 
 def drill_link(metric: TargetMetric, year: int | None) -> str:
-    """The records a dashboard number counts (year None: every year)."""
+    """The records a dashboard number counts (year None: the whole programme)."""
     if metric == TargetMetric.TRAINING_CLASSES:
-        return url_for("program.training_list", year=year)
+        return url_for("program.training_list", year=year or "programme")
     if metric == TargetMetric.NEW_YOUTH_COOPERATIVES:
-        return url_for("program.supported_list", year=year, youth=1)
+        return url_for("program.supported_list", year=year or "programme", youth=1)
+    # The activity list filters by one year; for the whole programme it lists every approved one.
     return url_for("promotion.index", year=year, status="approved")
 
 
@@ -87,13 +88,22 @@ def summary():
     return render_template("program/public.html", board=board, linked=linked)
 
 
-def _year_filter() -> int | None:
+def _year_filter() -> int | str | None:
+    """?year=2024, or ?year=programme (2023-2025, what the whole-programme figures count)."""
     year = request.args.get("year", "")
     if not year:
         return None
+    if year == "programme":
+        return year
     if not year.isdigit() or not 2000 <= int(year) <= 2100:
         abort(400)
     return int(year)
+
+
+def _period(year: int | str) -> tuple[date, date]:
+    if year == "programme":
+        return progress.PROGRAM_START, progress.PROGRAM_END
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 def _agency(agency_id: int | None) -> Agency | None:
@@ -114,7 +124,7 @@ def training_list():
     year = _year_filter()
     query = select(TrainingClass).options(selectinload(TrainingClass.agency))
     if year is not None:
-        query = query.where(TrainingClass.held_on.between(date(year, 1, 1), date(year, 12, 31)))
+        query = query.where(TrainingClass.held_on.between(*_period(year)))
     query = query.order_by(TrainingClass.held_on.desc(), TrainingClass.id.desc())
     page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
     return render_template("program/training_list.html", page=page, year=year, confirm=ConfirmForm())
@@ -191,7 +201,7 @@ def supported_list():
         selectinload(SupportedCooperative.cooperative), selectinload(SupportedCooperative.agency)
     )
     if year is not None:
-        query = query.where(SupportedCooperative.founded_on.between(date(year, 1, 1), date(year, 12, 31)))
+        query = query.where(SupportedCooperative.founded_on.between(*_period(year)))
     if youth:
         query = query.where(SupportedCooperative.is_youth.is_(youth == "1"))
     query = query.order_by(SupportedCooperative.founded_on.desc(), SupportedCooperative.id.desc())

@@ -5,10 +5,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from marketplace.accounts import services
-from marketplace.accounts.models import AgencyKind, Role
+from marketplace.accounts import api_tokens, services
+from marketplace.accounts.models import AgencyKind, Role, User
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused
+from marketplace.core.formatting import format_moment
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
 
@@ -98,8 +99,6 @@ tokens = AppGroup(
 
 def _user_by_email(email: str):
     """The user with this email; exit status 1 with a clear message when there is none."""
-    from marketplace.accounts.models import User
-
     user = db.session.scalar(select(User).where(User.email == services.normalise_email(email)))
     if user is None:
         raise click.ClickException(f"No user with email {email.strip()!r}.")
@@ -117,8 +116,6 @@ def create_token_command(email, name):
       marketplace tokens create --user binh@doan.vn --name "Báo cáo quý"
     Use it as: Authorization: Bearer <token>
     """
-    from marketplace.accounts import api_tokens
-
     user = _user_by_email(email)
     try:
         token, plaintext = api_tokens.create_token(user, name)
@@ -140,9 +137,6 @@ def create_token_command(email, name):
 @click.option("--user", "email", metavar="EMAIL", help="Only this user's tokens.")
 def list_tokens_command(email):
     """List tokens: id, prefix, user, name, created, last used (Asia/Ho_Chi_Minh), status. Never the token."""
-    from marketplace.accounts import api_tokens
-    from marketplace.core.formatting import format_moment
-
     user = _user_by_email(email) if email else None
     rows = api_tokens.list_tokens(user)
     if not rows:
@@ -161,8 +155,6 @@ def list_tokens_command(email):
 @click.argument("prefix_or_id")
 def revoke_token_command(prefix_or_id):
     """Revoke a token for good, named by its prefix (e.g. mkt_AbCd1234) or its id, as `tokens list` shows."""
-    from marketplace.accounts import api_tokens
-
     try:
         token = api_tokens.find_for_revoking(prefix_or_id)
     except Refused as error:

@@ -19,6 +19,7 @@ from marketplace.accounts import api_tokens
 from marketplace.api.views import bp
 from marketplace.core.errors import api_error
 from marketplace.extensions import db
+from marketplace.promotion import reports
 
 # The groupings the API offers (the report page has a few more).
 GROUP_BY = ("type", "agency", "cooperative", "province", "year")
@@ -100,8 +101,6 @@ def promotion_report():
     date_from, date_to, group_by, errors = read_report_request()
     if errors:
         return api_error(400, "Invalid query parameters", errors)
-
-    from marketplace.promotion import reports
 
     # Labels (activity types, provinces, "online") in the site's default language, Vietnamese,
     # whatever the caller's cookies say: the API answers everyone the same.

@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
-from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, Category, Product, ProductStatus
+from marketplace.catalog.models import (
+    CERTIFICATIONS,
+    OCOP_STARS,
+    UNITS,
+    Category,
+    Product,
+    ProductStatus,
+)
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
 from marketplace.core.models import utcnow
@@ -16,7 +23,14 @@ from marketplace.demo import commands, data, loader
 from marketplace.demo.fairs import FAIRS
 from marketplace.demo.loader import demo_counts, load_demo
 from marketplace.extensions import db
-from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus, FairVisit, OnSiteSale
+from marketplace.fairs.models import (
+    Booth,
+    BoothStatus,
+    Fair,
+    FairStatus,
+    FairVisit,
+    OnSiteSale,
+)
 from marketplace.orders.models import Order
 
 SMALL = 96  # pixels: tests need a picture per product, not a pretty one
@@ -220,3 +234,77 @@ def test_demo_fairs_are_right_whatever_the_time_of_loading(app, monkeypatch, hou
     assert {fair.phase(now) for fair in db.session.scalars(select(Fair))} == {"past", "ongoing", "upcoming"}
     for model in (FairVisit, OnSiteSale, Order):
         assert db.session.scalar(select(func.max(model.created_at))) <= now, model
+
+
+# --- the programme: promotion activities, training classes, new cooperatives, targets -----------
+
+
+def test_demo_programme_dashboard_tells_a_story(demo):
+    from datetime import date
+
+    from marketplace.program.models import (
+        SupportedCooperative,
+        TargetMetric,
+        TrainingClass,
+    )
+    from marketplace.program.progress import dashboard
+    from marketplace.promotion.models import ActivityStatus, PromotionActivity
+
+    board = dashboard(today=date(2026, 1, 15))
+    training = board.metric(TargetMetric.TRAINING_CLASSES).cells
+    assert all(training[year].actual >= 1 for year in (2023, 2024, 2025))
+    assert sorted(training[year].actual for year in (2023, 2024, 2025)) == [1, 1, 2]
+    youth = board.metric(TargetMetric.NEW_YOUTH_COOPERATIVES).cells[None]
+    assert (youth.actual, youth.target, youth.status) == (7, 6, "met")
+    commitment_four = {
+        (m.metric, year): cell.status
+        for m in board.metrics if m.commitment == 4 for year, cell in m.cells.items() if year is not None
+    }
+    # One commitment-four target missed: 2024's sales.
+    assert [key for key, status in commitment_four.items() if status != "met"] == [(TargetMetric.SALES_VND, 2024)]
+
+    activities = db.session.scalars(select(PromotionActivity)).all()
+    assert {a.start_date.year for a in activities} >= {2023, 2024, 2025}
+    assert {agency.name for a in activities for agency in a.agencies} == {data.YOUTH_UNION, data.COOPERATIVE_ALLIANCE}
+    by_status = {status: [a for a in activities if a.status == status] for status in ActivityStatus}
+    assert len(by_status[ActivityStatus.SUBMITTED]) == 1 and len(by_status[ActivityStatus.RETURNED]) == 1
+    assert by_status[ActivityStatus.RETURNED][0].return_comment
+    assert len(by_status[ActivityStatus.APPROVED]) >= 12
+    assert all(a.cooperatives and a.products for a in activities)
+    assert all(a.decided_by is not None and a.decided_by.agency_id not in {ag.id for ag in a.agencies}
+               for a in by_status[ActivityStatus.APPROVED] if a.fair_id is None)
+    past_fair = demo_fairs()["past"]
+    linked = [a for a in activities if a.fair_id == past_fair.id]
+    assert len(linked) == 1 and linked[0].status == ActivityStatus.APPROVED
+    assert {c.id for c in linked[0].cooperatives} <= {b.cooperative_id for b in past_fair.booths}
+
+    assert db.session.scalar(select(func.count()).select_from(TrainingClass)) >= 4
+    supported = db.session.scalars(select(SupportedCooperative)).all()
+    assert any(s.cooperative_id for s in supported) and any(not s.is_youth for s in supported)
+
+
+def test_demo_programme_pages_open(demo):
+    from tests.cooperatives.helpers import sign_in
+
+    client = demo.test_client()
+    assert client.get("/program/").status_code == 200
+    staff = db.session.scalar(select(User).where(User.email == f"tinhdoan@{data.EMAIL_DOMAIN}"))
+    sign_in(client, staff)
+    for url in ("/agency/program/", "/agency/program/training", "/agency/program/cooperatives",
+                "/agency/promotion/?year=2024&status=approved"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_reloading_the_demo_keeps_an_admins_target(demo):
+    from marketplace.program.models import ProgramTarget, TargetMetric
+
+    target = db.session.scalar(select(ProgramTarget).where(ProgramTarget.metric == TargetMetric.SALES_VND,
+                                                           ProgramTarget.year == 2024))
+    target.value = 350_000_000
+    db.session.commit()
+
+    load_demo(image_width=SMALL)
+    db.session.commit()
+
+    db.session.refresh(target)
+    assert target.value == 350_000_000

@@ -163,7 +163,7 @@ def create_target(metric, year: int | None, value, description: str | None, user
     clash = select(ProgramTarget.id).where(ProgramTarget.metric == metric)
     clash = clash.where(ProgramTarget.year.is_(None) if year is None else ProgramTarget.year == year)
     if db.session.scalar(clash) is not None:
-        raise Refused(_("There is already a target for this and that year: change it instead."), field="year")
+        raise Refused(_("This target already exists for that year: change it instead."), field="year")
     target = ProgramTarget(commitment=COMMITMENT[metric], metric=metric, year=year,
                            value=check_value(metric, value), description=_description(description),
                            updated_by_id=user.id, updated_at=utcnow())

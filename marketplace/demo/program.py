@@ -134,7 +134,7 @@ ACTIVITIES = [
                  budget=60_000_000, visitors=2_100, contacts=17, contracts=1, contracts_value=90_000_000,
                  sales=75_000_000, media=2, status=ActivityStatus.SUBMITTED),
     ActivityData("Livestream giới thiệu quà Tết từ HTX thanh niên", L, date(2025, 12, 10), date(2025, 12, 10),
-                 C, (MC, BDK, RV), None, "Trung tâm Hỗ trợ HTX",
+                 Y, (MC, BDK, RV), None, "Ban Thanh niên nông thôn",
                  budget=10_000_000, visitors=9_000, sales=500_000_000, media=1, status=ActivityStatus.RETURNED,
                  comment="Doanh thu 500 triệu đồng trong một phiên livestream cần kèm bảng kê đơn hàng; "
                          "bổ sung ảnh và biên bản rồi gửi lại."),

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, extract, func, select
 
-from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.program.models import (
     PROGRAM_YEARS,
@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 PROGRAM_START = date(PROGRAM_YEARS[0], 1, 1)
 PROGRAM_END = date(PROGRAM_YEARS[-1], 12, 31)
 WHOLE = None  # the key of the whole-programme cell
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MET, ON_TRACK, BEHIND, NOT_YET_DUE, NO_TARGET = "met", "on_track", "behind", "not_yet_due", "no_target"
 
@@ -114,6 +115,10 @@ class Dashboard:
                 if cell.status != NO_TARGET:
                     result[cell.status] = result.get(cell.status, 0) + 1
         return result
+
+
+def today_in_vietnam() -> date:
+    return datetime.now(UTC).astimezone(VIETNAM).date()
 
 
 def _period(key: int | None) -> tuple[date, date]:
@@ -228,7 +233,7 @@ def dashboard(year: int | None = None, today: date | None = None) -> Dashboard:
     """Progress for every metric: each programme year and the whole programme, or only `year`."""
     if year is not None and year not in PROGRAM_YEARS:
         raise ValueError(f"{year} is not a programme year")
-    today = today or utcnow().date()
+    today = today or today_in_vietnam()
     targets = _targets()
     actuals, reached_whole = _actuals()
     measured = measured_sales()

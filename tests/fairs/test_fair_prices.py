@@ -308,3 +308,25 @@ def test_listing_pages_look_fair_prices_up_once_whatever_the_number_of_products(
     for url, before in few.items():
         assert statements_of(client, url) == before, url
     assert fair_price_marks(html_of(client.get("/products"))).count(90_000) == 5
+
+
+def test_place_order_reads_the_fair_prices_of_all_lines_in_one_query(world):
+    others = [f.product(world.coop, world.category, slug=f"khac-{n}", price_vnd=80_000) for n in range(2)]
+    world.booth.products.append(BoothProduct(product=others[0], fair_price_vnd=70_000))
+    db.session.flush()
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        order = place_order([(world.lychee.id, 1), (others[0].id, 1), (others[1].id, 1)], f.checkout(),
+                            now=START + timedelta(hours=1))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    assert sorted(i.unit_price_vnd for i in order.parts[0].items) == [70_000, 80_000, FAIR]
+    # One query for the fair prices; nothing else about fairs without booth pickup or a source.
+    assert len([s for s in statements if "booth_products" in s]) == 1
+    assert len([s for s in statements if "fairs" in s or "booths" in s]) == 1

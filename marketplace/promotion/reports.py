@@ -63,6 +63,7 @@ from marketplace.promotion.models import (
 PROGRAM_START = date(2023, 1, 1)
 PROGRAM_END = date(2025, 12, 31)
 UTC_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
+PLATFORM_IN_LIMIT = 100
 
 GROUP_BYS = ("type", "agency", "cooperative", "province", "ward", "year", "month", "youth")
 GROUP_LABELS = {
@@ -375,6 +376,15 @@ class _Data:
     fair_sales: dict[int, dict[int, int]]  # fair -> {cooperative: measured sales}
     tracked_sales: dict[int, dict[int, int]]  # activity -> {cooperative: measured sales}
     platform: dict[int, dict[str, int]]  # cooperative -> {"YYYY-MM" or "": platform sales}
+    summed: dict[int, tuple[int, ...]] = field(default_factory=dict)  # activity -> its _SUMMED columns
+
+    def __post_init__(self):
+        self.summed = {i: tuple(int(getattr(r, c) or 0) for c in _SUMMED.values()) for i, r in self.rows.items()}
+
+
+def _tracked_ids(rows) -> list[int]:
+    """Activities with their own tracking link (only they can have orders credited to them)."""
+    return [activity_id for activity_id, row in rows.items() if row.tracking_code]
 
 
 def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
@@ -420,50 +430,66 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
     ):
         products_of.setdefault(activity_id, []).append((product_id, coop_id))
 
+    # Measured sales: online orders credited to the linked fairs or to the activities' own links
+    # (one pass over the order parts), then the fairs' on-site sales.
     fair_sales: dict[int, dict[int, int]] = {}
-    fair_ids = {row.fair_id for row in rows.values() if row.fair_id is not None}
-    if fair_ids:
-        fairs = sorted(fair_ids)
-        for fair_id, coop_id, total in db.session.execute(
-            sa.select(Order.source_fair_id, OrderPart.cooperative_id, sa.func.sum(OrderPart.items_total_vnd))
+    tracked_sales: dict[int, dict[int, int]] = {}
+    fairs = sorted({row.fair_id for row in rows.values() if row.fair_id is not None})
+    tracked = sorted(_tracked_ids(rows))
+    credited = []
+    if fairs:
+        credited.append(Order.source_fair_id.in_(fairs))
+    if tracked:
+        credited.append(Order.source_activity_id.in_(tracked))
+    if credited:
+        fair_set, tracked_set = set(fairs), set(tracked)
+        for fair_id, activity_id, coop_id, total in db.session.execute(
+            sa.select(
+                Order.source_fair_id, Order.source_activity_id, OrderPart.cooperative_id,
+                sa.func.sum(OrderPart.items_total_vnd),
+            )
             .join(OrderPart, OrderPart.order_id == Order.id)
-            .where(Order.source_fair_id.in_(fairs), counted_part())
-            .group_by(Order.source_fair_id, OrderPart.cooperative_id)
+            .where(sa.or_(*credited), counted_part())
+            .group_by(Order.source_fair_id, Order.source_activity_id, OrderPart.cooperative_id)
         ):
-            fair_sales.setdefault(fair_id, {}).setdefault(coop_id, 0)
-            fair_sales[fair_id][coop_id] += int(total or 0)
+            if fair_id in fair_set:
+                by_coop = fair_sales.setdefault(fair_id, {})
+                by_coop[coop_id] = by_coop.get(coop_id, 0) + int(total or 0)
+            if activity_id in tracked_set:
+                by_coop = tracked_sales.setdefault(activity_id, {})
+                by_coop[coop_id] = by_coop.get(coop_id, 0) + int(total or 0)
+    if fairs:
         for fair_id, coop_id, total in db.session.execute(
             sa.select(Booth.fair_id, Booth.cooperative_id, sa.func.sum(OnSiteSale.total_vnd))
             .join(Booth, Booth.id == OnSiteSale.booth_id)
             .where(Booth.fair_id.in_(fairs), OnSiteSale.voided_at.is_(None))
             .group_by(Booth.fair_id, Booth.cooperative_id)
         ):
-            fair_sales.setdefault(fair_id, {}).setdefault(coop_id, 0)
-            fair_sales[fair_id][coop_id] += int(total or 0)
-
-    tracked_sales: dict[int, dict[int, int]] = {}
-    for activity_id, coop_id, total in db.session.execute(
-        sa.select(Order.source_activity_id, OrderPart.cooperative_id, sa.func.sum(OrderPart.items_total_vnd))
-        .join(OrderPart, OrderPart.order_id == Order.id)
-        .where(Order.source_activity_id.in_(ids), counted_part())
-        .group_by(Order.source_activity_id, OrderPart.cooperative_id)
-    ):
-        tracked_sales.setdefault(activity_id, {})[coop_id] = int(total or 0)
+            by_coop = fair_sales.setdefault(fair_id, {})
+            by_coop[coop_id] = by_coop.get(coop_id, 0) + int(total or 0)
 
     platform: dict[int, dict[str, int]] = {}
     participating = {c for coops in coops_of.values() for c in coops if query.coop_ok(c, coop_info[c][1])}
     if participating:
         start, end = utc_bounds(query.date_from, query.date_to)
-        columns = [OrderPart.cooperative_id]
+        coop_column = OrderPart.cooperative_id
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite would walk the (cooperative_id, status) index for the GROUP BY order and fetch
+            # every row from the table by rowid, ~4x slower than a scan: "+ 0" keeps it off the index.
+            coop_column = (OrderPart.cooperative_id + 0).label("cooperative_id")
+        columns = [coop_column]
         if by_month:
             columns.append(_local_month(OrderPart.created_at))
-        select = (
-            sa.select(*columns, sa.func.sum(OrderPart.items_total_vnd))
-            .where(*platform_parts_where(participating, start, end))
-            .group_by(*columns)
-        )
+        where = platform_parts_where(participating, start, end)
+        if len(participating) > PLATFORM_IN_LIMIT:
+            # Most cooperatives take part: one pass over the period's parts, the others dropped below,
+            # is cheaper than hundreds of index probes (the same rows as the IN list selects).
+            where = where[1:]
+        select = sa.select(*columns, sa.func.sum(OrderPart.items_total_vnd)).where(*where).group_by(*columns)
         for *key, total in db.session.execute(select):
             coop_id, month = key[0], (key[1] if by_month else "")
+            if coop_id not in participating:
+                continue
             platform.setdefault(coop_id, {})[month or ""] = int(total or 0)
     return _Data(rows, coops_of, coop_info, agencies_of, agency_names, products_of, fair_sales, tracked_sales, platform)
 
@@ -484,10 +510,11 @@ def _figures(data: _Data, query: ReportQuery, members: Members) -> Figures:
     coops: set[int] = set()
     products: set[int] = set()
     fairs: set[int] = set()
+    sums = [0] * len(_SUMMED)
     for activity_id in members.activity_ids:
         row = data.rows[activity_id]
-        for name, column in _SUMMED.items():
-            setattr(figures, name, getattr(figures, name) + int(getattr(row, column) or 0))
+        for index, value in enumerate(data.summed[activity_id]):
+            sums[index] += value
         coops.update(c for c in data.coops_of.get(activity_id, ()) if ok(c))
         products.update(p for p, c in data.products_of.get(activity_id, ()) if ok(c))
         if row.fair_id is not None:
@@ -499,6 +526,8 @@ def _figures(data: _Data, query: ReportQuery, members: Members) -> Figures:
         for coop_id, amount in data.fair_sales.get(fair_id, {}).items():
             if not limited or ok(coop_id):
                 figures.sales_measured_vnd += amount
+    for name, value in zip(_SUMMED, sums, strict=True):
+        setattr(figures, name, value)
     figures.cooperatives_reached = len(coops)
     figures.products_introduced = len(products)
     for coop_id in coops:
@@ -527,12 +556,13 @@ def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, M
             ids = [r.id for r in rows if agency_id in data.agencies_of.get(r.id, ())]
             result.append((agency_id, name, Members(ids, None)))
     elif by == "cooperative":
-        present = {
-            c for r in rows for c in data.coops_of.get(r.id, ()) if query.coop_ok(c, data.coop_info[c][1])
-        }
-        for coop_id in sorted(present, key=lambda c: (data.coop_info[c][0], c)):
-            ids = [r.id for r in rows if coop_id in data.coops_of.get(r.id, ())]
-            result.append((coop_id, data.coop_info[coop_id][0], Members(ids, {coop_id})))
+        activities_of: dict[int, list[int]] = {}
+        for r in rows:  # in start-date order
+            for c in data.coops_of.get(r.id, ()):
+                if query.coop_ok(c, data.coop_info[c][1]):
+                    activities_of.setdefault(c, []).append(r.id)
+        for coop_id in sorted(activities_of, key=lambda c: (data.coop_info[c][0], c)):
+            result.append((coop_id, data.coop_info[coop_id][0], Members(activities_of[coop_id], {coop_id})))
     elif by in ("province", "ward"):
         column = "province_code" if by == "province" else "ward_code"
         name_of = geo.province_name if by == "province" else geo.ward_name
@@ -668,7 +698,8 @@ def drill_measured(report: Report, group: str | None = None) -> tuple[list[Order
     limited = members.coop_ids is not None or report.query.limits_cooperatives
     ok = _coop_filter(report, members)
     fairs = sorted({data.rows[a].fair_id for a in members.activity_ids if data.rows[a].fair_id is not None})
-    conditions = [Order.source_activity_id.in_(members.activity_ids)] if members.activity_ids else []
+    tracked = [a for a in members.activity_ids if data.rows[a].tracking_code]
+    conditions = [Order.source_activity_id.in_(tracked)] if tracked else []
     if fairs:
         conditions.append(Order.source_fair_id.in_(fairs))
     parts: list[OrderPart] = []

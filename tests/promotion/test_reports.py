@@ -402,3 +402,23 @@ def test_who_may_see_reports(client, data):
     assert client.get("/workspace/htx-an/reports/promotion").status_code == 403
     sign_in(client, data.admin)
     assert client.get(URL).status_code == 200
+
+
+def test_every_grouping_and_every_drill_down_opens(client, data):
+    sign_in(client, data.staff)
+    for group_by in reports.GROUP_BYS:
+        page = client.get(URL, query_string={"period": "2024", "group_by": group_by})
+        assert page.status_code == 200, group_by
+        assert screen_totals(page.get_data(as_text=True)) == TOTAL_2024
+    for figure in reports.FIGURE_NAMES:
+        page = client.get(URL + "/records", query_string={"period": "2024", "figure": figure})
+        assert page.status_code == 200, figure
+        assert f'data-value="{TOTAL_2024[figure]}"' in page.get_data(as_text=True)
+    custom = client.get(URL, query_string={"period": "custom", "from": "2024-05-01", "to": "2024-05-31", "youth": "yes"})
+    assert custom.status_code == 200 and screen_totals(custom.get_data(as_text=True))["activities"] == 2
+    sign_in(client, data.manager_a)
+    for figure in reports.FIGURE_NAMES:
+        page = client.get("/workspace/htx-an/reports/promotion/records", query_string={"period": "2024", "figure": figure})
+        assert page.status_code == 200, figure
+    assert client.get("/workspace/htx-an/reports/promotion/print").status_code == 200
+    assert client.get("/workspace/htx-an/reports/promotion.xlsx").status_code == 200

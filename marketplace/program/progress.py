@@ -216,7 +216,8 @@ def measured_sales() -> dict[int | None, int] | None:
         from marketplace.promotion.reports import ReportQuery, promotion_report
     except ImportError:
         return None
-    report = promotion_report(ReportQuery(date_from=PROGRAM_START, date_to=PROGRAM_END, group_by="year"))
+    report = promotion_report(ReportQuery(date_from=PROGRAM_START, date_to=PROGRAM_END, group_by="year"),
+                              previous_year=False)
     result: dict[int | None, int] = {year: 0 for year in PROGRAM_YEARS}
     for group in report.groups:
         try:

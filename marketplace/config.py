@@ -83,6 +83,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "ORDER_PAYMENT_TIMEOUT_MINUTES": _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30),
         # Orders placed this many days after scanning a fair or booth QR link count for that fair.
         "FAIR_ATTRIBUTION_DAYS": _int("FAIR_ATTRIBUTION_DAYS", 7),
+        # Largest evidence file (photo or PDF) of a promotion activity; uploads are also capped by MAX_UPLOAD_MB.
+        "PROMOTION_EVIDENCE_MAX_BYTES": _int("PROMOTION_EVIDENCE_MAX_BYTES", 8 * 1024 * 1024),
         # Without a secret key, card payment is simply not offered.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),

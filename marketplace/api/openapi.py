@@ -821,12 +821,14 @@ DOCUMENT = {
         "title": "Youth cooperative marketplace API",
         "version": "1.0.0",
         "description": (
-            "The public catalogue (active products of approved cooperatives), read-only, and guest "
-            "orders: place one, then read it with its tracking token. "
+            "The public catalogue (active products of approved cooperatives) and trade fairs, read-only; guest "
+            "orders: place one, then read it with its tracking token; and, for agency staff with a bearer "
+            "token, the commitment-four promotion report. "
             "Lists share one envelope: items, total, page, pages. Errors are JSON "
             '{"error": message, "details": {parameter: reason}}: 400 for a bad parameter or field '
             "(every bad one is named), 404 for anything unknown or not public, 409 when stock is short. "
-            "Prices and totals are whole Vietnamese đồng. No authentication."
+            "Prices and totals are whole Vietnamese đồng. Only the report needs authentication "
+            "(a token from `marketplace tokens create`)."
         ),
     },
     "paths": PATHS,

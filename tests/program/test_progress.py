@@ -141,3 +141,22 @@ def test_the_number_of_queries_does_not_grow_with_the_records(app):
     small = count_queries()
     build_programme(targets=False, copy="-2")  # twice the records of every kind
     assert count_queries() == small
+
+
+def test_sales_measured_through_an_activitys_tracking_link_show_beside_the_reported(programme):
+    if importlib.util.find_spec("marketplace.promotion.reports") is None:
+        pytest.skip("the report service is not installed")
+    from tests import factories
+
+    activity = programme.activities["A4"]  # approved, 2024, cooperative c1
+    activity.tracking_code = "dash2024"
+    product = factories.product(programme.cooperatives[0], price_vnd=120_000, stock=10)
+    order = factories.order([(product, 2)])
+    order.source_activity_id = activity.id
+    db.session.flush()
+
+    board = progress.dashboard(today=AFTER)
+
+    sales = board.metric(T.SALES_VND).cells
+    assert {key: cell.measured for key, cell in sales.items()} == {2023: 0, 2024: 240_000, 2025: 0, None: 240_000}
+    assert (sales[2024].actual, sales[2024].status) == (40 * M, "behind")  # the target counts what was reported

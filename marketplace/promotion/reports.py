@@ -382,11 +382,6 @@ class _Data:
         self.summed = {i: tuple(int(getattr(r, c) or 0) for c in _SUMMED.values()) for i, r in self.rows.items()}
 
 
-def _tracked_ids(rows) -> list[int]:
-    """Activities with their own tracking link (only they can have orders credited to them)."""
-    return [activity_id for activity_id, row in rows.items() if row.tracking_code]
-
-
 def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
     A = PromotionActivity
     ids = activity_ids_select(query).scalar_subquery()
@@ -435,7 +430,7 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
     fair_sales: dict[int, dict[int, int]] = {}
     tracked_sales: dict[int, dict[int, int]] = {}
     fairs = sorted({row.fair_id for row in rows.values() if row.fair_id is not None})
-    tracked = sorted(_tracked_ids(rows))
+    tracked = sorted(rows)  # an order names its activity only through that activity's link
     credited = []
     if fairs:
         credited.append(Order.source_fair_id.in_(fairs))
@@ -698,8 +693,7 @@ def drill_measured(report: Report, group: str | None = None) -> tuple[list[Order
     limited = members.coop_ids is not None or report.query.limits_cooperatives
     ok = _coop_filter(report, members)
     fairs = sorted({data.rows[a].fair_id for a in members.activity_ids if data.rows[a].fair_id is not None})
-    tracked = [a for a in members.activity_ids if data.rows[a].tracking_code]
-    conditions = [Order.source_activity_id.in_(tracked)] if tracked else []
+    conditions = [Order.source_activity_id.in_(members.activity_ids)] if members.activity_ids else []
     if fairs:
         conditions.append(Order.source_fair_id.in_(fairs))
     parts: list[OrderPart] = []

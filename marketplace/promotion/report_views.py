@@ -235,10 +235,20 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
             args["group"] = group.param
         return url_for(endpoints["records"], figure=figure, **endpoints["kwargs"], **args)
 
+    def previous_url(figure: str) -> str:
+        """The records behind a figure of the same period a year earlier."""
+        earlier = query.previous_year()
+        args = _args_without("figure", "group", "period", "from", "to", "group_by")
+        return url_for(
+            endpoints["records"], figure=figure, period="custom", **{"from": earlier.date_from.isoformat()},
+            to=earlier.date_to.isoformat(), **endpoints["kwargs"], **args,
+        )
+
     return render_template(
         "promotion/reports/report.html",
         report=report, query=query, cooperative=cooperative, figures=FIGURES, filters=_filter_text(query),
         charts=_charts(report), choices=_choices(cooperative), endpoints=endpoints, record_url=record_url,
+        previous_url=previous_url,
         args=request.args, printable=printable, group_label=GROUP_LABELS.get(query.group_by, ""),
     )
 

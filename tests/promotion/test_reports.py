@@ -422,3 +422,13 @@ def test_every_grouping_and_every_drill_down_opens(client, data):
         assert page.status_code == 200, figure
     assert client.get("/workspace/htx-an/reports/promotion/print").status_code == 200
     assert client.get("/workspace/htx-an/reports/promotion.xlsx").status_code == 200
+
+
+def test_the_year_before_links_to_its_own_records(client, data):
+    sign_in(client, data.staff)
+    html = client.get(URL, query_string={"period": "2024"}).get_data(as_text=True)
+    assert re.findall(r'data-previous="(\w+)" data-value="(\d+)"', html)[0] == ("activities", "1")
+    link = next(u for u in re.findall(r'href="(/agency/reports/promotion/records\?[^"]+)"', html)
+                if "from=2023-01-01" in u and "figure=platform_sales_vnd" in u)
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert page.count('data-record="') == 1 and 'data-value="100000"' in page  # O5

@@ -374,7 +374,9 @@ def _records(cooperative: Cooperative | None):
         context["parts"] = reports.drill_platform_parts(report, group)
     else:  # sales_measured_vnd
         context["parts"], context["onsite"] = reports.drill_measured(report, group)
-    return render_template("promotion/reports/records.html", **context)
+    from marketplace.orders.services import STATUS_LABELS
+
+    return render_template("promotion/reports/records.html", status_labels=STATUS_LABELS, **context)
 
 
 # --- agency --------------------------------------------------------------------------------------

@@ -311,10 +311,16 @@ def _month_bounds(key: str, query: ReportQuery) -> tuple[datetime, datetime]:
 
 def activity_ids_select(query: ReportQuery) -> sa.Select:
     """The ids of the activities a query counts (the one definition every figure starts from)."""
+    return _ids_select(query, [(query.date_from, query.date_to)])
+
+
+def _ids_select(query: ReportQuery, periods: list[tuple[date, date]]) -> sa.Select:
+    """activity_ids_select for activities starting in any of `periods` (the period and the year before)."""
     A = PromotionActivity
     pc = promotion_cooperatives.c
     select = sa.select(A.id).where(
-        A.status == ActivityStatus.APPROVED, A.start_date >= query.date_from, A.start_date <= query.date_to
+        A.status == ActivityStatus.APPROVED,
+        sa.or_(*(sa.and_(A.start_date >= first, A.start_date <= last) for first, last in periods)),
     )
     if query.activity_type:
         select = select.where(A.type == ActivityType(query.activity_type))
@@ -382,20 +388,21 @@ class _Data:
         self.summed = {i: tuple(int(getattr(r, c) or 0) for c in _SUMMED.values()) for i, r in self.rows.items()}
 
 
-def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
+def _load(query: ReportQuery, *, agencies: bool, by_month: bool, earlier: ReportQuery | None = None) -> list[_Data]:
+    """What the figures of `query` (and of `earlier`, the same filters a year before) are computed
+    from, in one set of queries for both periods: [data of query] or [data of query, of earlier]."""
     A = PromotionActivity
-    ids = activity_ids_select(query).scalar_subquery()
+    queries = [query] if earlier is None else [query, earlier]
+    ids = _ids_select(query, [(q.date_from, q.date_to) for q in queries]).scalar_subquery()
     pc = promotion_cooperatives.c
-    rows = {
-        row.id: row
-        for row in db.session.execute(
-            sa.select(
-                A.id, A.type, A.start_date, A.province_code, A.ward_code, A.fair_id, A.tracking_code,
-                A.budget_vnd, A.visitors, A.business_contacts, A.contracts_count, A.contracts_value_vnd,
-                A.sales_vnd, A.media_items,
-            ).where(A.id.in_(ids))
-        )
-    }
+    loaded = db.session.execute(
+        sa.select(
+            A.id, A.type, A.start_date, A.province_code, A.ward_code, A.fair_id, A.tracking_code,
+            A.budget_vnd, A.visitors, A.business_contacts, A.contracts_count, A.contracts_value_vnd,
+            A.sales_vnd, A.media_items,
+        ).where(A.id.in_(ids))
+    ).all()
+    rows_of = [{row.id: row for row in loaded if q.date_from <= row.start_date <= q.date_to} for q in queries]
     coop_info = {
         cid: (name, bool(youth))
         for cid, name, youth in db.session.execute(sa.select(Cooperative.id, Cooperative.name, Cooperative.is_youth))
@@ -412,7 +419,7 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
         for activity_id, agency_id, name in db.session.execute(
             sa.select(pa.activity_id, pa.agency_id, Agency.name)
             .join(Agency, Agency.id == pa.agency_id)
-            .where(pa.activity_id.in_(ids))
+            .where(pa.activity_id.in_(_ids_select(query, [(query.date_from, query.date_to)]).scalar_subquery()))
         ):
             agencies_of.setdefault(activity_id, []).append(agency_id)
             agency_names[agency_id] = name
@@ -429,8 +436,8 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
     # (one pass over the order parts), then the fairs' on-site sales.
     fair_sales: dict[int, dict[int, int]] = {}
     tracked_sales: dict[int, dict[int, int]] = {}
-    fairs = sorted({row.fair_id for row in rows.values() if row.fair_id is not None})
-    tracked = sorted(rows)  # an order names its activity only through that activity's link
+    fairs = sorted({row.fair_id for row in loaded if row.fair_id is not None})
+    tracked = sorted(row.id for row in loaded)  # an order names its activity only through that activity's link
     credited = []
     if fairs:
         credited.append(Order.source_fair_id.in_(fairs))
@@ -463,30 +470,53 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
             by_coop = fair_sales.setdefault(fair_id, {})
             by_coop[coop_id] = by_coop.get(coop_id, 0) + int(total or 0)
 
-    platform: dict[int, dict[str, int]] = {}
-    participating = {c for coops in coops_of.values() for c in coops if query.coop_ok(c, coop_info[c][1])}
-    if participating:
-        start, end = utc_bounds(query.date_from, query.date_to)
-        coop_column = OrderPart.cooperative_id
-        if db.session.get_bind().dialect.name == "sqlite":
-            # SQLite would walk the (cooperative_id, status) index for the GROUP BY order and fetch
-            # every row from the table by rowid, ~4x slower than a scan: "+ 0" keeps it off the index.
-            coop_column = (OrderPart.cooperative_id + 0).label("cooperative_id")
-        columns = [coop_column]
-        if by_month:
-            columns.append(_local_month(OrderPart.created_at))
-        where = platform_parts_where(participating, start, end)
-        if len(participating) > PLATFORM_IN_LIMIT:
-            # Most cooperatives take part: one pass over the period's parts, the others dropped below,
-            # is cheaper than hundreds of index probes (the same rows as the IN list selects).
-            where = where[1:]
-        select = sa.select(*columns, sa.func.sum(OrderPart.items_total_vnd)).where(*where).group_by(*columns)
-        for *key, total in db.session.execute(select):
-            coop_id, month = key[0], (key[1] if by_month else "")
-            if coop_id not in participating:
-                continue
-            platform.setdefault(coop_id, {})[month or ""] = int(total or 0)
-    return _Data(rows, coops_of, coop_info, agencies_of, agency_names, products_of, fair_sales, tracked_sales, platform)
+    platforms = _platform(queries, rows_of, coops_of, coop_info, by_month)
+    return [
+        _Data(rows, coops_of, coop_info, agencies_of, agency_names, products_of, fair_sales, tracked_sales, platform)
+        for rows, platform in zip(rows_of, platforms, strict=True)
+    ]
+
+
+def _platform(queries, rows_of, coops_of, coop_info, by_month: bool) -> list[dict[int, dict[str, int]]]:
+    """Platform sales of each period's participating cooperatives, {cooperative: {month or "": amount}},
+    in one pass over the order parts of all the periods (a conditional sum per period)."""
+    participating = [
+        {c for activity_id in rows for c in coops_of.get(activity_id, ()) if q.coop_ok(c, coop_info[c][1])}
+        for q, rows in zip(queries, rows_of, strict=True)
+    ]
+    result: list[dict[int, dict[str, int]]] = [{} for _q in queries]
+    every = set().union(*participating)
+    if not every:
+        return result
+    bounds = [utc_bounds(q.date_from, q.date_to) for q in queries]
+    coop_column = OrderPart.cooperative_id
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite would walk the (cooperative_id, status) index for the GROUP BY order and fetch
+        # every row from the table by rowid, ~4x slower than a scan: "+ 0" keeps it off the index.
+        coop_column = (OrderPart.cooperative_id + 0).label("cooperative_id")
+    columns = [coop_column]
+    if by_month:
+        columns.append(_local_month(OrderPart.created_at))
+    sums = [
+        sa.func.sum(sa.case(
+            (sa.and_(OrderPart.created_at >= start, OrderPart.created_at < end), OrderPart.items_total_vnd), else_=0,
+        ))
+        for start, end in bounds
+    ]
+    where = platform_parts_where(every, min(b[0] for b in bounds), max(b[1] for b in bounds))
+    if len(every) > PLATFORM_IN_LIMIT:
+        # Most cooperatives take part: one pass over the period's parts, the others dropped below,
+        # is cheaper than hundreds of index probes (the same rows as the IN list selects).
+        where = where[1:]
+    select = sa.select(*columns, *sums).where(*where).group_by(*columns)
+    for values in db.session.execute(select):
+        coop_id = values[0]
+        month = (values[1] or "") if by_month else ""
+        for index, total in enumerate(values[len(columns):]):
+            if coop_id in participating[index] and total:
+                by_month_of = result[index].setdefault(coop_id, {})
+                by_month_of[month] = by_month_of.get(month, 0) + int(total)
+    return result
 
 
 # --- computing -----------------------------------------------------------------------------------
@@ -494,35 +524,38 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool) -> _Data:
 
 def _figures(data: _Data, query: ReportQuery, members: Members) -> Figures:
     ok_coops = members.coop_ids
-
-    def ok(coop_id: int) -> bool:
-        if ok_coops is not None:
-            return coop_id in ok_coops
-        return query.coop_ok(coop_id, data.coop_info.get(coop_id, ("", False))[1])
-
     limited = ok_coops is not None or query.limits_cooperatives
+    if ok_coops is None and limited:
+        ok_coops = {c for c, (_name, youth) in data.coop_info.items() if query.coop_ok(c, youth)}
     figures = Figures(activities=len(members.activity_ids))
     coops: set[int] = set()
     products: set[int] = set()
     fairs: set[int] = set()
     sums = [0] * len(_SUMMED)
+    measured = 0
     for activity_id in members.activity_ids:
-        row = data.rows[activity_id]
         for index, value in enumerate(data.summed[activity_id]):
             sums[index] += value
-        coops.update(c for c in data.coops_of.get(activity_id, ()) if ok(c))
-        products.update(p for p, c in data.products_of.get(activity_id, ()) if ok(c))
-        if row.fair_id is not None:
-            fairs.add(row.fair_id)
-        for coop_id, amount in data.tracked_sales.get(activity_id, {}).items():
-            if not limited or ok(coop_id):
-                figures.sales_measured_vnd += amount
+        fair_id = data.rows[activity_id].fair_id
+        if fair_id is not None:
+            fairs.add(fair_id)
+        tracked = data.tracked_sales.get(activity_id)
+        if limited:
+            coops.update(c for c in data.coops_of.get(activity_id, ()) if c in ok_coops)
+            products.update(p for p, c in data.products_of.get(activity_id, ()) if c in ok_coops)
+            if tracked:
+                measured += sum(v for c, v in tracked.items() if c in ok_coops)
+        else:
+            coops.update(data.coops_of.get(activity_id, ()))
+            products.update(p for p, _c in data.products_of.get(activity_id, ()))
+            if tracked:
+                measured += sum(tracked.values())
     for fair_id in fairs:
-        for coop_id, amount in data.fair_sales.get(fair_id, {}).items():
-            if not limited or ok(coop_id):
-                figures.sales_measured_vnd += amount
+        by_coop = data.fair_sales.get(fair_id, {})
+        measured += sum(v for c, v in by_coop.items() if c in ok_coops) if limited else sum(by_coop.values())
     for name, value in zip(_SUMMED, sums, strict=True):
         setattr(figures, name, value)
+    figures.sales_measured_vnd = measured
     figures.cooperatives_reached = len(coops)
     figures.products_introduced = len(products)
     for coop_id in coops:
@@ -589,15 +622,12 @@ def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, M
     return result
 
 
-def _totals_only(query: ReportQuery) -> Figures:
-    data = _load(query, agencies=False, by_month=False)
-    return _figures(data, query, Members(sorted(data.rows), None))
-
-
 def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Report:
     """Totals, groups (if query.group_by) and the same period a year earlier (if asked)."""
     by_month = query.group_by in ("month", "year")
-    data = _load(query, agencies=query.group_by == "agency", by_month=by_month)
+    earlier = query.previous_year() if previous_year else None
+    loaded = _load(query, agencies=query.group_by == "agency", by_month=by_month, earlier=earlier)
+    data = loaded[0]
     total_members = Members(sorted(data.rows, key=lambda i: (data.rows[i].start_date, i)), None)
     report = Report(query=query, totals=_figures(data, query, total_members))
     report.members[""] = total_members
@@ -606,8 +636,9 @@ def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Repor
         report.groups.append(group)
         report.members[group.param] = members
     report.data = data
-    if previous_year:
-        report.previous_year = _totals_only(query.previous_year())
+    if earlier is not None:
+        before = loaded[1]
+        report.previous_year = _figures(before, earlier, Members(sorted(before.rows), None))
     return report
 
 

@@ -246,6 +246,25 @@ def wait_until_up(port: int, server: subprocess.Popen, seconds: float = 60) -> N
     raise SystemExit("gunicorn did not answer in time")
 
 
+def workers_cpu_seconds(server: subprocess.Popen) -> float | None:
+    """CPU time (user + system) used so far by gunicorn's worker processes (Linux /proc; None elsewhere):
+    what the app itself costs, whatever else the machine is doing."""
+    try:
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == server.pid:  # ppid
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+    except (OSError, ValueError):
+        return None
+
+
 def stop(server: subprocess.Popen) -> None:
     if server.poll() is None:
         os.killpg(server.pid, signal.SIGTERM)
@@ -327,7 +346,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str, drain: Drain) -> str:
+def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str, drain: Drain,
+           app_cpu: float | None) -> str:
     ms = [s * 1000 for s in tally.latencies]
     placed = tally.statuses.get(201, 0)
     other = sum(n for status, n in tally.statuses.items() if status not in (201, 409))
@@ -349,6 +369,12 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
         (
             f"Mean latency {statistics.fmean(ms):.1f} ms. Orders in the database: {orders_written} "
             f"({'same as' if orders_written == placed else 'NOT the same as'} the 201 answers)."
+        ),
+        "",
+        (
+            f"CPU of the gunicorn workers during the run: {app_cpu:.1f} s, "
+            f"{1000 * app_cpu / max(len(ms), 1):.1f} ms per request (PostgreSQL and the clients not counted)."
+            if app_cpu is not None else "CPU of the gunicorn workers: not measured (no /proc)."
         ),
         "",
         (
@@ -432,12 +458,15 @@ def main(argv=None) -> int:
         wait_until_up(port, server)
         what = f"{args.orders} orders" if args.orders else f"{args.seconds:g} s"
         progress(f"{args.clients} clients placing orders for {what}")
+        cpu_before = workers_cpu_seconds(server)
         tally, elapsed = run_clients(port, shop, args.clients, args.seconds, args.orders, args.seed)
+        cpu_after = workers_cpu_seconds(server)
+        app_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
         stop(server)
         rows, orders_written = stock_check(url, workdir, shop)
         progress("sending the queued order emails")
         drain = drain_mail(url, workdir)
-        print(report(args, engine, tally, elapsed, rows, orders_written, load, drain))
+        print(report(args, engine, tally, elapsed, rows, orders_written, load, drain, app_cpu))
         oversold = any(initial != sold + remaining for _pid, initial, sold, remaining in rows)
         unsent = drain.sent_by_web + drain.drained != drain.queued
         return 1 if oversold or unsent or orders_written != tally.statuses.get(201, 0) else 0

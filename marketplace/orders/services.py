@@ -443,7 +443,7 @@ def fair_booths_on(cooperative_ids, now: datetime | None = None) -> dict[int, li
 def source_of(source):
     """(fair, booth or None) that a fairs.attribution.Source points at, or None when there is no
     source, or its fair is gone or still a draft. A booth not of that fair is left out."""
-    if source is None:
+    if source is None or source.fair_id is None:  # none, or a promotion activity's link
         return None
     from marketplace.fairs.models import Booth, Fair, FairStatus
 

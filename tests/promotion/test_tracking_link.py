@@ -126,3 +126,19 @@ def test_old_fair_cookies_still_read(app):
         assert decode_source(encode_source(fair_only), moment) == fair_only
         activity = Source(None, None, moment, 9)
         assert decode_source(encode_source(activity), moment) == activity
+
+
+def test_a_real_checkout_after_scanning_an_activity_link(client, setup):
+    setup.approved.tracking_code = "MATONG8"
+    f.commit()
+    assert client.get("/f/MATONG8", headers=BROWSER).status_code == 302
+    client.post("/cart/add", data={"product_id": setup.honey.id, "quantity": 1})
+    assert client.get("/checkout").status_code == 200
+    placed = client.post("/checkout", data={
+        "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
+        "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12",
+        "payment_method": "cod",
+    })
+    assert placed.status_code == 302
+    order = db.session.scalars(sa.select(Order)).one()
+    assert (order.source_activity_id, order.source_fair_id, order.items_total_vnd) == (setup.approved.id, None, 150_000)

@@ -270,6 +270,12 @@ def measure(runs: int) -> list[tuple[str, list[float], str]]:
     ]
     if dashboard is not None:
         cases.append(("Programme dashboard (`progress.dashboard()`)", lambda: dashboard(today=date(2025, 12, 31))))
+    statements = [0]
+
+    def count(*_args):
+        statements[0] += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
     results = []
     for name, call in cases:
         for _warm in range(2):
@@ -277,14 +283,17 @@ def measure(runs: int) -> list[tuple[str, list[float], str]]:
             db.session.remove()
         times = []
         shape = ""
+        statements[0] = 0
         for _run in range(runs):
             started = time.perf_counter()
             value = call()
             times.append(time.perf_counter() - started)
             db.session.remove()
             if hasattr(value, "groups"):
-                shape = f"{len(value.groups)} groups; {value.totals.activities:,} activities, {value.totals.cooperatives_reached} cooperatives"
+                shape = f"{len(value.groups)} groups; {value.totals.activities:,} activities, {value.totals.cooperatives_reached} cooperatives; "
+        shape += f"{statements[0] / runs:.0f} SQL statements"
         results.append((name, times, shape))
+    sa.event.remove(db.engine, "before_cursor_execute", count)
     return results
 
 

@@ -432,3 +432,15 @@ def test_the_year_before_links_to_its_own_records(client, data):
                 if "from=2023-01-01" in u and "figure=platform_sales_vnd" in u)
     page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert page.count('data-record="') == 1 and 'data-value="100000"' in page  # O5
+
+
+def test_a_fair_linked_by_two_activities_counts_once(data):
+    again = PromotionActivity(title="X7 Hội chợ F lần hai", type=ActivityType.FAIR, status=ActivityStatus.APPROVED,
+                              start_date=date(2024, 8, 1), end_date=date(2024, 8, 1), fair_id=data.fair.id)
+    again.cooperatives.append(data.coop_a)
+    db.session.add(again)
+    f.commit()
+    report = promotion_report(year(2024, group_by="type"))
+    assert report.totals.activities == 4
+    assert report.totals.sales_measured_vnd == 430_000
+    assert groups_of(report)["fair_exhibition"]["sales_measured_vnd"] == 230_000

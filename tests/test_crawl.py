@@ -26,9 +26,11 @@ from marketplace.demo.loader import load_demo
 from marketplace.extensions import db
 from tests.conftest import empty_all_tables, make_app
 
-MAX_PAGES = 600
+MAX_PAGES = 1000
 # Filter and sort links multiply: a few variants of each path show its behaviour.
 MAX_QUERY_VARIANTS = 12
+# A report's period and grouping links multiply per cooperative: fewer variants there.
+MAX_REPORT_VARIANTS = 3
 SKIPPED_PREFIXES = ("/static/", "/media/", "/lang/")
 PRIVATE_PREFIXES = ("/workspace", "/agency", "/admin")
 # Anyone signed in may see their (possibly empty) list of cooperatives and register one.
@@ -195,7 +197,7 @@ def crawl(client, starts: list[str], language: str) -> Crawl:
             path = target.split("?")[0]
             if "?" in target:
                 variants[path] = variants.get(path, 0) + 1
-                if variants[path] > MAX_QUERY_VARIANTS:
+                if variants[path] > (MAX_REPORT_VARIANTS if "/reports/" in path else MAX_QUERY_VARIANTS):
                     continue
             seen.add(target)
             (private if target.startswith(PRIVATE_PREFIXES) else public).append(target)

@@ -57,6 +57,9 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
 LEASE = timedelta(minutes=10)
 BATCH = 50
 POLL_SECONDS = 30.0
+# A woken sender thread waits this long first, so that the mail of the next requests joins the batch
+# (one claim and one load for many orders, not for each: less work taken from the requests).
+GATHER_SECONDS = 0.5
 
 # session.info keys: jobs added in the session's current transaction, ids committed since.
 QUEUED = "mail_queued"
@@ -341,6 +344,7 @@ class Sender(threading.Thread):
         self.app = app
         self.pid = os.getpid()
         self.poll_seconds = float(app.config.get("MAIL_QUEUE_POLL_SECONDS", POLL_SECONDS))
+        self.gather_seconds = float(app.config.get("MAIL_QUEUE_GATHER_SECONDS", GATHER_SECONDS))
         self._woken = threading.Event()
         self._stopping = threading.Event()
         self._woken.set()  # a first look at once: jobs left by processes that died
@@ -354,7 +358,8 @@ class Sender(threading.Thread):
 
     def run(self) -> None:
         while not self._stopping.is_set():
-            self._woken.wait(self.poll_seconds)
+            if self._woken.wait(self.poll_seconds):
+                self._stopping.wait(self.gather_seconds)
             self._woken.clear()
             if self._stopping.is_set():
                 return

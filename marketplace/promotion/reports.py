@@ -194,7 +194,7 @@ class Members:
 
     activity_ids: list[int]
     coop_ids: set[int] | None  # None: any cooperative (measured sales are the whole fair's)
-    months: set[str] | None = None  # "YYYY-MM" keys of a month or year group
+    months: set[str] | None = None  # the "YYYY-MM" key of a month group, the "YYYY" key of a year group
 
 
 @dataclass
@@ -305,8 +305,8 @@ def _months(date_from: date, date_to: date) -> list[str]:
 
 
 def _month_bounds(key: str, query: ReportQuery) -> tuple[datetime, datetime]:
-    """The UTC bounds of a month key cut to the query's period."""
-    first, last = month_range(int(key[:4]), int(key[5:]))
+    """The UTC bounds of a month ("YYYY-MM") or year ("YYYY") key cut to the query's period."""
+    first, last = year_range(int(key)) if len(key) == 4 else month_range(int(key[:4]), int(key[5:]))
     return utc_bounds(max(first, query.date_from), min(last, query.date_to))
 
 
@@ -365,11 +365,24 @@ def platform_parts_where(coop_ids, start: datetime, end: datetime) -> list:
     ]
 
 
-def _local_month(column):
-    """'YYYY-MM' of a naive UTC column in Asia/Ho_Chi_Minh, in SQL."""
+def _local_bucket(column, unit: str):
+    """The month or year of a naive UTC column in Asia/Ho_Chi_Minh, in SQL (see _bucket_key)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column + sa.text("interval '7 hours'"), "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column, "+7 hours")
+        local = column + sa.text("interval '7 hours'")
+        # date_trunc and extract cost about half of to_char on 100k rows.
+        return sa.func.date_trunc("month", local) if unit == "month" else sa.extract("year", local)
+    return sa.func.strftime("%Y-%m" if unit == "month" else "%Y", column, "+7 hours")
+
+
+def _bucket_key(value, unit: str) -> str:
+    """'YYYY-MM' or 'YYYY' from what _local_bucket returns (a string, a timestamp or a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if unit == "month":
+        return f"{value:%Y-%m}"
+    return str(int(value))
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -392,7 +405,7 @@ class _Data:
         self.summed = {i: tuple(int(getattr(r, c) or 0) for c in _SUMMED.values()) for i, r in self.rows.items()}
 
 
-def _load(query: ReportQuery, *, agencies: bool, by_month: bool, earlier: ReportQuery | None = None) -> list[_Data]:
+def _load(query: ReportQuery, *, agencies: bool, bucket: str | None, earlier: ReportQuery | None = None) -> list[_Data]:
     """What the figures of `query` (and of `earlier`, the same filters a year before) are computed
     from, in one set of queries for both periods: [data of query] or [data of query, of earlier]."""
     A = PromotionActivity
@@ -474,15 +487,15 @@ def _load(query: ReportQuery, *, agencies: bool, by_month: bool, earlier: Report
             by_coop = fair_sales.setdefault(fair_id, {})
             by_coop[coop_id] = by_coop.get(coop_id, 0) + int(total or 0)
 
-    platforms = _platform(queries, rows_of, coops_of, coop_info, by_month)
+    platforms = _platform(queries, rows_of, coops_of, coop_info, bucket)
     return [
         _Data(rows, coops_of, coop_info, agencies_of, agency_names, products_of, fair_sales, tracked_sales, platform)
         for rows, platform in zip(rows_of, platforms, strict=True)
     ]
 
 
-def _platform(queries, rows_of, coops_of, coop_info, by_month: bool) -> list[dict[int, dict[str, int]]]:
-    """Platform sales of each period's participating cooperatives, {cooperative: {month or "": amount}},
+def _platform(queries, rows_of, coops_of, coop_info, bucket: str | None) -> list[dict[int, dict[str, int]]]:
+    """Platform sales of each period's participating cooperatives, {cooperative: {month, year or "": amount}},
     in one pass over the order parts of all the periods (a conditional sum per period)."""
     participating = [
         {c for activity_id in rows for c in coops_of.get(activity_id, ()) if q.coop_ok(c, coop_info[c][1])}
@@ -499,8 +512,8 @@ def _platform(queries, rows_of, coops_of, coop_info, by_month: bool) -> list[dic
         # every row from the table by rowid, ~4x slower than a scan: "+ 0" keeps it off the index.
         coop_column = (OrderPart.cooperative_id + 0).label("cooperative_id")
     columns = [coop_column]
-    if by_month:
-        columns.append(_local_month(OrderPart.created_at))
+    if bucket:
+        columns.append(_local_bucket(OrderPart.created_at, bucket))
     sums = [
         sa.func.sum(sa.case(
             (sa.and_(OrderPart.created_at >= start, OrderPart.created_at < end), OrderPart.items_total_vnd), else_=0,
@@ -515,7 +528,7 @@ def _platform(queries, rows_of, coops_of, coop_info, by_month: bool) -> list[dic
     select = sa.select(*columns, *sums).where(*where).group_by(*columns)
     for values in db.session.execute(select):
         coop_id = values[0]
-        month = (values[1] or "") if by_month else ""
+        month = _bucket_key(values[1], bucket) if bucket else ""
         for index, total in enumerate(values[len(columns):]):
             if coop_id in participating[index] and total:
                 by_month_of = result[index].setdefault(coop_id, {})
@@ -608,11 +621,9 @@ def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, M
             ids = [r.id for r in rows if f"{r.start_date:%Y-%m}" == key]
             result.append((key, f"{key[5:]}/{key[:4]}", Members(ids, None, {key})))
     elif by == "year":
-        months = _months(query.date_from, query.date_to)
         for year in range(query.date_from.year, query.date_to.year + 1):
             ids = [r.id for r in rows if r.start_date.year == year]
-            keys = {k for k in months if k.startswith(f"{year:04d}-")}
-            result.append((year, str(year), Members(ids, None, keys)))
+            result.append((year, str(year), Members(ids, None, {f"{year:04d}"})))
     elif by == "youth":
         for key, flag, label in (("youth", True, _("Youth cooperatives")), ("other", False, _("Other cooperatives"))):
             if query.youth is not None and query.youth != flag:
@@ -628,9 +639,9 @@ def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, M
 
 def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Report:
     """Totals, groups (if query.group_by) and the same period a year earlier (if asked)."""
-    by_month = query.group_by in ("month", "year")
+    bucket = query.group_by if query.group_by in ("month", "year") else None
     earlier = query.previous_year() if previous_year else None
-    loaded = _load(query, agencies=query.group_by == "agency", by_month=by_month, earlier=earlier)
+    loaded = _load(query, agencies=query.group_by == "agency", bucket=bucket, earlier=earlier)
     data = loaded[0]
     total_members = Members(sorted(data.rows, key=lambda i: (data.rows[i].start_date, i)), None)
     report = Report(query=query, totals=_figures(data, query, total_members))

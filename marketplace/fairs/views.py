@@ -11,18 +11,12 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.core.models import utcnow
 from marketplace.fairs import queries
+from marketplace.fairs.forms import KIND_LABELS
 from marketplace.fairs.models import FairKind
 
 bp = Blueprint("fairs", __name__, url_prefix="/fairs")
 
 OVERVIEW_SIZE = 6  # fairs per section on /fairs/ before "see all"
-
-KIND_LABELS = {
-    FairKind.TRADE_FAIR: _l("Trade fair"),
-    FairKind.EXHIBITION: _l("Exhibition"),
-    FairKind.CONFERENCE: _l("Trade-promotion conference"),
-    FairKind.ONLINE: _l("Online fair"),
-}
 
 PHASE_LABELS = {
     "ongoing": _l("On now"),

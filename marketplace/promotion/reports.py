@@ -47,6 +47,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import Agency
 from marketplace.catalog.models import Product
@@ -773,22 +774,51 @@ def drill_measured(report: Report, group: str | None = None) -> tuple[list[Order
 
 def activity_measured(activity: PromotionActivity) -> dict[str, int]:
     """One activity's measured figures beside its reported ones (its detail page): the linked
-    fair's attributed online revenue and on-site sales (fairs.results.fair_results), and the
-    orders of its own tracking link."""
-    result = {"fair_online_vnd": 0, "fair_onsite_vnd": 0, "tracked_orders": 0, "tracked_vnd": 0}
+    fair's attributed online orders and revenue, on-site sales and new customers
+    (fairs.results.fair_results), the orders of its own tracking link, the new customers among
+    those, and how many cooperatives sold through either (not cancelled parts, not voided sales)."""
+    result = {"fair_orders": 0, "fair_online_vnd": 0, "fair_onsite_vnd": 0, "fair_new_customers": 0,
+              "tracked_orders": 0, "tracked_vnd": 0, "tracked_new_customers": 0}
+    sold_by: set[int] = set()
     if activity.fair is not None:
         from marketplace.fairs.results import fair_results
 
         total = fair_results(activity.fair).total
+        result["fair_orders"] = total.orders
         result["fair_online_vnd"] = total.online_revenue_vnd
         result["fair_onsite_vnd"] = total.onsite_revenue_vnd
+        result["fair_new_customers"] = total.new_customers
+        sold_by.update(db.session.scalars(
+            sa.select(OrderPart.cooperative_id).join(Order, Order.id == OrderPart.order_id)
+            .where(Order.source_fair_id == activity.fair_id, counted_part())
+        ))
+        sold_by.update(db.session.scalars(
+            sa.select(Booth.cooperative_id).join(OnSiteSale, OnSiteSale.booth_id == Booth.id)
+            .where(Booth.fair_id == activity.fair_id, OnSiteSale.voided_at.is_(None))
+        ))
+    tracked = sa.and_(Order.source_activity_id == activity.id, counted_part())
     orders, revenue = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Order.id)), sa.func.coalesce(sa.func.sum(OrderPart.items_total_vnd), 0))
         .join(OrderPart, OrderPart.order_id == Order.id)
-        .where(Order.source_activity_id == activity.id, counted_part())
+        .where(tracked)
     ).one()
     result["tracked_orders"], result["tracked_vnd"] = int(orders), int(revenue)
+    # A new customer: the phone number had no order on the platform before (fairs.results' rule).
+    earlier = aliased(Order)
+    result["tracked_new_customers"] = int(db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Order.contact_phone)))
+        .join(OrderPart, OrderPart.order_id == Order.id)
+        .where(tracked, ~sa.exists().where(
+            earlier.contact_phone == Order.contact_phone, earlier.created_at < Order.created_at
+        ))
+    ) or 0)
+    sold_by.update(db.session.scalars(
+        sa.select(OrderPart.cooperative_id).join(Order, Order.id == OrderPart.order_id).where(tracked)
+    ))
     result["measured_vnd"] = result["fair_online_vnd"] + result["fair_onsite_vnd"] + result["tracked_vnd"]
+    result["attributed_orders"] = result["fair_orders"] + result["tracked_orders"]
+    result["new_customers"] = result["fair_new_customers"] + result["tracked_new_customers"]
+    result["cooperatives_sold"] = len(sold_by)
     return result
 
 

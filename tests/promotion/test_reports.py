@@ -268,6 +268,21 @@ def test_measured_beside_reported(data):
     assert reports.activity_measured(data.x1)["measured_vnd"] == 0
 
 
+def test_measured_orders_new_customers_and_cooperatives_that_sold(data):
+    # The fair: o3 (HTX An and HTX Cường) and HTX An's on-site sale; the phone had ordered before.
+    at_fair = reports.activity_measured(data.x2)
+    assert (at_fair["attributed_orders"], at_fair["new_customers"], at_fair["cooperatives_sold"]) == (1, 0, 2)
+    # The tracking link: o2 (HTX Bình), then a first order from a new phone number.
+    newcomer = place_order([(data.b1.id, 1)], f.checkout(phone="0987 654 321"), now=utc(datetime(2024, 5, 27, 9)))
+    newcomer.source_activity_id = data.x3.id
+    f.commit()
+    tracked = reports.activity_measured(data.x3)
+    assert (tracked["attributed_orders"], tracked["new_customers"], tracked["cooperatives_sold"]) == (2, 1, 1)
+    assert tracked["tracked_vnd"] == 400_000
+    nothing = reports.activity_measured(data.x1)
+    assert (nothing["attributed_orders"], nothing["new_customers"], nothing["cooperatives_sold"]) == (0, 0, 0)
+
+
 def test_periods():
     assert reports.parse_period("2024-Q2") == (date(2024, 4, 1), date(2024, 6, 30))
     assert reports.parse_period("2024-05") == (date(2024, 5, 1), date(2024, 5, 31))

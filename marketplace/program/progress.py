@@ -209,13 +209,11 @@ def _actuals() -> tuple[dict[TargetMetric, dict[int | None, int]], int]:
     return result, int(reached_whole)
 
 
-def measured_sales() -> dict[int | None, int] | None:
+def measured_sales() -> dict[int | None, int]:
     """The platform's measured sales of approved activities per programme year and in total,
-    from the report service; None while that service is not installed."""
-    try:
-        from marketplace.promotion.reports import ReportQuery, promotion_report
-    except ImportError:
-        return None
+    from the report service (its rules, not a copy of them)."""
+    from marketplace.promotion.reports import ReportQuery, promotion_report
+
     report = promotion_report(ReportQuery(date_from=PROGRAM_START, date_to=PROGRAM_END, group_by="year"),
                               previous_year=False)
     result: dict[int | None, int] = {year: 0 for year in PROGRAM_YEARS}

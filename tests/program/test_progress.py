@@ -144,8 +144,6 @@ def test_the_number_of_queries_does_not_grow_with_the_records(app):
 
 
 def test_sales_measured_through_an_activitys_tracking_link_show_beside_the_reported(programme):
-    if importlib.util.find_spec("marketplace.promotion.reports") is None:
-        pytest.skip("the report service is not installed")
     from tests import factories
 
     activity = programme.activities["A4"]  # approved, 2024, cooperative c1

@@ -44,7 +44,6 @@ IMPORT_REASON = "Imported"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANDLINE = re.compile(r"02\d{9}")
-_PHONE = re.compile(r"0[35789]\d{8}|02\d{9}")
 # More members than this is a typo, and would overflow the database column.
 MAX_MEMBERS = 1_000_000
 
@@ -216,10 +215,8 @@ def normalise_phone(value: str) -> str | None:
     for prefix in ("+84", "0084"):
         if compact.startswith(prefix):
             compact = "0" + compact[len(prefix):]
-    try:
-        from marketplace.core.phone import normalise_vn_phone
-    except ImportError:  # the accounts package's normaliser; the pattern below stands in without it
-        return compact if _PHONE.fullmatch(compact) else None
+    from marketplace.core.phone import normalise_vn_phone
+
     try:
         return normalise_vn_phone(value)
     except ValueError:

@@ -25,11 +25,9 @@ logger = logging.getLogger(__name__)
 
 
 def transfer_for(part: OrderPart):
-    """The VietQR transfer of a part (None when the VietQR module is not available)."""
-    try:
-        from marketplace.payments.vietqr import transfer_for_part
-    except ImportError:
-        return None
+    """The VietQR transfer of a part (None, logged, when it cannot be made)."""
+    from marketplace.payments.vietqr import transfer_for_part
+
     try:
         return transfer_for_part(part)
     except Exception:

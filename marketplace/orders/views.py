@@ -172,10 +172,8 @@ def _delivery_choices(cart) -> tuple[dict[int, str], dict[int, int]]:
 
 def _current_source():
     """Where this browser's orders are credited (fairs.attribution), or None."""
-    try:
-        from marketplace.fairs import attribution
-    except ImportError:  # the QR links are not there yet: no source
-        return None
+    from marketplace.fairs import attribution
+
     return attribution.current_source()
 
 
@@ -228,11 +226,8 @@ def _place(current, checkout_data, source=None):
     lines = [(line.product.id, line.quantity) for line in current.lines]
     order = services.place_order(lines, checkout_data, user=current_user, source=source)
     if order.payment_method == PaymentMethod.CARD:
-        try:
-            from marketplace.payments.stripe_payments import start_card_payment
-        except ImportError:
-            raise Refused(_("Card payments are unavailable right now. Choose another payment method."),
-                          field="payment_method") from None
+        from marketplace.payments.stripe_payments import start_card_payment
+
         start_card_payment(order)  # PaymentUnavailable is a Refused: handled like any other
     return order
 

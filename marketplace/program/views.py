@@ -144,6 +144,21 @@ def _training_form_data(training: TrainingClass) -> dict:
         "held_on", "title", "agency_id", "organiser", "participants", "province_code", "ward_code", "street", "notes")}
 
 
+def _saved(form, save) -> bool:
+    """Validate `form` and run `save` in the request's one transaction: committed and True, or
+    rolled back with the refusal shown at its field and False."""
+    if not form.validate():
+        return False
+    try:
+        save()
+    except Refused as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return False
+    db.session.commit()
+    return True
+
+
 @bp.route("/training/new", methods=["GET", "POST"])
 @bp.route("/training/<int:training_id>/edit", methods=["GET", "POST"])
 @roles_required(STAFF)
@@ -154,20 +169,17 @@ def training_form(training_id: int | None = None):
         form = TrainingForm(formdata=None, data=data)
         return render_template("program/training_form.html", form=form, training=training)
     form = TrainingForm()
-    if form.validate():
-        try:
-            data = _training_input(form)
-            if training is None:
-                services.create_training(data, current_user)
-            else:
-                services.update_training(training, data, current_user)
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
+
+    def save():
+        data = _training_input(form)
+        if training is None:
+            services.create_training(data, current_user)
         else:
-            db.session.commit()
-            flash(_("The training class is saved."), "success")
-            return redirect(url_for("program.training_list"))
+            services.update_training(training, data, current_user)
+
+    if _saved(form, save):
+        flash(_("The training class is saved."), "success")
+        return redirect(url_for("program.training_list"))
     return render_template("program/training_form.html", form=form, training=training), 400
 
 
@@ -239,20 +251,17 @@ def supported_form(supported_id: int | None = None):
         form = SupportedForm(formdata=None, data=data)
         return render_template("program/supported_form.html", form=form, supported=supported)
     form = SupportedForm()
-    if form.validate():
-        try:
-            data = _supported_input(form)
-            if supported is None:
-                services.create_supported(data, current_user)
-            else:
-                services.update_supported(supported, data, current_user)
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
+
+    def save():
+        data = _supported_input(form)
+        if supported is None:
+            services.create_supported(data, current_user)
         else:
-            db.session.commit()
-            flash(_("The cooperative is saved."), "success")
-            return redirect(url_for("program.supported_list"))
+            services.update_supported(supported, data, current_user)
+
+    if _saved(form, save):
+        flash(_("The cooperative is saved."), "success")
+        return redirect(url_for("program.supported_list"))
     return render_template("program/supported_form.html", form=form, supported=supported), 400
 
 

@@ -38,6 +38,18 @@ class FairPrice:
         return self.regular_price_vnd - self.price_vnd
 
 
+def _applies(at: datetime) -> list:
+    """The rule, as SQL conditions on BoothProduct joined to its Booth, Fair and Product."""
+    return [
+        BoothProduct.fair_price_vnd.is_not(None),
+        BoothProduct.fair_price_vnd < Product.price_vnd,
+        Booth.status == BoothStatus.APPROVED,
+        Fair.status == FairStatus.PUBLISHED,
+        Fair.starts_at <= at,
+        Fair.ends_at > at,
+    ]
+
+
 def fair_prices(product_ids: Iterable[int], at: datetime | None = None) -> dict[int, FairPrice]:
     """{product id: its fair price now} for those of `product_ids` that have one (one query)."""
     ids = {int(i) for i in product_ids}
@@ -52,15 +64,7 @@ def fair_prices(product_ids: Iterable[int], at: datetime | None = None) -> dict[
         .join(Booth, Booth.id == BoothProduct.booth_id)
         .join(Fair, Fair.id == Booth.fair_id)
         .join(Product, Product.id == BoothProduct.product_id)
-        .where(
-            BoothProduct.product_id.in_(ids),
-            BoothProduct.fair_price_vnd.is_not(None),
-            BoothProduct.fair_price_vnd < Product.price_vnd,
-            Booth.status == BoothStatus.APPROVED,
-            Fair.status == FairStatus.PUBLISHED,
-            Fair.starts_at <= at,
-            Fair.ends_at > at,
-        )
+        .where(BoothProduct.product_id.in_(ids), *_applies(at))
         .order_by(BoothProduct.fair_price_vnd, Fair.id)
     )
     prices: dict[int, FairPrice] = {}
@@ -68,6 +72,20 @@ def fair_prices(product_ids: Iterable[int], at: datetime | None = None) -> dict[
         if product_id not in prices:  # ordered by price: the first is the lowest
             prices[product_id] = FairPrice(product_id, price, regular, fair_id, fair_name, fair_slug, booth_id, ends_at)
     return prices
+
+
+def fair_price_column(at: datetime):
+    """The same rule as a column to select beside Product: its lowest fair price at `at`, or
+    NULL. For a query that loads products anyway (placing an order) and needs only the price:
+    no second round trip."""
+    return (
+        sa.select(sa.func.min(BoothProduct.fair_price_vnd))
+        .join(Booth, Booth.id == BoothProduct.booth_id)
+        .join(Fair, Fair.id == Booth.fair_id)
+        .where(BoothProduct.product_id == Product.id, *_applies(at))
+        .correlate(Product)
+        .scalar_subquery()
+    )
 
 
 def current_price_vnd(product: Product, at: datetime | None = None) -> int:

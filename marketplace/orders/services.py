@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
@@ -30,7 +30,7 @@ from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
-from marketplace.fairs.pricing import fair_prices
+from marketplace.fairs.pricing import fair_price_column
 from marketplace.orders.cart import delivery_fee_vnd
 from marketplace.orders.models import (
     DeliveryMethod,
@@ -269,12 +269,17 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     now = now or utcnow()
     contact = _clean_checkout(checkout)
     quantities = _merge_lines(lines)
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Product).where(Product.id.in_(quantities)).options(joinedload(Product.cooperative))
+    products: dict[int, Product] = {}
+    fair: dict[int, int] = {}  # {product id: its fair price now}, for those that have one
+    for product, fair_price in db.session.execute(  # products, cooperatives and fair prices: one query
+        sa.select(Product, fair_price_column(now)).where(Product.id.in_(quantities))
+        .options(  # not their long descriptions, which an order does not copy
+            defer(Product.description), joinedload(Product.cooperative).defer(Cooperative.description)
         )
-    }
+    ):
+        products[product.id] = product
+        if fair_price is not None:
+            fair[product.id] = fair_price
     for product_id in quantities:
         product = products.get(product_id)
         if (
@@ -293,8 +298,11 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     if method not in payment_methods_for(cooperatives.values()):
         raise Refused(_("This payment method is not available for this order."), field="payment_method")
     delivery, booths = _delivery_choices(checkout.delivery, cooperatives, checkout.booths, now)
-    fair = fair_prices(quantities, now)  # one query for every line
-
+    for product_id in sorted(quantities):
+        # What the query just read is as fresh as what the UPDATE would read: an order it
+        # shows short is refused without taking (and giving back) stock for its other lines.
+        if products[product_id].stock < quantities[product_id]:
+            raise OutOfStock(products[product_id], products[product_id].stock)
     for product_id in sorted(quantities):  # one lock order for every order: no deadlocks
         take_stock(products[product_id], quantities[product_id])
 
@@ -314,6 +322,7 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     )
     for cooperative_id in sorted(cooperatives, key=lambda cid: cooperatives[cid].name):
         part = OrderPart(
+            cooperative=cooperatives[cooperative_id],  # kept: serialising the order needs no reload
             cooperative_id=cooperative_id, delivery_method=delivery[cooperative_id],
             booth_id=booths.get(cooperative_id), items_total_vnd=0, delivery_fee_vnd=0, total_vnd=0, created_at=now,
         )
@@ -323,10 +332,10 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
                 continue
             quantity = quantities[product_id]
             fair_price = fair.get(product_id)
-            unit_price = fair_price.price_vnd if fair_price else product.price_vnd
+            unit_price = fair_price if fair_price is not None else product.price_vnd
             part.items.append(OrderItem(
                 product_id=product.id, product_name=product.name, sku=product.sku, unit=product.unit,
-                unit_price_vnd=unit_price, regular_price_vnd=product.price_vnd if fair_price else None,
+                unit_price_vnd=unit_price, regular_price_vnd=product.price_vnd if fair_price is not None else None,
                 quantity=quantity, line_total_vnd=unit_price * quantity,
             ))
         part.items_total_vnd = sum(item.line_total_vnd for item in part.items)

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.fairs.models import BoothProduct, BoothStatus, FairStatus
-from marketplace.fairs.pricing import current_price_vnd, fair_prices
+from marketplace.fairs.pricing import current_price_vnd, fair_price_column, fair_prices
 from marketplace.orders.models import OrderItem
 from marketplace.orders.services import place_order
 from tests import factories as f
@@ -57,7 +58,11 @@ def world(app):
 
 
 def price_at(product, when):
+    """The price by fair_prices (pages, cart), checked against fair_price_column (placing orders):
+    the two shapes of the one rule must agree at every edge."""
     found = fair_prices([product.id], when).get(product.id)
+    by_column = db.session.scalar(sa.select(fair_price_column(when)).where(Product.id == product.id))
+    assert by_column == (found.price_vnd if found else None), (by_column, found)
     return found.price_vnd if found else product.price_vnd
 
 
@@ -310,7 +315,7 @@ def test_listing_pages_look_fair_prices_up_once_whatever_the_number_of_products(
     assert fair_price_marks(html_of(client.get("/products"))).count(90_000) == 5
 
 
-def test_place_order_reads_the_fair_prices_of_all_lines_in_one_query(world):
+def test_place_order_reads_the_fair_prices_with_the_products(world):
     others = [f.product(world.coop, world.category, slug=f"khac-{n}", price_vnd=80_000) for n in range(2)]
     world.booth.products.append(BoothProduct(product=others[0], fair_price_vnd=70_000))
     db.session.flush()
@@ -327,6 +332,8 @@ def test_place_order_reads_the_fair_prices_of_all_lines_in_one_query(world):
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
     assert sorted(i.unit_price_vnd for i in order.parts[0].items) == [70_000, 80_000, FAIR]
-    # One query for the fair prices; nothing else about fairs without booth pickup or a source.
-    assert len([s for s in statements if "booth_products" in s]) == 1
+    # The products, their cooperatives and fair prices in one query; nothing else about fairs
+    # without booth pickup or a source.
+    reads = [s for s in statements if "booth_products" in s]
+    assert len(reads) == 1 and "FROM products" in reads[0] and "cooperatives" in reads[0]
     assert len([s for s in statements if "fairs" in s or "booths" in s]) == 1

@@ -1,7 +1,7 @@
 """Checkout benchmark: concurrent clients placing orders through the JSON API under gunicorn.
 
     python bench/checkout.py                                   # temporary SQLite file, 20 s
-    python bench/checkout.py --seconds 10 --clients 16 --workers 4 \\
+    python bench/checkout.py --seconds 10 --clients 16 --workers 2 \\
         --database-url postgresql://postgres@127.0.0.1:5432/bench_checkout
     python bench/checkout.py --mail-queue thread                 # web processes send the emails too
 
@@ -420,7 +420,8 @@ def parse_args(argv=None):
     parser.add_argument("--drop-existing", action="store_true",
                         help="replace the PostgreSQL database even if it already has tables")
     parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (16)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn worker processes (one per CPU, as in production)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--seconds", type=float, default=20.0, help="run this long (20)")
     group.add_argument("--orders", type=int, help="or send this many orders in all")

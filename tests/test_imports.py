@@ -368,6 +368,9 @@ def test_export_then_import_round_trips_unchanged(app, make, coop):
     make.product(coop, fruit, sku="B-2", name='Vải "sấy", loại 1', unit="hộp", price_vnd=120_000, stock=0,
                  ocop_stars=4, origin="Lục Ngạn", description="Dòng 1\nDòng 2")
     make.product(coop, fruit, sku="A-1", name="Vải tươi", price_vnd=60_000, description="")
+    # Text a spreadsheet would run as a formula: guarded in the file, unchanged after the import.
+    make.product(coop, fruit, sku="D-4", name='=HYPERLINK("http://x.example","Vải")', price_vnd=50_000,
+                 origin="@Lục Ngạn", description="- Túi 500 g\n- Túi 1 kg")
     make.product(make.cooperative(slug="htx-b"), fruit, sku="C-3")
     make.commit()
 
@@ -376,6 +379,8 @@ def test_export_then_import_round_trips_unchanged(app, make, coop):
     lines = exported.lstrip("\ufeff").splitlines()
     assert lines[1].startswith("htx-a,A-1,Vải tươi,Trái cây,kg,60000,")
     assert "C-3" not in exported
+    assert """htx-a,D-4,"'=HYPERLINK(""http://x.example"",""Vải"")",Trái cây,kg,50000,""" in exported
+    assert ",'@Lục Ngạn,\"'- Túi 500 g" in exported
 
     def snapshot():
         db.session.expire_all()
@@ -388,7 +393,7 @@ def test_export_then_import_round_trips_unchanged(app, make, coop):
     result = import_products(exported.encode("utf-8"))
     db.session.commit()
 
-    assert (result.created, result.updated) == (0, 2)
+    assert (result.created, result.updated) == (0, 3)
     assert snapshot() == before
     assert export_products_csv(coop) == exported
 

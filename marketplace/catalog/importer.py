@@ -17,9 +17,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.catalog.models import OCOP_STARS, UNITS, Category, Product, ProductStatus
+from marketplace.catalog.models import (
+    OCOP_STARS,
+    UNITS,
+    Category,
+    Product,
+    ProductStatus,
+)
 from marketplace.cooperatives.models import Cooperative
-from marketplace.core.csv_import import ImportResult, RowCheck, check_rows, progress_steps, read_rows
+from marketplace.core.csv_import import (
+    ImportResult,
+    RowCheck,
+    check_rows,
+    progress_steps,
+    read_rows,
+)
+from marketplace.core.spreadsheet import safe_cell
 from marketplace.core.text import normalize_name, slugify
 from marketplace.extensions import db
 
@@ -87,16 +100,19 @@ def export_products_csv(cooperative: Cooperative) -> str:
     for product in products:
         writer.writerow(
             [
-                cooperative.slug,
-                product.sku,
-                product.name,
-                product.category.name,
-                product.unit,
-                product.price_vnd,
-                product.stock,
-                product.ocop_stars or "",
-                product.origin or "",
-                product.description or "",
+                safe_cell(value)
+                for value in (
+                    cooperative.slug,
+                    product.sku,
+                    product.name,
+                    product.category.name,
+                    product.unit,
+                    product.price_vnd,
+                    product.stock,
+                    product.ocop_stars or "",
+                    product.origin or "",
+                    product.description or "",
+                )
             ]
         )
     return "\ufeff" + out.getvalue()

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from marketplace.core.spreadsheet import unguarded
+
 
 @dataclass
 class RowError(Exception):
@@ -98,7 +100,8 @@ def read_rows(data: str | bytes, expected_header: list[str]) -> list[dict[str, s
                     )
                 )
                 continue
-            row = {name: value.strip() for name, value in zip(expected_header, values)}
+            # A leading apostrophe our exports put before = + - @ (see core.spreadsheet) comes off.
+            row = {name: unguarded(value.strip()) for name, value in zip(expected_header, values)}
             row["_line"] = line_number
             rows.append(row)
     except csv.Error as error:

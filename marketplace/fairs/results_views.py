@@ -15,6 +15,7 @@ from flask_login import login_required
 
 from marketplace.cooperatives.workspace_views import managed_cooperative
 from marketplace.core.access import roles_required
+from marketplace.core.spreadsheet import safe_cell
 from marketplace.extensions import db
 from marketplace.fairs import results as fair_results_module
 from marketplace.fairs.models import Booth, Fair
@@ -46,14 +47,6 @@ def _own_booth(coop_slug: str, slug: str) -> Booth:
     return booth
 
 
-def _cell(value) -> str | int:
-    """A CSV cell: numbers as they are, text guarded against spreadsheet formulas."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def results_csv(found: FairResults) -> str:
@@ -65,12 +58,12 @@ def results_csv(found: FairResults) -> str:
         rows.append((_("Whole fair"), "", found.total))
     rows += [(row.booth_number or "", row.cooperative_name or "", row) for row in found.booths]
     for booth_label, cooperative, row in rows:
-        writer.writerow([_cell(booth_label), _cell(cooperative), *(_cell(getattr(row, key)) for key, _label in COLUMNS)])
+        writer.writerow([safe_cell(booth_label), safe_cell(cooperative), *(safe_cell(getattr(row, key)) for key, _label in COLUMNS)])
     writer.writerow([])
     writer.writerow([_("Best-selling products"), _("Cooperative"), *(str(label) for _key, label in PRODUCT_COLUMNS)])
     for product in found.products:
         writer.writerow(
-            [_cell(product.name), _cell(product.cooperative_name), *(getattr(product, key) for key, _l in PRODUCT_COLUMNS)]
+            [safe_cell(product.name), safe_cell(product.cooperative_name), *(getattr(product, key) for key, _l in PRODUCT_COLUMNS)]
         )
     return "\ufeff" + out.getvalue()  # the BOM lets Excel read the Vietnamese names
 

@@ -33,6 +33,7 @@ from marketplace.cooperatives.workspace_views import managed_cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
+from marketplace.core.spreadsheet import safe_cell
 from marketplace.extensions import db
 from marketplace.promotion import charts, reports, tracking
 from marketplace.promotion.models import ActivityType, PromotionActivity
@@ -256,14 +257,6 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
 # --- exports -------------------------------------------------------------------------------------
 
 
-def _cell(value) -> str | int:
-    """A CSV/XLSX cell: numbers as they are, text guarded against spreadsheet formulas."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def export_rows(report: Report, cooperative: Cooperative | None) -> list[list]:
@@ -299,7 +292,7 @@ def _csv(cooperative: Cooperative | None) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in export_rows(report, cooperative):
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
         mimetype="text/csv",
@@ -317,7 +310,7 @@ def _xlsx(cooperative: Cooperative | None) -> Response:
     sheet = workbook.active
     sheet.title = _("Report")[:31]
     for row in export_rows(report, cooperative):
-        sheet.append([_cell(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
         if row and row[0] in ("total",):
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)

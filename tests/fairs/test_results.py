@@ -206,6 +206,16 @@ def test_agency_page_and_csv_show_the_same_correct_numbers(client, dataset):
         assert csv_row[2:] == [rows[row_id][m][0] for m in METRICS]
 
 
+def test_the_csv_guards_names_a_spreadsheet_would_run_as_formulas(client, dataset):
+    dataset.booth_a.cooperative.name = "=HYPERLINK(\"http://x.example\",\"HTX A\")"
+    db.session.commit()
+    sign_in(client, dataset.staff)
+
+    summary, _products = csv_blocks(client.get("/agency/fairs/hoi-cho-ket-qua/results.csv").data)
+
+    assert summary[2][:2] == ["A1", "'=HYPERLINK(\"http://x.example\",\"HTX A\")"]
+
+
 def cooperative_of(product_name: str) -> str:
     return {"a": "HTX A Lục Ngạn", "b": "HTX B Sóc Sơn", "c": "HTX C Yên Thế"}[product_name[0]]
 

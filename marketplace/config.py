@@ -75,6 +75,13 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         "LOGIN_MAX_ATTEMPTS_PER_IP": _int("LOGIN_MAX_ATTEMPTS_PER_IP", 20),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        # Password-reset emails per address, and requests per client address, in the window (0: no limit).
+        "PASSWORD_RESET_MAX_REQUESTS": _int("PASSWORD_RESET_MAX_REQUESTS", 3),
+        "PASSWORD_RESET_MAX_REQUESTS_PER_IP": _int("PASSWORD_RESET_MAX_REQUESTS_PER_IP", 10),
+        "PASSWORD_RESET_WINDOW_MINUTES": _int("PASSWORD_RESET_WINDOW_MINUTES", 60),
+        # Failed guest order lookups per client address and per order number in the window (0: no limit).
+        "ORDER_LOOKUP_MAX_FAILURES": _int("ORDER_LOOKUP_MAX_FAILURES", 10),
+        "ORDER_LOOKUP_WINDOW_MINUTES": _int("ORDER_LOOKUP_WINDOW_MINUTES", 15),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Each server (or container) keeps its own product index here; see the README's search section.
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index"),

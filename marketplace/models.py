@@ -41,4 +41,5 @@ from marketplace.promotion.models import (  # noqa: F401
     EvidenceKind,
     PromotionActivity,
 )
+from marketplace.core.throttle import ThrottledAttempt  # noqa: F401
 from marketplace.program.models import ProgramTarget, SupportedCooperative, TargetMetric, TrainingClass  # noqa: F401

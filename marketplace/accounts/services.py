@@ -23,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User, normalise_email
 from marketplace.cooperatives.models import Cooperative
+from marketplace.core import throttle
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.text import normalize_name
@@ -193,6 +194,28 @@ def set_password(user: User, new_password: str) -> None:
     clear_failed_logins(user.email)
     db.session.flush()
     logger.info("Password changed for user %s", user.id)
+
+
+# --- Password-reset requests, limited -------------------------------------------------------
+
+RESET_PER_EMAIL = throttle.Limit("password_reset", "PASSWORD_RESET_MAX_REQUESTS", "PASSWORD_RESET_WINDOW_MINUTES")
+RESET_PER_CLIENT = throttle.Limit(
+    "password_reset_client", "PASSWORD_RESET_MAX_REQUESTS_PER_IP", "PASSWORD_RESET_WINDOW_MINUTES"
+)
+
+
+def count_reset_request(email: str, client: str) -> None:
+    """Count a password-reset request against the address asked for and the client asking, or
+    raise TooManyAttempts. Counted whether or not the address has an account, so the refusal
+    says nothing about who has one; it keeps anybody's inbox from being flooded with resets."""
+    email_key = "email:" + normalise_email(email)
+    if throttle.exceeded(RESET_PER_EMAIL, email_key) or throttle.exceeded(RESET_PER_CLIENT, client):
+        raise throttle.TooManyAttempts(_(
+            "Too many password-reset requests. Please wait %(minutes)d minutes and try again.",
+            minutes=RESET_PER_EMAIL.minutes,
+        ), field="email")
+    throttle.record(RESET_PER_EMAIL, email_key)
+    throttle.record(RESET_PER_CLIENT, client)
 
 
 # --- Signing in, with rate limiting -----------------------------------------------------

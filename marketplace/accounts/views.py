@@ -19,6 +19,7 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from marketplace.core import throttle
 from marketplace.core.forms import attach_error
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
@@ -146,6 +147,12 @@ def change_password():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        try:
+            services.count_reset_request(form.email.data, throttle.client_key())
+        except throttle.TooManyAttempts as refused:
+            form.email.errors.append(refused.message)
+            return render_template("accounts/reset_request.html", form=form), 429
+        db.session.commit()  # counted even if sending fails
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
             token = services.make_reset_token(user)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
-from marketplace.core import geo
+from marketplace.core import geo, throttle
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
@@ -641,6 +641,25 @@ def expire_due_orders(now: datetime | None = None, limit: int = 500) -> list[str
 
 
 # --- finding orders ---------------------------------------------------------------------------------
+
+
+LOOKUP_LIMIT = throttle.Limit("order_lookup", "ORDER_LOOKUP_MAX_FAILURES", "ORDER_LOOKUP_WINDOW_MINUTES")
+
+
+def lookup_guest_order(number: str, phone_or_email: str, client: str) -> Order | None:
+    """find_guest_order for a guest's lookup form, slowed down against guessing: failed lookups
+    count per client (throttle.client_key()) and per order number; past the limit even a right
+    answer is refused (TooManyAttempts) until the window has passed. Flushes, never commits."""
+    keys = (client, "order:" + (number or "").strip().upper())
+    if throttle.exceeded(LOOKUP_LIMIT, *keys):
+        raise throttle.TooManyAttempts(_(
+            "Too many attempts to find an order. Please wait %(minutes)d minutes and try again.",
+            minutes=LOOKUP_LIMIT.minutes,
+        ))
+    order = find_guest_order(number, phone_or_email)
+    if order is None:
+        throttle.record(LOOKUP_LIMIT, *keys)
+    return order
 
 
 def find_guest_order(number: str, phone_or_email: str) -> Order | None:

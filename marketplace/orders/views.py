@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from marketplace.core import throttle
 from marketplace.core.errors import Refused
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
@@ -333,9 +334,14 @@ def lookup():
     form = LookupForm()
     status = 200
     if form.validate_on_submit():
-        order = services.find_guest_order(form.number.data, form.contact.data)
+        try:
+            order = services.lookup_guest_order(form.number.data, form.contact.data, throttle.client_key())
+        except throttle.TooManyAttempts as refused:
+            form.number.errors.append(refused.message)
+            return render_template("orders/lookup.html", form=form), 429
         if order is not None:
             return redirect(url_for("orders.order_page", number=order.number, token=order.tracking_token))
+        db.session.commit()  # the failed lookup counts
         form.number.errors.append(_("We found no order with this number and phone or email. Check both."))
         status = 422
     elif request.method == "POST":

@@ -133,3 +133,35 @@ def test_bad_email_is_a_form_error(client, outbox):
     assert response.status_code == 200
     assert "Enter a valid email address." in response.get_data(as_text=True)
     assert outbox == []
+
+
+def test_reset_emails_to_one_address_are_limited_whoever_asks(client, app, lan, outbox):
+    use_english(client)
+    for _ in range(3):
+        assert client.post("/account/reset", data={"email": "lan@example.vn"}).status_code == 302
+
+    refused = client.post("/account/reset", data={"email": "Lan@Example.vn"})
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    use_english(elsewhere)
+    also_refused = elsewhere.post("/account/reset", data={"email": "lan@example.vn"})
+
+    assert refused.status_code == 429 and "Too many password-reset requests" in refused.get_data(as_text=True)
+    assert also_refused.status_code == 429
+    assert len(outbox) == 3
+
+
+def test_the_limit_says_nothing_about_who_has_an_account(client, app, outbox):
+    use_english(client)
+    answers = [client.post("/account/reset", data={"email": "nobody@example.vn"}).status_code for _ in range(4)]
+    assert answers == [302, 302, 302, 429] and outbox == []
+
+
+def test_one_client_asking_for_many_addresses_is_limited(client, app, make, outbox):
+    app.config["PASSWORD_RESET_MAX_REQUESTS_PER_IP"] = 2
+    users = [make.user(email=f"user{n}@example.vn") for n in range(3)]
+    make.commit()
+
+    answers = [client.post("/account/reset", data={"email": u.email}).status_code for u in users]
+
+    assert answers == [302, 302, 429] and len(outbox) == 2

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from marketplace.catalog.models import Product
+from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import CartItem, Order, OrderStatusChange, PartStatus
 from tests import factories as f
@@ -240,6 +242,38 @@ def test_guest_lookup_by_phone_or_email(client, shop):
     assert by_phone.location.endswith(f"/orders/{order.number}?token={order.tracking_token}")
     assert by_email.status_code == 302
     assert wrong.status_code == 422 and order.tracking_token not in text(wrong)
+
+
+def test_guessing_the_contact_of_an_order_is_stopped_then_allowed_again(client, app, shop, monkeypatch):
+    app.config["ORDER_LOOKUP_MAX_FAILURES"] = 3
+    order = placed(shop)
+    right = {"number": order.number, "contact": "0912345678"}
+
+    guesses = [client.post("/orders/lookup", data={"number": order.number, "contact": f"09000000{n:02d}"})
+               for n in range(3)]
+    stopped = client.post("/orders/lookup", data=right)  # even the right phone, for now
+
+    assert [g.status_code for g in guesses] == [422, 422, 422]
+    assert stopped.status_code == 429 and order.tracking_token not in text(stopped)
+    assert "Vui lòng đợi 15 phút" in text(stopped)
+    # Guessing from another address does not help: the order number is counted too.
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert elsewhere.post("/orders/lookup", data=right).status_code == 429
+    # After the window, the right answer works again.
+    later = utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr("marketplace.core.throttle.utcnow", lambda: later)
+    assert client.post("/orders/lookup", data=right).status_code == 302
+
+
+def test_a_found_order_does_not_count_towards_the_limit(client, app, shop):
+    app.config["ORDER_LOOKUP_MAX_FAILURES"] = 2
+    order = placed(shop)
+
+    answers = [client.post("/orders/lookup", data={"number": order.number, "contact": "0912345678"}).status_code
+               for _ in range(4)]
+
+    assert answers == [302] * 4
 
 
 def test_history_lists_only_the_customers_orders(client, shop):

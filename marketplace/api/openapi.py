@@ -284,7 +284,8 @@ SCHEMAS = {
     "OrderPart": {
         "type": "object",
         "required": [
-            "cooperative", "status", "delivery_method", "items", "items_total_vnd", "delivery_fee_vnd", "total_vnd",
+            "cooperative", "status", "delivery_method", "pickup_booth", "items", "items_total_vnd", "delivery_fee_vnd",
+            "total_vnd",
         ],
         "additionalProperties": False,
         "properties": {
@@ -296,6 +297,23 @@ SCHEMAS = {
             },
             "status": {"type": "string", "enum": PART_STATUSES},
             "delivery_method": {"type": "string", "enum": DELIVERY_METHODS},
+            "pickup_booth": {
+                "type": ["object", "null"],
+                "description": "For delivery_method fair_booth: the booth and fair where the part is picked up "
+                               "(while the fair is on, until ends_at); null otherwise.",
+                "required": ["number", "fair"],
+                "additionalProperties": False,
+                "properties": {
+                    "number": {"type": ["string", "null"]},
+                    "fair": {
+                        "type": "object",
+                        "required": ["slug", "name", "ends_at"],
+                        "additionalProperties": False,
+                        "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
+                                       "ends_at": {"type": "string", "format": "date-time"}},
+                    },
+                },
+            },
             "items": {"type": "array", "items": _ref("OrderItem")},
             "items_total_vnd": {"type": "integer", "minimum": 0},
             "delivery_fee_vnd": {"type": "integer", "minimum": 0},

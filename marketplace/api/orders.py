@@ -185,11 +185,20 @@ def order_page_url(order: Order) -> str:
         return url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
 
 
+def booth_json(booth) -> dict | None:
+    """Where a fair_booth part is picked up (None when the booth has been deleted since)."""
+    if booth is None:
+        return None
+    return {"number": booth.number, "fair": {"slug": booth.fair.slug, "name": booth.fair.name,
+                                             "ends_at": booth.fair.ends_at.isoformat() + "Z"}}
+
+
 def part_json(part: OrderPart) -> dict:
     return {
         "cooperative": {"slug": part.cooperative.slug, "name": part.cooperative.name},
         "status": part.status.value,
         "delivery_method": part.delivery_method.value,
+        "pickup_booth": booth_json(part.booth) if part.booth_id is not None else None,
         "items": [
             {
                 "product_id": item.product_id,

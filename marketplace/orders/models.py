@@ -49,7 +49,6 @@ class DeliveryMethod(str, enum.Enum):
     HOME = "home"  # the cooperative's flat fee, free above its threshold
     PICKUP = "pickup"  # at the cooperative
     FAIR_BOOTH = "fair_booth"  # at the cooperative's booth while a fair is on (OrderPart.booth_id)
-    # The trade-fairs issue adds pickup at a fair booth here.
 
 
 class CartItem(db.Model):

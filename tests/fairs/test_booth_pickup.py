@@ -234,3 +234,25 @@ def test_the_openapi_document_lists_fair_booth(client):
     delivery = document["components"]["schemas"]["OrderRequest"]["properties"]["delivery"]
     assert "fair_booth" in delivery["additionalProperties"]["enum"]
     assert "fair_booth" in delivery["description"]
+
+
+def test_the_api_names_the_pickup_booth_of_a_part(client, shop, clock):
+    response = client.post("/api/v1/orders", json={
+        "items": [{"product_id": shop.lychee.id, "quantity": 1}, {"product_id": shop.honey.id, "quantity": 1}],
+        "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
+        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
+        "delivery": {"vai-thieu": "fair_booth", "mat-ong": "home"},
+        "payment_method": "cod",
+    })
+    assert response.status_code == 201, response.get_json()
+    placed = response.get_json()
+    followed = client.get(response.headers["Location"]).get_json()
+
+    for answer in (placed, followed):
+        parts = {p["cooperative"]["slug"]: p for p in answer["parts"]}
+        assert parts["vai-thieu"]["delivery_method"] == "fair_booth"
+        assert parts["vai-thieu"]["pickup_booth"] == {
+            "number": "A12",
+            "fair": {"slug": shop.fair.slug, "name": "Hội chợ nông sản Bắc Ninh", "ends_at": "2026-12-07T10:00:00Z"},
+        }
+        assert parts["mat-ong"]["pickup_booth"] is None

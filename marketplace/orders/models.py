@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from marketplace.catalog.models import Product
     from marketplace.cooperatives.models import Cooperative
     from marketplace.fairs.models import Booth, Fair
+    from marketplace.promotion.models import PromotionActivity
 
 
 class PaymentMethod(str, enum.Enum):
@@ -122,6 +123,7 @@ class Order(HasAddress, db.Model):
     user: Mapped[User | None] = relationship()
     source_fair: Mapped[Fair | None] = relationship()
     source_booth: Mapped[Booth | None] = relationship()
+    source_activity: Mapped[PromotionActivity | None] = relationship()
     parts: Mapped[list[OrderPart]] = relationship(
         back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan"
     )

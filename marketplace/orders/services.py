@@ -465,12 +465,21 @@ def source_of(source):
     return fair, booth
 
 
-def _source_columns(source) -> dict:
-    activity_id = getattr(source, "activity_id", None)  # a promotion activity's tracking link
-    if activity_id is not None:
-        from marketplace.promotion.models import PromotionActivity
+def source_activity_of(source):
+    """The promotion activity whose tracking link a fairs.attribution.Source holds, or None
+    (no source, a fair's link, or the activity is gone)."""
+    activity_id = getattr(source, "activity_id", None)
+    if activity_id is None:
+        return None
+    from marketplace.promotion.models import PromotionActivity
 
-        return {"source_activity_id": activity_id} if db.session.get(PromotionActivity, activity_id) else {}
+    return db.session.get(PromotionActivity, activity_id)
+
+
+def _source_columns(source) -> dict:
+    if getattr(source, "activity_id", None) is not None:  # a promotion activity's tracking link
+        activity = source_activity_of(source)
+        return {"source_activity_id": activity.id} if activity is not None else {}
     found = source_of(source)
     if found is None:
         return {}

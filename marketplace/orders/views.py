@@ -218,7 +218,8 @@ def checkout():
     return render_template(
         "orders/checkout.html", form=form, cart=carts.load_cart(current_user, session) if status != 200 else current,
         delivery=chosen, general_error=general_error, delivery_error=delivery_error, labels=services,
-        source=services.source_of(source), scanned_at=source.scanned_at if source is not None else None,
+        source=services.source_of(source), source_activity=services.source_activity_of(source),
+        scanned_at=source.scanned_at if source is not None else None,
     ), status
 
 

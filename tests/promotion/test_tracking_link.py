@@ -133,7 +133,11 @@ def test_a_real_checkout_after_scanning_an_activity_link(client, setup):
     f.commit()
     assert client.get("/f/MATONG8", headers=BROWSER).status_code == 302
     client.post("/cart/add", data={"product_id": setup.honey.id, "quantity": 1})
-    assert client.get("/checkout").status_code == 200
+    checkout = client.get("/checkout")
+    assert checkout.status_code == 200
+    # Attribution is said where it happens, at checkout and on the order.
+    note = f'data-source-activity="{setup.approved.id}"'
+    assert note in checkout.get_data(as_text=True) and "Livestream mật ong" in checkout.get_data(as_text=True)
     placed = client.post("/checkout", data={
         "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
         "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12",
@@ -142,3 +146,5 @@ def test_a_real_checkout_after_scanning_an_activity_link(client, setup):
     assert placed.status_code == 302
     order = db.session.scalars(sa.select(Order)).one()
     assert (order.source_activity_id, order.source_fair_id, order.items_total_vnd) == (setup.approved.id, None, 150_000)
+    page = client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert note in page and "hoạt động xúc tiến “Livestream mật ong”" in page

@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from flask_babel import format_currency, format_date, format_datetime, get_locale, to_user_timezone
 
+from marketplace.core.phone import format_vn_phone
+
 
 def format_vnd(amount: int | None) -> str:
     """150000 -> '150.000 ₫' (vi) or '₫150,000' (en)."""
@@ -41,3 +43,4 @@ def init_app(app) -> None:
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["phone"] = format_vn_phone

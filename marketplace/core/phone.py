@@ -34,6 +34,15 @@ def normalise_vn_phone(value: str) -> str:
     return digits
 
 
+def format_vn_phone(value: str | None) -> str:
+    """'0912345678' -> '0912 345 678', the way the number is read out; anything that is not a
+    stored mobile number (a landline typed by a cooperative, say) is shown as it is."""
+    value = value or ""
+    if _NATIONAL_MOBILE.fullmatch(value):
+        return f"{value[:4]} {value[4:7]} {value[7:]}"
+    return value
+
+
 class VietnameseMobile:
     """WTForms validator: accepts a Vietnamese mobile number and normalises field.data.
 

@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.core.phone import InvalidPhone, normalise_vn_phone
+from marketplace.core.phone import InvalidPhone, format_vn_phone, normalise_vn_phone
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,9 @@ def test_every_mobile_prefix_is_accepted(prefix):
 def test_other_numbers_are_refused(typed):
     with pytest.raises(InvalidPhone):
         normalise_vn_phone(typed)
+
+
+@pytest.mark.parametrize("stored, shown", [("0912345678", "0912 345 678"), ("0387654321", "0387 654 321"),
+                                           ("0204 3856 123", "0204 3856 123"), ("", ""), (None, "")])
+def test_stored_mobile_numbers_are_shown_in_groups(stored, shown):
+    assert format_vn_phone(stored) == shown

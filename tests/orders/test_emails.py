@@ -62,7 +62,7 @@ def test_each_cooperative_hears_only_of_its_own_part(client, shop, outbox):
     assert len(to_lychee) == 1 and to_honey == ["phophong.matong@example.vn", "quanly.matong@example.vn"]
     lychee_text = body(to_lychee[0])
     assert order.number in lychee_text and "Vải thiều sấy" in lychee_text and "Mật ong rừng" not in lychee_text
-    assert "Nguyễn Thị Lan" in lychee_text and "0912345678" in lychee_text
+    assert "Nguyễn Thị Lan" in lychee_text and "0912 345 678" in lychee_text
 
 
 def test_bank_transfer_confirmation_carries_what_to_transfer(client, shop, outbox):

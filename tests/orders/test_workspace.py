@@ -183,7 +183,7 @@ def test_the_part_page_shows_contact_items_totals_and_history(manager_client, sh
     part = part_of(shop.order, shop.lychee_coop)
     page = manager_client.get(part_url(shop, part)).get_data(as_text=True)
 
-    for expected in ("Nguyễn Thị Lan", "0912345678", "lan.nguyen@example.vn", "Số 12, thôn Đồng Cốc", "Lục Ngạn",
+    for expected in ("Nguyễn Thị Lan", "0912 345 678", "lan.nguyen@example.vn", "Số 12, thôn Đồng Cốc", "Lục Ngạn",
                      "Giao giờ hành chính", "Home delivery", "Vải thiều sấy", "₫240,000", "₫30,000", "₫270,000",
                      "Placed", "The customer"):
         assert expected in page, expected
@@ -226,7 +226,7 @@ def test_the_packing_slip_has_what_the_courier_needs(manager_client, shop):
     part = part_of(shop.order, shop.lychee_coop)
     page = manager_client.get(f"{part_url(shop, part)}/packing-slip").get_data(as_text=True)
 
-    for expected in (shop.order.number, "Nguyễn Thị Lan", "0912345678", "Số 12, thôn Đồng Cốc", "Vải thiều sấy",
+    for expected in (shop.order.number, "Nguyễn Thị Lan", "0912 345 678", "Số 12, thôn Đồng Cốc", "Vải thiều sấy",
                      "2 hộp", "Home delivery", "collect ₫270,000"):
         assert expected in page, expected
     assert "Mật ong rừng" not in page

@@ -45,6 +45,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 
+from marketplace.core.mail import one_connection
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.mail.models import QueuedEmail
@@ -203,7 +204,7 @@ def deliver_due(limit: int = BATCH, now: datetime | None = None, ids: Iterable[i
     session = db.session()
     started = time.monotonic()
     loaded: list = []
-    with _marks_connection() as marks:
+    with _marks_connection() as marks, one_connection():
         try:
             jobs = session.scalars(sa.select(QueuedEmail).where(QueuedEmail.id.in_(claimed)).order_by(QueuedEmail.id)).all()
             loaded = _preload(jobs)  # held: the session's identity map only keeps rows someone references

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -156,14 +157,19 @@ def reset_request():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
             token = services.make_reset_token(user)
-            send_email(
-                user.email,
-                _("Reset your password"),
-                "password_reset",
-                user=user,
-                reset_url=url_for("accounts.reset_password", token=token, _external=True),
-                minutes=services.RESET_TOKEN_MAX_AGE // 60,
-            )
+            try:  # sent now, in the language the person reads the site in
+                send_email(
+                    user.email,
+                    _("Reset your password"),
+                    "password_reset",
+                    user=user,
+                    reset_url=url_for("accounts.reset_password", token=token, _external=True),
+                    minutes=services.RESET_TOKEN_MAX_AGE // 60,
+                )
+            except (smtplib.SMTPException, OSError):
+                logger.exception("Password-reset email to user %s could not be sent", user.id)
+                form.email.errors.append(_("We could not send the email just now. Please try again in a few minutes."))
+                return render_template("accounts/reset_request.html", form=form), 503
         else:
             logger.info("Password reset asked for unknown or inactive address")
         # The same answer whether or not the address has an account.

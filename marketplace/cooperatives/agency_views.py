@@ -91,8 +91,8 @@ def approve(slug: str):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("agency.cooperative", slug=slug))
+    services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
     db.session.commit()
-    services.notify_managers_of_status(cooperative)
     flash(_("%(name)s is approved; its managers were told by email.", name=cooperative.name), "success")
     return redirect(url_for("agency.cooperative", slug=slug))
 
@@ -110,7 +110,7 @@ def suspend(slug: str):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("agency.cooperative", slug=slug))
+    services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
     db.session.commit()
-    services.notify_managers_of_status(cooperative)
     flash(_("%(name)s is suspended; its managers were told by email.", name=cooperative.name), "success")
     return redirect(url_for("agency.cooperative", slug=slug))

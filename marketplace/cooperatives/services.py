@@ -1,8 +1,9 @@
 """Business actions on cooperatives: register, edit the profile, approve, suspend.
 
-Each function validates, changes objects and flushes; the view commits once and
-sends the emails afterwards (notify_* functions), so no mail leaves for a change
-that was rolled back.
+Each function validates, changes objects and flushes; the view commits once. The
+notify_* functions queue their emails in that same transaction (marketplace.mail.queue):
+no mail leaves for a change that was rolled back, and none is lost for one that was
+committed, whatever the mail server does.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
 from marketplace.core.models import unique_slug, utcnow
 from marketplace.extensions import db
+from marketplace.mail.queue import Gone, queue_email, register
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +195,33 @@ def agency_recipients() -> list[User]:
 
 
 def notify_agency_of_registration(cooperative: Cooperative) -> None:
-    """After commit: tell agency staff a cooperative waits for approval."""
+    """In the registration's transaction: queue the email telling agency staff a cooperative
+    waits for approval (sent after the commit; a failing mail server is retried by the queue,
+    never shown to the person registering)."""
+    if cooperative.id is None:
+        db.session.flush()
+    queue_email(COOPERATIVE_REGISTERED, cooperative.id)
+
+
+def notify_managers_of_status(cooperative: Cooperative) -> None:
+    """In the status change's transaction: queue the email telling the managers of its latest
+    change (approved or suspended), sent after the commit."""
+    db.session.flush()
+    change_id = db.session.scalar(
+        select(CooperativeStatusChange.id)
+        .where(CooperativeStatusChange.cooperative_id == cooperative.id)
+        .order_by(CooperativeStatusChange.id.desc())
+        .limit(1)
+    )
+    if change_id is not None:
+        queue_email(COOPERATIVE_STATUS, change_id)
+
+
+def send_registration_notice(cooperative_id: int) -> None:
+    """Queue handler: the new-registration email to agency staff (admins when there are none)."""
+    cooperative = db.session.get(Cooperative, cooperative_id)
+    if cooperative is None:
+        raise Gone(f"cooperative {cooperative_id} no longer exists")
     link = url_for("agency.cooperative", slug=cooperative.slug, _external=True)
     for person in agency_recipients():
         with force_locale("vi"):
@@ -201,16 +229,31 @@ def notify_agency_of_registration(cooperative: Cooperative) -> None:
             send_email(person.email, subject, "cooperative_registered", cooperative=cooperative, person=person, link=link)
 
 
-def notify_managers_of_status(cooperative: Cooperative) -> None:
-    """After commit: tell the cooperative's managers it was approved or suspended."""
+def send_status_notice(change_id: int) -> None:
+    """Queue handler: tell the active managers of one recorded status change (approved or
+    suspended, as it was recorded, even if the cooperative has moved on since)."""
+    change = db.session.get(CooperativeStatusChange, change_id)
+    if change is None:
+        raise Gone(f"cooperative status change {change_id} no longer exists")
+    if change.to_status not in (CooperativeStatus.APPROVED, CooperativeStatus.SUSPENDED):
+        return
+    cooperative = change.cooperative
+    approved = change.to_status == CooperativeStatus.APPROVED
     link = url_for("workspace.dashboard", slug=cooperative.slug, _external=True)
-    template = "cooperative_approved" if cooperative.is_approved else "cooperative_suspended"
+    template = "cooperative_approved" if approved else "cooperative_suspended"
     for person in cooperative.managers:
         if not person.active:
             continue
         with force_locale("vi"):
-            if cooperative.is_approved:
+            if approved:
                 subject = _("Your cooperative %(name)s is approved", name=cooperative.name)
             else:
                 subject = _("Your cooperative %(name)s is suspended", name=cooperative.name)
-            send_email(person.email, subject, template, cooperative=cooperative, person=person, link=link)
+            send_email(person.email, subject, template, cooperative=cooperative, person=person, link=link,
+                       reason=change.reason)
+
+
+COOPERATIVE_REGISTERED = "cooperative_registered"
+COOPERATIVE_STATUS = "cooperative_status"
+register(COOPERATIVE_REGISTERED, send_registration_notice)
+register(COOPERATIVE_STATUS, send_status_notice)

@@ -87,8 +87,8 @@ def register():
             db.session.rollback()
             flash(error.message, "error")
         else:
+            services.notify_agency_of_registration(cooperative)  # queued, sent after the commit
             db.session.commit()
-            services.notify_agency_of_registration(cooperative)
             flash(
                 _("%(name)s is registered. An agency will review it; until then it is not shown in the shop.", name=cooperative.name),
                 "success",

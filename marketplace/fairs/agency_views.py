@@ -264,6 +264,7 @@ def approve(slug: str, booth_id: int):
                                  {booth.id: {"number": number[:20]}}, 422)
     try:
         services.approve_booth(booth, number, current_user)
+        services.notify_booth_decision(booth)  # queued in this transaction, sent after the commit
         db.session.commit()
     except Refused as error:
         db.session.rollback()
@@ -276,7 +277,6 @@ def approve(slug: str, booth_id: int):
         db.session.rollback()
         message = _("Booth number %(number)s is already given at this fair.", number=number.strip().upper())
         return applications_page(fair, {booth_id: {"number": message}}, {booth_id: {"number": number}}, 422)
-    services.notify_booth_decision(booth)
     flash(
         _("%(cooperative)s has booth %(number)s; the cooperative was told by email.",
           cooperative=booth.cooperative.name, number=booth.number),
@@ -303,8 +303,8 @@ def reject(slug: str, booth_id: int):
             return applications_page(fair, {booth_id: {"reason": error.message}}, {booth_id: {"reason": reason}}, 422)
         flash(error.message, "error")
         return redirect(url_for("fair_agency.booths", slug=slug))
-    db.session.commit()
     services.notify_booth_decision(booth)
+    db.session.commit()
     flash(
         _("The application of %(cooperative)s is rejected; the cooperative was told by email.",
           cooperative=booth.cooperative.name),

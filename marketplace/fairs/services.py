@@ -9,7 +9,7 @@ cooperative they manage.
 
 Each function checks, changes objects and flushes; it never commits. A refused action
 raises `Refused` naming the form field it belongs to; the view rolls back and shows it.
-Emails (notify_booth_decision) go out after the view has committed.
+Emails (notify_booth_decision) are queued in the decision's transaction and sent after the commit.
 
 Times: the forms take Vietnam wall-clock times; everything is stored naive UTC.
 """
@@ -46,6 +46,7 @@ from marketplace.fairs.models import (
     FairKind,
     FairStatus,
 )
+from marketplace.mail.queue import Gone, queue_email, register
 
 logger = logging.getLogger(__name__)
 
@@ -536,7 +537,19 @@ def booth_recipients(cooperative: Cooperative) -> list[tuple[str, str]]:
 
 
 def notify_booth_decision(booth: Booth) -> None:
-    """After commit: tell the cooperative its booth was approved or rejected (in Vietnamese)."""
+    """In the decision's transaction: queue the email telling the cooperative its booth was
+    approved or rejected (sent after the commit, retried by the queue if the mail server fails)."""
+    if booth.id is None:
+        db.session.flush()
+    queue_email(BOOTH_DECISION, booth.id)
+
+
+def send_booth_decision(booth_id: int) -> None:
+    """Queue handler: the decision on a booth application, in Vietnamese, to the cooperative's
+    active managers and its own address."""
+    booth = db.session.get(Booth, booth_id)
+    if booth is None:
+        raise Gone(f"booth {booth_id} no longer exists")
     if booth.status not in (BoothStatus.APPROVED, BoothStatus.REJECTED):
         return
     approved = booth.status == BoothStatus.APPROVED
@@ -560,3 +573,8 @@ def notify_booth_decision(booth: Booth) -> None:
                 name=name,
                 link=link,
             )
+
+
+
+BOOTH_DECISION = "booth_decision"
+register(BOOTH_DECISION, send_booth_decision)

@@ -165,3 +165,19 @@ def test_one_client_asking_for_many_addresses_is_limited(client, app, make, outb
     answers = [client.post("/account/reset", data={"email": u.email}).status_code for u in users]
 
     assert answers == [302, 302, 429] and len(outbox) == 2
+
+
+def test_a_mail_server_that_is_down_is_said_plainly(client, app, lan, monkeypatch, outbox):
+    import smtplib
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    use_english(client)
+    app.config["MAIL_BACKEND"] = "smtp"
+    monkeypatch.setattr(smtplib, "SMTP", down)
+
+    response = client.post("/account/reset", data={"email": "lan@example.vn"})
+
+    assert response.status_code == 503
+    assert "could not send the email just now" in response.get_data(as_text=True)

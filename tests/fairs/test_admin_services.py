@@ -22,6 +22,7 @@ from marketplace.fairs.models import (
     FairKind,
     FairStatus,
 )
+from marketplace.mail import queue
 from tests import factories as f
 
 
@@ -481,8 +482,9 @@ def test_notify_emails_every_active_manager_and_the_cooperative_in_vietnamese(pe
     f.manager(people.coop, active=False)
     booth = pending_booth(people)
     services.approve_booth(booth, "A12", people.staff)
-    db.session.commit()
     services.notify_booth_decision(booth)
+    db.session.commit()
+    queue.deliver_all()
 
     assert sorted(m["To"] for m in outbox) == sorted([people.manager.email, "lienhe@vaithieu.vn"])
     body = outbox[0].get_body(("plain",)).get_content()

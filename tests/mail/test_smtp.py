@@ -111,3 +111,27 @@ def test_an_email_outside_a_batch_has_its_own_connection(app, smtp):
         send_email("lan@example.vn", "Xin chào", "password_reset", user=f.user(), reset_url="http://x", minutes=60)
 
     assert smtp.sent == ["lan@example.vn"] and len(smtp.connections) == 1 and smtp.connections[0].closed
+
+
+def test_a_mail_server_that_is_down_never_undoes_or_breaks_an_agency_decision(app, client, smtp, monkeypatch):
+    from marketplace.cooperatives.models import CooperativeStatus
+    from marketplace.mail.models import QueuedEmail
+    from tests.cooperatives.helpers import sign_in
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(smtplib, "SMTP", down)
+    cooperative = f.cooperative("HTX Gà đồi", slug="htx-ga-doi", status=CooperativeStatus.PENDING)
+    f.manager(cooperative, email="quanly@example.vn")
+    staff = f.staff()
+    f.commit()
+    sign_in(client, staff)
+
+    response = client.post("/agency/cooperatives/htx-ga-doi/approve", data={"note": ""})
+
+    assert response.status_code == 302  # the approval stands and the page says so
+    db.session.expire_all()
+    assert cooperative.status == CooperativeStatus.APPROVED
+    job = db.session.query(QueuedEmail).filter_by(kind="cooperative_status").one()
+    assert job.sent_at is None and job.attempts == 1 and "mail server down" in job.last_error  # to be retried

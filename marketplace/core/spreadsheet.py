@@ -3,9 +3,10 @@
 A text cell starting with = + - @ (or a tab or carriage return) is read by Excel,
 LibreOffice and Google Sheets as a formula: a product name or a cooperative's
 description could then run one on the computer of whoever opens an export
-(CSV injection). Exports write such text with a leading apostrophe, which the
+(CSV injection). CSV exports write such text with a leading apostrophe, which the
 spreadsheets show as plain text; the importers take that apostrophe off again, so
-an exported file imports back unchanged.
+an exported file imports back unchanged. XLSX cells carry their type, so there the
+text is simply stored as text (append_xlsx_row), exactly as it reads.
 """
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def unguarded(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+def append_xlsx_row(sheet, values) -> None:
+    """Append a row to an openpyxl sheet: whole numbers as numbers, everything else as text
+    cells (openpyxl would store text starting with = as a formula)."""
+    sheet.append([
+        value if isinstance(value, (int, float)) and not isinstance(value, bool) else ("" if value is None else str(value))
+        for value in values
+    ])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"

@@ -33,7 +33,7 @@ from marketplace.cooperatives.workspace_views import managed_cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
-from marketplace.core.spreadsheet import safe_cell
+from marketplace.core.spreadsheet import append_xlsx_row, safe_cell
 from marketplace.extensions import db
 from marketplace.promotion import charts, reports, tracking
 from marketplace.promotion.models import ActivityType, PromotionActivity
@@ -310,7 +310,7 @@ def _xlsx(cooperative: Cooperative | None) -> Response:
     sheet = workbook.active
     sheet.title = _("Report")[:31]
     for row in export_rows(report, cooperative):
-        sheet.append([safe_cell(v) for v in row])
+        append_xlsx_row(sheet, row)
         if row and row[0] in ("total",):
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.core.spreadsheet import safe_cell, unguarded
+from marketplace.core.spreadsheet import append_xlsx_row, safe_cell, unguarded
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+84912345678", "-5", "@SUM(A1)", "\t=1", "\r=1"])
@@ -18,3 +18,14 @@ def test_numbers_and_plain_text_are_left_as_they_are(value, cell):
     assert safe_cell(value) == cell
     if isinstance(cell, str):
         assert unguarded(cell) == cell
+
+
+def test_xlsx_rows_keep_formula_like_text_as_text():
+    from openpyxl import Workbook
+
+    sheet = Workbook().active
+    append_xlsx_row(sheet, ["=1+1", 120_000, None, "-5 kg"])
+
+    cells = list(sheet[1])
+    assert [c.value for c in cells] == ["=1+1", 120_000, "", "-5 kg"]
+    assert [c.data_type for c in cells] == ["s", "n", "s", "s"]

@@ -339,6 +339,16 @@ def run_clients(port: int, shop: Shop, clients: int, seconds: float, orders: int
 # --- report --------------------------------------------------------------------------------------
 
 
+def cpu_reference_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop: the same host gives different orders/s
+    from hour to hour (a shared virtual machine); this says how fast it was for this run."""
+    start = time.process_time()
+    total = 0
+    for n in range(10_000_000):
+        total += n
+    return (time.process_time() - start) * 1000
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -454,6 +464,7 @@ def main(argv=None) -> int:
         shop = build_schema_and_seed(url, workdir, random.Random(args.seed))
         port = free_port()
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        load += f"; CPU reference (a fixed Python loop, smaller is a faster machine): {cpu_reference_ms():.0f} ms"
         progress(f"starting gunicorn: {args.workers} workers on port {port}")
         server = start_gunicorn(url, workdir, args.workers, port, args.mail_queue)
         wait_until_up(port, server)

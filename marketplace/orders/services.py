@@ -15,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -203,17 +204,40 @@ def _merge_lines(lines) -> dict[int, int]:
     return quantities
 
 
+# The statements of placing an order are built once, with parameters: building them
+# costs more of a checkout's CPU than running them (measured with bench/checkout.py).
+
+
+@cache
+def _take_stock_statement():
+    products = Product.__table__
+    return (
+        sa.update(products)
+        .where(products.c.id == sa.bindparam("product_id"), products.c.stock >= sa.bindparam("quantity"))
+        .values(stock=products.c.stock - sa.bindparam("quantity"))
+        .returning(products.c.stock)
+    )
+
+
+@cache
+def _order_products_statement():
+    """An order's products (:ids) with their cooperatives and their fair prices at :at, in one
+    query; not their long descriptions, which an order does not copy."""
+    return (
+        sa.select(Product, fair_price_column(sa.bindparam("at", type_=sa.DateTime())))
+        .where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+        .options(defer(Product.description), joinedload(Product.cooperative).defer(Cooperative.description))
+    )
+
+
 def take_stock(product: Product, quantity: int) -> int:
     """Take `quantity` of a product's stock, atomically; returns what is left, or raises
     OutOfStock (with what is left) leaving the stock as it was."""
-    products = Product.__table__
     remaining = db.session.execute(
-        sa.update(products)
-        .where(products.c.id == product.id, products.c.stock >= quantity)
-        .values(stock=products.c.stock - quantity)
-        .returning(products.c.stock)
+        _take_stock_statement(), {"product_id": product.id, "quantity": quantity}
     ).scalar_one_or_none()
     if remaining is None:
+        products = Product.__table__
         left = db.session.execute(sa.select(products.c.stock).where(products.c.id == product.id)).scalar_one()
         raise OutOfStock(product, left)
     db.session.expire(product, ["stock"])
@@ -243,8 +267,12 @@ def _reserve_order_id() -> int | None:
     no sequences: None, and the id comes from the INSERT."""
     if db.session.get_bind().dialect.name != "postgresql":
         return None
-    table = Order.__table__.name
-    return db.session.execute(sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(table, "id")))).scalar_one()
+    return db.session.execute(_next_order_id_statement()).scalar_one()
+
+
+@cache
+def _next_order_id_statement():
+    return sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(Order.__table__.name, "id")))
 
 
 def order_number(order: Order) -> str:
@@ -272,10 +300,7 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     products: dict[int, Product] = {}
     fair: dict[int, int] = {}  # {product id: its fair price now}, for those that have one
     for product, fair_price in db.session.execute(  # products, cooperatives and fair prices: one query
-        sa.select(Product, fair_price_column(now)).where(Product.id.in_(quantities))
-        .options(  # not their long descriptions, which an order does not copy
-            defer(Product.description), joinedload(Product.cooperative).defer(Cooperative.description)
-        )
+        _order_products_statement(), {"ids": list(quantities), "at": now}
     ):
         products[product.id] = product
         if fair_price is not None:

@@ -3,6 +3,8 @@
 Uploads are never stored as sent. Pillow must recognise the bytes as JPEG, PNG,
 WebP or GIF; the picture is turned upright (EXIF), converted to RGB and saved as
 WebP copies under random names, so nothing a user sends is ever served back as is.
+Pillow is imported by the functions that decode or write a picture: every web process
+imports this module (the media views serve the stored copies), few of them process one.
 """
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ import logging
 import secrets
 import warnings
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.catalog.models import Product, ProductImage
 from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ def _max_bytes() -> int:
 
 def load_picture(stream: BinaryIO) -> Image.Image:
     """Read, verify and decode an uploaded picture; raises ImageRejected with a clear message."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     limit = _max_bytes()
     data = stream.read(limit + 1)
     if not data:
@@ -103,6 +109,8 @@ def _too_many_pixels() -> ImageRejected:
 
 def _save_copies(picture: Image.Image, folder: Path, stem: str, sizes: dict[str, int]) -> dict[str, tuple[int, int]]:
     """Save `<stem>-<size>.webp` copies no larger than each bound (never upscaled)."""
+    from PIL import Image
+
     folder.mkdir(parents=True, exist_ok=True)
     dimensions = {}
     written = []

@@ -2,50 +2,88 @@
 
 The list comes from the maintained `vietnam-provinces` package, never typed by hand.
 Units are stored by their official numeric codes; names are looked up for display.
+
+Read from the package's JSON data file (its documented `NESTED_DIVISIONS_JSON_PATH`),
+on first use, keeping codes and names only. Not through its Python objects: importing
+the package builds a `WardCode` enum of all 3,321 wards, and any lookup
+(`Province.from_code`, `Ward.from_code`, `Ward.iter_by_province`) loads the one module
+that holds every ward as an object: about 5 MB in each web process, for a province
+list and a cooperative's ward name.
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-
-from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
+from importlib.util import find_spec
+from pathlib import Path
+from typing import NamedTuple
 
 from marketplace.core.text import normalize_name
 
 _PROVINCE_PREFIXES = ("thanh pho ", "tinh ")
 
 
-@lru_cache(maxsize=1)
-def _provinces() -> dict[int, Province]:
-    return {int(p.code): p for p in Province.iter_all()}
+class _Ward(NamedTuple):
+    name: str
+    province_code: int
+
+
+def data_file() -> Path:
+    """`vietnam_provinces.NESTED_DIVISIONS_JSON_PATH`, found without importing the package."""
+    spec = find_spec("vietnam_provinces")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'vietnam_provinces'", name="vietnam_provinces")
+    return Path(spec.submodule_search_locations[0]) / "data" / "nested-divisions.json"
 
 
 @lru_cache(maxsize=1)
-def _wards() -> dict[int, Ward]:
-    return {int(w.code): w for w in Ward.iter_all()}
+def _divisions() -> tuple[dict[int, str], dict[int, _Ward]]:
+    """{province code: name} and {ward code: (name, province code)}, in the package's order."""
+    provinces: dict[int, str] = {}
+    wards: dict[int, _Ward] = {}
+    for code, name, units in json.loads(data_file().read_bytes(), object_pairs_hook=_unit):
+        provinces[code] = name
+        for ward_code, ward, _ in units:
+            wards[ward_code] = _Ward(ward, code)
+    return provinces, wards
+
+
+def _unit(pairs: list[tuple[str, object]]) -> tuple:
+    """One unit of the file as (code, name, its wards or None), its other fields dropped as
+    they are read: the file parsed into dicts would leave ~1.3 MB more behind in the process."""
+    fields = dict(pairs)
+    return fields["code"], fields["name"], fields.get("wards")
+
+
+def _provinces() -> dict[int, str]:
+    return _divisions()[0]
+
+
+def _wards() -> dict[int, _Ward]:
+    return _divisions()[1]
 
 
 @lru_cache(maxsize=1)
-def _wards_by_province() -> dict[int, list[Ward]]:
-    grouped: dict[int, list[Ward]] = {}
-    for ward in _wards().values():
-        grouped.setdefault(int(ward.province_code), []).append(ward)
-    for wards in grouped.values():
-        wards.sort(key=lambda w: normalize_name(w.name))
+def _wards_by_province() -> dict[int, list[tuple[int, str]]]:
+    grouped: dict[int, list[tuple[int, str]]] = {}
+    for code, ward in _wards().items():
+        grouped.setdefault(ward.province_code, []).append((code, ward.name))
+    for wards_ in grouped.values():
+        wards_.sort(key=lambda cw: normalize_name(cw[1]))
     return grouped
 
 
 def provinces() -> list[tuple[int, str]]:
     """(code, name) of every province, sorted as a Vietnamese reader expects."""
-    return sorted(((c, p.name) for c, p in _provinces().items()), key=lambda cp: normalize_name(_short(cp[1])))
+    return sorted(_provinces().items(), key=lambda cp: normalize_name(_short(cp[1])))
 
 
 def wards(province_code: int) -> list[tuple[int, str]]:
-    return [(int(w.code), w.name) for w in _wards_by_province().get(int(province_code), [])]
+    return list(_wards_by_province().get(int(province_code), []))
 
 
 def province_name(code: int | None) -> str:
-    province = _provinces().get(int(code)) if code is not None else None
-    return province.name if province else ""
+    return _provinces().get(int(code), "") if code is not None else ""
 
 
 def ward_name(code: int | None) -> str:
@@ -59,7 +97,7 @@ def is_valid_province(code: int | None) -> bool:
 
 def ward_belongs_to(ward_code: int | None, province_code: int | None) -> bool:
     ward = _wards().get(int(ward_code)) if ward_code is not None else None
-    return ward is not None and province_code is not None and int(ward.province_code) == int(province_code)
+    return ward is not None and province_code is not None and ward.province_code == int(province_code)
 
 
 def _short(name: str) -> str:
@@ -74,7 +112,7 @@ def find_province(name: str) -> int | None:
     """'Bắc Ninh', 'Tỉnh Bắc Ninh' or 'bac ninh' -> code; None when unknown."""
     wanted = _short(name)
     for code, province in _provinces().items():
-        if _short(province.name) == wanted:
+        if _short(province) == wanted:
             return code
     return None
 
@@ -82,29 +120,24 @@ def find_province(name: str) -> int | None:
 def find_ward(province_code: int, name: str) -> int | None:
     """'Xã Lục Ngạn' or 'Lục Ngạn' within the province -> code; None when unknown or ambiguous."""
     wanted = normalize_name(name)
-    exact = [w for w in _wards_by_province().get(int(province_code), []) if normalize_name(w.name) == wanted]
+    in_province = _wards_by_province().get(int(province_code), [])
+    exact = [code for code, ward in in_province if normalize_name(ward) == wanted]
     if len(exact) == 1:
-        return int(exact[0].code)
-    bare = [
-        w
-        for w in _wards_by_province().get(int(province_code), [])
-        if normalize_name(w.name).split(" ", 1)[-1] == wanted
-    ]
-    return int(bare[0].code) if len(bare) == 1 else None
+        return exact[0]
+    bare = [code for code, ward in in_province if normalize_name(ward).split(" ", 1)[-1] == wanted]
+    return bare[0] if len(bare) == 1 else None
 
 
 def province_code_of_ward(ward_code: int) -> int | None:
     ward = _wards().get(int(ward_code))
-    return int(ward.province_code) if ward else None
+    return ward.province_code if ward else None
 
 
-# Re-exported for type hints elsewhere.
 __all__ = [
-    "ProvinceCode",
-    "WardCode",
     "find_province",
     "find_ward",
     "is_valid_province",
+    "province_code_of_ward",
     "province_name",
     "provinces",
     "ward_belongs_to",

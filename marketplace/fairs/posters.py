@@ -4,21 +4,25 @@ Two formats: a PNG (A4 portrait at 150 dpi, drawn with Pillow, the QR code by se
 and an HTML page with the QR code as inline SVG for printing from the browser.
 The PNG needs a font with Vietnamese letters: DejaVu Sans or Liberation Sans from the
 system (Debian's fonts-dejavu-core), else Pillow's own font.
+segno and Pillow are imported where a poster is drawn: every web process imports this
+module (the short-link views), few of them draw a poster.
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import segno
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from PIL import Image, ImageDraw, ImageFont
 
 from marketplace.core.formatting import format_day
 from marketplace.fairs.models import Booth, Fair
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw
 
 WIDTH, HEIGHT = 1240, 1754  # A4 at 150 dpi
 MARGIN = 90
@@ -80,6 +84,8 @@ def booth_poster(booth: Booth) -> Poster:
 
 
 def qr_svg(poster: Poster) -> Markup:
+    import segno
+
     label = _("QR code of %(url)s", url=poster.url)
     svg = segno.make(poster.url, error="q").svg_inline(
         scale=1, border=4, omitsize=True, title=label, svgclass="poster-qr", lineclass=None, dark="#000", light="#fff",
@@ -89,6 +95,8 @@ def qr_svg(poster: Poster) -> Markup:
 
 @lru_cache(maxsize=32)
 def _font(size: int, bold: bool = False):
+    from PIL import ImageFont
+
     for path in FONT_CANDIDATES[bold]:
         try:
             return ImageFont.truetype(path, size)
@@ -127,6 +135,9 @@ def _centred(draw, y: int, text: str, size: int, *, bold: bool = False, fill="#0
 
 
 def poster_png(poster: Poster) -> bytes:
+    import segno
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 30), fill="#0b6b3a")

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -33,6 +33,9 @@ from marketplace.orders.models import (
     PaymentStatus,
 )
 from marketplace.payments.models import Refund
+
+if TYPE_CHECKING:
+    import stripe
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +60,16 @@ class PaymentUnavailable(Refused):
 
 
 # --- the Stripe client ----------------------------------------------------------------------------
+# `stripe` is imported by the functions that call it, not here: the library (with requests and
+# aiohttp) is ~15 MB in every web process, and most never take a card payment. Importing
+# this module (the API and the checkout do, for PaymentUnavailable) stays cheap.
 
 
 def client() -> stripe.StripeClient:
     """This app's Stripe client: its own key and API address (STRIPE_API_BASE, e.g. localstripe
     in tests), so nothing is set on the `stripe` module for every app in the process."""
+    import stripe
+
     config = current_app.config
     key = config.get("STRIPE_SECRET_KEY") or ""
     if not key:
@@ -103,6 +111,8 @@ def start_card_payment(order: Order) -> str:
         raise ValueError(f"Order {order.number} is not paid by card")
     if order.stripe_payment_intent_id:
         return client_secret_for(order)
+    import stripe
+
     try:
         intent = client().v1.payment_intents.create(
             params={
@@ -132,6 +142,8 @@ def client_secret_for(order: Order) -> str:
     """The client secret of the order's PaymentIntent, to show the card page again."""
     if not order.stripe_payment_intent_id:
         return start_card_payment(order)
+    import stripe
+
     try:
         intent = client().v1.payment_intents.retrieve(order.stripe_payment_intent_id)
     except stripe.StripeError as error:
@@ -273,6 +285,8 @@ def cancel_payment(order: Order) -> bool:
     """Cancel the order's PaymentIntent before the order expires. True when it is cancelled;
     False when the order must not expire now: Stripe says the payment succeeded (the order
     is then marked paid from that data), it is still processing, or Stripe cannot be asked."""
+    import stripe
+
     try:
         payments = client().v1.payment_intents
     except PaymentUnavailable:  # no key configured any more: cannot know, so do not expire
@@ -316,6 +330,8 @@ def refund_part(part: OrderPart) -> Refund | None:
     amount = min(part.total_vnd - part.refunded_vnd, order.total_vnd - already)
     if amount <= 0:
         return None
+    import stripe
+
     try:
         refund = client().v1.refunds.create(
             params={

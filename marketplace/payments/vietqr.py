@@ -4,16 +4,18 @@ The payload is the NAPAS EMVCo string every Vietnamese banking app scans ("VietQ
 the cooperative's bank (BIN) and account, the amount in đồng and the order number as the
 transfer memo, so the cooperative can match the money to the order. Built with
 `vietnam-qr-pay`; the QR picture is an inline SVG from `segno` (no styles: the CSP forbids them).
+Both are imported where a payload or a picture is made, and the bank list read on first use:
+every web process imports this module (the checkout, the API, the cooperative's settings),
+few of them draw a QR code.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-import segno
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from vietnam_qr_pay import BanksObject, QRPay
 
 from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_vnd
@@ -44,16 +46,16 @@ class Transfer:
 
 def banks() -> list[tuple[str, str]]:
     """(BIN, short name) of the banks that receive VietQR transfers, by name, for a select."""
-    return sorted(_BANKS.items(), key=lambda item: item[1].casefold())
+    return sorted(_banks().items(), key=lambda item: item[1].casefold())
 
 
 def bank_name(bin_: str | None) -> str:
     """The bank's short name ("Vietcombank"), or the BIN itself if we do not know it."""
-    return _BANKS.get(bin_ or "", bin_ or "")
+    return _banks().get(bin_ or "", bin_ or "")
 
 
 def is_known_bank(bin_: str | None) -> bool:
-    return (bin_ or "") in _BANKS
+    return (bin_ or "") in _banks()
 
 
 def has_bank_account(cooperative) -> bool:
@@ -96,12 +98,16 @@ def transfer_memo(text: str) -> str:
 
 def vietqr_payload(bank_bin: str, account_number: str, amount_vnd: int, memo: str) -> str:
     """The NAPAS VietQR string (EMVCo TLV, currency 704, country VN, CRC16 at the end)."""
+    from vietnam_qr_pay import QRPay
+
     qr = QRPay.init_viet_qr(bank_bin=bank_bin, bank_number=account_number, amount=str(amount_vnd), purpose=memo)
     return qr.build()
 
 
 def qr_svg(payload: str, label: str) -> Markup:
     """An inline, scalable SVG QR code (viewBox, no width/height, no styles) labelled for screen readers."""
+    import segno
+
     svg = segno.make(payload, error="m").svg_inline(
         scale=1, border=4, omitsize=True, title=label, svgclass="vietqr-code", lineclass=None,
         dark="#000", light="#fff",
@@ -140,12 +146,13 @@ def normalise_account_name(name: str) -> str:
     return " ".join(fold_accents(name).upper().split())
 
 
-def _load_banks() -> dict[str, str]:
+@lru_cache(maxsize=1)
+def _banks() -> dict[str, str]:
+    """{BIN: short name} of the banks that receive VietQR transfers."""
+    from vietnam_qr_pay import BanksObject
+
     found: dict[str, str] = {}
     for bank in BanksObject.values():
         if bank.bin and not bank.deprecated and bank.viet_qr_status >= 0:
             found.setdefault(bank.bin, bank.short_name)
     return found
-
-
-_BANKS = _load_banks()

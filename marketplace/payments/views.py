@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-import stripe
 from flask import (
     Blueprint,
     abort,
@@ -121,6 +120,8 @@ def stripe_webhook():
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         return api_error(404, "Stripe webhooks are not configured")
+    import stripe  # here, not at the top: see payments.stripe_payments
+
     try:
         event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature"), secret)
     except (ValueError, TypeError, AttributeError, stripe.SignatureVerificationError):  # signed, yet no event

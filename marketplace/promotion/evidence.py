@@ -17,7 +17,6 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from marketplace.accounts.models import User
 from marketplace.core.errors import Refused
@@ -64,6 +63,9 @@ def _identify(data: bytes) -> tuple[EvidenceKind, str, str]:
     """(kind, extension, content type) of an accepted file; Refused otherwise."""
     if data.startswith(PDF_SIGNATURE):
         return EvidenceKind.PDF, "pdf", "application/pdf"
+    # Here, not at the top: Pillow is needed only when a photo is uploaded (see catalog.images).
+    from PIL import Image, UnidentifiedImageError
+
     refusal = Refused(_("Only photos (JPEG, PNG or WebP) and PDF documents are accepted."), field="file")
     try:
         with warnings.catch_warnings():

@@ -15,6 +15,9 @@ def import_command(path: str) -> None:
     """Create or update products from a CSV file (all or nothing; cooperative + sku is the key).
 
     Header: cooperative,sku,name,category,unit,price_vnd,stock,ocop_stars,origin,description
+
+    The planner statistics are refreshed (ANALYZE) with the import; after the commit this
+    server's search index is brought up to date (rebuilt, with a progress bar, for a large file).
     """
     from marketplace.catalog.importer import import_products
 

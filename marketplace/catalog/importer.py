@@ -11,10 +11,12 @@ import io
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalog.models import (
@@ -26,15 +28,18 @@ from marketplace.catalog.models import (
 )
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.csv_import import (
+    CsvFile,
     ImportResult,
     RowCheck,
+    batches,
     check_rows,
+    checked_rows,
     progress_steps,
-    read_rows,
 )
 from marketplace.core.spreadsheet import safe_cell
 from marketplace.core.text import normalize_name, slugify
 from marketplace.extensions import db
+from marketplace.search.changes import log_products
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +63,19 @@ MAX_STOCK = 1_000_000_000
 _SLUG_LENGTH = 110  # leaves room for "-123" inside the 120-character column
 
 
-@dataclass
+# Rows written per statement: big enough that each INSERT/UPDATE carries many rows, small
+# enough that a batch of rows and their parameters stays a few megabytes.
+BATCH = 1000
+# Rows per multi-row INSERT statement (a batch is sent as several).
+INSERT_PAGE = 100
+# The columns an import sets; an existing product is updated only when one of them changed.
+FIELDS = ("name", "category_id", "unit", "price_vnd", "stock", "ocop_stars", "origin", "description")
+TABLES = ("products", "categories", "search_changes")
+
+
+@dataclass(slots=True)
 class ProductRow:
-    cooperative: Cooperative
+    cooperative_id: int
     sku: str
     name: str
     category_name: str
@@ -77,11 +92,16 @@ def import_products(data: bytes | str, *, cooperative: Cooperative | None = None
 
     With `cooperative` (a manager importing their own listings) every row must name
     that cooperative. `progress` works as in `import_cooperatives`. Flushes, never commits.
+
+    The file is read twice, never held as objects: a first pass checks every row, a second
+    writes them BATCH at a time with multi-row INSERTs and UPDATEs (only the rows whose
+    values changed), and logs the products written for search (`log_products`).
     """
-    rows = read_rows(data, PRODUCT_HEADER)
-    with progress_steps(progress, 2 * len(rows)) as bar:
-        checked = check_rows(rows, _RowChecker(rows, cooperative), progress=bar)
-        result = _apply(checked, bar)
+    file = CsvFile(data, PRODUCT_HEADER)
+    cooperatives = _Cooperatives(cooperative)
+    with progress_steps(progress, 2 * file.data_lines) as bar:
+        check_rows(file, _RowChecker(cooperatives), progress=bar)
+        result = _apply(checked_rows(file, _RowChecker(cooperatives), progress=bar), cooperatives.used)
     logger.info("Imported products: %s created, %s updated", result.created, result.updated)
     return result
 
@@ -124,18 +144,32 @@ def find_unit(value: str) -> str | None:
     return wanted if wanted in UNITS else None
 
 
-class _RowChecker:
-    def __init__(self, rows: list[dict], only: Cooperative | None):
+class _Cooperatives:
+    """Cooperative ids by slug (every cooperative, or only the manager's own)."""
+
+    def __init__(self, only: Cooperative | None):
         self.only = only
-        slugs = {r["cooperative"] for r in rows}
-        self.cooperatives = {
-            c.slug: c for c in db.session.scalars(select(Cooperative).where(Cooperative.slug.in_(slugs)))
-        }
+        if only is not None:
+            self.ids = {only.slug: only.id}
+        else:
+            self.ids = dict(db.session.execute(select(Cooperative.slug, Cooperative.id)).all())
+        self.used: set[int] = set()
+
+    def get(self, slug: str) -> int | None:
+        cooperative_id = self.ids.get(slug)
+        if cooperative_id is not None:
+            self.used.add(cooperative_id)
+        return cooperative_id
+
+
+class _RowChecker:
+    def __init__(self, cooperatives: _Cooperatives):
+        self.cooperatives = cooperatives
         self.seen: dict[tuple[str, str], int] = {}
 
     def __call__(self, row: dict) -> ProductRow:
         cells = RowCheck(row)
-        cooperative = self._cooperative(cells)
+        cooperative_id = self._cooperative(cells)
         sku = self._sku(cells)
         name = cells.text("name", required=True, max_length=200)
         category_name = cells.text("category", required=True, max_length=100)
@@ -146,19 +180,20 @@ class _RowChecker:
         origin = cells.text("origin", max_length=200)
         description = cells.text("description", max_length=10000)
         cells.done()
-        return ProductRow(cooperative, sku, name, category_name, unit, price, stock, ocop_stars, origin, description)
+        return ProductRow(cooperative_id, sku, name, category_name, unit, price, stock, ocop_stars, origin, description)
 
-    def _cooperative(self, cells: RowCheck) -> Cooperative | None:
+    def _cooperative(self, cells: RowCheck) -> int | None:
         slug = cells.text("cooperative", required=True)
         if not slug:
             return None
-        if self.only is not None and slug != self.only.slug:
-            cells.fail("cooperative", _("you can only import products of %(slug)s", slug=self.only.slug))
+        only = self.cooperatives.only
+        if only is not None and slug != only.slug:
+            cells.fail("cooperative", _("you can only import products of %(slug)s", slug=only.slug))
             return None
-        cooperative = self.cooperatives.get(slug)
-        if cooperative is None:
+        cooperative_id = self.cooperatives.get(slug)
+        if cooperative_id is None:
             cells.fail("cooperative", _("no cooperative has the slug %(value)s", value=slug))
-        return cooperative
+        return cooperative_id
 
     def _sku(self, cells: RowCheck) -> str:
         sku = cells.text("sku", required=True, max_length=64)
@@ -196,70 +231,146 @@ class _RowChecker:
 
 
 class _Categories:
-    """Categories by name, ignoring case and accents; missing ones become top categories."""
+    """Category ids by name, ignoring case and accents; missing ones become top categories."""
 
     def __init__(self):
-        self.by_name: dict[str, Category] = {}
-        for category in db.session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.id)):
+        self.ids: dict[str, int] = {}
+        rows = db.session.execute(
+            select(Category.name, Category.id).order_by(Category.parent_id.is_not(None), Category.id)
+        )
+        for name, category_id in rows:
             # A top category wins over a sub-category of the same name.
-            self.by_name.setdefault(normalize_name(category.name), category)
+            self.ids.setdefault(normalize_name(name), category_id)
         self.slugs = set(db.session.scalars(select(Category.slug)))
+        self.by_cell: dict[str, int] = {}  # the same few names come back on every row
 
-    def get(self, name: str) -> Category:
+    def get(self, name: str) -> int:
+        category_id = self.by_cell.get(name)
+        if category_id is None:
+            category_id = self.by_cell[name] = self._get(name)
+        return category_id
+
+    def _get(self, name: str) -> int:
         key = normalize_name(name)
-        category = self.by_name.get(key)
-        if category is None:
+        category_id = self.ids.get(key)
+        if category_id is None:
             category = Category(name=" ".join(name.split()), slug=_unique(slugify(name, 100), self.slugs.__contains__))
             db.session.add(category)
+            db.session.flush()
             self.slugs.add(category.slug)
-            self.by_name[key] = category
+            category_id = self.ids[key] = category.id
             logger.info("Created category %s from an import", category.slug)
-        return category
+        return category_id
 
 
-def _unique(base: str, taken) -> str:
-    candidate, n = base, 1
+def _unique(base: str, taken, start: int = 1) -> str:
+    candidate, n = (base, start) if start == 1 else (f"{base}-{start}", start)
     while taken(candidate):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
 
 
-def _apply(rows: list[ProductRow], bar) -> ImportResult:
-    categories = _Categories()
-    existing = {
-        (p.cooperative_id, p.sku): p
-        for p in db.session.scalars(
-            select(Product).where(Product.cooperative_id.in_({r.cooperative.id for r in rows}))
+class _Writer:
+    """Writes checked rows a batch at a time: one multi-row INSERT for the new products,
+    one executemany UPDATE for the existing ones whose values changed."""
+
+    def __init__(self, cooperative_ids: set[int]):
+        self.existing: dict[tuple[int, str], int] = {}
+        for chunk in batches(sorted(cooperative_ids), 500):
+            rows = db.session.execute(
+                select(Product.cooperative_id, Product.sku, Product.id).where(Product.cooperative_id.in_(chunk))
+            )
+            self.existing.update(((cooperative_id, sku), pid) for cooperative_id, sku, pid in rows)
+        self.categories = _Categories()
+        self.slugs: set[str] | None = None  # every product slug, loaded for the first new product
+        self.next_suffix: dict[str, int] = {}
+        # render_nulls: rows with and without OCOP stars stay in one multi-row INSERT (by
+        # default the ORM leaves None out, splitting the batch wherever the keys differ).
+        # Pages of 100 rows: psycopg remembers the last 100 statement texts it saw with
+        # distinct parameter types (where the NULLs fall), 30 MB if each carried 1000 rows.
+        self.insert = (
+            insert(Product)
+            .returning(Product.id)
+            .execution_options(render_nulls=True, insertmanyvalues_page_size=INSERT_PAGE)
         )
-    }
-    new_slugs: set[str] = set()
+        table = Product.__table__
+        self.update = (
+            table.update()
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values({name: sa.bindparam(f"b_{name}") for name in FIELDS})
+        )
 
-    def slug_taken(slug: str) -> bool:
-        return slug in new_slugs or db.session.scalar(select(Product.id).where(Product.slug == slug)) is not None
-
-    result = ImportResult()
-    with db.session.no_autoflush:
+    def write(self, rows: list[ProductRow], result: ImportResult) -> None:
+        new, old = [], []
         for row in rows:
-            product = existing.get((row.cooperative.id, row.sku))
-            if product is None:
-                slug = _unique(slugify(row.name, _SLUG_LENGTH), slug_taken)
-                new_slugs.add(slug)
-                product = Product(
-                    cooperative=row.cooperative, sku=row.sku, slug=slug, status=ProductStatus.ACTIVE, certifications=[]
-                )
-                db.session.add(product)
-                result.created += 1
+            pid = self.existing.get((row.cooperative_id, row.sku))
+            values = {
+                "name": row.name,
+                "category_id": self.categories.get(row.category_name),
+                "unit": row.unit,
+                "price_vnd": row.price_vnd,
+                "stock": row.stock,
+                "ocop_stars": row.ocop_stars,
+                "origin": row.origin,
+                "description": row.description,
+            }
+            if pid is None:
+                values.update(cooperative_id=row.cooperative_id, sku=row.sku, slug=self._new_slug(row.name),
+                              status=ProductStatus.ACTIVE, certifications=[])
+                new.append(values)
             else:
-                result.updated += 1
-            product.name = row.name
-            product.category = categories.get(row.category_name)
-            product.unit = row.unit
-            product.price_vnd = row.price_vnd
-            product.stock = row.stock
-            product.ocop_stars = row.ocop_stars
-            product.origin = row.origin
-            product.description = row.description
-            bar.update(1)
+                old.append((pid, values))
+        if new:
+            ids = db.session.scalars(self.insert, new).all()
+            log_products(db.session, ids)
+            result.created += len(new)
+        if old:
+            result.updated += len(old)
+            self._update(old)
+
+    def _update(self, rows: list[tuple[int, dict]]) -> None:
+        current = {
+            row[0]: tuple(row[1:])
+            for row in db.session.execute(
+                select(Product.id, *(getattr(Product, name) for name in FIELDS)).where(
+                    Product.id.in_([pid for pid, _ in rows])
+                )
+            )
+        }
+        changed = [
+            {"b_id": pid, **{f"b_{name}": value for name, value in values.items()}}
+            for pid, values in rows
+            if current[pid] != tuple(values[name] for name in FIELDS)
+        ]
+        if not changed:
+            return
+        # A statement on the bare table, unseen by the session's listeners: log the products
+        # for search (and whoever else hooks log_products) ourselves.
+        db.session.execute(self.update, changed)
+        ids = [values["b_id"] for values in changed]
+        log_products(db.session, ids)
+        mapper = sa.inspect(Product)
+        for pid in ids:  # a Product the session already holds must not show its old values
+            product = db.session.identity_map.get(mapper.identity_key_from_primary_key((pid,)))
+            if product is not None:
+                db.session.expire(product)
+
+    def _new_slug(self, name: str) -> str:
+        if self.slugs is None:
+            self.slugs = set(db.session.scalars(select(Product.slug)))
+        base = slugify(name, _SLUG_LENGTH)
+        slug = _unique(base, self.slugs.__contains__, self.next_suffix.get(base, 1))
+        self.slugs.add(slug)
+        # Names repeat (a cooperative's "Vải thiều" in five sizes): the next one starts here.
+        self.next_suffix[base] = int(slug.rsplit("-", 1)[1]) if slug != base else 1
+        return slug
+
+
+def _apply(rows: Iterable[ProductRow], cooperative_ids: set[int]) -> ImportResult:
+    writer = _Writer(cooperative_ids)
+    result = ImportResult(tables=TABLES)
+    for batch in batches(rows, BATCH):
+        writer.write(batch, result)
     db.session.flush()
     return result

@@ -16,6 +16,9 @@ def import_command(path: str) -> None:
 
     Header: slug,name,registration_code,province,ward,founded_on,is_youth,members,
     youth_members,representative,phone,email,description
+
+    The planner statistics are refreshed (ANALYZE) with the import; products of renamed
+    cooperatives reach this server's search index after the commit.
     """
     from marketplace.cooperatives.importer import import_cooperatives
 

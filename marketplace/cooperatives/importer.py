@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +18,15 @@ from sqlalchemy import select
 
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
 from marketplace.core import geo
-from marketplace.core.csv_import import ImportResult, RowCheck, check_rows, progress_steps, read_rows
+from marketplace.core.csv_import import (
+    CsvFile,
+    ImportResult,
+    RowCheck,
+    batches,
+    check_rows,
+    checked_rows,
+    progress_steps,
+)
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 
@@ -46,6 +55,11 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANDLINE = re.compile(r"02\d{9}")
 # More members than this is a typo, and would overflow the database column.
 MAX_MEMBERS = 1_000_000
+# Rows written (and flushed) together.
+BATCH = 500
+# Cooperatives, their status history and (when a name, place or status changed) the
+# search log rows of their products.
+TABLES = ("cooperatives", "cooperative_status_changes", "search_changes")
 
 
 @dataclass
@@ -70,27 +84,37 @@ def import_cooperatives(data: bytes | str, progress=None) -> ImportResult:
 
     `progress`, when given, is called with the number of steps and returns a context
     manager whose value has `update(n)` (click.progressbar fits). Flushes, never commits.
+    The file is read in passes (check, then write BATCH rows at a time), never held whole.
     """
-    rows = read_rows(data, COOPERATIVE_HEADER)
-    with progress_steps(progress, 2 * len(rows)) as bar:
-        checked = check_rows(rows, _RowChecker(rows), progress=bar)
-        result = _apply(checked, bar)
+    file = CsvFile(data, COOPERATIVE_HEADER)
+    codes_in_use = _codes_in_use(file)
+    with progress_steps(progress, 2 * file.data_lines) as bar:
+        check_rows(file, _RowChecker(codes_in_use), progress=bar)
+        result = _apply(checked_rows(file, _RowChecker(codes_in_use), progress=bar))
     logger.info("Imported cooperatives: %s created, %s updated", result.created, result.updated)
     return result
 
 
-class _RowChecker:
-    def __init__(self, rows: list[dict]):
-        slugs = {r["slug"] for r in rows}
-        codes = {r["registration_code"] for r in rows if r["registration_code"]}
-        # Codes already taken by cooperatives this file does not describe.
-        self.codes_in_use = dict(
+def _codes_in_use(file: CsvFile) -> dict[str, str]:
+    """Registration codes of the file already taken by cooperatives the file does not describe."""
+    slugs, codes = set(), set()
+    for row in file.rows():
+        slugs.add(row["slug"])
+        if row["registration_code"]:
+            codes.add(row["registration_code"])
+    taken = {}
+    for chunk in batches(sorted(codes), 500):
+        taken.update(
             db.session.execute(
-                select(Cooperative.registration_code, Cooperative.slug).where(
-                    Cooperative.registration_code.in_(codes), Cooperative.slug.not_in(slugs)
-                )
+                select(Cooperative.registration_code, Cooperative.slug).where(Cooperative.registration_code.in_(chunk))
             ).all()
         )
+    return {code: slug for code, slug in taken.items() if slug not in slugs}
+
+
+class _RowChecker:
+    def __init__(self, codes_in_use: dict[str, str]):
+        self.codes_in_use = codes_in_use
         self.slug_rows: dict[str, int] = {}
         self.code_rows: dict[str, int] = {}
 
@@ -234,33 +258,35 @@ def _email(cells: RowCheck) -> str | None:
         return None
 
 
-def _apply(rows: list[CooperativeRow], bar) -> ImportResult:
-    existing = {
-        c.slug: c
-        for c in db.session.scalars(select(Cooperative).where(Cooperative.slug.in_([r.slug for r in rows])))
-    }
-    result = ImportResult()
+def _apply(rows: Iterable[CooperativeRow]) -> ImportResult:
+    result = ImportResult(tables=TABLES)
     now = utcnow()
-    for row in rows:
-        cooperative = existing.get(row.slug)
-        if cooperative is None:
-            cooperative = Cooperative(
-                slug=row.slug,
-                status=CooperativeStatus.APPROVED,
-                status_changed_at=now,
-                status_reason=IMPORT_REASON,
-            )
-            cooperative.status_changes.append(
-                CooperativeStatusChange(
-                    from_status=CooperativeStatus.PENDING, to_status=CooperativeStatus.APPROVED, reason=IMPORT_REASON
+    for batch in batches(rows, BATCH):
+        existing = {
+            c.slug: c
+            for c in db.session.scalars(select(Cooperative).where(Cooperative.slug.in_([r.slug for r in batch])))
+        }
+        for row in batch:
+            cooperative = existing.get(row.slug)
+            if cooperative is None:
+                cooperative = Cooperative(
+                    slug=row.slug,
+                    status=CooperativeStatus.APPROVED,
+                    status_changed_at=now,
+                    status_reason=IMPORT_REASON,
                 )
-            )
-            db.session.add(cooperative)
-            result.created += 1
-        else:
-            result.updated += 1
-        for name, value in vars(row).items():
-            setattr(cooperative, name, value)
-        bar.update(1)
-    db.session.flush()
+                cooperative.status_changes.append(
+                    CooperativeStatusChange(
+                        from_status=CooperativeStatus.PENDING, to_status=CooperativeStatus.APPROVED,
+                        reason=IMPORT_REASON,
+                    )
+                )
+                db.session.add(cooperative)
+                result.created += 1
+            else:
+                result.updated += 1
+            for name, value in vars(row).items():
+                setattr(cooperative, name, value)
+        # The session's listeners see these writes (a renamed cooperative logs its products for search).
+        db.session.flush()
     return result

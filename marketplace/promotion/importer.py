@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,11 +22,13 @@ from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.csv_import import (
+    CsvFile,
     ImportResult,
     RowCheck,
+    batches,
     check_rows,
+    checked_rows,
     progress_steps,
-    read_rows,
 )
 from marketplace.core.models import utcnow
 from marketplace.core.text import normalize_name
@@ -67,6 +70,15 @@ NUMBER_COLUMNS = {
 _MONEY = {"budget_vnd", "contracts_value_vnd", "sales_vnd"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TYPE_VALUES = [t.value for t in ActivityType]
+# Activities written (and flushed) together.
+BATCH = 500
+TABLES = (
+    "promotion_activities",
+    "promotion_activity_agencies",
+    "promotion_activity_cooperatives",
+    "promotion_activity_products",
+    "promotion_activity_changes",
+)
 
 
 @dataclass
@@ -86,10 +98,11 @@ class ActivityRow:
 def import_activities(data: bytes | str, progress=None) -> ImportResult:
     """Check every row, then create approved activities; raises ImportFailed (nothing
     changed) on any problem. Flushes, never commits."""
-    rows = read_rows(data, ACTIVITY_HEADER)
-    with progress_steps(progress, 2 * len(rows)) as bar:
-        checked = check_rows(rows, _RowChecker(rows), progress=bar)
-        result = _apply(checked, bar)
+    file = CsvFile(data, ACTIVITY_HEADER)
+    known = _Known(file)
+    with progress_steps(progress, 2 * file.data_lines) as bar:
+        check_rows(file, _RowChecker(known), progress=bar)
+        result = _apply(checked_rows(file, _RowChecker(known), progress=bar))
     logger.info("Imported promotion activities: %s created", result.created)
     return result
 
@@ -98,25 +111,42 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
-class _RowChecker:
-    def __init__(self, rows: list[dict]):
+class _Known:
+    """What the rows may name: agencies, the cooperatives and products the file mentions,
+    and the activities already recorded (title and start date)."""
+
+    def __init__(self, file: CsvFile):
         self.agencies = {normalize_name(a.name): a for a in db.session.scalars(select(Agency))}
-        slugs = {s for r in rows for s in _split(r["cooperatives"])}
-        slugs |= {p.split(":", 1)[0].strip() for r in rows for p in _split(r["products"])}
-        self.cooperatives = {
-            c.slug: c for c in db.session.scalars(select(Cooperative).where(Cooperative.slug.in_(slugs)))
-        }
-        ids = [c.id for c in self.cooperatives.values()]
-        self.products = {
-            (p.cooperative_id, p.sku): p
-            for p in db.session.scalars(
-                select(Product).where(Product.cooperative_id.in_(ids)).options(selectinload(Product.cooperative))
+        slugs = set()
+        for row in file.rows():
+            slugs.update(_split(row["cooperatives"]))
+            slugs.update(p.split(":", 1)[0].strip() for p in _split(row["products"]))
+        self.cooperatives = {}
+        for chunk in batches(sorted(slugs), 500):
+            self.cooperatives.update(
+                (c.slug, c) for c in db.session.scalars(select(Cooperative).where(Cooperative.slug.in_(chunk)))
             )
-        }
+        ids = [c.id for c in self.cooperatives.values()]
+        self.products = {}
+        for chunk in batches(ids, 500):
+            self.products.update(
+                ((p.cooperative_id, p.sku), p)
+                for p in db.session.scalars(
+                    select(Product).where(Product.cooperative_id.in_(chunk)).options(selectinload(Product.cooperative))
+                )
+            )
         self.existing = {
             (normalize_name(title), start)
             for title, start in db.session.execute(select(PromotionActivity.title, PromotionActivity.start_date))
         }
+
+
+class _RowChecker:
+    def __init__(self, known: _Known):
+        self.agencies = known.agencies
+        self.cooperatives = known.cooperatives
+        self.products = known.products
+        self.existing = known.existing
         self.seen: dict[tuple[str, date], int] = {}
 
     def __call__(self, row: dict) -> ActivityRow:
@@ -245,31 +275,31 @@ def _place(cells: RowCheck) -> tuple[int | None, int | None]:
     return province_code, ward_code
 
 
-def _apply(rows: list[ActivityRow], bar) -> ImportResult:
-    result = ImportResult()
+def _apply(rows: Iterable[ActivityRow]) -> ImportResult:
+    result = ImportResult(tables=TABLES)
     now = utcnow()
-    for row in rows:
-        activity = PromotionActivity(
-            title=row.title,
-            type=row.type,
-            status=ActivityStatus.APPROVED,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            province_code=row.province_code,
-            ward_code=row.ward_code,
-            organising_unit="",
-            agencies=row.agencies,
-            cooperatives=row.cooperatives,
-            products=row.products,
-            notes="",
-            imported=True,
-            created_at=now,
-            decided_at=now,
-            **row.numbers,
-        )
-        db.session.add(activity)
-        services.record(activity, None, "imported", "status", "", ActivityStatus.APPROVED.value)
-        result.created += 1
-        bar.update(1)
-    db.session.flush()
+    for batch in batches(rows, BATCH):
+        for row in batch:
+            activity = PromotionActivity(
+                title=row.title,
+                type=row.type,
+                status=ActivityStatus.APPROVED,
+                start_date=row.start_date,
+                end_date=row.end_date,
+                province_code=row.province_code,
+                ward_code=row.ward_code,
+                organising_unit="",
+                agencies=row.agencies,
+                cooperatives=row.cooperatives,
+                products=row.products,
+                notes="",
+                imported=True,
+                created_at=now,
+                decided_at=now,
+                **row.numbers,
+            )
+            db.session.add(activity)
+            services.record(activity, None, "imported", "status", "", ActivityStatus.APPROVED.value)
+            result.created += 1
+        db.session.flush()
     return result

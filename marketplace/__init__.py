@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from marketplace import config as settings
-from marketplace.extensions import babel, csrf, db, login_manager, migrate
+from marketplace.extensions import babel, compress, csrf, db, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -81,9 +81,13 @@ def register_extensions(app: Flask) -> None:
     from marketplace import search
     from marketplace.mail import queue as mail_queue
 
+    from marketplace import storefront
+
     session.init_app(app)
     search.init_app(app)
     mail_queue.init_app(app)
+    storefront.init_app(app)
+    compress.init_app(app)
 
 
 def _configure_engine(engine) -> None:

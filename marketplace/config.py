@@ -98,6 +98,14 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         # Another Stripe API server (tests: localstripe on loopback); empty means Stripe's own.
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        # Storefront cache: in this process by default; Redis (shared by every web server) when set.
+        "REDIS_URL": os.environ.get("REDIS_URL", "").strip(),
+        "PAGE_CACHE": _bool("PAGE_CACHE", True),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "marketplace").strip(),
+        # Entries kept by the in-process cache (per web process; Redis has its own memory limit).
+        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 2000),
+        # How long a reverse proxy may answer public pages by itself (Cache-Control s-maxage).
+        "PUBLIC_CACHE_SECONDS": _int("PUBLIC_CACHE_SECONDS", 5),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -126,4 +134,9 @@ DEFAULTS = {
     # How often (seconds, per process) requests also expire unpaid card orders that are due;
     # `marketplace orders expire` does the same from cron.
     "ORDER_EXPIRY_INTERVAL": 60,
+    # HTML, CSS, JS and JSON are compressed (brotli or gzip, as the client accepts) by Flask-Compress.
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript", "application/json", "image/svg+xml"],
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_BR_LEVEL": 4,
+    "COMPRESS_MIN_SIZE": 500,
 }

@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_caching import Cache
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,3 +22,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+cache = Cache()
+compress = Compress()

@@ -16,6 +16,7 @@ from marketplace.catalog.models import Category, Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.errors import api_error
+from marketplace.core.page_cache import STOCK_MARK, cached_json
 from marketplace.extensions import csrf
 from marketplace.fairs.pricing import FairPrice
 from marketplace.search.views import read_search_request, run_search
@@ -62,7 +63,7 @@ def fair_price_json(fair: FairPrice | None) -> dict | None:
     }
 
 
-def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP) -> dict:
+def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP, *, stock=None) -> dict:
     """A product with its current price. `fair`: its fair price now (None: it has none), as a
     list looks them up for all its products at once; not given, it is looked up here."""
     if fair is _LOOK_UP:
@@ -77,7 +78,7 @@ def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP) -
         "regular_price_vnd": product.price_vnd,
         "fair_price": fair_price_json(fair),
         "unit": product.unit,
-        "stock": product.stock,
+        "stock": product.stock if stock is None else stock,
         "ocop_stars": product.ocop_stars,
         "category": category_json(product.category),
         "origin": product.origin,
@@ -117,8 +118,16 @@ def page_json(pagination, serialise) -> dict:
 # --- endpoints ----------------------------------------------------------------------
 
 
+# Lists are cached per storefront version; each product's exact stock (which a sale
+# changes without a new version) is filled in per request from one query.
+
+
 @bp.get("/products")
 def products():
+    return cached_json(products_page, stocks=queries.product_stocks)
+
+
+def products_page() -> dict:
     search = read_search_request(request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True)
     if search.query:
         # The search engine ranks the words; no silent spelling correction for programs.
@@ -126,25 +135,34 @@ def products():
     else:
         pagination = queries.search_products(search.filters)
     fair = queries.fair_prices_now(pagination.items)  # one query for the page
-    return jsonify(page_json(pagination, lambda product: product_json(product, fair.get(product.id))))
+    return page_json(
+        pagination, lambda product: product_json(product, fair.get(product.id), stock=STOCK_MARK.format(product.id))
+    )
 
 
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
-    return jsonify(product_json(queries.get_public_product_by_id(product_id)))
+    def make() -> dict:
+        found = queries.get_public_product_by_id(product_id)
+        return product_json(found, stock=STOCK_MARK.format(found.id))
+
+    return cached_json(make, stocks=queries.product_stocks)
 
 
 @bp.get("/cooperatives")
 def cooperatives():
-    filters = queries.read_cooperative_filters(
-        request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True
-    )
-    return jsonify(page_json(queries.search_cooperatives(filters), cooperative_json))
+    def make() -> dict:
+        filters = queries.read_cooperative_filters(
+            request.args, per_page=current_app.config["PER_PAGE"], allow_per_page=True
+        )
+        return page_json(queries.search_cooperatives(filters), cooperative_json)
+
+    return cached_json(make)
 
 
 @bp.get("/cooperatives/<slug>")
 def cooperative(slug: str):
-    return jsonify(cooperative_json(queries.get_public_cooperative(slug)))
+    return cached_json(lambda: cooperative_json(queries.get_public_cooperative(slug)))
 
 
 @bp.get("/provinces")

@@ -64,6 +64,12 @@ class Product(db.Model):
         sa.CheckConstraint("price_vnd >= 0", name="price_not_negative"),
         sa.CheckConstraint("ocop_stars IS NULL OR (ocop_stars >= 3 AND ocop_stars <= 5)", name="ocop_stars_range"),
         sa.Index("ix_products_status_created_at", "status", "created_at"),
+        # The storefront's filters with its sorts: a category's or a cooperative's newest,
+        # the price sorts, the home page's featured products.
+        sa.Index("ix_products_category_id_created_at", "category_id", "created_at"),
+        sa.Index("ix_products_cooperative_id_created_at", "cooperative_id", "created_at"),
+        sa.Index("ix_products_status_price_vnd", "status", "price_vnd"),
+        sa.Index("ix_products_is_featured_created_at", "is_featured", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -79,6 +79,21 @@ def get_public_product(slug: str) -> Product:
     return product
 
 
+def public_product_stock(slug: str) -> int | None:
+    """The stock of the public product at `slug` (None: no such public product)."""
+    return db.session.scalar(
+        sa.select(Product.stock).join(Product.cooperative).where(Product.slug == slug, is_public_product())
+    )
+
+
+def product_stocks(product_ids) -> dict[int, int]:
+    """{product id: stock now}, in one query (lists cached without their exact stock)."""
+    ids = sorted({int(i) for i in product_ids})
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Product.id, Product.stock).where(Product.id.in_(ids))).all())
+
+
 def get_public_product_by_id(product_id: int) -> Product:
     product = db.session.scalars(public_products().where(Product.id == product_id)).first()
     if product is None:

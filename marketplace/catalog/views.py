@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from marketplace.catalog import queries
 from marketplace.core import geo
+from marketplace.core.page_cache import cached_page
 
 bp = Blueprint("catalog", __name__)
 
@@ -57,6 +58,10 @@ def listing_context(filters: queries.ProductFilters) -> dict:
 
 @bp.get("/")
 def home():
+    return cached_page(render_home)
+
+
+def render_home() -> str:
     featured = queries.featured_products()
     # A featured product is often the newest too: each product appears once.
     newest = queries.newest_products(exclude=featured)
@@ -73,25 +78,40 @@ def home():
 
 @bp.get("/products")
 def products():
-    filters = queries.read_product_filters(request.args, per_page=current_app.config["PER_PAGE"])
-    return render_template("catalog/products.html", **listing_context(filters))
+    def render() -> str:
+        filters = queries.read_product_filters(request.args, per_page=current_app.config["PER_PAGE"])
+        return render_template("catalog/products.html", **listing_context(filters))
+
+    return cached_page(render)
 
 
 @bp.get("/categories")
 def categories():
-    return render_template(
-        "catalog/categories.html", categories=queries.top_categories(), counts=queries.public_product_counts()
+    return cached_page(
+        lambda: render_template(
+            "catalog/categories.html", categories=queries.top_categories(), counts=queries.public_product_counts()
+        )
     )
 
 
 @bp.get("/categories/<slug>")
 def category(slug: str):
-    category = queries.get_category(slug)
-    filters = queries.read_product_filters(request.args, per_page=current_app.config["PER_PAGE"], category=category)
-    return render_template("catalog/category.html", category=category, **listing_context(filters))
+    def render() -> str:
+        category = queries.get_category(slug)
+        filters = queries.read_product_filters(
+            request.args, per_page=current_app.config["PER_PAGE"], category=category
+        )
+        return render_template("catalog/category.html", category=category, **listing_context(filters))
+
+    return cached_page(render)
 
 
 @bp.get("/products/<slug>")
 def product(slug: str):
-    product = queries.get_public_product(slug)
-    return render_template("catalog/product.html", product=product, fair=fair_price_of(product))
+    def render() -> str:
+        product = queries.get_public_product(slug)
+        return render_template("catalog/product.html", product=product, fair=fair_price_of(product))
+
+    # The page shows its exact stock (the quantity allowed), which sales change without
+    # changing the storefront's version.
+    return cached_page(render, vary=[queries.public_product_stock(slug)])

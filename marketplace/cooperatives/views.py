@@ -5,12 +5,17 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from marketplace.catalog import queries
 from marketplace.core import geo
+from marketplace.core.page_cache import cached_page
 
 bp = Blueprint("cooperatives", __name__, url_prefix="/cooperatives")
 
 
 @bp.get("/")
 def index():
+    return cached_page(render_index)
+
+
+def render_index() -> str:
     filters = queries.read_cooperative_filters(request.args, per_page=current_app.config["PER_PAGE"])
     pagination = queries.search_cooperatives(filters)
     if pagination.page > 1 and not pagination.items:
@@ -22,6 +27,10 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
+    return cached_page(lambda: render_show(slug))
+
+
+def render_show(slug: str) -> str:
     cooperative = queries.get_public_cooperative(slug)
     filters = queries.ProductFilters(
         cooperative=cooperative, page=queries.read_page(request.args), per_page=current_app.config["PER_PAGE"]

@@ -92,3 +92,12 @@ def current_price_vnd(product: Product, at: datetime | None = None) -> int:
     """What one product costs now: its fair price while one applies, else its price."""
     found = fair_prices([product.id], at).get(product.id)
     return found.price_vnd if found else product.price_vnd
+
+
+def price_change_instants() -> list:
+    """Every moment at which a fair price starts or stops applying (published fairs):
+    the storefront's pages change at these instants without any commit."""
+    rows = db.session.execute(
+        sa.select(Fair.starts_at, Fair.ends_at).where(Fair.status == FairStatus.PUBLISHED)
+    ).all()
+    return [moment for row in rows for moment in row]

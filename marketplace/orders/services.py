@@ -26,7 +26,7 @@ from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
-from marketplace.core import geo, throttle
+from marketplace.core import content_version, geo, throttle
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
@@ -241,6 +241,7 @@ def take_stock(product: Product, quantity: int) -> int:
         left = db.session.execute(sa.select(products.c.stock).where(products.c.id == product.id)).scalar_one()
         raise OutOfStock(product, left)
     db.session.expire(product, ["stock"])
+    content_version.stock_changed(db.session, remaining + quantity, remaining)
     if remaining == 0:
         log_products(db.session, [product.id])  # it now shows as sold out in search
     return remaining
@@ -254,6 +255,8 @@ def give_stock_back(product_id: int, quantity: int) -> None:
         .values(stock=products.c.stock + quantity)
         .returning(products.c.stock)
     ).scalar_one_or_none()
+    if now_stock is not None:
+        content_version.stock_changed(db.session, now_stock - quantity, now_stock)
     if now_stock is not None and now_stock == quantity:
         log_products(db.session, [product_id])  # back in stock in search
     product = db.session.identity_map.get(db.session.identity_key(Product, product_id))

@@ -18,6 +18,7 @@ from sqlalchemy import event, inspect
 
 from marketplace.catalog.models import Category, Product
 from marketplace.cooperatives.models import Cooperative
+from marketplace.core import content_version
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.search.models import SearchChange
@@ -120,6 +121,7 @@ def log_products(session, product_ids) -> None:
     product_ids = sorted(set(product_ids))
     if not product_ids:
         return
+    content_version.mark_changed(session)  # what search sees change, the storefront shows
     now = utcnow()
     session.connection().execute(
         SearchChange.__table__.insert(), [{"product_id": pid, "created_at": now} for pid in product_ids]

@@ -38,6 +38,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.errors import api_error, handle_http_error
 from marketplace.core.formatting import format_vnd
+from marketplace.core.page_cache import cached_json, cached_page
 from marketplace.extensions import db
 from marketplace.fairs.pricing import fair_prices
 from marketplace.search import engine
@@ -320,6 +321,10 @@ def bad_request(error: BadRequest):
 
 @bp.get("")
 def results():
+    return cached_page(render_results)
+
+
+def render_results() -> str:
     search = read_search_request(request.args, per_page=current_app.config["PER_PAGE"])
     pagination = run_search(search)
     if pagination.page > 1 and not pagination.items:
@@ -346,9 +351,13 @@ def results():
 def suggest():
     """Products whose names start like what is typed, for the search box. Never an error
     for odd text: words are words to the engine, and too little text is no suggestions."""
+    return cached_json(suggestions)
+
+
+def suggestions() -> dict:
     query = (request.args.get("q") or "").strip()
     if len(query) < MIN_SUGGEST_CHARS:
-        return jsonify({"items": []})
+        return {"items": []}
     found = engine.suggest(query, limit=SUGGESTIONS)
     fair = fair_prices([item["id"] for item in found])  # the index holds regular prices
     items = []
@@ -362,4 +371,4 @@ def suggest():
             "price_vnd": price,  # the current price: the fair price while one applies
             "price": format_vnd(price),
         })
-    return jsonify({"items": items})
+    return {"items": items}

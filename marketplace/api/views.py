@@ -133,7 +133,7 @@ def products_page() -> dict:
         # The search engine ranks the words; no silent spelling correction for programs.
         pagination = run_search(search, with_facets=False, autocorrect=False)
     else:
-        pagination = queries.search_products(search.filters)
+        pagination = queries.search_products(search.filters, cards=False)  # with categories
     fair = queries.fair_prices_now(pagination.items)  # one query for the page
     return page_json(
         pagination, lambda product: product_json(product, fair.get(product.id), stock=STOCK_MARK.format(product.id))

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import abort, g
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import contains_eager, selectinload
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy.orm import contains_eager, defer, selectinload
 
 from marketplace.catalog.models import OCOP_STARS, Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
-from marketplace.core import geo
+from marketplace.core import content_version, geo
 from marketplace.core.models import utcnow
 from marketplace.core.paging import MAX_PAGE
 from marketplace.extensions import db
@@ -54,18 +54,22 @@ def is_public_product():
     return sa.and_(Product.status == ProductStatus.ACTIVE, is_public_cooperative())
 
 
-def public_products() -> sa.Select:
+def public_products(*, with_category: bool = True) -> sa.Select:
     """Public products with cooperative, category and images loaded (no N+1 on lists)."""
-    return (
+    query = (
         sa.select(Product)
         .join(Product.cooperative)
         .where(is_public_product())
-        .options(
-            contains_eager(Product.cooperative),
-            selectinload(Product.category).selectinload(Category.parent),
-            selectinload(Product.images),
-        )
+        .options(contains_eager(Product.cooperative), selectinload(Product.images))
     )
+    if with_category:
+        query = query.options(selectinload(Product.category).selectinload(Category.parent))
+    return query
+
+
+def product_cards() -> sa.Select:
+    """Public products as lists show them: no description, no category (cards show neither)."""
+    return public_products(with_category=False).options(defer(Product.description))
 
 
 def public_cooperatives() -> sa.Select:
@@ -314,8 +318,8 @@ _PRODUCT_ORDER = {
 }
 
 
-def product_query(filters: ProductFilters) -> sa.Select:
-    query = public_products()
+def product_query(filters: ProductFilters, *, cards: bool = True) -> sa.Select:
+    query = product_cards() if cards else public_products()
     if filters.category is not None:
         query = query.where(Product.category_id.in_(category_ids(filters.category)))
     if filters.cooperative is not None:
@@ -329,11 +333,34 @@ def product_query(filters: ProductFilters) -> sa.Select:
     return query.order_by(*_PRODUCT_ORDER[filters.sort])
 
 
-def search_products(filters: ProductFilters) -> Pagination:
-    """One page of public products; a page past the end is simply empty."""
-    return db.paginate(
-        product_query(filters), page=filters.page, per_page=filters.per_page, max_per_page=None, error_out=False
+class CountedPagination(SelectPagination):
+    """A page whose total is counted once per storefront version for the same filters,
+    not on every request: counting means reading the whole filtered join."""
+
+    def _query_count(self) -> int:
+        name = "count:" + str(self._query_args["count_key"])
+        return content_version.figure(name, super()._query_count)
+
+
+def _paginate(query: sa.Select, count_key, page: int, per_page: int) -> Pagination:
+    return CountedPagination(
+        select=query, session=db.session(), page=page, per_page=per_page, max_per_page=None,
+        error_out=False, count_key=count_key,
     )
+
+
+def _filters_key(filters) -> tuple:
+    return tuple(
+        getattr(value, "id", value)
+        for name, value in vars(filters).items()
+        if name not in ("page", "per_page", "sort")
+    ) + (type(filters).__name__,)
+
+
+def search_products(filters: ProductFilters, *, cards: bool = True) -> Pagination:
+    """One page of public products; a page past the end is simply empty. `cards`: without
+    the description and category (what lists show)."""
+    return _paginate(product_query(filters, cards=cards), _filters_key(filters), filters.page, filters.per_page)
 
 
 def search_cooperatives(filters: CooperativeFilters) -> Pagination:
@@ -343,45 +370,91 @@ def search_cooperatives(filters: CooperativeFilters) -> Pagination:
     if filters.youth is not None:
         query = query.where(Cooperative.is_youth.is_(filters.youth))
     query = query.order_by(Cooperative.name, Cooperative.id)
-    return db.paginate(query, page=filters.page, per_page=filters.per_page, max_per_page=None, error_out=False)
+    return _paginate(query, _filters_key(filters), filters.page, filters.per_page)
+
+
+# --- the home page's choices: catalogue-wide, computed once per storefront version ----------
+
+
+def cards_by_ids(ids: list[int]) -> list[Product]:
+    """Public products as cards, in the order of `ids` (one query)."""
+    if not ids:
+        return []
+    found = {p.id: p for p in db.session.scalars(product_cards().where(Product.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def featured_products(limit: int = 8) -> list[Product]:
-    query = public_products().where(Product.is_featured.is_(True)).order_by(*_PRODUCT_ORDER["newest"])
-    return list(db.session.scalars(query.limit(limit)))
+    return cards_by_ids(_home_choices(limit)[0])
 
 
 def newest_products(limit: int = 8, exclude: list[Product] = ()) -> list[Product]:
     """The latest public products, leaving out `exclude` (shown elsewhere on the same page)."""
-    query = public_products()
-    if exclude:
-        query = query.where(Product.id.not_in([p.id for p in exclude]))
-    return list(db.session.scalars(query.order_by(*_PRODUCT_ORDER["newest"]).limit(limit)))
+    excluded = {p.id for p in exclude}
+    newest = [i for i in _home_choices(limit)[1] if i not in excluded]
+    return cards_by_ids(newest[:limit])
+
+
+def _home_choices(limit: int) -> tuple[list[int], list[int]]:
+    """(featured ids, newest ids): the newest list is long enough to leave out every featured one."""
+
+    def choose():
+        newest_first = _PRODUCT_ORDER["newest"]
+        ids = sa.select(Product.id).join(Product.cooperative).where(is_public_product()).order_by(*newest_first)
+        featured = list(db.session.scalars(ids.where(Product.is_featured.is_(True)).limit(limit)))
+        newest = list(db.session.scalars(ids.limit(2 * limit)))
+        return featured, newest
+
+    return content_version.figure(f"home_choices:{limit}", choose)
 
 
 def some_cooperatives(limit: int = 6) -> list[Cooperative]:
     """Cooperatives for the home page: the ones with the most public products first."""
-    product_count = (
-        sa.select(sa.func.count(Product.id))
-        .where(Product.cooperative_id == Cooperative.id, Product.status == ProductStatus.ACTIVE)
-        .scalar_subquery()
-    )
-    query = public_cooperatives().order_by(product_count.desc(), Cooperative.name).limit(limit)
-    return list(db.session.scalars(query))
+
+    def choose():
+        per_cooperative = (
+            sa.select(Product.cooperative_id, sa.func.count(Product.id).label("products"))
+            .where(Product.status == ProductStatus.ACTIVE)
+            .group_by(Product.cooperative_id)
+            .subquery()
+        )
+        query = (
+            sa.select(Cooperative.id)
+            .where(is_public_cooperative())
+            .outerjoin(per_cooperative, per_cooperative.c.cooperative_id == Cooperative.id)
+            .order_by(sa.func.coalesce(per_cooperative.c.products, 0).desc(), Cooperative.name)
+            .limit(limit)
+        )
+        return list(db.session.scalars(query))
+
+    ids = content_version.figure(f"some_cooperatives:{limit}", choose)
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(public_cooperatives().where(Cooperative.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def top_categories() -> list[Category]:
-    query = (
-        sa.select(Category)
-        .where(Category.parent_id.is_(None))
-        .order_by(Category.position, Category.name)
-        .options(selectinload(Category.children))
-    )
-    return list(db.session.scalars(query))
+    """Top categories with their sub-categories, once per request (several parts of a page
+    show them)."""
+    if "_top_categories" not in g:
+        query = (
+            sa.select(Category)
+            .where(Category.parent_id.is_(None))
+            .order_by(Category.position, Category.name)
+            .options(selectinload(Category.children))
+        )
+        g._top_categories = list(db.session.scalars(query))
+    return g._top_categories
 
 
 def public_product_counts() -> dict[int, int]:
-    """Public products per category id, each top category counting its sub-categories too."""
+    """Public products per category id, each top category counting its sub-categories too
+    (once per storefront version)."""
+    return content_version.figure("category_counts", _count_per_category)
+
+
+def _count_per_category() -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Product.category_id, sa.func.count(Product.id))
         .join(Product.cooperative)

@@ -153,8 +153,9 @@ def _write_new_token(session: Session) -> None:
             index_elements=[table.c.name], set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}
         )
     )
-    if has_app_context():
+    if has_app_context():  # later reads in this context see the new version
         g.pop("_content_version", None)
+        g.pop("_figures", None)
 
 
 def _forget(session: Session, previous_transaction) -> None:

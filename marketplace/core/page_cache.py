@@ -141,6 +141,9 @@ def _public_response(body: str | bytes, etag: str, last_modified, mimetype: str 
     seconds = current_app.config["PUBLIC_CACHE_SECONDS"]
     # Browsers ask again each time (a cheap 304); a shared proxy may answer for a few seconds.
     response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}" if seconds else "no-cache"
+    if seconds:
+        # nginx reads this rather than s-maxage (and does not pass it on to the browser).
+        response.headers["X-Accel-Expires"] = str(seconds)
     return response
 
 

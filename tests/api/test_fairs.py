@@ -26,6 +26,7 @@ def clock(monkeypatch):
     c = Clock()
     monkeypatch.setattr("marketplace.api.fairs.utcnow", lambda: c.now)
     monkeypatch.setattr("marketplace.fairs.views.utcnow", lambda: c.now)
+    monkeypatch.setattr("marketplace.core.content_version.utcnow", lambda: c.now)
     return c
 
 

@@ -38,7 +38,7 @@ def clock(monkeypatch):
             self.now = when
 
     c = Clock()
-    for module in ("marketplace.fairs.pricing", "marketplace.catalog.queries", "marketplace.orders.cart",
+    for module in ("marketplace.core.content_version", "marketplace.fairs.pricing", "marketplace.catalog.queries", "marketplace.orders.cart",
                    "marketplace.orders.services"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: c.now)
     return c

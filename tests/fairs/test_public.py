@@ -29,6 +29,8 @@ def clock(monkeypatch):
     c = Clock()
     monkeypatch.setattr("marketplace.fairs.views.utcnow", lambda: c.now)
     monkeypatch.setattr("marketplace.api.fairs.utcnow", lambda: c.now)
+    # Cached storefront pages change when a fair starts or ends (core.content_version).
+    monkeypatch.setattr("marketplace.core.content_version.utcnow", lambda: c.now)
     return c
 
 

@@ -161,6 +161,11 @@ def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True)).replace("\xa0", " ")
 
 
+def words(response) -> str:
+    """The page's text without its markup (search results mark the words that matched)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+
+
 def listed(response) -> list[str]:
     """Product slugs of the product cards on a page, in order."""
     assert response.status_code == 200, (response.status_code, response.request.path)

@@ -14,6 +14,7 @@ from flask import g, request_started
 from flask_migrate import upgrade
 
 from marketplace import create_app
+from marketplace.core import reads
 from marketplace.extensions import db
 from tests import factories
 
@@ -95,6 +96,7 @@ def app(database_url, tmp_path):
         db.session.remove()
         empty_all_tables()
         db.session.remove()
+        reads.close(app)
         db.engine.dispose()
 
 
@@ -107,6 +109,7 @@ def csrf_app(database_url, tmp_path):
         db.session.remove()
         empty_all_tables()
         db.session.remove()
+        reads.close(app)
         db.engine.dispose()
 
 

@@ -8,6 +8,7 @@ through one of them and not the other.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -85,8 +86,16 @@ def get_public_product(slug: str) -> Product:
 
 def public_product_stock(slug: str) -> int | None:
     """The stock of the public product at `slug` (None: no such public product)."""
-    return db.session.scalar(
-        sa.select(Product.stock).join(Product.cooperative).where(Product.slug == slug, is_public_product())
+    from marketplace.core import reads
+
+    return reads.execute(_public_stock_statement(), {"slug": slug}).scalar()
+
+
+@functools.cache
+def _public_stock_statement() -> sa.Select:
+    # Built once: this runs on every product page view, cached or not.
+    return sa.select(Product.stock).join(Product.cooperative).where(
+        Product.slug == sa.bindparam("slug"), is_public_product()
     )
 
 
@@ -95,7 +104,9 @@ def product_stocks(product_ids) -> dict[int, int]:
     ids = sorted({int(i) for i in product_ids})
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(Product.id, Product.stock).where(Product.id.in_(ids))).all())
+    from marketplace.core import reads
+
+    return dict(reads.execute(sa.select(Product.id, Product.stock).where(Product.id.in_(ids))).all())
 
 
 def get_public_product_by_id(product_id: int) -> Product:

@@ -18,6 +18,7 @@ session cannot see, are reported with `mark_changed` or `stock_changed`.
 from __future__ import annotations
 
 import bisect
+import functools
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -170,9 +171,9 @@ def current() -> Version:
     """The storefront's version for this request (read once per request: one statement)."""
     version = g.get("_content_version")
     if version is None:
-        row = db.session.execute(
-            sa.select(ContentVersion.token, ContentVersion.changed_at).where(ContentVersion.name == STOREFRONT)
-        ).first()
+        from marketplace.core import reads
+
+        row = reads.execute(_version_statement()).first()
         token, changed_at = row if row else ("0", None)
         instants = _instants(token)
         now = utcnow()
@@ -181,6 +182,12 @@ def current() -> Version:
             changed_at = instants[epoch - 1]
         version = g._content_version = Version(f"{token}.{epoch}", changed_at)
     return version
+
+
+@functools.cache
+def _version_statement() -> sa.Select:
+    table = ContentVersion.__table__
+    return sa.select(table.c.token, table.c.changed_at).where(table.c.name == STOREFRONT)
 
 
 def _instants(token: str) -> list[datetime]:

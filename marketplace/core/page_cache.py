@@ -42,8 +42,11 @@ def register_visitor_state(has_state: Callable[[], bool]) -> None:
 
 
 def init_app(app) -> None:
-    # Registered after Flask-WTF's own `csrf_token` global, so templates call this one.
+    # Registered after Flask-WTF's own `csrf_token`, so templates call this one. Flask-WTF
+    # gives it both as a global and from a context processor, and a template's context
+    # hides its globals: replace both, or a cached page would carry one visitor's token.
     app.add_template_global(csrf_token)
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.add_template_global(making_skeleton)
     app.add_template_global(visitor_hole)
 

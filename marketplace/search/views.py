@@ -15,18 +15,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.datastructures import MultiDict
@@ -140,6 +143,23 @@ class FacetOption:
     selected: bool = False
     children: list[FacetOption] = field(default_factory=list)
 
+    @property
+    def spoken(self) -> str:
+        """What a screen reader says after the label: "(12 products, selected: …)"."""
+        return _spoken_count(self.count, self.selected)
+
+
+def _spoken_count(count: int, selected: bool) -> str:
+    # A search page lists a hundred options or more: each distinct text is translated once.
+    memo = g.setdefault("_facet_spoken", {})
+    key = (count, selected)
+    if key not in memo:
+        text = ngettext("%(num)d product", "%(num)d products", count)
+        if selected:
+            text += ", " + _("selected: choose again to remove")
+        memo[key] = f"({text})"
+    return memo[key]
+
 
 @dataclass
 class Facet:
@@ -156,13 +176,18 @@ class ActiveFilter:
 
 def search_url(**changes) -> str:
     """This search's URL with `changes` applied (None removes a parameter), back on page 1."""
-    args = {key: value for key, value in request.args.items() if value and key != "page"}
+    if "_search_url_parts" not in g:  # the page builds a hundred or more of these
+        kept = {key: value for key, value in request.args.items() if value and key != "page"}
+        g._search_url_parts = (url_for("search.results"), kept)
+    path, kept = g._search_url_parts
+    args = dict(kept)
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for("search.results", **args)
+    # The same encoding as url_for (werkzeug.routing), so links read the same.
+    return f"{path}?{urlencode(args, safe="!$'()*,/:;?@")}" if args else path
 
 
 def facet_counts(search: SearchRequest, pagination: SearchPagination) -> dict[str, list[tuple]]:

@@ -296,7 +296,10 @@ def test_with_the_page_cache_off_pages_are_right(other_app):
     assert "ETag" not in visitor(app).get("/").headers  # nothing kept, nothing to validate
 
 
-def test_with_redis_unreachable_pages_are_right_and_a_warning_is_logged(other_app, caplog):
+def test_with_redis_unreachable_pages_are_right_and_a_warning_is_logged(other_app, caplog, monkeypatch):
+    # Alembic's logging set-up (migrations/env.py, run by the session's `upgrade()`) disables
+    # loggers that existed before it, this one among them.
+    monkeypatch.setattr(logging.getLogger("marketplace.core.cache"), "disabled", False)
     app = other_app(REDIS_URL="redis://127.0.0.1:1/0")
     world = make_world()
     with caplog.at_level(logging.WARNING, logger="marketplace.core.cache"):

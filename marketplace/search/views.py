@@ -174,6 +174,9 @@ class ActiveFilter:
     remove_url: str
 
 
+URL_SAFE = "!$'()*,/:;?@"
+
+
 def search_url(**changes) -> str:
     """This search's URL with `changes` applied (None removes a parameter), back on page 1."""
     if "_search_url_parts" not in g:  # the page builds a hundred or more of these
@@ -187,7 +190,7 @@ def search_url(**changes) -> str:
         else:
             args[key] = value
     # The same encoding as url_for (werkzeug.routing), so links read the same.
-    return f"{path}?{urlencode(args, safe="!$'()*,/:;?@")}" if args else path
+    return path + "?" + urlencode(args, safe=URL_SAFE) if args else path
 
 
 def facet_counts(search: SearchRequest, pagination: SearchPagination) -> dict[str, list[tuple]]:

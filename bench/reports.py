@@ -39,6 +39,7 @@ from bench.search import (
     describe_machine,
     drop_postgres_database,
     insert_catalogue,
+    machine_state,
 )
 
 START = date(2023, 1, 1)
@@ -312,7 +313,7 @@ def main(argv=None) -> None:
 
     from flask_migrate import upgrade
 
-    started_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    started_load = machine_state()
     workdir = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     url = args.database_url
     postgres = bool(url)

@@ -407,6 +407,14 @@ def ms(value: float) -> str:
     return f"{value * 1000:.1f}"
 
 
+def machine_state() -> str:
+    """The load average and the CPU reference now: how busy and how fast the shared machine is."""
+    from bench.checkout import cpu_reference_ms
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{load} (CPU reference {cpu_reference_ms():.0f} ms)"
+
+
 def describe_machine(started_load: str) -> list[str]:
     from marketplace.extensions import db
 
@@ -426,9 +434,12 @@ def describe_machine(started_load: str) -> list[str]:
             engine = f"SQLite {connection.scalar(sa.text('select sqlite_version()'))}"
     from importlib.metadata import version as package_version
 
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    from bench.checkout import cpu_reference_ms
+
+    load = machine_state()
     return [
-        (f"- Machine: {len(os.sched_getaffinity(0))} CPUs (`nproc`), {cpu}; load average (1, 5, 15 min) "
+        (f"- Machine: {len(os.sched_getaffinity(0))} CPUs (`nproc`), {cpu}; load average (1, 5, 15 min) and CPU "
+        f"reference (a fixed Python loop, as bench/checkout.py prints; smaller is faster) "
         f"{started_load} at the start, {load} at the end"),
         (f"- Python {platform.python_version()}, Whoosh {package_version('whoosh')}, "
         f"SQLAlchemy {package_version('sqlalchemy')}; database: {engine}"),
@@ -568,7 +579,7 @@ def run(args, url: str, workdir: Path, reuse: bool, progress) -> None:
 
     app = make_app(url, workdir)
     figures = {"generate": 0.0, "insert": 0.0, "build": 0.0, "reused": reuse,
-               "load": ", ".join(f"{x:.2f}" for x in os.getloadavg())}
+               "load": machine_state()}
     with app.app_context():
         figures["engine"] = "PostgreSQL" if db.engine.dialect.name == "postgresql" else "SQLite"
         progress(f"generating {args.products:,} products (seed {args.seed})")

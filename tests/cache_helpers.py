@@ -13,6 +13,7 @@ import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import event
 
+from marketplace.core import reads
 from marketplace.extensions import db
 from tests.conftest import empty_all_tables, make_app
 
@@ -149,6 +150,7 @@ def stop_servers(servers: list[Server]) -> None:
     for server in servers:
         with server.app.app_context():
             db.session.remove()
+            reads.close(server.app)
             db.engine.dispose()
 
 

@@ -14,6 +14,7 @@ import brotli
 import pytest
 
 from marketplace.catalog.models import Product
+from marketplace.core import reads
 from marketplace.extensions import db
 from tests import factories as f
 from tests.cache_helpers import cart_count, csrf_tokens, listed, page_text, words
@@ -59,6 +60,7 @@ def other_app(database_url, tmp_path):
         db.session.remove()
         empty_all_tables()
         db.session.remove()
+        reads.close(context.app)
         db.engine.dispose()
         context.pop()
 
@@ -289,6 +291,7 @@ def _serves_correct_pages(app, world_ns) -> None:
     assert items["mat-ong-hoa-vai"]["stock"] == 0 and items["vai-thieu-say"]["name"] == "Vải thiều sấy lạnh"
 
 
+@pytest.mark.filterwarnings("ignore:Flask-Caching. CACHE_TYPE is set to NullCache")
 def test_with_the_page_cache_off_pages_are_right(other_app):
     app = other_app(PAGE_CACHE=False)
     world = make_world()

@@ -32,6 +32,7 @@ import logging
 import math
 import re
 import threading
+from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,8 +70,11 @@ WEIGHT_FUZZY_BODY = 0.3
 # Past this many distinct score groups (long queries), documents are scored one by one.
 MAX_SCORE_GROUPS = 64
 # Decoded posting lists kept per segment, in bytes (each is a bit set of the whole segment:
-# 12.5 kB at 100,000 products).
-POSTINGS_BUDGET_BYTES = 64 * 1024 * 1024
+# 12.5 kB at 100,000 products). Pages are cached per catalogue version above the engine, so a
+# web worker searches far less often than it answers: memory is worth more than a few decodes.
+POSTINGS_BUDGET_BYTES = 24 * 1024 * 1024
+# What a large segment's warm-up decodes ahead of searches: its most frequent terms, up to this.
+WARM_UP_BYTES = 4 * 1024 * 1024
 # Facet counting: one `&` + bit_count walks a whole segment (size/8 bytes) in C; counting one
 # document by its column value in Python costs about as much as this many bytes of that.
 BYTES_PER_COUNTED_DOCUMENT = 150
@@ -205,11 +209,15 @@ class _Segment:
     def __init__(self, reader):
         self.size = reader.doc_count_all()
         self.nbytes = (self.size + 7) // 8
-        # Raw (sortable) values order like the times they encode.
-        created = list(reader.column_reader("created_at", translate=False))
-        # order[rank] = document number; rank_of[document number] = rank.
-        self.order = sorted(range(self.size), key=lambda docnum: (-created[docnum], docnum))
-        self.rank_of = [0] * self.size
+        # Raw (sortable) values order like the times they encode; kept as C integers (a
+        # datetime object per document would take 5 MB at 100,000 products).
+        created = array("Q", reader.column_reader("created_at", translate=False))
+        # order[rank] = document number; rank_of[document number] = rank. Arrays of C ints:
+        # a tenth of the memory of lists of Python ints (7 MB at 100,000 products). Newest
+        # first; sorted() is stable with reverse=True too, so equal times keep docnum order.
+        self.order = array("i", sorted(range(self.size), key=created.__getitem__, reverse=True))
+        self.created = array("Q", (created[docnum] for docnum in self.order))  # by rank
+        self.rank_of = array("i", bytes(4 * self.size))
         for rank, docnum in enumerate(self.order):
             self.rank_of[docnum] = rank
         self._lock = threading.Lock()
@@ -281,13 +289,16 @@ class _Segment:
         for sort in ("price_asc", "price_desc"):
             self.sorted_ranks(reader, sort)
         least = max(2, self.size // 100)
-        budget = POSTINGS_BUDGET_BYTES // 2
+        frequent = []
         for fieldname in _TEXT_FIELDS:
             for text, info in reader.iter_field(fieldname):
-                if info.doc_frequency() >= least and budget >= self.nbytes:
-                    budget -= self.nbytes
+                if info.doc_frequency() >= least:
                     word = text.decode("utf-8") if isinstance(text, bytes) else text
-                    self.postings(reader, fieldname, word)
+                    frequent.append((info.doc_frequency(), fieldname, word))
+        # The most frequent first: they cost the most to decode during a search.
+        frequent.sort(key=lambda item: item[0], reverse=True)
+        for _frequency, fieldname, word in frequent[: WARM_UP_BYTES // max(1, self.nbytes)]:
+            self.postings(reader, fieldname, word)
 
     def clause(self, reader, clause: Clause) -> int:
         if not clause.fuzzy:
@@ -373,28 +384,26 @@ class _Segment:
             self._values["dependents"] = found
         return found
 
-    def sort_key(self, reader, sort: str) -> list:
-        """Per rank, what `sort` orders by (largest first), ties going to the newest."""
-        name = f"key:{sort}"
-        keys = self._columns.get(name)
-        if keys is None:
-            created = self.column(reader, "created_at")
-            if sort == "newest":
-                keys = created
-            else:
-                sign = -1 if sort == "price_asc" else 1
-                keys = [(sign * p, c) for p, c in zip(self.column(reader, "price_vnd"), created)]
-            self._columns[name] = keys
-        return keys
+    def sort_key(self, reader, sort: str) -> Callable[[int], object]:
+        """rank -> what `sort` orders by (largest first), ties going to the newest; comparable
+        across segments. Made per rank when asked rather than kept for every document."""
+        created = self.created
+        if sort == "newest":
+            return created.__getitem__
+        price = self.column(reader, "price_vnd")
+        sign = -1 if sort == "price_asc" else 1
+        return lambda rank: (sign * price[rank], created[rank])
 
-    def sorted_ranks(self, reader, sort: str) -> list[int]:
+    def sorted_ranks(self, reader, sort: str) -> array:
         """Every rank in `sort` order (ties: newest first)."""
         name = f"order:{sort}"
         order = self._columns.get(name)
         if order is None:
-            keys = self.sort_key(reader, sort)
-            order = self._columns[name] = sorted(range(self.size), key=keys.__getitem__, reverse=True)
-            # sorted(reverse=True) keeps equal keys in rank order: newest first.
+            price = self.column(reader, "price_vnd")
+            # Ranks run newest first and sorted() is stable (also with reverse=True, which keeps
+            # equal keys in their order): equal prices stay newest first.
+            ranks = sorted(range(self.size), key=price.__getitem__, reverse=sort == "price_desc")
+            order = self._columns[name] = array("i", ranks)
         return order
 
 
@@ -597,7 +606,7 @@ def _top_by_relevance(m: _Matches, needed: int) -> list[tuple]:
     """The best `needed` documents of one segment as (key, global docnum), key largest first."""
     reader, segment = m.leaf.reader, m.leaf.segment
     in_stock = segment.values(reader, "in_stock").get("1", 0)
-    created = segment.column(reader, "created_at")
+    created = segment.created
     groups = _score_groups(m)
     found = []
     for stock_rank, pick in ((1, lambda g: g & in_stock), (0, lambda g: g & ~in_stock)):
@@ -614,7 +623,7 @@ def _top_by_relevance(m: _Matches, needed: int) -> list[tuple]:
 
 def _top_by_sort(m: _Matches, sort: str, needed: int) -> list[tuple]:
     segment, reader = m.leaf.segment, m.leaf.reader
-    keys = segment.sort_key(reader, sort)
+    key = segment.sort_key(reader, sort)
     if sort == "newest":
         top = segment.ranks(m.docs, needed)
     elif m.docs.bit_count() * WALK_SORTED_ORDER_AT >= segment.size:
@@ -627,8 +636,8 @@ def _top_by_sort(m: _Matches, sort: str, needed: int) -> list[tuple]:
                 if len(top) == needed:
                     break
     else:
-        top = heapq.nlargest(needed, segment.ranks(m.docs), key=keys.__getitem__)
-    return [(keys[rank], m.leaf.offset + segment.order[rank]) for rank in top]
+        top = heapq.nlargest(needed, segment.ranks(m.docs), key=key)
+    return [(key(rank), m.leaf.offset + segment.order[rank]) for rank in top]
 
 
 def _ranked(matches: list[_Matches], sort: str, needed: int) -> list[int]:

@@ -17,7 +17,8 @@ from marketplace.core import reads
 from marketplace.extensions import db
 from tests.conftest import empty_all_tables, make_app
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+# The tests empty this Redis database: never point it at one that holds anything.
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 BACKENDS = ["memory", "redis"]
 
 

@@ -467,7 +467,7 @@ class SearchIndex:
                 new_index = whoosh_index.create_in(str(directory), make_schema())
                 # Separate files per segment, not one compound file: Whoosh copies the parts of a
                 # compound file it reads into memory for every reader it opens (after every write).
-                writer = new_index.writer(limitmb=128, compound=False)
+                writer = new_index.writer(limitmb=48, compound=False)
                 try:
                     for doc in all_public_documents(connection):
                         writer.add_document(**doc)

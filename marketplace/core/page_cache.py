@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from email.utils import format_datetime
 from datetime import timezone
 
-from flask import Response, current_app, g, get_flashed_messages, render_template, request, session
+from flask import Response, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -166,22 +166,20 @@ def cached_json(make: Callable[[], object], stocks: Callable[[list[int]], dict[i
     """A JSON answer from the cache. Exact stock changes with every sale without changing
     the storefront's version, so `make` puts `STOCK_MARK.format(product_id)` where a stock
     goes and `stocks(ids)` fills them in on every request (one query)."""
-    if not cache.enabled():
+    key = "json:" + page_key("json") if cache.enabled() else None
+    text = cache.get(key) if key else None
+    if text is None:
         text = current_app.json.dumps(make())
-    else:
-        key = "json:" + page_key("json")
-        text = cache.get(key)
-        if text is None:
-            text = current_app.json.dumps(make())
+        if key:
             cache.set(key, text)
-    if stocks is not None:
+    if stocks is None:
+        if key:  # the same bytes for everyone until the version changes
+            return _public_response(text, f'W/"{key[5:]}"', content_version.current().changed_at, "application/json")
+    else:
         ids = [int(found) for found in _STOCK_MARK_JSON.findall(text)]
         if ids:
             current = stocks(ids)
             text = _STOCK_MARK_JSON.sub(lambda m: str(current.get(int(m.group(1)), 0)), text)
-    if stocks is None and cache.enabled():
-        key = page_key("json")
-        return _public_response(text, f'W/"{key}"', content_version.current().changed_at, "application/json")
     response = Response(text, mimetype="application/json")
     response.headers["Cache-Control"] = "no-cache"
     return response

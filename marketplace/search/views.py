@@ -23,7 +23,6 @@ from flask import (
     abort,
     current_app,
     g,
-    jsonify,
     render_template,
     request,
     url_for,

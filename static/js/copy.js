@@ -1,0 +1,1 @@
+// Copy buttons of the bank transfer details (templates/payments/_transfer.html).

@@ -35,15 +35,20 @@ def transfer_for(part: OrderPart):
         return None
 
 
+def awaits_transfer(part: OrderPart) -> bool:
+    """A part of a bank-transfer order still to be paid: not cancelled, no payment received."""
+    return (
+        part.order.payment_method == PaymentMethod.BANK_TRANSFER
+        and part.status != PartStatus.CANCELLED
+        and part.payment_received_at is None
+    )
+
+
 def transfers_of(order: Order) -> dict[int, object]:
     """{part id: transfer} for the parts still to be paid by bank transfer."""
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         return {}
-    return {
-        part.id: transfer_for(part)
-        for part in order.parts
-        if part.status != PartStatus.CANCELLED and part.payment_received_at is None
-    }
+    return {part.id: transfer_for(part) for part in order.parts if awaits_transfer(part)}
 
 
 def cooperative_recipients(cooperative) -> list[str]:

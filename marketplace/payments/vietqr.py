@@ -3,13 +3,15 @@
 The payload is the NAPAS EMVCo string every Vietnamese banking app scans ("VietQR"):
 the cooperative's bank (BIN) and account, the amount in đồng and the order number as the
 transfer memo, so the cooperative can match the money to the order. Built with
-`vietnam-qr-pay`; the QR picture is an inline SVG from `segno` (no styles: the CSP forbids them).
+`vietnam-qr-pay`; the QR picture is an inline SVG from `segno` (no styles: the CSP forbids them),
+and the same code as a PNG for the customer to save and scan from the phone's gallery.
 Both are imported where a payload or a picture is made, and the bank list read on first use:
 every web process imports this module (the checkout, the API, the cooperative's settings),
 few of them draw a QR code.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +24,7 @@ from marketplace.core.formatting import format_vnd
 from marketplace.core.text import fold_accents
 
 MEMO_MAX_LENGTH = 25  # banks cut transfer memos; an order number is 14 characters
+PNG_SCALE = 8  # pixels a module: a VietQR code (version 6-7, 41-45 modules + border) is about 400 px
 
 
 class NoBankAccount(Exception):
@@ -104,15 +107,29 @@ def vietqr_payload(bank_bin: str, account_number: str, amount_vnd: int, memo: st
     return qr.build()
 
 
-def qr_svg(payload: str, label: str) -> Markup:
-    """An inline, scalable SVG QR code (viewBox, no width/height, no styles) labelled for screen readers."""
+def qr_code(payload: str):
+    """The QR code of a payload, the one both pictures draw: error correction M, never a
+    Micro QR (banking apps do not read those)."""
     import segno
 
-    svg = segno.make(payload, error="m").svg_inline(
+    return segno.make(payload, error="m", micro=False)
+
+
+def qr_svg(payload: str, label: str) -> Markup:
+    """An inline, scalable SVG QR code (viewBox, no width/height, no styles) labelled for screen readers."""
+    svg = qr_code(payload).svg_inline(
         scale=1, border=4, omitsize=True, title=label, svgclass="vietqr-code", lineclass=None,
         dark="#000", light="#fff",
     )
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
+
+
+def qr_png(payload: str) -> bytes:
+    """The QR code as a PNG picture, 8 pixels a module with the 4-module quiet zone, for
+    banking apps that scan a QR from the phone's photo gallery."""
+    buffer = io.BytesIO()
+    qr_code(payload).save(buffer, kind="png", scale=PNG_SCALE, border=4)
+    return buffer.getvalue()
 
 
 def update_payment_settings(cooperative, data: dict) -> None:

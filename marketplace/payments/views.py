@@ -1,7 +1,8 @@
-"""Card payment page and the Stripe webhook."""
+"""Card payment page, the Stripe webhook and the VietQR picture to save."""
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy as sa
 from flask import (
@@ -20,9 +21,10 @@ from werkzeug.routing import BuildError
 from marketplace.core.errors import api_error
 from marketplace.core.security import CONTENT_SECURITY_POLICY
 from marketplace.extensions import csrf, db
-from marketplace.orders import services
+from marketplace.orders import notifications, services
 from marketplace.orders.models import Order, PaymentMethod, PaymentStatus
-from marketplace.payments import stripe_payments
+from marketplace.orders.views import _token, viewable_order
+from marketplace.payments import stripe_payments, vietqr
 from marketplace.payments.models import StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,30 @@ def payment_outcome(order: Order) -> str:
         .limit(1)
     )
     return "failed" if last == "payment_intent.payment_failed" else "processing"
+
+
+@bp.get("/orders/<number>/parts/<int:part_id>/vietqr.png")
+def vietqr_png(number: str, part_id: int):
+    """The VietQR code of a part still to be paid by transfer, as a PNG to save and scan from
+    the phone's gallery. Shown to whoever may see the order page; anyone else gets a 404."""
+    order = viewable_order(number, _token(request.args.get("token")))
+    part = next((part for part in order.parts if part.id == part_id), None)
+    if part is None or not notifications.awaits_transfer(part):
+        abort(404)
+    transfer = notifications.transfer_for(part)  # None (logged) when it cannot be made
+    if transfer is None:
+        abort(404)
+    response = current_app.make_response(vietqr.qr_png(transfer.payload))
+    response.mimetype = "image/png"
+    response.headers["Content-Disposition"] = f'attachment; filename="{png_name(order, part)}"'
+    response.headers["Cache-Control"] = "private, no-store"  # an order's bank details
+    return response
+
+
+def png_name(order: Order, part) -> str:
+    """vietqr-DH-2026-000123-htx-mat-ong-tan-son.png (ASCII only, safe in a header)."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", (part.cooperative.slug or "").lower()).strip("-")
+    return f"vietqr-{order.number}-{slug}.png" if slug else f"vietqr-{order.number}-{part.id}.png"
 
 
 @bp.post("/payments/stripe/webhook")

@@ -293,7 +293,11 @@ def load_cart(user, session, at: datetime | None = None) -> Cart:
 
     Lines of products that were deleted are dropped; products no longer public stay,
     marked unavailable, so the person sees what happened."""
-    entries = _entries(user, session)
+    return _cart_of(_entries(user, session), at)
+
+
+def _cart_of(entries: dict[int, tuple[int, int]], at: datetime | None = None) -> Cart:
+    """A Cart of {product id: (quantity, price seen)}: load_cart's work, for any set of lines."""
     if not entries:
         return Cart([])
     at = at or utcnow()
@@ -319,3 +323,38 @@ def load_cart(user, session, at: datetime | None = None) -> Cart:
         for cooperative_id, booths in fair_booths_on(groups, at).items():
             groups[cooperative_id].booths = booths
     return Cart(list(groups.values()))
+
+# --- "Mua ngay": one product straight to checkout, the cart left as it is --------------------------
+
+BUY_NOW_KEY = "buy_now"
+
+
+def set_buy_now(session, product_id: int | None, quantity: int) -> int:
+    """Remember one public product and quantity to check out on its own (replacing any earlier
+    one), validated like add_to_cart; returns the quantity kept, within stock."""
+    if quantity < 1:
+        raise Refused(_("Quantity must be at least 1."), field="quantity")
+    product = _public_product(product_id)
+    kept = _within_stock(product, quantity)
+    session[BUY_NOW_KEY] = {str(product.id): [kept, current_price_vnd(product)]}
+    return kept
+
+
+def _buy_now_entries(session) -> dict[int, tuple[int, int]]:
+    stored = session.get(BUY_NOW_KEY)
+    if not isinstance(stored, dict) or len(stored) != 1:
+        return {}
+    try:
+        (key, value), = stored.items()
+        return {int(key): (int(value[0]), int(value[1]))}
+    except (TypeError, ValueError, IndexError):
+        return {}  # a damaged cookie value: nothing to buy
+
+
+def load_buy_now(session, at: datetime | None = None) -> Cart:
+    """The remembered buy-now line as a one-line Cart (empty when there is none)."""
+    return _cart_of(_buy_now_entries(session), at)
+
+
+def forget_buy_now(session) -> None:
+    session.pop(BUY_NOW_KEY, None)

@@ -625,6 +625,100 @@ def order_status(order: Order) -> PartStatus:
     return min(live, key=order_of.index)
 
 
+@dataclass
+class Cancellation:
+    """What cancel_order did: the parts it cancelled, and the live parts it could not (already
+    confirmed or further along)."""
+
+    cancelled: list[OrderPart]
+    kept: list[OrderPart]
+
+
+def cancel_order(order: Order, *, by, actor: str = "customer", reason: str = "",
+                 now: datetime | None = None) -> Cancellation:
+    """Cancel every part of the order that `actor` may still cancel, each through
+    change_part_status (its own history entry, stock given back, a card-paid part refunded).
+    Refused when none can be cancelled."""
+    now = now or utcnow()
+    live = [p for p in order.parts if p.status != PartStatus.CANCELLED]
+    cancellable = [p for p in live if PartStatus.CANCELLED in allowed_next(p, actor)]
+    if not cancellable:
+        raise Refused(_("No part of this order can be cancelled any more."), field="status")
+    for part in cancellable:
+        change_part_status(part, PartStatus.CANCELLED, by=by, actor=actor, reason=reason, now=now)
+    return Cancellation(cancellable, [p for p in live if p not in cancellable])
+
+
+# --- buying again ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReorderResult:
+    """What reorder put in the cart and what it could not do as before:
+    added [(name, quantity)], unavailable [name] (no longer for sale), sold_out [name],
+    repriced [(name, paid, today's price)], limited [(name, ordered, quantity in the cart)],
+    refused [the cart's message] (the cart is full)."""
+
+    added: list[tuple[str, int]] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
+    sold_out: list[str] = field(default_factory=list)
+    repriced: list[tuple[str, int, int]] = field(default_factory=list)
+    limited: list[tuple[str, int, int]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def reorder(order: Order, user, session, now: datetime | None = None) -> ReorderResult:
+    """Put the order's items that are still for sale in the visitor's cart, at today's prices,
+    within stock: a line the cart already holds is raised to the quantity ordered (never
+    lowered, so buying again twice does not double it). Flushes, never commits."""
+    from marketplace.catalog.queries import public_products
+    from marketplace.fairs.pricing import fair_prices
+    from marketplace.orders import cart as carts
+
+    wanted: dict[int, int] = {}
+    paid: dict[int, int] = {}
+    names: dict[int, str] = {}
+    result = ReorderResult()
+    for part in order.parts:
+        for item in part.items:
+            if item.product_id is None:  # deleted since
+                result.unavailable.append(item.product_name)
+                continue
+            wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+            paid.setdefault(item.product_id, item.unit_price_vnd)
+            names.setdefault(item.product_id, item.product_name)
+    products = {p.id: p for p in db.session.scalars(public_products(with_category=False).where(Product.id.in_(list(wanted))))}
+    fair = fair_prices(list(products), now)
+    in_cart = {line.product.id: line.quantity for line in carts.load_cart(user, session).lines}
+    for product_id, quantity in wanted.items():
+        product = products.get(product_id)
+        if product is None:
+            result.unavailable.append(names[product_id])
+            continue
+        if product.stock <= 0:
+            result.sold_out.append(product.name)
+            continue
+        have = in_cart.get(product_id, 0)
+        try:
+            if have == 0:
+                kept = carts.add_to_cart(user, session, product_id, min(quantity, carts.MAX_QUANTITY))
+            elif have < quantity:
+                kept = carts.set_cart_quantity(user, session, product_id, quantity)
+            else:
+                kept = have
+        except Refused as error:  # the cart is full
+            result.refused.append(error.message)
+            continue
+        result.added.append((product.name, kept))
+        today = fair[product_id].price_vnd if product_id in fair else product.price_vnd
+        if today != paid[product_id]:
+            result.repriced.append((product.name, paid[product_id], today))
+        if kept < quantity:
+            result.limited.append((product.name, quantity, kept))
+    db.session.flush()
+    return result
+
+
 # --- expiry ---------------------------------------------------------------------------------------
 
 

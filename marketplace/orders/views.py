@@ -23,12 +23,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from marketplace.core import throttle
 from marketplace.core.errors import Refused
+from marketplace.core.formatting import format_vnd
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
@@ -180,13 +182,9 @@ def _current_source():
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
-    current = carts.load_cart(current_user, session)
-    if current.is_empty:
-        flash(_("Your cart is empty."), "warning")
-        return redirect(url_for("orders.cart"))
-    if request.method == "GET" and current.has_problems:
-        flash(_("Fix the lines marked in your cart before checking out."), "warning")
-        return redirect(url_for("orders.cart"))
+    current = _checkout_cart()
+    if current.is_empty or (request.method == "GET" and current.has_problems):
+        return _not_ready(current)
     methods = services.payment_methods_for([group.cooperative for group in current.groups])
     form = CheckoutForm(payment_methods=methods)
     if request.method == "GET" and current_user.is_authenticated:
@@ -216,11 +214,45 @@ def checkout():
         status = 422
     chosen = {cid: f"{method}-{booths[cid]}" if cid in booths else method for cid, method in delivery.items()}
     return render_template(
-        "orders/checkout.html", form=form, cart=carts.load_cart(current_user, session) if status != 200 else current,
-        delivery=chosen, general_error=general_error, delivery_error=delivery_error, labels=services,
+        "orders/checkout.html", form=form, cart=_checkout_cart() if status != 200 else current,
+        delivery=chosen, general_error=general_error, delivery_error=delivery_error, labels=services, buy_now=_buying_now(),
         source=services.source_of(source), source_activity=services.source_activity_of(source),
         scanned_at=source.scanned_at if source is not None else None,
     ), status
+
+
+def _buying_now() -> bool:
+    """A "Mua ngay" checkout: the one line /buy-now remembered, not the cart."""
+    return request.args.get("buy_now") == "1"
+
+
+def _checkout_cart():
+    """What this checkout buys: the buy-now line, or the cart."""
+    return carts.load_buy_now(session) if _buying_now() else carts.load_cart(current_user, session)
+
+
+def _not_ready(current):
+    """Back to where the lines can be fixed: the cart, or the buy-now product's page."""
+    if not _buying_now():
+        flash(_("Your cart is empty.") if current.is_empty else _("Fix the lines marked in your cart before checking out."),
+              "warning")
+        return redirect(url_for("orders.cart"))
+    if current.is_empty:
+        flash(_("There is nothing to buy now: choose a product first."), "warning")
+        return redirect(url_for("orders.cart"))
+    product = current.lines[0].product
+    flash(_("%(name)s is no longer available in that quantity.", name=product.name), "warning")
+    if product.is_public:
+        return redirect(url_for("catalog.product", slug=product.slug))
+    return redirect(url_for("orders.cart"))
+
+
+def _forget_bought(current) -> None:
+    """An order is placed: its lines leave the cart, or the buy-now line is forgotten (the cart stays)."""
+    if _buying_now():
+        carts.forget_buy_now(session)
+    else:
+        carts.remove_lines(current_user, session, [line.product.id for line in current.lines])
 
 
 def _place(current, checkout_data, source=None):
@@ -236,7 +268,7 @@ def _place(current, checkout_data, source=None):
 
 def _placed(order: Order, current):
     number, token, method = order.number, order.tracking_token, order.payment_method
-    carts.remove_lines(current_user, session, [line.product.id for line in current.lines])
+    _forget_bought(current)
     notifications.order_placed(order)  # queued in the order's transaction, sent after the commit
     db.session.commit()
     logger.info("Order %s placed from the web checkout", number)
@@ -247,6 +279,23 @@ def _placed(order: Order, current):
             logger.warning("No card payment page to send order %s to", number)
     flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
     return redirect(url_for("orders.order_page", number=number, token=token))
+
+
+@bp.post("/buy-now")
+def buy_now():
+    """"Mua ngay": check out one product at once; the cart is left as it is."""
+    product_id, quantity = _whole_number(request.form.get("product_id")), _whole_number(request.form.get("quantity", "1"))
+    if quantity is None or quantity < 1:
+        flash(_("Quantity must be at least 1."), "error")
+        return redirect(url_for("orders.cart"))
+    try:
+        kept = carts.set_buy_now(session, product_id, quantity)
+    except Refused as error:
+        flash(error.message, "error")
+        return redirect(url_for("orders.cart"))
+    if kept < quantity:
+        flash(_("Only %(kept)d are left: you are buying %(kept)d.", kept=kept), "warning")
+    return redirect(url_for("orders.checkout", buy_now=1))
 
 
 # --- following an order -----------------------------------------------------------------------------
@@ -318,6 +367,62 @@ def cancel_part(number: str, part_id: int):
         logger.info("Order %s part %s cancelled by the customer", order.number, part.id)
         flash(_("Your order from %(cooperative)s is cancelled.", cooperative=part.cooperative.name), "success")
     return redirect(_order_url(order, token if order.tracking_token == token else ""))
+
+
+@bp.post("/orders/<number>/cancel")
+def cancel_order(number: str):
+    """"Huỷ đơn hàng": every part the customer may still cancel, at once."""
+    token = _token(request.form.get("token"))
+    order = viewable_order(number, token)
+    user = current_user if current_user.is_authenticated else None
+    try:
+        done = services.cancel_order(order, by=user)
+    except Refused as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        cancelled = ", ".join(part.cooperative.name for part in done.cancelled)
+        kept = [(part.cooperative.name, services.STATUS_LABELS[part.status].lower()) for part in done.kept]
+        db.session.commit()
+        logger.info("Order %s cancelled by the customer (%d parts)", order.number, len(done.cancelled))
+        flash(_("Your order is cancelled from: %(cooperatives)s.", cooperatives=cancelled), "success")
+        for name, status in kept:
+            flash(_("The part from %(cooperative)s is %(status)s and could not be cancelled; contact the cooperative "
+                    "if you need to.", cooperative=name, status=status), "warning")
+    return redirect(_order_url(order, token if order.tracking_token == token else ""))
+
+
+@bp.post("/orders/<number>/reorder")
+def reorder(number: str):
+    """"Mua lại": the order's products still for sale go into the cart at today's prices."""
+    token = _token(request.form.get("token"))
+    order = viewable_order(number, token)
+    result = services.reorder(order, current_user, session)
+    db.session.commit()
+    _flash_reorder(result, order.number)
+    return redirect(url_for("orders.cart"))
+
+
+def _flash_reorder(result, number: str) -> None:
+    """Say what buying again put in the cart and everything that is not as it was."""
+    if result.added:
+        flash(ngettext("%(num)d product from order %(number)s is in your cart.",
+                       "%(num)d products from order %(number)s are in your cart.", len(result.added), number=number),
+              "success")
+    else:
+        flash(_("Nothing from order %(number)s could be put in your cart.", number=number), "error")
+    if result.unavailable:
+        flash(_("No longer for sale: %(names)s.", names=", ".join(result.unavailable)), "warning")
+    if result.sold_out:
+        flash(_("Sold out: %(names)s.", names=", ".join(result.sold_out)), "warning")
+    for name, paid, today in result.repriced:
+        flash(_("The price of %(name)s has changed: %(old)s → %(new)s.", name=name, old=format_vnd(paid),
+                new=format_vnd(today)), "warning")
+    for name, ordered, kept in result.limited:
+        flash(_("Only %(kept)d of %(name)s are left (you ordered %(ordered)d): your cart holds %(kept)d.",
+                name=name, kept=kept, ordered=ordered), "warning")
+    for message in dict.fromkeys(result.refused):
+        flash(message, "error")
 
 
 @bp.get("/account/orders")

@@ -28,6 +28,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.promotion import report_views as promotion_reports
     from marketplace.promotion import views as promotion
     from marketplace.promotion import workspace_views as promotion_workspace
+    from marketplace.reviews import views as reviews
     from marketplace.search import views as search
 
     return [
@@ -58,4 +59,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         program.bp,
         program.public_bp,
         program_admin.bp,
+        reviews.bp,
+        reviews.workspace_bp,
+        reviews.agency_bp,
     ]

@@ -43,4 +43,5 @@ from marketplace.promotion.models import (  # noqa: F401
 )
 from marketplace.core.throttle import ThrottledAttempt  # noqa: F401
 from marketplace.core.content_version import ContentVersion  # noqa: F401
+from marketplace.reviews.models import Review, ReviewPhoto  # noqa: F401
 from marketplace.program.models import ProgramTarget, SupportedCooperative, TargetMetric, TrainingClass  # noqa: F401

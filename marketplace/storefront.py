@@ -17,6 +17,7 @@ def init_app(app) -> None:
     from marketplace.fairs.models import Booth, BoothProduct, Fair
     from marketplace.fairs.pricing import price_change_instants
     from marketplace.orders import cart
+    from marketplace.reviews.models import Review, ReviewPhoto
 
     cache.configure(app)
     content_version.init_app(app)
@@ -31,5 +32,7 @@ def init_app(app) -> None:
     content_version.watch(Fair)
     content_version.watch(Booth)
     content_version.watch(BoothProduct)
+    content_version.watch(Review)
+    content_version.watch(ReviewPhoto)
     content_version.register_time_boundaries(price_change_instants)
     page_cache.register_visitor_state(lambda: bool(session.get(cart.SESSION_KEY)))

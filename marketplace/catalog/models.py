@@ -88,6 +88,11 @@ class Product(db.Model):
     origin: Mapped[str] = mapped_column(sa.String(200), default="")
     status: Mapped[ProductStatus] = mapped_column(enum_column(ProductStatus), default=ProductStatus.DRAFT)
     is_featured: Mapped[bool] = mapped_column(default=False)
+    # Denormalised figures shown on cards: units in delivered or completed order parts
+    # (orders.services), and the visible reviews' count and sum of ratings (reviews.services).
+    units_sold: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -108,6 +113,10 @@ class Product(db.Model):
     @property
     def main_image(self) -> ProductImage | None:
         return self.images[0] if self.images else None
+
+    @property
+    def rating_average(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
     @property
     def certification_labels(self) -> list[str]:

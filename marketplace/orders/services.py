@@ -579,10 +579,28 @@ def change_part_status(
             refund_part(part)
     elif to_status == PartStatus.DELIVERED and order.payment_method == PaymentMethod.COD:
         _record_payment_received(part, by, now)  # cash collected on delivery
+    if to_status == PartStatus.DELIVERED:
+        _count_units_sold(part)
     _update_cash_payment_status(order, now)
     db.session.flush()
     logger.info("Order %s part %s: %s -> %s by %s", order.number, part.id, change.from_status, to_status, actor)
     return change
+
+
+def _count_units_sold(part: OrderPart) -> None:
+    """Products' "sold" figure: every counted part passes through delivered exactly once.
+    One UPDATE per product (concurrent deliveries both count); it changes the storefront."""
+    for item in part.items:
+        if item.product_id is not None:
+            db.session.execute(
+                sa.update(Product)
+                .where(Product.id == item.product_id)
+                .values(units_sold=Product.units_sold + item.quantity)
+                .execution_options(synchronize_session=False)
+            )
+            product = db.session.identity_map.get(db.session.identity_key(Product, item.product_id))
+            if product is not None:
+                db.session.expire(product, ["units_sold"])
 
 
 def mark_payment_received(part: OrderPart, *, by, now: datetime | None = None) -> None:

@@ -1,0 +1,50 @@
+"""On a 390px phone: "Mua lại" on a past order fills the cart and says the price changed;
+"Mua ngay" on a product page goes to checkout with that product only."""
+from __future__ import annotations
+
+import pytest
+
+from tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+
+def test_buy_again_and_buy_now_on_a_phone(app, live_server, browser):
+    coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000)
+    honey = f.product(coop, name="Mật ong rừng", price_vnd=250_000, stock=5, slug="mat-ong-rung")
+    f.product(coop, name="Sáp ong", price_vnd=40_000, stock=8, slug="sap-ong")
+    customer = f.user(email="hoa@example.vn", full_name="Lê Thị Hoa")
+    order = f.order([(honey, 2)], user=customer)
+    honey.price_vnd = 270_000
+    f.commit()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{live_server}/account/login")
+        page.fill("#email", "hoa@example.vn")
+        page.fill("#password", f.PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+
+        page.goto(f"{live_server}/orders/{order.number}")
+        buy_again = page.get_by_role("button", name="Mua lại")
+        assert buy_again.is_visible()
+        buy_again.click()
+        page.wait_for_url("**/cart")
+        main = page.locator("main").inner_text()
+        assert "Giá của Mật ong rừng đã thay đổi: 250.000" in main and "270.000" in main
+        assert page.locator("input[name=quantity]").first.input_value() == "2"
+
+        page.goto(f"{live_server}/products/sap-ong")
+        page.fill("#add-quantity", "3")
+        buy_now = page.get_by_role("button", name="Mua ngay")
+        assert buy_now.is_visible() and buy_now.bounding_box()["x"] + buy_now.bounding_box()["width"] <= 390
+        buy_now.click()
+        page.wait_for_url("**/checkout?buy_now=1")
+        checkout = page.locator("main").inner_text()
+        assert "Sáp ong" in checkout and "Mật ong rừng" not in checkout
+        assert "giỏ hàng của bạn vẫn giữ nguyên" in checkout
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

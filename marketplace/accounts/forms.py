@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 
 from marketplace.accounts.models import AgencyKind, Role
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
+from marketplace.core import geo
 from marketplace.core.phone import VietnameseMobile
 
 ROLE_LABELS = {
@@ -157,3 +158,48 @@ class AgencyForm(FlaskForm):
         choices=[SelectChoice(kind.value, label) for kind, label in AGENCY_KIND_LABELS.items()],
         validators=[InputRequired(message=_REQUIRED)],
     )
+
+
+def _optional_code(value):
+    """A select's value as a code; the empty choice and anything that is no number mean "none
+    chosen" (the address service then names the field)."""
+    if isinstance(value, int):
+        return value
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None
+
+
+class AddressForm(FlaskForm):
+    """A saved delivery address (accounts.addresses checks it; its Refused names these fields)."""
+
+    label = StringField(
+        _l("Label (optional)"), filters=[_strip], validators=[Length(max=40, message=_l("The label is too long."))],
+        render_kw={"maxlength": 40, "autocomplete": "off", "placeholder": _l("Home, Office…")},
+    )
+    recipient_name = StringField(
+        _l("Recipient's name"), filters=[_strip],
+        validators=[DataRequired(message=_l("Enter the recipient's name.")),
+                    Length(max=120, message=_l("The name is too long."))],
+        render_kw={"autocomplete": "name", "maxlength": 120},
+    )
+    phone = StringField(
+        _l("Mobile phone"), filters=[_strip],
+        validators=[DataRequired(message=_l("Enter a Vietnamese mobile number, such as 0912 345 678.")),
+                    Length(max=30, message=_l("Enter a Vietnamese mobile number, such as 0912 345 678."))],
+        render_kw={"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
+    )
+    province_code = SelectField(_l("Province or city"), coerce=_optional_code, validate_choice=False)
+    ward_code = SelectField(_l("Ward or commune"), coerce=_optional_code, validate_choice=False)
+    street = StringField(
+        _l("Street address"), filters=[_strip],
+        validators=[DataRequired(message=_l("Enter the street address.")),
+                    Length(max=200, message=_l("The street address is too long."))],
+        render_kw={"autocomplete": "street-address", "maxlength": 200},
+    )
+    is_default = BooleanField(_l("Use as my default address"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
+        province = self.province_code.data if geo.is_valid_province(self.province_code.data) else None
+        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (geo.wards(province) if province else [])

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.core.models import enum_column, utcnow
+from marketplace.core.models import HasAddress, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -128,6 +128,36 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SavedAddress(HasAddress, db.Model):
+    """A customer's delivery address, kept for the next checkout; one of them is the default
+    (accounts.addresses keeps it so; the partial unique index refuses a second one)."""
+
+    __tablename__ = "saved_addresses"
+    __table_args__ = (
+        sa.Index(
+            "ux_saved_addresses_one_default_per_user", "user_id", unique=True,
+            postgresql_where=sa.text("is_default"), sqlite_where=sa.text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(40), default="")  # "Nhà", "Cơ quan"
+    recipient_name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20))  # normalised: 0912345678
+    province_code: Mapped[int]
+    ward_code: Mapped[int]
+    street: Mapped[str] = mapped_column(sa.String(200))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SavedAddress {self.id} user={self.user_id}{' default' if self.is_default else ''}>"
 
 
 def normalise_email(value: str) -> str:

@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import addresses, services
 from marketplace.accounts.forms import (
     AGENCY_KIND_LABELS,
     ROLE_LABELS,
+    AddressForm,
     ChangePasswordForm,
     LoginForm,
     LogoutForm,
@@ -21,6 +22,7 @@ from marketplace.accounts.forms import (
     ResetRequestForm,
 )
 from marketplace.core import throttle
+from marketplace.core.errors import Refused
 from marketplace.core.forms import attach_error
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
@@ -200,6 +202,99 @@ def reset_password(token: str):
             flash(_("Your password has been changed. You can sign in now."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form, token=token)
+
+
+# --- saved addresses ------------------------------------------------------------------------
+
+
+def _own_address(address_id: int):
+    """The signed-in customer's address; anyone else's (or none) is a 404."""
+    address = addresses.address_of(current_user, address_id)
+    if address is None:
+        abort(404)
+    return address
+
+
+def _address_data(form: AddressForm) -> addresses.AddressData:
+    return addresses.AddressData(
+        label=form.label.data or "", recipient_name=form.recipient_name.data or "", phone=form.phone.data or "",
+        province_code=form.province_code.data, ward_code=form.ward_code.data, street=form.street.data or "",
+    )
+
+
+@bp.get("/addresses")
+@login_required
+def address_book():
+    return render_template("accounts/addresses.html", addresses=addresses.addresses_of(current_user),
+                           can_add=addresses.can_add(current_user), max_addresses=addresses.MAX_ADDRESSES)
+
+
+@bp.route("/addresses/new", methods=["GET", "POST"])
+@login_required
+def new_address():
+    if not addresses.can_add(current_user):
+        flash(_("You can keep at most %(max)d addresses. Delete one you no longer use first.",
+                max=addresses.MAX_ADDRESSES), "warning")
+        return redirect(url_for("accounts.address_book"))
+    form = AddressForm()
+    if request.method == "GET":
+        form.recipient_name.data = current_user.full_name
+        form.phone.data = current_user.phone or ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            addresses.add_address(current_user, _address_data(form), make_default=form.is_default.data)
+        except Refused as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The address has been saved."), "success")
+            return redirect(url_for("accounts.address_book"))
+    if request.method == "POST":
+        status = 422
+    return render_template("accounts/address_form.html", form=form, address=None), status
+
+
+@bp.route("/addresses/<int:address_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_address(address_id: int):
+    address = _own_address(address_id)
+    form = AddressForm(obj=address)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            addresses.edit_address(address, _address_data(form), make_default=form.is_default.data)
+        except Refused as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The address has been saved."), "success")
+            return redirect(url_for("accounts.address_book"))
+    if request.method == "POST":
+        status = 422
+    return render_template("accounts/address_form.html", form=form, address=address), status
+
+
+@bp.post("/addresses/<int:address_id>/default")
+@login_required
+def default_address(address_id: int):
+    address = _own_address(address_id)
+    addresses.set_default(address)
+    db.session.commit()
+    flash(_("Orders will now go to this address unless you choose another at checkout."), "success")
+    return redirect(url_for("accounts.address_book"))
+
+
+@bp.post("/addresses/<int:address_id>/delete")
+@login_required
+def delete_address(address_id: int):
+    address = _own_address(address_id)
+    addresses.delete_address(address)
+    db.session.commit()
+    flash(_("The address has been deleted."), "success")
+    return redirect(url_for("accounts.address_book"))
 
 
 @bp.app_template_filter("role_label")

@@ -191,6 +191,7 @@ def checkout():
         form.name.data = current_user.full_name
         form.email.data = current_user.email
         form.phone.data = current_user.phone or ""
+    address_book = _address_book(form)
     delivery, booths = _delivery_choices(current) if request.method == "POST" else ({}, {})
     source = _current_source()
     general_error, delivery_error, status = None, None, 200
@@ -209,6 +210,7 @@ def checkout():
             else:
                 general_error = error.message
         else:
+            _remember_address(order)
             return _placed(order, current)
     elif request.method == "POST":
         status = 422
@@ -216,6 +218,7 @@ def checkout():
     return render_template(
         "orders/checkout.html", form=form, cart=_checkout_cart() if status != 200 else current,
         delivery=chosen, general_error=general_error, delivery_error=delivery_error, labels=services, buy_now=_buying_now(),
+        address_book=address_book,
         source=services.source_of(source), source_activity=services.source_activity_of(source),
         scanned_at=source.scanned_at if source is not None else None,
     ), status
@@ -253,6 +256,41 @@ def _forget_bought(current) -> None:
         carts.forget_buy_now(session)
     else:
         carts.remove_lines(current_user, session, [line.product.id for line in current.lines])
+
+
+def _address_book(form) -> dict:
+    """A signed-in customer's saved addresses for the checkout page. On a first visit their
+    default, or their own one chosen with ?address=<id> (anyone else's id is ignored), fills
+    the form's name, phone and address."""
+    from marketplace.accounts import addresses
+    from marketplace.core import geo
+    from marketplace.core.phone import format_vn_phone
+
+    if not current_user.is_authenticated:
+        return {"saved": [], "chosen": None, "can_save": False}
+    saved = addresses.addresses_of(current_user)
+    chosen = None
+    if request.method == "GET" and saved:
+        chosen = addresses.address_of(current_user, request.args.get("address")) or saved[0]  # the default first
+        form.name.data, form.phone.data = chosen.recipient_name, format_vn_phone(chosen.phone)
+        form.province_code.data, form.ward_code.data = chosen.province_code, chosen.ward_code
+        form.street.data = chosen.street
+        form.ward_code.choices = [form.ward_code.choices[0], *geo.wards(chosen.province_code)]
+    return {"saved": saved, "chosen": chosen.id if chosen else None,
+            "can_save": len(saved) < addresses.MAX_ADDRESSES}
+
+
+def _remember_address(order: Order) -> None:
+    """With "save this address" ticked: keep the order's address in the customer's address book
+    (unless they have it already); their first becomes their default."""
+    if not (current_user.is_authenticated and request.form.get("save_address")):
+        return
+    from marketplace.accounts import addresses
+
+    addresses.remember_address(current_user, addresses.AddressData(
+        recipient_name=order.contact_name, phone=order.contact_phone, province_code=order.province_code,
+        ward_code=order.ward_code, street=order.street,
+    ))
 
 
 def _place(current, checkout_data, source=None):

@@ -832,6 +832,82 @@ PATHS.update({
     },
 })
 
+# --- reviews (api/reviews.py) -------------------------------------------------------------
+
+_UTC_TIME = {"type": "string", "format": "date-time", "description": "UTC."}
+
+SCHEMAS.update({
+    "Review": {
+        "type": "object",
+        "required": ["id", "rating", "text", "author", "created_at", "photos", "reply"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "text": {"type": "string", "description": "May be empty: the rating alone."},
+            "author": {"type": "string", "description": "The buyer's name shortened, e.g. L. T. Hoa."},
+            "created_at": _UTC_TIME,
+            "photos": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "uri"}},
+            "reply": {
+                "type": ["object", "null"],
+                "description": "The cooperative's public reply (at most one), or null.",
+                "required": ["text", "replied_at"],
+                "additionalProperties": False,
+                "properties": {"text": {"type": "string"}, "replied_at": _UTC_TIME},
+            },
+        },
+    },
+    "ProductReviews": {
+        "type": "object",
+        "required": ["product_id", "units_sold", "rating", "items", "total", "page", "pages"],
+        "additionalProperties": False,
+        "properties": {
+            "product_id": {"type": "integer"},
+            "units_sold": {"type": "integer", "minimum": 0,
+                           "description": "Units in order parts delivered or completed."},
+            "rating": {
+                "type": "object",
+                "required": ["average", "count", "distribution"],
+                "additionalProperties": False,
+                "properties": {
+                    "average": {"type": ["number", "null"], "minimum": 1, "maximum": 5,
+                                "description": "Of the visible reviews; null when there is none."},
+                    "count": {"type": "integer", "minimum": 0},
+                    "distribution": {
+                        "type": "object",
+                        "description": "Visible reviews per number of stars.",
+                        "required": ["5", "4", "3", "2", "1"],
+                        "additionalProperties": False,
+                        "properties": {str(n): {"type": "integer", "minimum": 0} for n in (5, 4, 3, 2, 1)},
+                    },
+                },
+            },
+            "items": {"type": "array", "items": _ref("Review"), "description": "Newest first, 10 a page."},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 0},
+        },
+    },
+})
+
+PATHS.update({
+    "/products/{product_id}/reviews": {
+        "get": {
+            "operationId": "listProductReviews",
+            "summary": "A public product's rating and its buyers' reviews",
+            "description": "Reviews by verified buyers of delivered items, newest first; reviews hidden by "
+            "the agency are neither listed nor counted.",
+            "tags": ["products"],
+            "parameters": [
+                {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                PAGE,
+            ],
+            "responses": {"200": _json(_ref("ProductReviews"), "One page of reviews."), "400": BAD_REQUEST,
+                          "404": NOT_FOUND},
+        }
+    },
+})
+
 
 DOCUMENT = {
     "openapi": "3.1.0",

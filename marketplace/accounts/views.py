@@ -253,7 +253,8 @@ def new_address():
             return redirect(url_for("accounts.address_book"))
     if request.method == "POST":
         status = 422
-    return render_template("accounts/address_form.html", form=form, address=None), status
+    first = addresses.default_address(current_user) is None
+    return render_template("accounts/address_form.html", form=form, address=None, first=first), status
 
 
 @bp.route("/addresses/<int:address_id>/edit", methods=["GET", "POST"])

@@ -222,8 +222,10 @@ def test_adding_listing_and_choosing_the_default(browser_of, customer):
     form = text(client.get("/account/addresses/new"))
     assert 'value="Lê Thị Hoa"' in form and 'value="0987654321"' in form  # the account's own details to start from
 
+    assert "Your first address becomes your default." in form and 'name="is_default"' not in form
     response = client.post("/account/addresses/new", data=FORM, follow_redirects=True)
     assert "The address has been saved." in text(response)
+    assert 'name="is_default"' in text(client.get("/account/addresses/new"))
     client.post("/account/addresses/new", data={**FORM, "label": "Cơ quan", "street": "Toà nhà B"})
     page = text(client.get("/account/addresses"))
     assert page.index("Nhà") < page.index("Default") < page.index("Cơ quan")
@@ -315,9 +317,11 @@ def test_the_eleventh_address_is_refused_with_a_message(browser_of, customer):
     assert len(saved(customer)) == addresses.MAX_ADDRESSES
 
 
-def test_the_profile_page_links_to_the_addresses(browser_of, customer):
-    page = text(browser_of(customer).get("/account/profile"))
-    assert 'href="/account/addresses"' in page
+def test_the_profile_page_and_the_account_menu_link_to_the_addresses(browser_of, customer, client):
+    signed_in = browser_of(customer)
+    assert re.search(r'<a href="/account/addresses">Manage my addresses</a>', text(signed_in.get("/account/profile")))
+    assert re.search(r'<li><a href="/account/addresses">My addresses</a></li>', text(signed_in.get("/")))
+    assert "/account/addresses" not in text(client.get("/"))  # not for visitors
 
 
 # --- checkout ----------------------------------------------------------------------------------

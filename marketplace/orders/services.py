@@ -645,26 +645,38 @@ def order_status(order: Order) -> PartStatus:
 
 @dataclass
 class Cancellation:
-    """What cancel_order did: the parts it cancelled, and the live parts it could not (already
-    confirmed or further along)."""
+    """What cancel_order did: the parts it cancelled, the live parts it could not (already
+    confirmed or further along), and those refused meanwhile [(part, message)] (a card refund
+    Stripe would not make)."""
 
     cancelled: list[OrderPart]
     kept: list[OrderPart]
+    refused: list[tuple[OrderPart, str]] = field(default_factory=list)
 
 
 def cancel_order(order: Order, *, by, actor: str = "customer", reason: str = "",
                  now: datetime | None = None) -> Cancellation:
     """Cancel every part of the order that `actor` may still cancel, each through
     change_part_status (its own history entry, stock given back, a card-paid part refunded).
-    Refused when none can be cancelled."""
+    Each part in its own savepoint: a part refused on the way (its refund failed) stays as it
+    was while the others, whose refunds are made, stay cancelled. Refused when none is cancelled."""
     now = now or utcnow()
     live = [p for p in order.parts if p.status != PartStatus.CANCELLED]
     cancellable = [p for p in live if PartStatus.CANCELLED in allowed_next(p, actor)]
     if not cancellable:
         raise Refused(_("No part of this order can be cancelled any more."), field="status")
+    done = Cancellation([], [p for p in live if p not in cancellable])
     for part in cancellable:
-        change_part_status(part, PartStatus.CANCELLED, by=by, actor=actor, reason=reason, now=now)
-    return Cancellation(cancellable, [p for p in live if p not in cancellable])
+        try:
+            with db.session.begin_nested():
+                change_part_status(part, PartStatus.CANCELLED, by=by, actor=actor, reason=reason, now=now)
+        except Refused as error:
+            done.refused.append((part, error.message))
+        else:
+            done.cancelled.append(part)
+    if not done.cancelled:
+        raise Refused(done.refused[0][1], field="status")
+    return done
 
 
 # --- buying again ----------------------------------------------------------------------------------

@@ -421,12 +421,16 @@ def cancel_order(number: str):
     else:
         cancelled = ", ".join(part.cooperative.name for part in done.cancelled)
         kept = [(part.cooperative.name, services.STATUS_LABELS[part.status].lower()) for part in done.kept]
+        refused = [(part.cooperative.name, message) for part, message in done.refused]
         db.session.commit()
         logger.info("Order %s cancelled by the customer (%d parts)", order.number, len(done.cancelled))
         flash(_("Your order is cancelled from: %(cooperatives)s.", cooperatives=cancelled), "success")
         for name, status in kept:
             flash(_("The part from %(cooperative)s is %(status)s and could not be cancelled; contact the cooperative "
                     "if you need to.", cooperative=name, status=status), "warning")
+        for name, message in refused:
+            flash(_("The part from %(cooperative)s could not be cancelled: %(reason)s", cooperative=name,
+                    reason=message), "error")
     return redirect(_order_url(order, token if order.tracking_token == token else ""))
 
 

@@ -98,6 +98,36 @@ def test_cancel_order_keeps_a_confirmed_part_and_refuses_when_nothing_is_left(sh
         services.cancel_order(order, by=shop.customer)
 
 
+def test_a_refund_refused_for_one_part_leaves_it_placed_and_the_others_cancelled_and_refunded(
+        app, client, shop, monkeypatch):
+    from marketplace.orders.models import PaymentStatus
+    from marketplace.payments import stripe_payments
+
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
+    order = placed(shop, payment_method="card")
+    order.payment_status = PaymentStatus.PAID
+    f.commit()
+    refunded = []
+
+    def refund(part):
+        if part.cooperative_id == shop.honey_coop.id:
+            raise stripe_payments.PaymentUnavailable("The card refund could not be made right now.")
+        refunded.append(part.id)
+        part.refunded_vnd = part.total_vnd
+
+    monkeypatch.setattr(stripe_payments, "refund_part", refund)
+
+    page = text(client.post(f"/orders/{order.number}/cancel", data={"token": order.tracking_token},
+                            follow_redirects=True))
+
+    db.session.expire_all()
+    lychee, honey = part_of(order, shop.lychee_coop), part_of(order, shop.honey_coop)
+    assert refunded == [lychee.id] and lychee.status == PartStatus.CANCELLED and lychee.refunded_vnd == lychee.total_vnd
+    assert honey.status == PartStatus.PLACED and [c.to_status for c in honey.history] == [PartStatus.PLACED]
+    assert stock_of(shop.lychee) == 10 and stock_of(shop.honey) == 2
+    assert "Phần đơn của HTX Mật ong Sóc Sơn không huỷ được" in page
+
+
 # --- "Huỷ đơn hàng": the page and the route ----------------------------------------------------------
 
 

@@ -395,6 +395,27 @@ def cards_by_ids(ids: list[int]) -> list[Product]:
     return [found[i] for i in ids if i in found]
 
 
+def related_products(product: Product, limit: int = 8) -> list[Product]:
+    """Public products to show under `product`: its category's first, then its cooperative's;
+    in stock before sold out, newest first; never `product` itself. Two queries (the ids,
+    through the category and cooperative indexes, then the cards); product pages are cached."""
+    same_category = Product.category_id == product.category_id
+    same_cooperative = Product.cooperative_id == product.cooperative_id
+    ids = (
+        sa.select(Product.id)
+        .join(Product.cooperative)
+        .where(is_public_product(), Product.id != product.id, sa.or_(same_category, same_cooperative))
+        .order_by(
+            sa.case((same_category, 0), else_=1),
+            sa.case((Product.stock > 0, 0), else_=1),
+            sa.case((same_cooperative, 0), else_=1),
+            *_PRODUCT_ORDER["newest"],
+        )
+        .limit(limit)
+    )
+    return cards_by_ids(list(db.session.scalars(ids)))
+
+
 def featured_products(limit: int = 8) -> list[Product]:
     return cards_by_ids(_home_choices(limit)[0])
 

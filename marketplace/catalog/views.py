@@ -1,7 +1,10 @@
 """The public storefront: home, product listing, categories and product pages."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import format_date, get_locale, to_user_timezone
 from flask_babel import gettext as _
 
 from marketplace.catalog import queries
@@ -24,6 +27,15 @@ def page_url(page: int) -> str:
     if page > 1:
         args["page"] = page
     return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
+@bp.app_template_filter("short_day")
+def short_day(value) -> str:
+    """A stored UTC moment as its day in Vietnam, without the year: "05/12" (vi), "Dec 5" (en)."""
+    if value is None:
+        return ""
+    day = to_user_timezone(value).date() if isinstance(value, datetime) else value
+    return format_date(day, "dd/MM" if str(get_locale()) == "vi" else "MMM d")
 
 
 @bp.app_template_global()
@@ -110,7 +122,9 @@ def category(slug: str):
 def product(slug: str):
     def render() -> str:
         product = queries.get_public_product(slug)
-        return render_template("catalog/product.html", product=product, fair=fair_price_of(product))
+        related = queries.related_products(product)
+        queries.fair_prices_now([product, *related])  # the page's fair prices in one query
+        return render_template("catalog/product.html", product=product, fair=fair_price_of(product), related=related)
 
     # The page shows its exact stock (the quantity allowed), which sales change without
     # changing the storefront's version.

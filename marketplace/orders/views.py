@@ -287,10 +287,14 @@ def _remember_address(order: Order) -> None:
         return
     from marketplace.accounts import addresses
 
-    addresses.remember_address(current_user, addresses.AddressData(
-        recipient_name=order.contact_name, phone=order.contact_phone, province_code=order.province_code,
-        ward_code=order.ward_code, street=order.street,
-    ))
+    try:  # in a savepoint: whatever happens to the address book, the order stands
+        with db.session.begin_nested():
+            addresses.remember_address(current_user, addresses.AddressData(
+                recipient_name=order.contact_name, phone=order.contact_phone, province_code=order.province_code,
+                ward_code=order.ward_code, street=order.street,
+            ))
+    except sa.exc.SQLAlchemyError:
+        logger.exception("The address of order %s was not saved for user %s", order.number, current_user.id)
 
 
 def _place(current, checkout_data, source=None):

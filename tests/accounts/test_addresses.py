@@ -409,6 +409,22 @@ def test_placing_an_order_saves_its_address_when_asked(browser_of, customer, pro
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 4
 
 
+def test_the_order_stands_when_its_address_cannot_be_saved(browser_of, customer, product, monkeypatch):
+    addresses.add_address(customer, data(street="Cũ"))
+    f.commit()
+
+    def two_defaults(user, _data):
+        db.session.add(SavedAddress(user_id=user.id, recipient_name="X", phone="0912345678", province_code=f.BAC_NINH,
+                                    ward_code=f.LUC_NGAN, street="Hỏng", is_default=True))
+        db.session.flush()
+
+    monkeypatch.setattr(addresses, "remember_address", two_defaults)
+    place(browser_of(customer), product, street="Số 40", save_address="1")
+
+    assert db.session.scalar(sa.select(Order.street).where(Order.user_id == customer.id)) == "Số 40"
+    assert saved(customer) == [("Cũ", True)]
+
+
 def test_a_refused_order_saves_no_address_and_keeps_the_box_as_ticked(browser_of, customer, product):
     client = browser_of(customer)
     client.post("/cart/add", data={"product_id": product.id, "quantity": 1})

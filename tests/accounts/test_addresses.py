@@ -375,6 +375,22 @@ def test_checkout_offers_the_others_and_never_another_customers(browser_of, cust
         assert 'value="Số 12"' in page and "Nhà người khác" not in page and "Bí mật" not in page
 
 
+def test_a_buy_now_checkout_keeps_buying_now_with_another_address(browser_of, customer, product):
+    addresses.add_address(customer, data(street="Số 12"))
+    office = addresses.add_address(customer, data(label="Cơ quan", street="Toà nhà B"))
+    f.commit()
+    client = browser_of(customer)
+
+    client.post("/buy-now", data={"product_id": product.id, "quantity": 2})
+    page = text(client.get("/checkout?buy_now=1"))
+    link = re.search(rf'href="(/checkout\?[^"]*address={office.id}[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "buy_now=1" in link
+
+    page = text(client.get(link))
+    assert 'value="Toà nhà B"' in page and "Vải thiều sấy" in page
+    assert not text(client.get("/cart")).count("Vải thiều sấy")  # the cart is left as it was: empty
+
+
 def test_guests_get_no_address_book(client, product):
     page = checkout_page(client, product)
     assert "save_address" not in page and "Use this address" not in page

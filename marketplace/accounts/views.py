@@ -1,4 +1,4 @@
-"""Sign up, sign in and out, profile, password reset."""
+"""Sign up, sign in and out, profile, saved addresses, password reset."""
 from __future__ import annotations
 
 import logging

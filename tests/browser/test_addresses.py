@@ -1,5 +1,5 @@
-"""A signed-in customer with a saved default address finds it filled in at checkout, on a
-phone and on a laptop, and places a cash-on-delivery order to it."""
+"""A signed-in customer with a saved default address adds a second one, finds the default
+filled in at checkout, on a phone and on a laptop, and places a cash-on-delivery order to it."""
 from __future__ import annotations
 
 import pytest
@@ -10,6 +10,8 @@ from marketplace.core import geo
 from marketplace.extensions import db
 from marketplace.orders.models import Order
 from tests import factories as f
+
+HANOI_WARD = geo.wards(f.HA_NOI)[0][0]
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +34,19 @@ def test_checkout_fills_in_the_default_address(app, live_server, browser, width,
         page.fill("#password", f.PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
+
+        # A second address, typed on the "Thêm địa chỉ" form: the province fills the ward list.
+        page.goto(f"{live_server}/account/addresses/new")
+        page.fill("#label", "Cơ quan")
+        page.fill("#phone", "0987 654 321")
+        page.select_option("#province_code", str(f.HA_NOI))
+        page.wait_for_selector(f"#ward_code option[value='{HANOI_WARD}']", state="attached")
+        page.select_option("#ward_code", str(HANOI_WARD))
+        page.fill("#street", "Số 62 Bà Triệu")
+        page.get_by_role("button", name="Lưu địa chỉ").click()
+        page.wait_for_url("**/account/addresses")
+        assert page.locator(".address-card").count() == 2
+
         page.goto(f"{live_server}/products/{product.slug}")
         page.get_by_role("button", name="Thêm vào giỏ").click()
         page.wait_for_url("**/cart")
@@ -57,4 +72,4 @@ def test_checkout_fills_in_the_default_address(app, live_server, browser, width,
     assert order is not None
     assert (order.contact_name, order.contact_phone, order.ward_code, order.street) == (
         "Nguyễn Thị Lan", "0912345678", f.LUC_NGAN, "Số 12, thôn Đồng Cốc")
-    assert len(addresses.addresses_of(customer)) == 1  # the same address: not saved twice
+    assert len(addresses.addresses_of(customer)) == 2  # the same address: not saved twice

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
@@ -140,7 +141,11 @@ def write_review(
     except images.ImageRejected as error:
         discard_files(stems)
         raise Refused(error.message, field="photos") from None
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same item reviewed by a request that committed first
+        discard_files(stems)
+        raise Refused(_("You have already reviewed this item.")) from None
     _count(review.product_id, 1, rating)
     logger.info("Review %s (%s stars) of item %s by user %s", review.id, rating, item.id, user.id)
     return review
@@ -161,6 +166,19 @@ def discard_files(stems) -> None:
     images.discard_product_files(stems)
 
 
+def _set_once(review: Review, unset_column, **values) -> bool:
+    """UPDATE the review WHERE `unset_column` IS NULL; False when another request was first."""
+    db.session.flush()
+    result = db.session.execute(
+        sa.update(Review)
+        .where(Review.id == review.id, unset_column.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(review, list(values))
+    return result.rowcount == 1
+
+
 def reply(review: Review, user: User, text: str, *, now: datetime | None = None) -> None:
     """The cooperative's public answer, once."""
     if not can_reply(user, review):
@@ -170,10 +188,9 @@ def reply(review: Review, user: User, text: str, *, now: datetime | None = None)
     text = _clean_text(text, MAX_REPLY, _("The reply is too long (at most %(num)d characters).", num=MAX_REPLY), "text")
     if not text:
         raise Refused(_("Write your reply."), field="text")
-    review.reply_text = text
-    review.reply_by_id = user.id
-    review.replied_at = now or utcnow()
-    db.session.flush()
+    # Conditional, so two replies sent at once cannot both land.
+    if not _set_once(review, Review.reply_text, reply_text=text, reply_by_id=user.id, replied_at=now or utcnow()):
+        raise Refused(_("The cooperative has already replied to this review."), field="text")
     logger.info("Review %s replied to by user %s", review.id, user.id)
 
 
@@ -186,10 +203,9 @@ def hide(review: Review, user: User, reason: str, *, now: datetime | None = None
     reason = _clean_text(reason, MAX_REASON, _("The reason is too long (at most %(num)d characters).", num=MAX_REASON), "reason")
     if not reason:
         raise Refused(_("Give a reason for hiding this review."), field="reason")
-    review.hidden_at = now or utcnow()
-    review.hidden_by_id = user.id
-    review.hidden_reason = reason
-    db.session.flush()
+    # Conditional, so hiding twice at once cannot take the rating off the figures twice.
+    if not _set_once(review, Review.hidden_at, hidden_at=now or utcnow(), hidden_by_id=user.id, hidden_reason=reason):
+        raise Refused(_("This review is already hidden."))
     _count(review.product_id, -1, -review.rating)
     queue_email(REVIEW_HIDDEN, review.id)
     logger.info("Review %s hidden by user %s", review.id, user.id)

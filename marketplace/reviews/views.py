@@ -12,6 +12,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.catalog import queries
 from marketplace.cooperatives.workspace_views import managed_cooperative
@@ -119,13 +120,21 @@ def write(item_id: int):
         refusal = error.message
     if refusal is None and form.validate_on_submit():
         uploads = form.uploads()
+        stems: list[str] = []
         try:
-            services.write_review(current_user, item, form.rating.data, form.text.data, [u.stream for u in uploads])
+            review = services.write_review(current_user, item, form.rating.data, form.text.data,
+                                           [u.stream for u in uploads])
+            stems = [photo.stem for photo in review.photos]
+            db.session.commit()
         except Refused as error:
             db.session.rollback()
             attach_error(form, error)
+        except IntegrityError:  # the same form sent twice at once: the first one counts
+            db.session.rollback()
+            services.discard_files(stems)
+            flash(_("You have already reviewed this item."), "info")
+            return redirect(url_for("reviews.mine"))
         else:
-            db.session.commit()
             flash(_("Thank you! Your review is published."), "success")
             return redirect(url_for("reviews.mine"))
     status = 403 if refusal else 200

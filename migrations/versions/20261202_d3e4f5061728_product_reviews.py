@@ -14,6 +14,15 @@ down_revision = 'c2d3e4f50617'
 branch_labels = None
 depends_on = None
 
+# Units already sold: every part delivered or completed so far (tests/reviews runs it too).
+BACKFILL_UNITS_SOLD = (
+    "UPDATE products SET units_sold = ("
+    " SELECT COALESCE(SUM(order_items.quantity), 0) FROM order_items"
+    " JOIN order_parts ON order_parts.id = order_items.part_id"
+    " WHERE order_items.product_id = products.id"
+    " AND order_parts.status IN ('delivered', 'completed'))"
+)
+
 
 def upgrade():
     with op.batch_alter_table('products', schema=None) as batch_op:
@@ -66,14 +75,7 @@ def upgrade():
     with op.batch_alter_table('review_photos', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_photos_review_id'), ['review_id'], unique=False)
 
-    # Units already sold: every part delivered or completed so far.
-    op.execute(
-        "UPDATE products SET units_sold = ("
-        " SELECT COALESCE(SUM(order_items.quantity), 0) FROM order_items"
-        " JOIN order_parts ON order_parts.id = order_items.part_id"
-        " WHERE order_items.product_id = products.id"
-        " AND order_parts.status IN ('delivered', 'completed'))"
-    )
+    op.execute(BACKFILL_UNITS_SOLD)
 
 
 def downgrade():

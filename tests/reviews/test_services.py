@@ -206,3 +206,52 @@ def test_order_page_state(shop):
     state = services.order_review_state(shop.order, shop.customer)
     assert state == {shop.item(shop.lychee).id: review, shop.item(shop.honey).id: True}
     assert services.order_review_state(shop.order, f.user()) == {}
+
+
+def test_the_migration_backfills_units_sold_from_delivered_and_completed_parts(app):
+    import importlib.util
+
+    from flask import current_app
+
+    path = Path(current_app.root_path).parent / "migrations/versions/20261202_d3e4f5061728_product_reviews.py"
+    spec = importlib.util.spec_from_file_location("product_reviews_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    shop = Shop()  # delivered: 2 lychees, 1 honey
+    move(shop.part, PartStatus.COMPLETED)
+    later = f.order([(shop.lychee, 5)], user=shop.customer)  # placed only: not sold yet
+    cancelled = f.order([(shop.honey, 4)], user=shop.customer)
+    change_part_status(cancelled.parts[0], PartStatus.CANCELLED, actor="customer")
+    db.session.execute(sa.update(Product).values(units_sold=0))
+    db.session.execute(sa.text(migration.BACKFILL_UNITS_SOLD))
+    assert (reload(shop.lychee).units_sold, reload(shop.honey).units_sold) == (2, 1)
+    assert later.parts[0].status == PartStatus.PLACED
+
+
+def test_the_same_item_reviewed_twice_at_once_counts_once(shop, monkeypatch):
+    services.write_review(shop.customer, shop.item(shop.lychee), 5, "", [io.BytesIO(png())])
+    db.session.commit()
+    files = sorted(products_folder().glob("*"))
+    # A second request that checked before the first one committed.
+    monkeypatch.setattr(services, "check_can_review", lambda user, item: None)
+    with pytest.raises(Refused, match="đã đánh giá sản phẩm này rồi"):
+        services.write_review(shop.customer, shop.item(shop.lychee), 1, "", [io.BytesIO(png())])
+    db.session.rollback()
+    assert sorted(products_folder().glob("*")) == files  # its photo is gone too
+    assert (reload(shop.lychee).rating_count, reload(shop.lychee).rating_sum) == (1, 5)
+
+
+def test_a_reply_or_hiding_that_lost_the_race_changes_nothing(shop):
+    review = services.write_review(shop.customer, shop.item(shop.lychee), 4)
+    db.session.commit()
+    assert review.reply_text is None and review.hidden_at is None  # as this request read it
+    # Meanwhile another request replied and hid it (this session's copy is not told).
+    db.session.execute(sa.update(Review).values(reply_text="Đã trả lời", replied_at=review.created_at,
+                                                hidden_at=review.created_at, hidden_reason="Đã ẩn")
+                       .execution_options(synchronize_session=False))
+    stale = review
+    with pytest.raises(Refused, match="đã phản hồi"):
+        services.reply(stale, shop.manager, "Lần hai")
+    with pytest.raises(Refused, match="đã bị ẩn rồi"):
+        services.hide(stale, shop.staff, "Lần hai")
+    assert reload(shop.lychee).rating_count == 1

@@ -216,7 +216,9 @@ def test_my_reviews_show_why_one_was_hidden(app, shop):
     review = buyer_review(shop)
     services.hide(db.session.get(Review, review.id), shop.staff, "Có số điện thoại cá nhân")
     f.commit()
-    page = text(client_of(app, shop.customer).get("/account/reviews"))
+    customer = client_of(app, shop.customer)
+    assert 'href="/account/reviews"' in text(customer.get("/"))  # "Đánh giá của tôi" in the header
+    page = text(customer.get("/account/reviews"))
     assert "Vải ngọt, đóng gói cẩn thận" in page and "Có số điện thoại cá nhân" in page
     assert app.test_client().get("/account/reviews").status_code == 302
 

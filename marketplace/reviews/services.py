@@ -44,14 +44,6 @@ def manages(user: User, cooperative_id: int) -> bool:
     return any(c.id == cooperative_id for c in user.cooperatives)
 
 
-def can_review(user, item: OrderItem) -> bool:
-    try:
-        check_can_review(user, item)
-    except Refused:
-        return False
-    return True
-
-
 def check_can_review(user, item: OrderItem) -> None:
     """Refused unless `user` bought this item, signed in, and its part is delivered or completed."""
     if user is None or not getattr(user, "is_authenticated", False):

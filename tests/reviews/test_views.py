@@ -14,7 +14,6 @@ from marketplace.reviews import services
 from marketplace.reviews.models import Review
 from marketplace.reviews.views import format_compact_count, format_rating, public_name
 from tests import factories as f
-from tests.cooperatives.helpers import sign_in
 from tests.reviews.helpers import Shop, deliver, move, png
 from tests.test_bad_input import client_of, fuzz_form, world  # noqa: F401
 
@@ -113,7 +112,7 @@ def test_cards_show_stars_and_units_sold_and_change_with_them(client, app):
 
 
 def test_a_thousand_sold_is_written_short(client, app):
-    product = f.product(units_sold=1234, slug="ban-chay")
+    f.product(units_sold=1234, slug="ban-chay")
     f.commit()
     assert "Đã bán 1,2k" in text(client.get("/products"))
 

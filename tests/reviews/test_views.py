@@ -71,6 +71,7 @@ def test_product_page_shows_the_reviews(client, shop):
     second_buyer_review(shop, 4, "Hơi chua")
     page = text(client.get("/products/vai-say"))
     assert "<strong>4,5</strong>" in page
+    assert 'href="#reviews"' in page and "Đã bán 3" in page  # under the price
     assert "2 đánh giá" in page
     assert "Vải ngọt, đóng gói cẩn thận" in page and "Hơi chua" in page
     assert "L. T. Hoa" in page and "Lê Thị Hoa" not in page  # a shortened name, never the full one

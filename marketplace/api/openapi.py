@@ -234,12 +234,22 @@ SCHEMAS = {
             },
             "contact": {
                 "type": "object",
-                "required": ["name", "phone", "email"],
+                "required": ["name", "phone"],
                 "additionalProperties": False,
                 "properties": {
                     "name": {"type": "string", "maxLength": 120},
-                    "phone": {"type": "string", "description": "A Vietnamese mobile number, e.g. 0912 345 678."},
-                    "email": {"type": "string", "format": "email"},
+                    "phone": {
+                        "type": "string",
+                        "description": "A Vietnamese mobile number, e.g. 0912 345 678: the order's contact, and how a "
+                        "guest finds the order again.",
+                    },
+                    "email": {
+                        "type": ["string", "null"],
+                        "format": "email",
+                        "maxLength": 254,
+                        "description": "Optional. When given (a valid address), the order confirmation and status "
+                        "emails go there; left out, null or empty, the order is placed without email.",
+                    },
                 },
             },
             "address": {

@@ -81,7 +81,7 @@ def _text(parent: dict | None, key: str, path: str, errors: dict, required: bool
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        errors[path] = "required, a string"
+        errors[path] = "required, a string" if required else "must be a string"
         return ""
     return value
 
@@ -159,7 +159,7 @@ def read_order_request() -> tuple[list[tuple[int, int]], Checkout]:
     checkout = Checkout(
         name=_text(contact, "name", "contact.name", errors),
         phone=_text(contact, "phone", "contact.phone", errors),
-        email=_text(contact, "email", "contact.email", errors),
+        email=_text(contact, "email", "contact.email", errors, required=False),  # optional: the phone is the contact
         province_code=_code(address, "province", "address.province", errors),
         ward_code=_code(address, "ward", "address.ward", errors),
         street=_text(address, "street", "address.street", errors),

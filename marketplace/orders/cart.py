@@ -110,6 +110,12 @@ class CartGroup:
             return None
         return threshold - self.items_total_vnd
 
+    def chosen_option(self, value: str | None) -> DeliveryOption:
+        """The delivery option a checkout chose by its form value ("home", "pickup",
+        "fair_booth-<booth id>"); home delivery when it names none of the options."""
+        options = self.delivery_options
+        return next((option for option in options if option.value == value), options[0])
+
 
 @dataclass(frozen=True)
 class DeliveryOption:
@@ -120,6 +126,41 @@ class DeliveryOption:
     label: str
     fee_vnd: int
     booth: object = None
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """What one cooperative's part of a checkout costs with the delivery chosen for it."""
+
+    group: CartGroup
+    option: DeliveryOption
+
+    @property
+    def fee_vnd(self) -> int:
+        return self.option.fee_vnd
+
+    @property
+    def total_vnd(self) -> int:
+        return self.group.items_total_vnd + self.option.fee_vnd
+
+
+@dataclass(frozen=True)
+class CheckoutTotals:
+    """A checkout's figures for its delivery choices: what place_order will charge."""
+
+    groups: list[GroupTotal]
+
+    @property
+    def items_total_vnd(self) -> int:
+        return sum(g.group.items_total_vnd for g in self.groups)
+
+    @property
+    def delivery_total_vnd(self) -> int:
+        return sum(g.fee_vnd for g in self.groups)
+
+    @property
+    def total_vnd(self) -> int:
+        return self.items_total_vnd + self.delivery_total_vnd
 
 
 @dataclass
@@ -141,6 +182,14 @@ class Cart:
     @property
     def is_empty(self) -> bool:
         return not self.groups
+
+    def totals(self, delivery: dict[int, str] | None = None) -> CheckoutTotals:
+        """The figures for {cooperative id: delivery option value} (home where none is given),
+        each fee from delivery_fee_vnd as place_order charges it."""
+        delivery = delivery or {}
+        return CheckoutTotals([
+            GroupTotal(group, group.chosen_option(delivery.get(group.cooperative.id))) for group in self.groups
+        ])
 
     @property
     def has_problems(self) -> bool:
@@ -323,6 +372,7 @@ def _cart_of(entries: dict[int, tuple[int, int]], at: datetime | None = None) ->
         for cooperative_id, booths in fair_booths_on(groups, at).items():
             groups[cooperative_id].booths = booths
     return Cart(list(groups.values()))
+
 
 # --- "Mua ngay": one product straight to checkout, the cart left as it is --------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from marketplace.catalog.forms import optional_int, strip
 from marketplace.core import geo
@@ -28,10 +28,14 @@ class CheckoutForm(FlaskForm):
         validators=[InputRequired(_l("Enter a Vietnamese mobile number, such as 0912 345 678.")), Length(max=30)],
         render_kw={"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
     )
+    # Optional: the phone is the contact. Checked (email-validator, no DNS) only when given.
     email = StringField(
-        _l("Email"), filters=[strip],
-        validators=[InputRequired(_l("Enter a valid email address.")), Length(max=254, message=_l("Enter a valid email address."))],
-        render_kw={"autocomplete": "email", "type": "email"},
+        _l("Email (optional)"), filters=[strip],
+        validators=[
+            Optional(), Length(max=254, message=_l("Enter a valid email address.")),
+            Email(_l("Enter a valid email address.")),
+        ],
+        render_kw={"autocomplete": "email", "type": "email", "maxlength": 254},
     )
     province_code = SelectField(
         _l("Province or city"), coerce=optional_int, validate_choice=False,

@@ -59,11 +59,13 @@ def cooperative_recipients(cooperative) -> list[str]:
 
 
 def order_placed(order: Order) -> None:
-    """In the order's transaction: queue the customer's confirmation and each cooperative's
-    notice (the mail goes out after the commit; see marketplace.mail.queue)."""
+    """In the order's transaction: queue the customer's confirmation (when they gave an email:
+    it is optional, the phone is the contact) and each cooperative's notice (the mail goes out
+    after the commit; see marketplace.mail.queue)."""
     if order.id is None or any(part.id is None for part in order.parts):
         db.session.flush()
-    queue_email(CONFIRMATION, order.id)
+    if order.contact_email:
+        queue_email(CONFIRMATION, order.id)
     for part in order.parts:
         queue_email(NEW_PART, part.id)
 
@@ -73,6 +75,8 @@ def send_confirmation(order_id: int) -> None:
     order = db.session.get(Order, order_id)
     if order is None:
         raise Gone(f"order {order_id} no longer exists")
+    if not order.contact_email:  # placed without an email: nobody to send it to
+        return
     link = url_for("orders.order_page", number=order.number, token=order.tracking_token, _external=True)
     with force_locale("vi"):
         send_email(order.contact_email, _("Your order %(number)s", number=order.number), "order_confirmation",

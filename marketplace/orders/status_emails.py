@@ -40,7 +40,10 @@ def order_link(order) -> str | None:
 
 def notify_customer_of_status(part: OrderPart, change: OrderStatusChange) -> None:
     """In the change's transaction: queue the email telling the order's contact of one status
-    change of one part (sent after the commit; see marketplace.mail.queue)."""
+    change of one part (sent after the commit; see marketplace.mail.queue). An order placed
+    without an email (the phone is its contact) gets none."""
+    if not part.order.contact_email:
+        return
     if change.id is None:
         db.session.flush()
     queue_email(STATUS_CHANGED, change.id)
@@ -54,6 +57,8 @@ def send_status_email(change_id: int) -> None:
         raise Gone(f"order status change {change_id} no longer exists")
     part = change.part
     order = part.order
+    if not order.contact_email:
+        return
     # Cancelling a card-paid part refunded it (services.change_part_status -> refund_part).
     refunded = change.to_status == PartStatus.CANCELLED and order.payment_method == PaymentMethod.CARD and part.refunded_vnd > 0
     with force_locale("vi"):

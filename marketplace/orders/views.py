@@ -195,7 +195,10 @@ def checkout():
     delivery, booths = _delivery_choices(current) if request.method == "POST" else ({}, {})
     source = _current_source()
     general_error, delivery_error, status = None, None, 200
-    if form.validate_on_submit():
+    # "Update total" (the page without JavaScript): the same page with the chosen delivery's
+    # figures and everything typed kept; nothing is checked or placed.
+    recalculate = request.method == "POST" and "recalculate" in request.form
+    if not recalculate and form.validate_on_submit():
         checkout_data = form.checkout(delivery)
         checkout_data.booths = booths
         try:
@@ -212,12 +215,13 @@ def checkout():
         else:
             _remember_address(order)
             return _placed(order, current)
-    elif request.method == "POST":
+    elif request.method == "POST" and not recalculate:
         status = 422
     chosen = {cid: f"{method}-{booths[cid]}" if cid in booths else method for cid, method in delivery.items()}
+    shown = _checkout_cart() if status != 200 else current
     return render_template(
-        "orders/checkout.html", form=form, cart=_checkout_cart() if status != 200 else current,
-        delivery=chosen, general_error=general_error, delivery_error=delivery_error, labels=services, buy_now=_buying_now(),
+        "orders/checkout.html", form=form, cart=shown, totals=shown.totals(chosen),
+        general_error=general_error, delivery_error=delivery_error, labels=services, buy_now=_buying_now(),
         address_book=address_book,
         source=services.source_of(source), source_activity=services.source_activity_of(source),
         scanned_at=source.scanned_at if source is not None else None,

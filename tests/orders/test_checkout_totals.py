@@ -7,7 +7,6 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalog.models import Product
 from marketplace.core.errors import Refused
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
@@ -15,6 +14,7 @@ from marketplace.orders import services
 from marketplace.orders.models import Order, PartStatus
 from tests import factories as f
 from tests.cooperatives.helpers import sign_in
+from tests.orders.test_views import add, order_count, stock_of, text
 from tests.test_bad_input import BAD_TEXT, SCRIPT, TEXT_TYPES, assert_sound, baseline, read_form
 
 BANK = {"bank_bin": "970436", "bank_account_name": "HTX"}
@@ -44,27 +44,11 @@ CONTACT = {
 }
 
 
-def add(client, product, quantity=1):
-    return client.post("/cart/add", data={"product_id": product.id, "quantity": quantity}, follow_redirects=True)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def amount(page: str, attribute: str) -> int:
     """The whole đồng the page shows in the element carrying `attribute` ('data-total="total"')."""
     found = re.search(re.escape(attribute) + r">([^<]*)<", page)
     assert found, attribute
     return int(re.sub(r"\D", "", found.group(1)))
-
-
-def order_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count(Order.id)))
-
-
-def stock_of(product) -> int:
-    return db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
 
 
 # Two lychee (240.000 ₫) and one honey (250.000 ₫): 490.000 ₫ of items.

@@ -41,7 +41,7 @@ def test_scanning_a_booth_link_to_a_paid_attributed_order(fair_site, page, brows
 
     page.goto(f"{site.url}/products/vai-thieu-say")
     page.fill("#add-quantity", "2")
-    page.locator("form.add-to-cart button[type=submit]").click()
+    page.locator("form.add-to-cart button[type=submit]:not([formaction])").click()
     page.wait_for_url("**/cart")
     page.locator("main a[href='/checkout']").click()
     page.wait_for_url("**/checkout")

@@ -310,6 +310,18 @@ def test_the_crawl_reaches_every_part_of_the_site(crawls):
     assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+/packing-slip", url) for url in admin)
 
 
+def test_the_crawl_reaches_the_shoppers_pages(crawls):
+    """Reviews, saved addresses and order actions: the demo has what makes each page appear."""
+    customer = crawls["customer", "vi"].statuses
+    for pattern in (
+        r"/account/addresses", r"/account/addresses/\d+/edit", r"/account/reviews",
+        r"/account/reviews/items/\d+", r"/orders/DH-\d{4}-\d+",
+    ):
+        assert any(re.fullmatch(pattern, url.split("?")[0]) and status == 200 for url, status in customer.items()), pattern
+    assert any(re.fullmatch(r"/workspace/[^/]+/reviews/", url.split("?")[0]) for url in crawls["manager", "vi"].statuses)
+    assert any(url.split("?")[0] == "/agency/reviews/" for url in crawls["staff", "vi"].statuses)
+
+
 def test_anonymous_visitors_are_sent_to_sign_in_on_private_pages(demo_app, crawls, private_urls):
     assert not [u for u, status in crawls["anonymous", "vi"].statuses.items() if u.startswith(PRIVATE_PREFIXES) and status == 200]
     client = demo_app.test_client()

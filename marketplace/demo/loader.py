@@ -29,6 +29,7 @@ from marketplace.demo import data
 from marketplace.demo.fairs import load_fairs
 from marketplace.demo.images import product_picture
 from marketplace.demo.program import load_program
+from marketplace.demo.reviews import load_addresses, load_reviews
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, Fair, FairVisit, OnSiteSale
 from marketplace.orders.models import Order
@@ -62,6 +63,8 @@ class DemoSummary:
     created_users: int = 0
     created_fairs: int = 0
     created_programme_records: int = 0  # targets, promotion activities, training classes, new cooperatives
+    created_reviews: int = 0
+    created_addresses: int = 0
 
 
 def load_demo(image_width: int = 800) -> DemoSummary:
@@ -76,6 +79,8 @@ def load_demo(image_width: int = 800) -> DemoSummary:
     _images(products, categories, image_width, summary)
     summary.created_fairs = load_fairs()
     summary.created_programme_records = load_program()
+    summary.created_reviews = load_reviews()  # of the fairs' delivered orders
+    summary.created_addresses = load_addresses()
     db.session.flush()
     logger.info("Demo data loaded: %s", summary)
     return summary

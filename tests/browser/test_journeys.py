@@ -92,3 +92,24 @@ def test_manager_adds_a_product_with_a_photo_and_sees_it_on_the_storefront(demo_
 
     page.goto(demo_site + "/products?sort=newest")
     assert "Trứng gà đồi Yên Thế" in page.locator("main").inner_text()
+
+
+PHONE_SCREENSHOT = SCREENSHOT.with_name("screenshot-phone.png")
+
+
+def test_a_shopper_on_a_phone_sees_a_reviewed_product_with_its_rating_and_units_sold(demo_site, browser, tmp_path):
+    """The README's phone picture: a demo product that its buyer reviewed, at 390×844."""
+    product = db.session.scalar(select(Product).where(Product.rating_count > 0).order_by(Product.id))
+    assert product is not None, "the demo has a reviewed product"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(demo_site + f"/products/{product.slug}")
+        main_text = page.locator("main").inner_text()
+        assert "Đã bán" in main_text
+        assert "đánh giá" in main_text.lower()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        target = PHONE_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1" else tmp_path / "phone.png"
+        page.screenshot(path=str(target))
+    finally:
+        context.close()

@@ -1,4 +1,4 @@
-"""On a 390px phone: "Mua lại" on a past order fills the cart and says the price changed;
+"""On a 390px phone and a 1366px laptop: "Mua lại" on a past order fills the cart and says the price changed;
 "Mua ngay" on a product page goes to checkout with that product only."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from tests import factories as f
 pytestmark = pytest.mark.browser
 
 
-def test_buy_again_and_buy_now_on_a_phone(app, live_server, browser):
+@pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)], ids=["phone", "laptop"])
+def test_buy_again_and_buy_now(app, live_server, browser, width, height):
     coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000)
     honey = f.product(coop, name="Mật ong rừng", price_vnd=250_000, stock=5, slug="mat-ong-rung")
     f.product(coop, name="Sáp ong", price_vnd=40_000, stock=8, slug="sap-ong")
@@ -17,7 +18,7 @@ def test_buy_again_and_buy_now_on_a_phone(app, live_server, browser):
     order = f.order([(honey, 2)], user=customer)
     honey.price_vnd = 270_000
     f.commit()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -39,12 +40,12 @@ def test_buy_again_and_buy_now_on_a_phone(app, live_server, browser):
         page.goto(f"{live_server}/products/sap-ong")
         page.fill("#add-quantity", "3")
         buy_now = page.get_by_role("button", name="Mua ngay")
-        assert buy_now.is_visible() and buy_now.bounding_box()["x"] + buy_now.bounding_box()["width"] <= 390
+        assert buy_now.is_visible() and buy_now.bounding_box()["x"] + buy_now.bounding_box()["width"] <= width
         buy_now.click()
         page.wait_for_url("**/checkout?buy_now=1")
         checkout = page.locator("main").inner_text()
         assert "Sáp ong" in checkout and "Mật ong rừng" not in checkout
         assert "giỏ hàng của bạn vẫn giữ nguyên" in checkout
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()

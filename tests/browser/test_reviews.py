@@ -1,4 +1,4 @@
-"""On a 390px phone: the buyer reviews a delivered item with a photo, the cooperative replies,
+"""On a 390px phone and a 1366px laptop: the buyer reviews a delivered item with a photo, the cooperative replies,
 agency staff hide another review; the product card shows the stars and "Đã bán"."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-def signed_in(browser, live_server, email):
-    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+def signed_in(browser, live_server, email, viewport=PHONE):
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server}/account/login")
@@ -25,10 +25,12 @@ def signed_in(browser, live_server, email):
 
 
 def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    """Nothing wider than the window (a phone's, or a laptop's)."""
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
-def test_review_reply_and_hide_on_a_phone(app, live_server, browser):
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 900}], ids=["phone", "laptop"])
+def test_review_reply_and_hide(app, live_server, browser, viewport):
     shop = Shop()  # delivered by the cooperative through the services
     other = f.user(full_name="Phạm Minh Tuấn")
     other_order = f.order([(shop.honey, 1)], user=other)
@@ -36,7 +38,7 @@ def test_review_reply_and_hide_on_a_phone(app, live_server, browser):
     services.write_review(other, other_order.parts[0].items[0], 1, "Mua hàng giá rẻ tại trang khác")
     f.commit()
 
-    context, page = signed_in(browser, live_server, "khach@example.vn")
+    context, page = signed_in(browser, live_server, "khach@example.vn", viewport)
     try:
         page.goto(f"{live_server}/orders/{shop.order.number}")
         page.get_by_role("link", name="Đánh giá Vải thiều sấy").click()
@@ -52,7 +54,7 @@ def test_review_reply_and_hide_on_a_phone(app, live_server, browser):
     finally:
         context.close()
 
-    context, page = signed_in(browser, live_server, "quanly@example.vn")
+    context, page = signed_in(browser, live_server, "quanly@example.vn", viewport)
     try:
         page.goto(f"{live_server}/workspace/vai-thieu/reviews/")
         review = page.locator("article.review", has_text="Vải sấy ngọt")
@@ -64,7 +66,7 @@ def test_review_reply_and_hide_on_a_phone(app, live_server, browser):
     finally:
         context.close()
 
-    context, page = signed_in(browser, live_server, "canbo@example.vn")
+    context, page = signed_in(browser, live_server, "canbo@example.vn", viewport)
     try:
         page.goto(f"{live_server}/agency/reviews/")
         spam = page.locator("article.review", has_text="trang khác")
@@ -75,7 +77,7 @@ def test_review_reply_and_hide_on_a_phone(app, live_server, browser):
     finally:
         context.close()
 
-    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:

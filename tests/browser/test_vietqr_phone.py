@@ -24,9 +24,10 @@ def transfer_order(app):
     return order, lychee_part
 
 
-def test_shopper_copies_the_amount_and_saves_the_qr_on_a_390px_phone(live_server, browser, transfer_order):
+@pytest.mark.parametrize("width, height", [(390, 844), (1366, 900)], ids=["phone", "laptop"])
+def test_shopper_copies_the_amount_and_saves_the_qr(live_server, browser, transfer_order, width, height):
     order, part = transfer_order
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", accept_downloads=True)
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -49,8 +50,8 @@ def test_shopper_copies_the_amount_and_saves_the_qr_on_a_390px_phone(live_server
         with open(download.path(), "rb") as picture:
             assert picture.read(8) == b"\x89PNG\r\n\x1a\n"
 
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         name = block.locator("dd.transfer-name").last
-        assert name.bounding_box()["x"] + name.bounding_box()["width"] <= 390
+        assert name.bounding_box()["x"] + name.bounding_box()["width"] <= width
     finally:
         context.close()

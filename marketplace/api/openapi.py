@@ -119,7 +119,7 @@ SCHEMAS = {
         "type": "object",
         "required": [
             "id", "name", "slug", "sku", "price_vnd", "regular_price_vnd", "fair_price", "unit", "stock",
-            "ocop_stars", "category", "origin", "cooperative", "url",
+            "ocop_stars", "rating", "units_sold", "category", "origin", "cooperative", "url",
         ],
         "additionalProperties": False,
         "properties": {
@@ -152,6 +152,19 @@ SCHEMAS = {
             "unit": {"type": "string", "description": "Selling unit, in Vietnamese.", "examples": UNITS[:4]},
             "stock": {"type": "integer", "minimum": 0},
             "ocop_stars": {"type": ["integer", "null"], "enum": [*OCOP_STARS, None]},
+            "rating": {
+                "type": "object", "required": ["average", "count"], "additionalProperties": False,
+                "description": "Verified buyers' visible reviews: average stars (one decimal; null with no review) "
+                "and how many. The reviews themselves: GET /products/{id}/reviews.",
+                "properties": {
+                    "average": {"type": ["number", "null"], "minimum": 1, "maximum": 5},
+                    "count": {"type": "integer", "minimum": 0},
+                },
+            },
+            "units_sold": {
+                "type": "integer", "minimum": 0,
+                "description": "Units in order parts that were delivered (\"Đã bán\" on the storefront).",
+            },
             "category": _ref("CategoryRef"),
             "origin": {"type": "string"},
             "cooperative": _ref("CooperativeRef"),

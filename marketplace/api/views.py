@@ -80,6 +80,12 @@ def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP, *
         "unit": product.unit,
         "stock": product.stock if stock is None else stock,
         "ocop_stars": product.ocop_stars,
+        # Verified buyers' visible reviews (the reviews themselves: /products/<id>/reviews).
+        "rating": {
+            "average": round(product.rating_average, 1) if product.rating_count else None,
+            "count": product.rating_count,
+        },
+        "units_sold": product.units_sold,
         "category": category_json(product.category),
         "origin": product.origin,
         "cooperative": {

@@ -12,7 +12,7 @@ from tests.factories import BAC_NINH, HA_NOI
 
 PRODUCT_KEYS = {
     "id", "name", "slug", "sku", "price_vnd", "regular_price_vnd", "fair_price", "unit", "stock",
-    "ocop_stars", "category", "origin", "cooperative", "url",
+    "ocop_stars", "rating", "units_sold", "category", "origin", "cooperative", "url",
 }
 
 
@@ -48,6 +48,8 @@ def test_item_has_exactly_the_documented_fields(client, make):
         "unit": "chai",
         "stock": 12,
         "ocop_stars": 4,
+        "rating": {"average": None, "count": 0},
+        "units_sold": 0,
         "category": {"id": category.id, "name": "Mật ong", "slug": "mat-ong"},
         "origin": "Sơn Động",
         "cooperative": {"id": coop.id, "name": "HTX Ong", "slug": "htx-ong"},

@@ -60,3 +60,20 @@ def test_unknown_or_private_products_and_bad_pages(client, app):
     bad = client.get(f"/api/v1/products/{shop.honey.id}/reviews?page=zero")
     assert bad.status_code == 400 and list(bad.get_json()["details"]) == ["page"]
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
+
+
+def test_product_list_and_item_carry_rating_and_units_sold_changing_with_the_next_review(client, app):
+    shop = Shop()  # two units of the lychees delivered
+    f.commit()
+
+    def lychee_in_list():
+        items = client.get("/api/v1/products?per_page=50").get_json()["items"]
+        return next(item for item in items if item["id"] == shop.lychee.id)
+
+    assert lychee_in_list()["rating"] == {"average": None, "count": 0}
+    assert lychee_in_list()["units_sold"] == 2
+    services.write_review(shop.customer, shop.item(shop.lychee), 4)
+    f.commit()
+    assert lychee_in_list()["rating"] == {"average": 4.0, "count": 1}
+    item = client.get(f"/api/v1/products/{shop.lychee.id}").get_json()
+    assert (item["rating"], item["units_sold"]) == ({"average": 4.0, "count": 1}, 2)

@@ -39,8 +39,7 @@ from marketplace.promotion import charts, reports, tracking
 from marketplace.promotion.models import ActivityType, PromotionActivity
 from marketplace.promotion.reports import (
     FIGURES,
-    GROUP_BYS,
-    GROUP_LABELS,
+    GROUPINGS,
     BadQuery,
     Report,
     ReportQuery,
@@ -199,8 +198,8 @@ def _choices(cooperative: Cooperative | None) -> dict:
 
     choices = {
         "types": [(kind.value, str(TYPE_LABELS[kind])) for kind in ActivityType],
-        "group_bys": [(name, str(GROUP_LABELS[name])) for name in GROUP_BYS
-                      if cooperative is None or name not in ("agency", "cooperative")],
+        "group_bys": [(key, str(grouping.label)) for key, grouping in GROUPINGS.items()
+                      if cooperative is None or grouping.for_cooperative],
         "provinces": geo.provinces(),
         "years": list(range(reports.PROGRAM_START.year, reports.PROGRAM_END.year + 2)),
     }
@@ -228,6 +227,7 @@ def _endpoints(cooperative: Cooperative | None) -> dict:
 def _render(cooperative: Cooperative | None, *, printable: bool = False):
     query = read_query(cooperative)
     report = reports.promotion_report(query)
+    grouping = GROUPINGS.get(query.group_by)  # None: no groups
     endpoints = _endpoints(cooperative)
 
     def record_url(figure: str, group=None) -> str:
@@ -250,7 +250,7 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
         report=report, query=query, cooperative=cooperative, figures=FIGURES, filters=_filter_text(query),
         charts=_charts(report), choices=_choices(cooperative), endpoints=endpoints, record_url=record_url,
         previous_url=previous_url,
-        args=request.args, printable=printable, group_label=GROUP_LABELS.get(query.group_by, ""),
+        args=request.args, printable=printable, grouping=grouping, group_label=grouping.label if grouping else "",
     )
 
 
@@ -273,7 +273,8 @@ def export_rows(report: Report, cooperative: Cooperative | None) -> list[list]:
         rows.append([_("Filter"), words])
     rows.append([_("Only approved activities count; an activity counts in the period in which it starts.")])
     rows.append([])
-    rows.append([_("Key"), GROUP_LABELS[query.group_by] if query.group_by else "", *(str(label) for _n, label in FIGURES)])
+    grouping = GROUPINGS.get(query.group_by)  # None: no groups
+    rows.append([_("Key"), grouping.label if grouping else "", *(str(label) for _n, label in FIGURES)])
     rows.append(["total", _("Total"), *report.totals.as_dict().values()])
     for group in report.groups:
         rows.append([group.param, group.label, *group.figures.as_dict().values()])

@@ -34,13 +34,14 @@ Rules (every amount whole đồng):
   activities' rows (a few thousand at most) are combined in Python so that distinct cooperatives and
   products stay right in every group. See bench/reports.py.
 - Groups by agency, cooperative and youth can overlap (an activity with two agencies is in both
-  groups), so those groups need not add up to the total; type, province, ward, year and month
-  groups partition the activities.
+  groups; GROUPINGS marks them `overlaps`), so those groups need not add up to the total; type,
+  province, ward, year and month groups partition the activities.
 """
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
@@ -69,18 +70,6 @@ PROGRAM_START = date(2023, 1, 1)
 PROGRAM_END = date(2025, 12, 31)
 UTC_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 PLATFORM_IN_LIMIT = 100
-
-GROUP_BYS = ("type", "agency", "cooperative", "province", "ward", "year", "month", "youth")
-GROUP_LABELS = {
-    "type": _l("Activity type"),
-    "agency": _l("Agency"),
-    "cooperative": _l("Cooperative"),
-    "province": _l("Province"),
-    "ward": _l("Ward"),
-    "year": _l("Year"),
-    "month": _l("Month"),
-    "youth": _l("Youth or other cooperatives"),
-}
 
 # The figures in the order the page, the exports and the API show them: (field, label).
 FIGURES = (
@@ -161,7 +150,7 @@ class ReportQuery:
     def __post_init__(self):
         if self.group_by == "":
             self.group_by = None
-        if self.group_by is not None and self.group_by not in GROUP_BYS:
+        if self.group_by is not None and self.group_by not in GROUPINGS:
             raise BadQuery(_("Unknown grouping: %(name)s.", name=self.group_by))
         if self.date_to < self.date_from:
             raise BadQuery(_("The end of the period is before its start."))
@@ -585,64 +574,146 @@ def _figures(data: _Data, query: ReportQuery, members: Members) -> Figures:
     return figures
 
 
+# --- groupings ----------------------------------------------------------------------------------
+# Each grouping is a function from the loaded data to its groups, (key, label, Members) in display
+# order, given the counted activities by start date; GROUPINGS below is the one list of them.
+
+
+def _by_type(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    from marketplace.promotion.services import TYPE_LABELS
+
+    result = []
+    for kind in ActivityType:
+        ids = [r.id for r in rows if r.type == kind]
+        if ids:
+            result.append((kind.value, str(TYPE_LABELS[kind]), Members(ids, None)))
+    return result
+
+
+def _by_agency(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    result = []
+    for agency_id, name in sorted(data.agency_names.items(), key=lambda item: (item[1], item[0])):
+        ids = [r.id for r in rows if agency_id in data.agencies_of.get(r.id, ())]
+        result.append((agency_id, name, Members(ids, None)))
+    return result
+
+
+def _by_cooperative(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    activities_of: dict[int, list[int]] = {}
+    for r in rows:  # in start-date order
+        for c in data.coops_of.get(r.id, ()):
+            if query.coop_ok(c, data.coop_info[c][1]):
+                activities_of.setdefault(c, []).append(r.id)
+    return [
+        (coop_id, data.coop_info[coop_id][0], Members(activities_of[coop_id], {coop_id}))
+        for coop_id in sorted(activities_of, key=lambda c: (data.coop_info[c][0], c))
+    ]
+
+
+def _by_place(rows: list, column: str, name_of) -> list[tuple[object, str, Members]]:
+    """Groups by a place code column, by name, activities without a place (online) last."""
+    codes = {getattr(r, column) for r in rows}
+    labelled = [(code, name_of(code) if code is not None else str(_("No place (online)"))) for code in codes]
+    result = []
+    for code, label in sorted(labelled, key=lambda item: (item[0] is None, item[1])):
+        ids = [r.id for r in rows if getattr(r, column) == code]
+        result.append((code, label or str(code), Members(ids, None)))
+    return result
+
+
+def _by_province(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    return _by_place(rows, "province_code", geo.province_name)
+
+
+def _by_ward(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    return _by_place(rows, "ward_code", geo.ward_name)
+
+
+def _by_year(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    result = []
+    for year in range(query.date_from.year, query.date_to.year + 1):
+        ids = [r.id for r in rows if r.start_date.year == year]
+        result.append((year, str(year), Members(ids, None, {f"{year:04d}"})))
+    return result
+
+
+def _by_month(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    result = []
+    for key in _months(query.date_from, query.date_to):
+        ids = [r.id for r in rows if f"{r.start_date:%Y-%m}" == key]
+        result.append((key, f"{key[5:]}/{key[:4]}", Members(ids, None, {key})))
+    return result
+
+
+def _by_youth(data: _Data, query: ReportQuery, rows: list) -> list[tuple[object, str, Members]]:
+    result = []
+    for key, flag, label in (("youth", True, _("Youth cooperatives")), ("other", False, _("Other cooperatives"))):
+        if query.youth is not None and query.youth != flag:
+            continue
+        allowed = {c for c, (_name, youth) in data.coop_info.items() if youth == flag and query.coop_ok(c, youth)}
+        ids = [r.id for r in rows if allowed & set(data.coops_of.get(r.id, ()))]
+        if ids:
+            result.append((key, str(label), Members(ids, allowed)))
+    return result
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One way of splitting a report into groups. Declared once, in GROUPINGS: the report query's
+    check, the page's select, the exports' heading, the JSON API's check and the OpenAPI document
+    all read it, so a grouping added there is offered everywhere it should be."""
+
+    key: str  # the group_by value
+    label: object  # lazy gettext: the page's option and the groups' column heading
+    groups: Callable[[_Data, ReportQuery, list], list[tuple[object, str, Members]]]
+    # What a group's key is, in the API's English (for the OpenAPI document); None: the JSON API
+    # does not offer this grouping (it offers fewer than the page).
+    api_key: str | None = None
+    # Offered on a cooperative's own report: by agency or by cooperative says nothing there.
+    for_cooperative: bool = True
+    # An activity can be in several groups (two agencies, two cooperatives), so the groups need not
+    # add up to the total; the page says so.
+    overlaps: bool = False
+    # Platform sales are loaded per local "month" or "year" for the groups' time slices.
+    bucket: str | None = None
+    # The activities' agencies are loaded (a statement the other groupings do without).
+    agencies: bool = False
+
+
+GROUPINGS = {
+    grouping.key: grouping
+    for grouping in (
+        Grouping("type", _l("Activity type"), _by_type, api_key="the activity type value"),
+        Grouping("agency", _l("Agency"), _by_agency, api_key="the agency's id",
+                 for_cooperative=False, overlaps=True, agencies=True),
+        Grouping("cooperative", _l("Cooperative"), _by_cooperative, api_key="the cooperative's id",
+                 for_cooperative=False, overlaps=True),
+        Grouping("province", _l("Province"), _by_province,
+                 api_key="the official province code (null: online, no place)"),
+        Grouping("ward", _l("Ward"), _by_ward),
+        Grouping("year", _l("Year"), _by_year, api_key="the year (of the activities' start dates)", bucket="year"),
+        Grouping("month", _l("Month"), _by_month, bucket="month"),
+        Grouping("youth", _l("Youth or other cooperatives"), _by_youth, overlaps=True),
+    )
+}
+GROUP_BYS = tuple(GROUPINGS)  # in the order the page offers them
+API_GROUP_BYS = tuple(key for key, grouping in GROUPINGS.items() if grouping.api_key is not None)
+
+
 def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, Members]]:
     """(key, label, members) of every group of the query's grouping, in display order."""
-    by = query.group_by
+    if query.group_by is None:
+        return []
     rows = sorted(data.rows.values(), key=lambda r: (r.start_date, r.id))
-    result: list[tuple[object, str, Members]] = []
-    if by == "type":
-        from marketplace.promotion.services import TYPE_LABELS
-
-        for kind in ActivityType:
-            ids = [r.id for r in rows if r.type == kind]
-            if ids:
-                result.append((kind.value, str(TYPE_LABELS[kind]), Members(ids, None)))
-    elif by == "agency":
-        for agency_id, name in sorted(data.agency_names.items(), key=lambda item: (item[1], item[0])):
-            ids = [r.id for r in rows if agency_id in data.agencies_of.get(r.id, ())]
-            result.append((agency_id, name, Members(ids, None)))
-    elif by == "cooperative":
-        activities_of: dict[int, list[int]] = {}
-        for r in rows:  # in start-date order
-            for c in data.coops_of.get(r.id, ()):
-                if query.coop_ok(c, data.coop_info[c][1]):
-                    activities_of.setdefault(c, []).append(r.id)
-        for coop_id in sorted(activities_of, key=lambda c: (data.coop_info[c][0], c)):
-            result.append((coop_id, data.coop_info[coop_id][0], Members(activities_of[coop_id], {coop_id})))
-    elif by in ("province", "ward"):
-        column = "province_code" if by == "province" else "ward_code"
-        name_of = geo.province_name if by == "province" else geo.ward_name
-        codes = {getattr(r, column) for r in rows}
-        labelled = [(code, name_of(code) if code is not None else str(_("No place (online)"))) for code in codes]
-        for code, label in sorted(labelled, key=lambda item: (item[0] is None, item[1])):
-            ids = [r.id for r in rows if getattr(r, column) == code]
-            result.append((code, label or str(code), Members(ids, None)))
-    elif by == "month":
-        for key in _months(query.date_from, query.date_to):
-            ids = [r.id for r in rows if f"{r.start_date:%Y-%m}" == key]
-            result.append((key, f"{key[5:]}/{key[:4]}", Members(ids, None, {key})))
-    elif by == "year":
-        for year in range(query.date_from.year, query.date_to.year + 1):
-            ids = [r.id for r in rows if r.start_date.year == year]
-            result.append((year, str(year), Members(ids, None, {f"{year:04d}"})))
-    elif by == "youth":
-        for key, flag, label in (("youth", True, _("Youth cooperatives")), ("other", False, _("Other cooperatives"))):
-            if query.youth is not None and query.youth != flag:
-                continue
-            allowed = {
-                c for c, (_name, youth) in data.coop_info.items() if youth == flag and query.coop_ok(c, youth)
-            }
-            ids = [r.id for r in rows if allowed & set(data.coops_of.get(r.id, ()))]
-            if ids:
-                result.append((key, str(label), Members(ids, allowed)))
-    return result
+    return GROUPINGS[query.group_by].groups(data, query, rows)
 
 
 def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Report:
     """Totals, groups (if query.group_by) and the same period a year earlier (if asked)."""
-    bucket = query.group_by if query.group_by in ("month", "year") else None
+    grouping = GROUPINGS.get(query.group_by)  # None: no groups
     earlier = query.previous_year() if previous_year else None
-    loaded = _load(query, agencies=query.group_by == "agency", bucket=bucket, earlier=earlier)
+    agencies, bucket = (grouping.agencies, grouping.bucket) if grouping else (False, None)
+    loaded = _load(query, agencies=agencies, bucket=bucket, earlier=earlier)
     data = loaded[0]
     total_members = Members(sorted(data.rows, key=lambda i: (data.rows[i].start_date, i)), None)
     report = Report(query=query, totals=_figures(data, query, total_members))

@@ -17,6 +17,7 @@ from marketplace.orders.models import (
     PaymentStatus,
 )
 from marketplace.orders.services import MAX_LINES, MAX_QUANTITY
+from marketplace.promotion.reports import API_GROUP_BYS, GROUPINGS
 
 PAYMENT_METHODS = [m.value for m in PaymentMethod]
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
@@ -743,7 +744,10 @@ PATHS.update({
 
 # --- the promotion report (api/reports.py), for agency staff with a bearer token -----------------
 
-REPORT_GROUP_BY = ["type", "agency", "cooperative", "province", "year"]
+# The groupings and what their keys are come from the report's table (promotion.reports.GROUPINGS),
+# which api/reports.py checks group_by against too.
+REPORT_GROUP_BY = list(API_GROUP_BYS)
+_GROUP_KEYS = "; ".join(f"{key}: {GROUPINGS[key].api_key}" for key in REPORT_GROUP_BY)
 _FIGURE_DESCRIPTIONS = {
     "activities": "Approved promotion activities in the period.",
     "cooperatives_reached": "Distinct cooperatives that took part.",
@@ -778,8 +782,7 @@ SCHEMAS.update({
         "properties": {
             "key": {
                 "type": ["string", "integer", "null"],
-                "description": "type: the activity type value; agency and cooperative: the id; province: the "
-                "official code (null: online, no place); year: the year.",
+                "description": f"Depends on group_by. {_GROUP_KEYS}.",
             },
             "label": {"type": "string", "description": "What the key names, in Vietnamese."},
             **_FIGURES,
@@ -836,8 +839,8 @@ PATHS.update({
                  "schema": _ISO_DAY},
                 {"name": "to", "in": "query", "required": True,
                  "description": "Last day (inclusive), YYYY-MM-DD, not before from, at the latest 2100-12-31.", "schema": _ISO_DAY},
-                _query("group_by", "Also give the figures per activity type, organising agency, cooperative, "
-                       "province or year (of the start date).", {"type": "string", "enum": REPORT_GROUP_BY}),
+                _query("group_by", "Also give the figures per group of this grouping (ReportGroup's key says "
+                       "what each group is).", {"type": "string", "enum": REPORT_GROUP_BY}),
             ],
             "responses": {
                 "200": _json(_ref("PromotionReport"), "The report."),

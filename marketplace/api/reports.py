@@ -21,8 +21,6 @@ from marketplace.core.errors import api_error
 from marketplace.extensions import db
 from marketplace.promotion import reports
 
-# The groupings the API offers (the report page has a few more).
-GROUP_BY = ("type", "agency", "cooperative", "province", "year")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 REALM = 'Bearer realm="api"'
 # Days the API accepts (as the other date fields of the site): the year before is compared too.
@@ -62,8 +60,8 @@ def read_report_request() -> tuple[date, date, str | None, dict[str, str]]:
     if date_from and date_to and date_from > date_to:
         errors["to"] = "must not be before from"
     group_by = request.args.get("group_by", "").strip() or None
-    if group_by is not None and group_by not in GROUP_BY:
-        errors["group_by"] = "must be one of " + ", ".join(GROUP_BY)
+    if group_by is not None and group_by not in reports.API_GROUP_BYS:
+        errors["group_by"] = "must be one of " + ", ".join(reports.API_GROUP_BYS)
     return date_from, date_to, group_by, errors
 
 

@@ -12,6 +12,7 @@ from marketplace.accounts import api_tokens
 from marketplace.accounts.models import AgencyKind, ApiToken, Role
 from marketplace.extensions import db
 from marketplace.orders.models import PartStatus
+from marketplace.promotion import reports
 from marketplace.promotion.models import ActivityStatus, ActivityType, PromotionActivity
 from tests import factories as make
 
@@ -396,3 +397,21 @@ def test_the_openapi_document_describes_the_endpoint_and_its_answer(client, staf
         assert body["groups"]
         for group in body["groups"]:
             assert set(group) == set(schemas["ReportGroup"]["properties"])
+
+
+def test_the_api_and_its_document_offer_the_groupings_of_the_report_table(client, staff_token):
+    """The check of group_by, both enums and the description of a group's key read one table,
+    promotion.reports.GROUPINGS; a grouping of the page that the API does not offer is a 400."""
+    offered = [key for key, grouping in reports.GROUPINGS.items() if grouping.api_key is not None]
+    doc = client.get("/api/v1/openapi.json").get_json()
+    group_by = next(p for p in doc["paths"]["/reports/promotion"]["get"]["parameters"] if p["name"] == "group_by")
+    assert group_by["schema"]["enum"] == offered
+    schemas = doc["components"]["schemas"]
+    assert schemas["PromotionReport"]["properties"]["group_by"]["enum"] == [*offered, None]
+    key_description = schemas["ReportGroup"]["properties"]["key"]["description"]
+    for key in offered:
+        assert f"{key}: {reports.GROUPINGS[key].api_key}" in key_description
+    for key in reports.GROUPINGS.keys() - set(offered):
+        response = get(client, f"{PERIOD}&group_by={key}", staff_token)
+        assert response.status_code == 400, key
+        assert response.get_json()["details"] == {"group_by": "must be one of " + ", ".join(offered)}

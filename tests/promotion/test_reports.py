@@ -33,6 +33,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from marketplace.extensions import db
 from marketplace.fairs import onsite
@@ -437,6 +438,28 @@ def test_every_grouping_and_every_drill_down_opens(client, data):
         assert page.status_code == 200, figure
     assert client.get("/workspace/htx-an/reports/promotion/print").status_code == 200
     assert client.get("/workspace/htx-an/reports/promotion.xlsx").status_code == 200
+
+
+def test_the_page_offers_the_groupings_of_the_report_table(app, client, data):
+    """The Group by select lists reports.GROUPINGS (a cooperative's own page leaves out those that
+    say nothing there), and the page warns that rows may overlap exactly for overlapping groupings."""
+
+    def offered(html: str) -> list[str]:
+        select = re.search(r'<select id="group_by" name="group_by">(.*?)</select>', html, re.DOTALL)[1]
+        return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+    with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        overlap_hint = gettext("An activity with several agencies or cooperatives appears in each of their rows, "
+                               "so the rows need not add up to the total.")
+    sign_in(client, data.staff)
+    assert offered(client.get(URL).get_data(as_text=True)) == list(reports.GROUPINGS)
+    for key, grouping in reports.GROUPINGS.items():
+        html = client.get(URL, query_string={"period": "2024", "group_by": key}).get_data(as_text=True)
+        assert (overlap_hint in html) == grouping.overlaps, key
+    sign_in(client, data.manager_a)
+    own = client.get("/workspace/htx-an/reports/promotion").get_data(as_text=True)
+    assert offered(own) == [key for key, grouping in reports.GROUPINGS.items() if grouping.for_cooperative]
+    assert "agency" not in offered(own) and "cooperative" not in offered(own)
 
 
 def test_the_year_before_links_to_its_own_records(client, data):

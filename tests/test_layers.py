@@ -35,7 +35,6 @@ UPWARD_IMPORTS = {
     ("accounts.admin_views", "cooperatives.models"),
     ("accounts.commands", "cooperatives.models"),
     ("accounts.services", "cooperatives.models"),
-    ("accounts.views", "orders.cart"),
     ("catalog.importer", "search.changes"),
     ("catalog.queries", "fairs.pricing"),
     ("cooperatives.agency_views", "catalog.models"),

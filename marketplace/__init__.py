@@ -82,8 +82,10 @@ def register_extensions(app: Flask) -> None:
     from marketplace.mail import queue as mail_queue
 
     from marketplace import storefront
+    from marketplace.orders import cart
 
     session.init_app(app)
+    cart.init_app(app)
     search.init_app(app)
     mail_queue.init_app(app)
     storefront.init_app(app)

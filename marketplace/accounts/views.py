@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -27,7 +27,6 @@ from marketplace.core.forms import attach_error
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
 from marketplace.extensions import db
-from marketplace.orders.cart import merge_guest_cart
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +54,8 @@ def register():
             db.session.rollback()
             attach_error(form, error)
         else:
-            merge_guest_cart(user, session)
+            login_user(user)  # the guest's cart joins the account's (orders listens to user_logged_in)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
             return redirect(_next_url())
     return render_template("accounts/register.html", form=form, next_url=request.args.get("next", ""))
@@ -83,9 +81,8 @@ def login():
         except services.AccountInactive as error:
             flash(error.message, "error")
         else:
-            merge_guest_cart(user, session)
+            login_user(user, remember=form.remember.data)  # the guest's cart joins (user_logged_in)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
             logger.info("User %s signed in", user.id)
             return redirect(safe_next_url(form.next.data))
     return render_template("accounts/login.html", form=form), status

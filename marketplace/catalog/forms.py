@@ -1,19 +1,10 @@
 """Forms for the cooperative's listings, their photos and CSV files, and for categories."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import (
-    Field,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    widgets,
-)
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -21,91 +12,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    StopValidation,
     ValidationError,
 )
 
 from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, ProductStatus
-
-# "150000", "150.000", "150 000" or "150,000": people type prices with thousands separators.
-_GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0])\d{3})(?:\1\d{3})*$")
-_PLAIN = re.compile(r"^\d+$")
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class NotAWholeNumber(ValueError):
-    pass
-
-
-def parse_whole_number(text: str) -> int:
-    """A non-negative integer as Vietnamese people type it; raises NotAWholeNumber with the reason.
-
-    '.' and ',' are thousands separators only when every group has three digits, so
-    "12,5" and "12.5" are refused as decimals rather than read as 125.
-    """
-    value = (text or "").strip().replace("₫", "").replace("đ", "").replace("VND", "").strip()
-    if not value:
-        raise NotAWholeNumber(_l("Enter a number."))
-    if value.startswith("-"):
-        raise NotAWholeNumber(_l("The number cannot be negative."))
-    if _PLAIN.match(value):
-        return int(value)
-    if _GROUPED.match(value):
-        return int(re.sub(r"\D", "", value))
-    if re.match(r"^\d+[.,]\d{1,2}$", value) or re.match(r"^\d+[.,]\d+$", value):
-        raise NotAWholeNumber(_l("Enter a whole number, without decimals."))
-    raise NotAWholeNumber(_l("Enter a whole number, e.g. 150000 or 150.000."))
-
-
-class WholeNumberField(Field):
-    """An integer ≥ 0 typed by a person: "150.000" and "150000" both mean 150000."""
-
-    widget = widgets.TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.data = None
-        if not valuelist[0].strip():
-            self.raw_data = [""]  # left blank: InputRequired or Optional has the say
-            return
-        try:
-            self.data = parse_whole_number(valuelist[0])
-        except NotAWholeNumber as error:
-            raise ValueError(str(error.args[0])) from None
-
-    def pre_validate(self, form):
-        # Not a number: that one message says it all (NumberRange would add "too high" for no value).
-        if self.process_errors:
-            raise StopValidation()
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-def optional_int(value):
-    """Select values arrive as text; the empty choice means "nothing chosen".
-
-    Anything else that is not a number raises ValueError, which WTForms shows as an invalid choice.
-    """
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
+from marketplace.core.forms import MultiCheckboxField, WholeNumberField, optional_int, strip
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 

@@ -32,7 +32,7 @@ from marketplace.catalog.images import (
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
-from marketplace.cooperatives.workspace_views import managed_cooperative
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.csv_import import ImportFailed
 from marketplace.core.forms import attach_error
 from marketplace.core.paging import requested_page

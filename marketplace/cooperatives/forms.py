@@ -20,8 +20,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.catalog.forms import WholeNumberField, optional_int, strip
 from marketplace.core import geo
+from marketplace.core.forms import WholeNumberField, optional_int, strip
 from marketplace.payments import vietqr
 
 

@@ -1,19 +1,18 @@
 """The cooperative workspace: registration, the managed cooperatives, dashboard and profile.
 
-Every view: load, check access, act, respond. `managed_cooperative()` is the access
-check; a manager reaches only their own cooperatives, anything else is 403.
+Every view: load, check access, act, respond. `managed_cooperative()` (cooperatives.access)
+is the access check; a manager reaches only their own cooperatives, anything else is 403.
 """
 from __future__ import annotations
 
-import logging
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.catalog.images import ImageRejected, save_cooperative_logo
 from marketplace.cooperatives import services
+from marketplace.cooperatives.access import SuspendedCooperative, managed_cooperative
 from marketplace.cooperatives.forms import CooperativeForm, ProfileForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.errors import Refused
@@ -22,28 +21,6 @@ from marketplace.extensions import db
 from marketplace.payments import vietqr
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
-logger = logging.getLogger(__name__)
-
-
-def managed_cooperative(slug: str, *, edit: bool = False) -> Cooperative:
-    """The cooperative at `slug` if the signed-in person manages it: 404 unknown, 403 not theirs.
-
-    With `edit`, a suspended cooperative is refused too (managers may still look at it);
-    the caller turns that into a clear message via SuspendedCooperative.
-    """
-    cooperative = db.first_or_404(select(Cooperative).where(Cooperative.slug == slug))
-    if not current_user.can_manage(cooperative):
-        logger.warning("User %s refused access to cooperative %s", current_user.id, slug)
-        abort(403)
-    if edit and not services.can_edit(current_user, cooperative):
-        raise SuspendedCooperative(cooperative)
-    return cooperative
-
-
-class SuspendedCooperative(Exception):
-    def __init__(self, cooperative: Cooperative):
-        super().__init__(cooperative.slug)
-        self.cooperative = cooperative
 
 
 @bp.app_errorhandler(SuspendedCooperative)

@@ -19,14 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from marketplace.catalog.forms import (
-    MultiCheckboxField,
-    NotAWholeNumber,
-    optional_int,
-    parse_whole_number,
-    strip,
-)
 from marketplace.core import geo
+from marketplace.core.forms import MultiCheckboxField, NotAWholeNumber, optional_int, parse_whole_number, strip
 from marketplace.fairs.models import FairKind
 
 KIND_LABELS = {

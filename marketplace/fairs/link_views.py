@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.routing import BuildError
 
-from marketplace.cooperatives.workspace_views import managed_cooperative
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.models import utcnow
 from marketplace.extensions import db

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import session as browser_session
 from flask_babel import gettext as _
+from flask_login import user_logged_in
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalog.models import Product
@@ -318,6 +320,16 @@ def remove_lines(user, session, product_ids) -> None:
         return
     stored = {k: v for k, v in (session.get(SESSION_KEY) or {}).items() if k not in {str(i) for i in product_ids}}
     session[SESSION_KEY] = stored
+
+
+def init_app(app) -> None:
+    """A guest's cart joins the account's whenever someone signs in (registration included):
+    accounts knows nothing of carts, Flask-Login's signal tells orders."""
+    user_logged_in.connect(_merge_on_sign_in)
+
+
+def _merge_on_sign_in(_app, user, **_extra) -> None:
+    merge_guest_cart(user, browser_session)
 
 
 def merge_guest_cart(user, session) -> None:

@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from marketplace.catalog.forms import optional_int, strip
 from marketplace.core import geo
+from marketplace.core.forms import optional_int, strip
 from marketplace.orders import services
 
 

@@ -8,10 +8,10 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.accounts.models import Agency
-from marketplace.catalog.forms import WholeNumberField, optional_int, strip
 from marketplace.cooperatives.forms import DayField
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
+from marketplace.core.forms import WholeNumberField, optional_int, strip
 from marketplace.extensions import db
 from marketplace.program import services, targets
 from marketplace.program.models import PROGRAM_YEARS, TargetMetric

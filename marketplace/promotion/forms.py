@@ -15,11 +15,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.accounts.models import Agency
-from marketplace.catalog.forms import WholeNumberField, optional_int, strip
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.forms import DayField
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
+from marketplace.core.forms import WholeNumberField, optional_int, strip
 from marketplace.extensions import db
 from marketplace.fairs.models import Fair
 from marketplace.promotion import services

@@ -29,7 +29,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Agency
 from marketplace.cooperatives.models import Cooperative
-from marketplace.cooperatives.workspace_views import managed_cooperative
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused

@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.cooperatives.workspace_views import managed_cooperative
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.extensions import db
 from marketplace.promotion import services
 from marketplace.promotion.models import (

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.catalog import queries
-from marketplace.cooperatives.workspace_views import managed_cooperative
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
 from marketplace.core.forms import attach_error

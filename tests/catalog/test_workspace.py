@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from marketplace.catalog import services
-from marketplace.catalog.forms import NotAWholeNumber, parse_whole_number
+from marketplace.core.forms import NotAWholeNumber, parse_whole_number
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.extensions import db

@@ -1,0 +1,35 @@
+"""Who may work on a cooperative: the access check of every workspace page, in every feature."""
+from __future__ import annotations
+
+import logging
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.cooperatives import services
+from marketplace.cooperatives.models import Cooperative
+from marketplace.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def managed_cooperative(slug: str, *, edit: bool = False) -> Cooperative:
+    """The cooperative at `slug` if the signed-in person manages it: 404 unknown, 403 not theirs.
+
+    With `edit`, a suspended cooperative is refused too (managers may still look at it);
+    the caller turns that into a clear message via SuspendedCooperative.
+    """
+    cooperative = db.first_or_404(select(Cooperative).where(Cooperative.slug == slug))
+    if not current_user.can_manage(cooperative):
+        logger.warning("User %s refused access to cooperative %s", current_user.id, slug)
+        abort(403)
+    if edit and not services.can_edit(current_user, cooperative):
+        raise SuspendedCooperative(cooperative)
+    return cooperative
+
+
+class SuspendedCooperative(Exception):
+    def __init__(self, cooperative: Cooperative):
+        super().__init__(cooperative.slug)
+        self.cooperative = cooperative

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.routing import BuildError
 
+from marketplace.accounts.models import Role
 from marketplace.cooperatives.workspace_views import managed_cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.models import utcnow
@@ -35,7 +36,6 @@ from marketplace.fairs.models import Booth, BoothStatus, Fair
 
 bp = Blueprint("fair_links", __name__)
 logger = logging.getLogger(__name__)
-STAFF = "agency_staff"
 
 
 def _activity_landing_url(activity) -> str:
@@ -137,21 +137,21 @@ def _html(poster: posters.Poster, png_url: str, back_url: str | None):
 
 
 @bp.get("/agency/fairs/<slug>/poster.png")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def fair_poster_png(slug: str):
     fair = _fair_or_404(slug)
     return _png(posters.fair_poster(fair), f"poster-{fair.slug}")
 
 
 @bp.get("/agency/fairs/<slug>/poster")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def fair_poster(slug: str):
     fair = _fair_or_404(slug)
     return _html(posters.fair_poster(fair), url_for(".fair_poster_png", slug=slug), None)
 
 
 @bp.get("/agency/fairs/<slug>/booths/<int:booth_id>/poster.png")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def booth_poster_png(slug: str, booth_id: int):
     fair = _fair_or_404(slug)
     booth = _printable_booth(fair, db.session.get(Booth, booth_id))
@@ -159,7 +159,7 @@ def booth_poster_png(slug: str, booth_id: int):
 
 
 @bp.get("/agency/fairs/<slug>/booths/<int:booth_id>/poster")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def booth_poster(slug: str, booth_id: int):
     fair = _fair_or_404(slug)
     booth = _printable_booth(fair, db.session.get(Booth, booth_id))

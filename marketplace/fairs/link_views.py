@@ -24,7 +24,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_required
-from werkzeug.routing import BuildError
 
 from marketplace.accounts.models import Role
 from marketplace.cooperatives.workspace_views import managed_cooperative
@@ -40,29 +39,19 @@ logger = logging.getLogger(__name__)
 
 def _activity_landing_url(activity) -> str:
     """An activity's link leads to its fair, or its one cooperative's page, or the catalogue."""
-    try:
-        if activity.fair is not None and activity.fair.is_public:
-            return url_for("fairs.fair", slug=activity.fair.slug)
-        if len(activity.cooperatives) == 1:
-            return url_for("cooperatives.show", slug=activity.cooperatives[0].slug)
-        return url_for("catalog.home")
-    except BuildError:
-        return f"{request.script_root}/"
+    if activity.fair is not None and activity.fair.is_public:
+        return url_for("fairs.fair", slug=activity.fair.slug)
+    if len(activity.cooperatives) == 1:
+        return url_for("cooperatives.show", slug=activity.cooperatives[0].slug)
+    return url_for("catalog.home")
 
 
 def _landing_url(target: attribution.Target) -> str:
     if target.activity is not None:
         return _activity_landing_url(target.activity)
-    fair_url = f"{request.script_root}/fairs/{target.fair.slug}"
-    if target.booth is None:
-        try:
-            return url_for("fairs.fair", slug=target.fair.slug)
-        except BuildError:
-            return fair_url
-    try:
-        return url_for("fairs.booth", slug=target.fair.slug, number=target.booth.number)
-    except BuildError:
-        return fair_url
+    if target.booth is None or target.booth.number is None:  # an approved booth has its number
+        return url_for("fairs.fair", slug=target.fair.slug)
+    return url_for("fairs.booth", slug=target.fair.slug, number=target.booth.number)
 
 
 def _privacy_note(target: attribution.Target) -> str:

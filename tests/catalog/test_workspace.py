@@ -16,7 +16,6 @@ from marketplace.extensions import db
 from tests.cooperatives.helpers import csrf_token, sign_in
 
 
-
 @pytest.fixture
 def shop(app, make):
     coop = make.cooperative(name="HTX Vải thiều Lục Ngạn", slug="htx-vai-thieu")

@@ -19,7 +19,6 @@ Prints a Markdown table with p50/p95 and the load average.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import secrets
 import statistics

@@ -434,8 +434,6 @@ def describe_machine(started_load: str) -> list[str]:
             engine = f"SQLite {connection.scalar(sa.text('select sqlite_version()'))}"
     from importlib.metadata import version as package_version
 
-    from bench.checkout import cpu_reference_ms
-
     load = machine_state()
     return [
         (f"- Machine: {len(os.sched_getaffinity(0))} CPUs (`nproc`), {cpu}; load average (1, 5, 15 min) and CPU "

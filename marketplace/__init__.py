@@ -77,11 +77,9 @@ def register_extensions(app: Flask) -> None:
     )
     # Import every feature's models so metadata is complete for Alembic.
     import marketplace.models  # noqa: F401
+    from marketplace import search, storefront
     from marketplace.accounts import session
-    from marketplace import search
     from marketplace.mail import queue as mail_queue
-
-    from marketplace import storefront
     from marketplace.orders import cart
 
     session.init_app(app)

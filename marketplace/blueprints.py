@@ -13,7 +13,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.cooperatives import agency_views as agency
     from marketplace.cooperatives import views as cooperatives
     from marketplace.cooperatives import workspace_views as workspace
-    from marketplace.core import geo_views as geo
     from marketplace.fairs import agency_views as fair_agency
     from marketplace.fairs import link_views as fair_links
     from marketplace.fairs import onsite_views as fair_onsite
@@ -42,7 +41,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         agency.bp,
         categories.bp,
         api.bp,
-        geo.bp,
         search.bp,
         orders.bp,
         order_workspace.bp,

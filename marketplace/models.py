@@ -7,20 +7,8 @@ from marketplace.cooperatives.models import (  # noqa: F401
     CooperativeStatusChange,
     cooperative_managers,
 )
-from marketplace.orders.models import (  # noqa: F401
-    CartItem,
-    DeliveryMethod,
-    Order,
-    OrderItem,
-    OrderPart,
-    OrderStatusChange,
-    PartStatus,
-    PaymentMethod,
-    PaymentStatus,
-)
-from marketplace.payments.models import Refund, StripeEvent  # noqa: F401
-from marketplace.search.models import SearchChange  # noqa: F401
-from marketplace.mail.models import QueuedEmail  # noqa: F401
+from marketplace.core.content_version import ContentVersion  # noqa: F401
+from marketplace.core.throttle import ThrottledAttempt  # noqa: F401
 from marketplace.fairs.models import (  # noqa: F401
     Booth,
     BoothProduct,
@@ -33,6 +21,20 @@ from marketplace.fairs.models import (  # noqa: F401
     OnSiteSale,
     fair_organisers,
 )
+from marketplace.mail.models import QueuedEmail  # noqa: F401
+from marketplace.orders.models import (  # noqa: F401
+    CartItem,
+    DeliveryMethod,
+    Order,
+    OrderItem,
+    OrderPart,
+    OrderStatusChange,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from marketplace.payments.models import Refund, StripeEvent  # noqa: F401
+from marketplace.program.models import ProgramTarget, SupportedCooperative, TargetMetric, TrainingClass  # noqa: F401
 from marketplace.promotion.models import (  # noqa: F401
     ActivityChange,
     ActivityEvidence,
@@ -41,7 +43,5 @@ from marketplace.promotion.models import (  # noqa: F401
     EvidenceKind,
     PromotionActivity,
 )
-from marketplace.core.throttle import ThrottledAttempt  # noqa: F401
-from marketplace.core.content_version import ContentVersion  # noqa: F401
 from marketplace.reviews.models import Review, ReviewPhoto  # noqa: F401
-from marketplace.program.models import ProgramTarget, SupportedCooperative, TargetMetric, TrainingClass  # noqa: F401
+from marketplace.search.models import SearchChange  # noqa: F401

@@ -12,7 +12,6 @@ import itertools
 from html.parser import HTMLParser
 
 import pytest
-
 from sqlalchemy import select
 
 from marketplace.accounts.models import Agency, Role, User

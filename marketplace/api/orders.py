@@ -13,7 +13,6 @@ import re
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_babel import force_locale
-from werkzeug.routing import BuildError
 
 from marketplace.api.views import bp
 from marketplace.cooperatives.models import Cooperative
@@ -179,10 +178,7 @@ def read_order_request() -> tuple[list[tuple[int, int]], Checkout]:
 
 def order_page_url(order: Order) -> str:
     """The customer's web page of the order, as the status emails link it."""
-    try:
-        return url_for("orders.order_page", number=order.number, token=order.tracking_token, _external=True)
-    except BuildError:  # no order page in the orders blueprint yet: the API's own URL of the order
-        return url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
+    return url_for("orders.order_page", number=order.number, token=order.tracking_token, _external=True)
 
 
 def booth_json(booth) -> dict | None:

@@ -189,4 +189,4 @@ def openapi():
     return jsonify(openapi_document(server_url, per_page=current_app.config["PER_PAGE"]))
 
 
-from marketplace.api import fairs, orders, reports, reviews  # noqa: F401 - register /fairs, /orders, /reports, /products/<id>/reviews on bp
+from marketplace.api import fairs, orders, reports, reviews  # noqa: E402, F401 - register /fairs, /orders, /reports, /products/<id>/reviews on bp

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from marketplace.accounts.models import Role
 from marketplace.catalog import services
 from marketplace.catalog.forms import CategoryForm
 from marketplace.catalog.models import Category, Product
@@ -13,8 +14,6 @@ from marketplace.core.forms import attach_error
 from marketplace.extensions import db
 
 bp = Blueprint("categories", __name__, url_prefix="/agency/categories")
-
-STAFF = "agency_staff"
 
 
 def category_or_404(category_id: int) -> Category:
@@ -33,7 +32,7 @@ def _parent(form: CategoryForm) -> Category | None:
 
 
 @bp.get("/")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def index():
     counts = dict(
         db.session.execute(select(Product.category_id, func.count(Product.id)).group_by(Product.category_id)).all()
@@ -44,7 +43,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def create():
     form = CategoryForm(parents=parent_choices())
     if form.validate_on_submit():
@@ -61,7 +60,7 @@ def create():
 
 
 @bp.route("/<int:category_id>/edit", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def edit(category_id: int):
     category = category_or_404(category_id)
     form = CategoryForm(obj=category, parents=parent_choices(category))
@@ -79,7 +78,7 @@ def edit(category_id: int):
 
 
 @bp.post("/<int:category_id>/delete")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def delete(category_id: int):
     category = category_or_404(category_id)
     name = category.name

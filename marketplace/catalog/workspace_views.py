@@ -30,9 +30,9 @@ from marketplace.catalog.images import (
     move_image,
 )
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
-from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.csv_import import ImportFailed
 from marketplace.core.forms import attach_error
 from marketplace.core.paging import requested_page

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from marketplace.accounts.models import Role
 from marketplace.catalog.models import Category, Product, ProductStatus
 from marketplace.cooperatives import services
 from marketplace.cooperatives.forms import ApproveForm, SuspendForm
@@ -19,15 +20,13 @@ from marketplace.extensions import db
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
-STAFF = "agency_staff"
-
 
 def cooperative_or_404(slug: str) -> Cooperative:
     return db.first_or_404(select(Cooperative).where(Cooperative.slug == slug))
 
 
 @bp.get("/")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def index():
     rows = db.session.execute(select(Cooperative.status, func.count(Cooperative.id)).group_by(Cooperative.status)).all()
     counts = {status.value: 0 for status in CooperativeStatus}
@@ -48,7 +47,7 @@ def index():
 
 
 @bp.get("/cooperatives")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def cooperatives():
     status_name = request.args.get("status", "pending")
     if status_name not in {s.value for s in CooperativeStatus} | {"all"}:
@@ -61,7 +60,7 @@ def cooperatives():
 
 
 @bp.get("/cooperatives/<slug>")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def cooperative(slug: str):
     cooperative = cooperative_or_404(slug)
     return _detail(cooperative, ApproveForm(formdata=None), SuspendForm(formdata=None))
@@ -79,7 +78,7 @@ def _detail(cooperative, approve_form, suspend_form):
 
 
 @bp.post("/cooperatives/<slug>/approve")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def approve(slug: str):
     cooperative = cooperative_or_404(slug)
     form = ApproveForm()
@@ -98,7 +97,7 @@ def approve(slug: str):
 
 
 @bp.post("/cooperatives/<slug>/suspend")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def suspend(slug: str):
     cooperative = cooperative_or_404(slug)
     form = SuspendForm()

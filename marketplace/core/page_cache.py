@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from email.utils import format_datetime
 from datetime import timezone
+from email.utils import format_datetime
 
 from flask import Response, current_app, g, render_template, request, session
 from flask_babel import get_locale

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Agency
+from marketplace.accounts.models import Agency, Role
 from marketplace.catalog.images import ImageRejected
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
@@ -34,7 +34,6 @@ from marketplace.fairs.models import Booth, BoothProduct, BoothStatus, Fair, Fai
 bp = Blueprint("fair_agency", __name__, url_prefix="/agency/fairs")
 logger = logging.getLogger(__name__)
 
-STAFF = "agency_staff"
 PER_PAGE = 30
 
 
@@ -58,7 +57,7 @@ def pending_counts(fair_ids) -> dict[int, int]:
 
 
 @bp.get("/")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def index():
     status_name = request.args.get("status", "all")
     if status_name not in {s.value for s in FairStatus} | {"all"}:
@@ -113,7 +112,7 @@ def _save(form: FairForm, fair: Fair | None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def create():
     form = FairForm(agencies=agencies())
     if request.method == "GET" and current_user.agency_id:
@@ -127,7 +126,7 @@ def create():
 
 
 @bp.get("/<slug>")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def show(slug: str):
     fair = fair_or_404(slug)
     counts = dict.fromkeys(BoothStatus, 0)
@@ -151,7 +150,7 @@ def show(slug: str):
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def edit(slug: str):
     fair = fair_or_404(slug)
     if fair.status == FairStatus.CLOSED:
@@ -176,7 +175,7 @@ def edit(slug: str):
 
 
 @bp.post("/<slug>/status")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def change_status(slug: str):
     fair = fair_or_404(slug)
     try:
@@ -247,13 +246,13 @@ def applications_page(fair: Fair, errors: dict | None = None, values: dict | Non
 
 
 @bp.get("/<slug>/booths")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def booths(slug: str):
     return applications_page(fair_or_404(slug))
 
 
 @bp.post("/<slug>/booths/<int:booth_id>/approve")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def approve(slug: str, booth_id: int):
     fair = fair_or_404(slug)
     booth = booth_or_404(fair, booth_id)
@@ -286,7 +285,7 @@ def approve(slug: str, booth_id: int):
 
 
 @bp.post("/<slug>/booths/<int:booth_id>/reject")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def reject(slug: str, booth_id: int):
     fair = fair_or_404(slug)
     booth = booth_or_404(fair, booth_id)

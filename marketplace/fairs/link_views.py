@@ -24,8 +24,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_required
-from werkzeug.routing import BuildError
 
+from marketplace.accounts.models import Role
 from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.models import utcnow
@@ -35,34 +35,23 @@ from marketplace.fairs.models import Booth, BoothStatus, Fair
 
 bp = Blueprint("fair_links", __name__)
 logger = logging.getLogger(__name__)
-STAFF = "agency_staff"
 
 
 def _activity_landing_url(activity) -> str:
     """An activity's link leads to its fair, or its one cooperative's page, or the catalogue."""
-    try:
-        if activity.fair is not None and activity.fair.is_public:
-            return url_for("fairs.fair", slug=activity.fair.slug)
-        if len(activity.cooperatives) == 1:
-            return url_for("cooperatives.show", slug=activity.cooperatives[0].slug)
-        return url_for("catalog.home")
-    except BuildError:
-        return f"{request.script_root}/"
+    if activity.fair is not None and activity.fair.is_public:
+        return url_for("fairs.fair", slug=activity.fair.slug)
+    if len(activity.cooperatives) == 1:
+        return url_for("cooperatives.show", slug=activity.cooperatives[0].slug)
+    return url_for("catalog.home")
 
 
 def _landing_url(target: attribution.Target) -> str:
     if target.activity is not None:
         return _activity_landing_url(target.activity)
-    fair_url = f"{request.script_root}/fairs/{target.fair.slug}"
-    if target.booth is None:
-        try:
-            return url_for("fairs.fair", slug=target.fair.slug)
-        except BuildError:
-            return fair_url
-    try:
-        return url_for("fairs.booth", slug=target.fair.slug, number=target.booth.number)
-    except BuildError:
-        return fair_url
+    if target.booth is None or target.booth.number is None:  # an approved booth has its number
+        return url_for("fairs.fair", slug=target.fair.slug)
+    return url_for("fairs.booth", slug=target.fair.slug, number=target.booth.number)
 
 
 def _privacy_note(target: attribution.Target) -> str:
@@ -137,21 +126,21 @@ def _html(poster: posters.Poster, png_url: str, back_url: str | None):
 
 
 @bp.get("/agency/fairs/<slug>/poster.png")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def fair_poster_png(slug: str):
     fair = _fair_or_404(slug)
     return _png(posters.fair_poster(fair), f"poster-{fair.slug}")
 
 
 @bp.get("/agency/fairs/<slug>/poster")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def fair_poster(slug: str):
     fair = _fair_or_404(slug)
     return _html(posters.fair_poster(fair), url_for(".fair_poster_png", slug=slug), None)
 
 
 @bp.get("/agency/fairs/<slug>/booths/<int:booth_id>/poster.png")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def booth_poster_png(slug: str, booth_id: int):
     fair = _fair_or_404(slug)
     booth = _printable_booth(fair, db.session.get(Booth, booth_id))
@@ -159,7 +148,7 @@ def booth_poster_png(slug: str, booth_id: int):
 
 
 @bp.get("/agency/fairs/<slug>/booths/<int:booth_id>/poster")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def booth_poster(slug: str, booth_id: int):
     fair = _fair_or_404(slug)
     booth = _printable_booth(fair, db.session.get(Booth, booth_id))

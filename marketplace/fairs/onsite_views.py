@@ -14,8 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.access import managed_cooperative
+from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_vnd
 from marketplace.extensions import db

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from marketplace.accounts.models import Role
 from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.spreadsheet import safe_cell
@@ -28,7 +29,6 @@ from marketplace.fairs.results import (
 )
 
 bp = Blueprint("fair_results", __name__)
-STAFF = "agency_staff"
 
 
 def _fair_or_404(slug: str) -> Fair:
@@ -84,14 +84,14 @@ def _page(found: FairResults, csv_url: str, cooperative=None):
 
 
 @bp.get("/agency/fairs/<slug>/results")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency(slug: str):
     fair = _fair_or_404(slug)
     return _page(fair_results_module.fair_results(fair), url_for(".agency_csv", slug=slug))
 
 
 @bp.get("/agency/fairs/<slug>/results.csv")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency_csv(slug: str):
     fair = _fair_or_404(slug)
     return _csv_response(fair_results_module.fair_results(fair), f"results-{fair.slug}")

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalog.models import Product, ProductStatus
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
-from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.extensions import db

@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 
 from marketplace.core import throttle
 from marketplace.core.errors import Refused
@@ -319,10 +318,7 @@ def _placed(order: Order, current):
     db.session.commit()
     logger.info("Order %s placed from the web checkout", number)
     if method == PaymentMethod.CARD:
-        try:
-            return redirect(url_for("payments.card_payment", number=number, token=token))
-        except BuildError:
-            logger.warning("No card payment page to send order %s to", number)
+        return redirect(url_for("payments.card_payment", number=number, token=token))
     flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
     return redirect(url_for("orders.order_page", number=number, token=token))
 
@@ -384,15 +380,12 @@ def order_page(number: str):
 
 
 def _card_payment_url(order: Order) -> str | None:
-    """Where an unpaid card order is paid (None when paid, expired or no payment page exists)."""
+    """Where an unpaid card order is paid (None when paid or expired)."""
     if order.payment_method != PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
         return None
     if order.expired_at is not None or services.order_status(order) == PartStatus.CANCELLED:
         return None
-    try:
-        return url_for("payments.card_payment", number=order.number, token=order.tracking_token)
-    except BuildError:
-        return None
+    return url_for("payments.card_payment", number=order.number, token=order.tracking_token)
 
 
 @bp.post("/orders/<number>/parts/<int:part_id>/cancel")

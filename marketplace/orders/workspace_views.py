@@ -16,9 +16,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
-from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.errors import Refused
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from sqlalchemy.exc import IntegrityError
-from werkzeug.routing import BuildError
 
 from marketplace.core.errors import api_error
 from marketplace.core.security import CONTENT_SECURITY_POLICY
@@ -55,12 +54,9 @@ def _card_order_or_404(number: str) -> Order:
     return order
 
 
-def order_page_url(order: Order) -> str | None:
+def order_page_url(order: Order) -> str:
     """The customer's page of the order, to go back to."""
-    try:
-        return url_for("orders.order_page", number=order.number, token=order.tracking_token)
-    except BuildError:
-        return None
+    return url_for("orders.order_page", number=order.number, token=order.tracking_token)
 
 
 @bp.get("/orders/<number>/pay")

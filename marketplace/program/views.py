@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Agency
+from marketplace.accounts.models import Agency, Role
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
@@ -34,7 +34,6 @@ from marketplace.program.targets import ensure_default_targets
 bp = Blueprint("program", __name__, url_prefix="/agency/program")
 public_bp = Blueprint("program_public", __name__, url_prefix="/program")
 
-STAFF = "agency_staff"
 PER_PAGE = 50
 
 STATUS_LABELS = {
@@ -70,7 +69,7 @@ def drill_link(metric: TargetMetric, year: int | None) -> str:
 
 
 @bp.get("/")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def index():
     return render_template("program/dashboard.html", board=_load_dashboard(), drill_link=drill_link)
 
@@ -119,7 +118,7 @@ def _agency(agency_id: int | None) -> Agency | None:
 
 
 @bp.get("/training")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def training_list():
     year = _year_filter()
     query = select(TrainingClass).options(selectinload(TrainingClass.agency))
@@ -161,7 +160,7 @@ def _saved(form, save) -> bool:
 
 @bp.route("/training/new", methods=["GET", "POST"])
 @bp.route("/training/<int:training_id>/edit", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def training_form(training_id: int | None = None):
     training = db.get_or_404(TrainingClass, training_id) if training_id is not None else None
     if request.method == "GET":
@@ -184,7 +183,7 @@ def training_form(training_id: int | None = None):
 
 
 @bp.route("/training/<int:training_id>/delete", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def training_delete(training_id: int):
     training = db.get_or_404(TrainingClass, training_id)
     form = ConfirmForm()
@@ -203,7 +202,7 @@ def training_delete(training_id: int):
 
 
 @bp.get("/cooperatives")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def supported_list():
     year = _year_filter()
     youth = request.args.get("youth", "")
@@ -243,7 +242,7 @@ def _supported_form_data(supported: SupportedCooperative) -> dict:
 
 @bp.route("/cooperatives/new", methods=["GET", "POST"])
 @bp.route("/cooperatives/<int:supported_id>/edit", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def supported_form(supported_id: int | None = None):
     supported = db.get_or_404(SupportedCooperative, supported_id) if supported_id is not None else None
     if request.method == "GET":
@@ -266,7 +265,7 @@ def supported_form(supported_id: int | None = None):
 
 
 @bp.route("/cooperatives/<int:supported_id>/delete", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def supported_delete(supported_id: int):
     supported = db.get_or_404(SupportedCooperative, supported_id)
     form = ConfirmForm()

@@ -27,9 +27,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import Agency
-from marketplace.cooperatives.models import Cooperative
+from marketplace.accounts.models import Agency, Role
 from marketplace.cooperatives.access import managed_cooperative
+from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
@@ -47,7 +47,6 @@ from marketplace.promotion.reports import (
 
 bp = Blueprint("promotion_reports", __name__)
 logger = logging.getLogger(__name__)
-STAFF = "agency_staff"
 AGENCY_URL = "/agency/reports/promotion"
 WORKSPACE_URL = "/workspace/<coop_slug>/reports/promotion"
 PERIOD_KINDS = ("program", "year", "quarter", "month", "custom")
@@ -377,31 +376,31 @@ def _records(cooperative: Cooperative | None):
 
 
 @bp.get(AGENCY_URL)
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency_page():
     return _render(None)
 
 
 @bp.get(AGENCY_URL + "/print")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency_print():
     return _render(None, printable=True)
 
 
 @bp.get(AGENCY_URL + ".csv")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency_csv():
     return _csv(None)
 
 
 @bp.get(AGENCY_URL + ".xlsx")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency_xlsx():
     return _xlsx(None)
 
 
 @bp.get(AGENCY_URL + "/records")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def agency_records():
     return _records(None)
 
@@ -443,7 +442,7 @@ def workspace_records(coop_slug: str):
 
 
 @bp.post("/agency/promotion/<int:activity_id>/tracking-link")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def create_tracking_link(activity_id: int):
     activity = db.get_or_404(PromotionActivity, activity_id)
     try:
@@ -459,7 +458,7 @@ def create_tracking_link(activity_id: int):
 
 
 @bp.get("/agency/promotion/<int:activity_id>/tracking-poster")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def tracking_poster(activity_id: int):
     from marketplace.fairs import posters
 

@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import extract, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Agency
+from marketplace.accounts.models import Agency, Role
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
@@ -47,7 +47,6 @@ from marketplace.promotion.models import (
 bp = Blueprint("promotion", __name__, url_prefix="/agency/promotion")
 logger = logging.getLogger(__name__)
 
-STAFF = "agency_staff"
 FORM_NUMBERS = ("budget_vnd", *RESULT_FIELDS)
 
 
@@ -66,7 +65,7 @@ def activity_or_404(activity_id: int) -> PromotionActivity:
 
 
 @bp.get("/")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def index():
     status = request.args.get("status", "")
     kind = request.args.get("type", "")
@@ -186,7 +185,7 @@ def _save(form: ActivityForm, activity: PromotionActivity | None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def new():
     if request.method == "GET":
         own = [current_user.agency_id] if current_user.agency_id else []
@@ -201,7 +200,7 @@ def new():
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def edit(activity_id: int):
     activity = activity_or_404(activity_id)
     if not services.can_edit(current_user, activity):
@@ -230,7 +229,7 @@ def detail_page(activity: PromotionActivity, *, return_form=None, evidence_form=
 
 
 @bp.get("/<int:activity_id>")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def detail(activity_id: int):
     return detail_page(activity_or_404(activity_id))
 
@@ -249,20 +248,20 @@ def _act(activity_id: int, action, success: str):
 
 
 @bp.post("/<int:activity_id>/submit")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def submit(activity_id: int):
     return _act(activity_id, lambda a: services.submit(a, current_user),
                 _("Submitted: another agency or an admin will now review it."))
 
 
 @bp.post("/<int:activity_id>/approve")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def approve(activity_id: int):
     return _act(activity_id, lambda a: services.approve(a, current_user), _("The activity is approved."))
 
 
 @bp.post("/<int:activity_id>/return")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def return_(activity_id: int):
     activity = activity_or_404(activity_id)
     form = ReturnForm()
@@ -283,7 +282,7 @@ def return_(activity_id: int):
 
 
 @bp.post("/<int:activity_id>/evidence")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def upload_evidence(activity_id: int):
     activity = activity_or_404(activity_id)
     form = EvidenceForm()
@@ -322,7 +321,7 @@ def _evidence_or_404(activity_id: int, evidence_id: int) -> ActivityEvidence:
 
 
 @bp.get("/<int:activity_id>/evidence/<int:evidence_id>")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def download_evidence(activity_id: int, evidence_id: int):
     item = _evidence_or_404(activity_id, evidence_id)
     path = evidence_files.path_of(item)
@@ -336,7 +335,7 @@ def download_evidence(activity_id: int, evidence_id: int):
 
 
 @bp.post("/<int:activity_id>/evidence/<int:evidence_id>/delete")
-@roles_required(STAFF)
+@roles_required(Role.AGENCY_STAFF)
 def delete_evidence(activity_id: int, evidence_id: int):
     item = _evidence_or_404(activity_id, evidence_id)
     name = item.original_filename

@@ -28,8 +28,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest

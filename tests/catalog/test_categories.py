@@ -10,7 +10,6 @@ from marketplace.extensions import db
 from tests.cooperatives.helpers import sign_in
 
 
-
 @pytest.fixture
 def staff_client(client, make):
     sign_in(client, make.staff())

@@ -9,12 +9,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from marketplace.catalog import services
-from marketplace.core.forms import NotAWholeNumber, parse_whole_number
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
+from marketplace.core.forms import NotAWholeNumber, parse_whole_number
 from marketplace.extensions import db
 from tests.cooperatives.helpers import csrf_token, sign_in
-
 
 
 @pytest.fixture

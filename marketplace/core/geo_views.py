@@ -1,3 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("geo", __name__, url_prefix="/geo")

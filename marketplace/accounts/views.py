@@ -237,21 +237,11 @@ def new_address():
     if request.method == "GET":
         form.recipient_name.data = current_user.full_name
         form.phone.data = current_user.phone or ""
-    status = 200
-    if form.validate_on_submit():
-        try:
-            addresses.add_address(current_user, _address_data(form), make_default=form.is_default.data)
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The address has been saved."), "success")
-            return redirect(url_for("accounts.address_book"))
-    if request.method == "POST":
-        status = 422
+    saved = _save_address(form, lambda data, default: addresses.add_address(current_user, data, make_default=default))
+    if saved:
+        return saved
     first = addresses.default_address(current_user) is None
-    return render_template("accounts/address_form.html", form=form, address=None, first=first), status
+    return render_template("accounts/address_form.html", form=form, address=None, first=first), _form_status()
 
 
 @bp.route("/addresses/<int:address_id>/edit", methods=["GET", "POST"])
@@ -259,20 +249,31 @@ def new_address():
 def edit_address(address_id: int):
     address = _own_address(address_id)
     form = AddressForm(obj=address)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            addresses.edit_address(address, _address_data(form), make_default=form.is_default.data)
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The address has been saved."), "success")
-            return redirect(url_for("accounts.address_book"))
-    if request.method == "POST":
-        status = 422
-    return render_template("accounts/address_form.html", form=form, address=address), status
+    saved = _save_address(form, lambda data, default: addresses.edit_address(address, data, make_default=default))
+    if saved:
+        return saved
+    return render_template("accounts/address_form.html", form=form, address=address), _form_status()
+
+
+def _save_address(form, save):
+    """A submitted, valid address form saved by `save(data, make_default)`: the redirect to the
+    address book, or None (the form shows why) when nothing was submitted or it was refused."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save(_address_data(form), form.is_default.data)
+    except Refused as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return None
+    db.session.commit()
+    flash(_("The address has been saved."), "success")
+    return redirect(url_for("accounts.address_book"))
+
+
+def _form_status() -> int:
+    """422 for a form sent back with its errors, 200 for a form shown."""
+    return 422 if request.method == "POST" else 200
 
 
 @bp.post("/addresses/<int:address_id>/default")

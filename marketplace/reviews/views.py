@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts.models import Role
 from marketplace.catalog import queries
 from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.access import roles_required
@@ -193,7 +194,7 @@ SHOWS = ("visible", "hidden", "all")
 
 
 @agency_bp.get("/")
-@roles_required("agency_staff")
+@roles_required(Role.AGENCY_STAFF)
 def agency_index():
     show = request.args.get("show", "visible")
     if show not in SHOWS:
@@ -204,7 +205,7 @@ def agency_index():
 
 
 @agency_bp.post("/<int:review_id>/hide")
-@roles_required("agency_staff")
+@roles_required(Role.AGENCY_STAFF)
 def agency_hide(review_id: int):
     review = db.get_or_404(Review, review_id)
     form = HideForm()

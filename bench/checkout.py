@@ -102,11 +102,10 @@ def make_app(database_url: str, workdir: Path):
 
 
 def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) -> Shop:
-    from flask_migrate import upgrade
-
     from marketplace.catalog.models import Category, Product, ProductStatus
     from marketplace.cooperatives.models import Cooperative, CooperativeStatus
     from marketplace.core import geo
+    from marketplace.core.migrations import upgrade_database as upgrade
     from marketplace.extensions import db
 
     app = make_app(database_url, workdir)

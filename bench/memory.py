@@ -64,11 +64,10 @@ def app_config(url: str, workdir: Path) -> dict:
 def prepare(args, url: str, workdir: Path) -> None:
     """Database, data, search index and the pages to serve (workdir/pages.json)."""
     sys.path.insert(0, str(ROOT))
-    from flask_migrate import upgrade
-
     from bench import _catalogue
     from bench.search import create_postgres_database, insert_catalogue
     from marketplace import create_app
+    from marketplace.core.migrations import upgrade_database as upgrade
     from marketplace.extensions import db
     from marketplace.search.index import get_index
 

@@ -310,7 +310,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
+    from marketplace.core.migrations import upgrade_database as upgrade
 
     started_load = machine_state()
     workdir = Path(tempfile.mkdtemp(prefix="bench-reports-"))

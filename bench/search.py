@@ -570,8 +570,7 @@ def main(argv=None) -> None:
 
 
 def run(args, url: str, workdir: Path, reuse: bool, progress) -> None:
-    from flask_migrate import upgrade
-
+    from marketplace.core.migrations import upgrade_database as upgrade
     from marketplace.extensions import db
     from marketplace.search.index import get_index
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from marketplace import config as settings
-from marketplace.extensions import babel, compress, csrf, db, login_manager, migrate
+from marketplace.extensions import babel, compress, csrf, db, login_manager
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace.core import i18n
+    from marketplace.core import i18n, migrations
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for a busy writer instead of failing at once ("database is locked").
@@ -67,7 +67,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         _configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    migrations.register_commands(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(

@@ -3,7 +3,6 @@ from flask_babel import Babel
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -18,7 +17,7 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate()
+# Flask-Migrate is bound only where migrations run: see marketplace/core/migrations.py.
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

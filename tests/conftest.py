@@ -11,10 +11,10 @@ import os
 import pytest
 import sqlalchemy as sa
 from flask import g, request_started
-from flask_migrate import upgrade
 
 from marketplace import create_app
 from marketplace.core import reads
+from marketplace.core.migrations import upgrade_database
 from marketplace.extensions import db
 from tests import factories
 
@@ -49,7 +49,7 @@ def database_url(tmp_path_factory) -> str:
         engine.dispose()
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("u"))})
     with app.app_context():
-        upgrade()
+        upgrade_database()
         db.engine.dispose()
     return url
 

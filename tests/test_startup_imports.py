@@ -2,7 +2,7 @@
 
 Stripe (with requests and aiohttp), Pillow, segno, vietnam-qr-pay and openpyxl are
 imported by the functions that take a card payment, process a picture, draw a QR code
-or write a spreadsheet; provinces and wards come from vietnam-provinces' data file,
+or write a spreadsheet; Alembic by the `db` commands and whatever migrates; provinces and wards come from vietnam-provinces' data file,
 not from its Python modules (see core.geo). Checked in a fresh interpreter, since the
 test process itself has imported everything by now.
 """
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAZY = ["stripe", "PIL", "segno", "vietnam_qr_pay", "openpyxl", "vietnam_provinces"]
+LAZY = ["stripe", "PIL", "segno", "vietnam_qr_pay", "openpyxl", "vietnam_provinces", "alembic", "flask_migrate"]
 
 SCRIPT = """
 import json, sys
@@ -45,3 +45,15 @@ def test_create_app_and_place_names_load_no_heavy_library(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+def test_db_commands_load_alembic_when_used(tmp_path):
+    """`marketplace db upgrade` then `db current`, as an operator runs them, on a new database."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/new.sqlite3", "INSTANCE_PATH": str(tmp_path / "i")}
+    command = [sys.executable, "-m", "marketplace.cli", "db"]
+    upgraded = subprocess.run([*command, "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run([*command, "current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert current.returncode == 0, current.stderr
+    assert "(head)" in current.stdout
+    assert "plugin" not in current.stderr  # Alembic's import chatter stays out of the operator's way

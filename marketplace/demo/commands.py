@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 from werkzeug.serving import run_simple
 
+from marketplace.core.migrations import upgrade_database
 from marketplace.extensions import db
 
 ROLE_LABELS = {
@@ -26,14 +27,12 @@ ROLE_LABELS = {
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Create or upgrade the database, load the demo data and serve the site."""
-    from flask_migrate import upgrade
-
     from marketplace.demo.loader import load_demo
 
     app = current_app._get_current_object()
     click.echo(f"Database: {make_url(app.config['SQLALCHEMY_DATABASE_URI']).render_as_string(hide_password=True)}")
     click.echo(f"Uploads:  {app.config['UPLOAD_FOLDER']}")
-    upgrade()
+    upgrade_database()
     started = time.monotonic()
     click.echo("Loading the demo data (the first run draws a picture for every product)…")
     # Tests draw small pictures to stay fast; the demo draws them at 800 px.

@@ -11,7 +11,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from marketplace.search import analysis
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The one document that is not a product: the index's bookkeeping (see index.Meta).
 META_ID = "__meta__"
@@ -35,12 +35,13 @@ def make_schema() -> Schema:
         body_folded=TEXT(analyzer=folded, phrase=False),
         # Shown by suggestions without a database round trip.
         slug=STORED(),
-        # Sorting.
-        price_vnd=NUMERIC(bits=64, stored=True, sortable=True),
-        created_at=NUMERIC(bits=64, sortable=True),  # microseconds since 1970, UTC
+        # Sorting only (no range queries), so one term per value (shift_step=0) instead of Whoosh's
+        # 16 tiered terms: those were a fifth of all postings and of the index's build time.
+        price_vnd=NUMERIC(bits=64, stored=True, sortable=True, shift_step=0),
+        created_at=NUMERIC(bits=64, sortable=True, shift_step=0),  # microseconds since 1970, UTC
         # Filters and facets ("1"/"0" flags; codes and slugs as text).
         in_stock=ID(stored=True, sortable=True),
-        ocop=NUMERIC(bits=8, sortable=True),
+        ocop=NUMERIC(bits=8, sortable=True, shift_step=0),
         category=ID(sortable=True),
         top_category=ID(sortable=True),
         cooperative=ID(sortable=True),

@@ -123,9 +123,12 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from marketplace.core import errors
+    from marketplace.core import errors, transaction
 
     errors.init_app(app)
+    # Registered last so that its after_request runs first: the commit happens before the
+    # other after_request functions (headers, compression) see the response.
+    transaction.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Admin pages: users and their roles, agencies. Admins only."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,11 +12,13 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts import services
 from marketplace.accounts.forms import AdminNewUserForm, AdminUserForm, AgencyForm
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
-from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.forms import attach_error
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.cooperatives.models import Cooperative
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,12 +36,18 @@ def _all_agencies() -> list[Agency]:
     return list(db.session.scalars(select(Agency).order_by(Agency.name)))
 
 
+# Cooperatives sit a layer above accounts: the two helpers that pick a manager's cooperatives
+# import them where they need them.
 def _all_cooperatives() -> list[Cooperative]:
+    from marketplace.cooperatives.models import Cooperative
+
     return list(db.session.scalars(select(Cooperative).order_by(Cooperative.name)))
 
 
 def _chosen(form) -> tuple[Role, Agency | None, list[Cooperative]]:
     """Role, agency and cooperatives picked in a validated form (choices are known ids)."""
+    from marketplace.cooperatives.models import Cooperative
+
     agency = db.session.get(Agency, form.agency.data) if form.agency.data else None
     cooperatives = [db.session.get(Cooperative, cid) for cid in form.cooperatives.data or []]
     return Role(form.role.data), agency, cooperatives

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from marketplace.accounts import api_tokens, services
 from marketplace.accounts.models import AgencyKind, Role, User
-from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_moment
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
@@ -66,6 +65,8 @@ def _create(email, role, password, full_name, phone, cooperative_slugs, agency_n
             phone = normalise_vn_phone(phone)
         except InvalidPhone:
             raise click.BadParameter(f"{phone!r} is not a Vietnamese mobile number.", param_hint="--phone") from None
+    from marketplace.cooperatives.models import Cooperative  # a layer above accounts: needed here only
+
     cooperatives = []
     for slug in cooperative_slugs:
         cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug.strip()))

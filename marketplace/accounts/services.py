@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -22,12 +23,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User, normalise_email
-from marketplace.cooperatives.models import Cooperative
 from marketplace.core import throttle
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.text import normalize_name
 from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.cooperatives.models import Cooperative
 
 logger = logging.getLogger(__name__)
 

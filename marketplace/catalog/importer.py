@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
+from marketplace.catalog import signals
 from marketplace.catalog.models import (
     OCOP_STARS,
     UNITS,
@@ -39,7 +40,6 @@ from marketplace.core.csv_import import (
 from marketplace.core.spreadsheet import safe_cell
 from marketplace.core.text import normalize_name, slugify
 from marketplace.extensions import db
-from marketplace.search.changes import log_products
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def import_products(data: bytes | str, *, cooperative: Cooperative | None = None
 
     The file is read twice, never held as objects: a first pass checks every row, a second
     writes them BATCH at a time with multi-row INSERTs and UPDATEs (only the rows whose
-    values changed), and logs the products written for search (`log_products`).
+    values changed), and announces the products written (`signals.products_written`: search logs them).
     """
     file = CsvFile(data, PRODUCT_HEADER)
     cooperatives = _Cooperatives(cooperative)
@@ -323,7 +323,7 @@ class _Writer:
                 old.append((pid, values))
         if new:
             ids = db.session.scalars(self.insert, new).all()
-            log_products(db.session, ids)
+            signals.products_written.send(db.session, product_ids=ids)
             result.created += len(new)
         if old:
             result.updated += len(old)
@@ -345,11 +345,11 @@ class _Writer:
         ]
         if not changed:
             return
-        # A statement on the bare table, unseen by the session's listeners: log the products
-        # for search (and whoever else hooks log_products) ourselves.
+        # A statement on the bare table, unseen by the session's listeners: announce the
+        # products written ourselves (search logs them).
         db.session.execute(self.update, changed)
         ids = [values["b_id"] for values in changed]
-        log_products(db.session, ids)
+        signals.products_written.send(db.session, product_ids=ids)
         mapper = sa.inspect(Product)
         for pid in ids:  # a Product the session already holds must not show its old values
             product = db.session.identity_map.get(mapper.identity_key_from_primary_key((pid,)))

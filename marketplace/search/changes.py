@@ -6,7 +6,9 @@ fields changed (each stands for all its products). It writes `search_changes`
 rows on the flush's own connection, so they commit or roll back with the change.
 After the commit, the index applies the log; if that fails or the process dies
 first, the rows stay and the next search, writer or `marketplace search sync`
-applies them. Nothing else in the code base needs to know about search.
+applies them. Writes the listener cannot see are logged with `log_products`: the
+catalogue's bulk import announces them (catalog.signals.products_written), the orders'
+stock updates call it. Nothing else in the code base needs to know about search.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event, inspect
 
+from marketplace.catalog import signals as catalog_signals
 from marketplace.catalog.models import Category, Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import content_version
@@ -37,6 +40,7 @@ def init_app(app) -> None:
         event.listen(db.session, "do_orm_execute", record_bulk_changes)
         event.listen(db.session, "after_commit", apply_after_commit)
         event.listen(db.session, "after_rollback", forget_pending)
+        catalog_signals.products_written.connect(_log_written)
 
 
 def _changed(obj, names) -> bool:
@@ -127,6 +131,11 @@ def log_products(session, product_ids) -> None:
         SearchChange.__table__.insert(), [{"product_id": pid, "created_at": now} for pid in product_ids]
     )
     session.info[PENDING] = True
+
+
+def _log_written(session, product_ids=()) -> None:
+    """catalog.signals.products_written: the CSV import wrote these products in bulk."""
+    log_products(session, product_ids)
 
 
 def apply_after_commit(session) -> None:

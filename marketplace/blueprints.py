@@ -7,11 +7,11 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.accounts import views as accounts
     from marketplace.api import views as api
     from marketplace.catalog import agency_views as categories
+    from marketplace.catalog import cooperative_views as cooperatives
     from marketplace.catalog import media
     from marketplace.catalog import views as catalog
     from marketplace.catalog import workspace_views as listings
     from marketplace.cooperatives import agency_views as agency
-    from marketplace.cooperatives import views as cooperatives
     from marketplace.cooperatives import workspace_views as workspace
     from marketplace.fairs import agency_views as fair_agency
     from marketplace.fairs import link_views as fair_links

@@ -36,7 +36,6 @@ UPWARD_IMPORTS = {
     ("cooperatives.agency_views", "catalog.models"),
     ("cooperatives.forms", "payments"),
     ("cooperatives.services", "catalog.models"),
-    ("cooperatives.views", "catalog"),
     ("cooperatives.workspace_views", "catalog.images"),
     ("cooperatives.workspace_views", "payments"),
     ("orders.cart", "fairs.pricing"),

@@ -1,4 +1,8 @@
-"""The public cooperative directory and each approved cooperative's page."""
+"""The public cooperative directory and each approved cooperative's page with its products.
+
+Storefront pages, so they live with the storefront's queries (catalog.queries decides what
+the public may see); the blueprint keeps its name, `cooperatives`.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request

@@ -34,10 +34,7 @@ LAYERS = {
 UPWARD_IMPORTS = {
     ("catalog.queries", "fairs.pricing"),
     ("cooperatives.agency_views", "catalog.models"),
-    ("cooperatives.forms", "payments"),
     ("cooperatives.services", "catalog.models"),
-    ("cooperatives.workspace_views", "catalog.images"),
-    ("cooperatives.workspace_views", "payments"),
     ("orders.cart", "fairs.pricing"),
     ("orders.services", "fairs.pricing"),
     ("search.views", "fairs.pricing"),

@@ -5,7 +5,8 @@ import re
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
-from marketplace.catalog.images import LOGO_SIZES, logos_folder, products_folder
+from marketplace.catalog.images import products_folder
+from marketplace.cooperatives.logos import LOGO_SIZES, logos_folder
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 

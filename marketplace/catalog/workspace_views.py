@@ -23,7 +23,6 @@ from marketplace.catalog.forms import (
     category_choices,
 )
 from marketplace.catalog.images import (
-    ImageRejected,
     add_product_image,
     delete_product_image,
     discard_product_files,
@@ -35,6 +34,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
 from marketplace.core.csv_import import ImportFailed
 from marketplace.core.forms import attach_error
+from marketplace.core.images import ImageRejected
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 

@@ -20,9 +20,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.core import geo
+from marketplace.core import banks, geo
 from marketplace.core.forms import WholeNumberField, optional_int, strip
-from marketplace.payments import vietqr
 
 
 class DayField(DateField):
@@ -157,7 +156,7 @@ def digits_only(value):
 
 
 def account_holder(value):
-    return vietqr.normalise_account_name(value) if isinstance(value, str) else value
+    return banks.normalise_account_name(value) if isinstance(value, str) else value
 
 
 BANK_FIELDS = ("bank_bin", "bank_account_number", "bank_account_name")
@@ -210,10 +209,10 @@ class ProfileForm(CooperativeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bank_bin.choices = [("", _l("— No bank transfers —"))] + vietqr.banks()
+        self.bank_bin.choices = [("", _l("— No bank transfers —"))] + banks.banks()
 
     def validate_bank_bin(self, field):
-        if field.data and not vietqr.is_known_bank(field.data):
+        if field.data and not banks.is_known_bank(field.data):
             raise ValidationError(_l("Choose a bank from the list."))
 
     def validate(self, extra_validators=None) -> bool:

@@ -8,6 +8,7 @@ committed, whatever the mail server does.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from flask import url_for
@@ -19,6 +20,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
 from marketplace.core import geo
+from marketplace.core.banks import is_known_bank, normalise_account_name
 from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
 from marketplace.core.models import unique_slug, utcnow
@@ -137,6 +139,32 @@ def _change_status(cooperative: Cooperative, to_status: CooperativeStatus, by: U
     logger.info(
         "Cooperative %s: %s -> %s by user %s", cooperative.slug, change.from_status.value, to_status.value, by.id
     )
+
+
+def update_payment_settings(cooperative, data: dict) -> None:
+    """Set the delivery fee, free-delivery threshold, pickup and bank account the checkout offers.
+
+    The form checks each field; this keeps the rules whoever calls it: amounts not negative,
+    and the bank account given whole (bank, number, holder) or not at all. Raises Refused.
+    """
+    fee, free_from = data.get("delivery_fee_vnd"), data.get("free_delivery_from_vnd")
+    if fee is None or fee < 0:
+        raise Refused(_("Enter the delivery fee, 0 if delivery is free."), "delivery_fee_vnd")
+    if free_from is not None and free_from < 0:
+        raise Refused(_("The number cannot be negative."), "free_delivery_from_vnd")
+    bank_bin = data.get("bank_bin") or None
+    number = data.get("bank_account_number") or None
+    holder = normalise_account_name(data.get("bank_account_name") or "") or None
+    if any((bank_bin, number, holder)) and not all((bank_bin, number, holder)):
+        raise Refused(_("Give the bank, the account number and the account holder, or none of them."), "bank_bin")
+    if bank_bin and not is_known_bank(bank_bin):
+        raise Refused(_("Choose a bank from the list."), "bank_bin")
+    if number and not re.fullmatch(r"[0-9]{6,19}", number):
+        raise Refused(_("Enter the account number: 6 to 19 digits, no letters."), "bank_account_number")
+    cooperative.delivery_fee_vnd = fee
+    cooperative.free_delivery_from_vnd = free_from
+    cooperative.offers_pickup = bool(data.get("offers_pickup"))
+    cooperative.bank_bin, cooperative.bank_account_number, cooperative.bank_account_name = bank_bin, number, holder
 
 
 def approve_cooperative(cooperative: Cooperative, by: User, note: str = "") -> None:

@@ -10,15 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from marketplace.catalog.images import ImageRejected, save_cooperative_logo
 from marketplace.cooperatives import services
 from marketplace.cooperatives.access import SuspendedCooperative, managed_cooperative
 from marketplace.cooperatives.forms import CooperativeForm, ProfileForm
+from marketplace.cooperatives.logos import save_cooperative_logo
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.errors import Refused
+from marketplace.core.images import ImageRejected
 from marketplace.core.text import normalize_name
 from marketplace.extensions import db
-from marketplace.payments import vietqr
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
@@ -96,7 +96,7 @@ def profile(slug: str):
     if form.validate_on_submit():
         try:
             services.update_cooperative(cooperative, form.profile_data())
-            vietqr.update_payment_settings(cooperative, form.settings_data())
+            services.update_payment_settings(cooperative, form.settings_data())
             if getattr(form.logo.data, "filename", ""):
                 save_cooperative_logo(cooperative, form.logo.data.stream)
         except Refused as error:  # CooperativeError included

@@ -23,6 +23,7 @@ from marketplace.cooperatives.models import (
     CooperativeStatusChange,
 )
 from marketplace.core import geo
+from marketplace.core.banks import normalise_account_name
 from marketplace.core.models import utcnow
 from marketplace.core.text import slugify
 from marketplace.demo import data
@@ -33,7 +34,6 @@ from marketplace.demo.reviews import load_addresses, load_reviews
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, Fair, FairVisit, OnSiteSale
 from marketplace.orders.models import Order
-from marketplace.payments.vietqr import normalise_account_name
 from marketplace.program.models import (
     ProgramTarget,
     SupportedCooperative,

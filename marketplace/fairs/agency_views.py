@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Agency, Role
-from marketplace.catalog.images import ImageRejected
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
 from marketplace.core.forms import attach_error
+from marketplace.core.images import ImageRejected
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 from marketplace.fairs import services

@@ -274,9 +274,7 @@ def save_banner(fair: Fair, stream: BinaryIO) -> str:
     """Check and store a banner picture like product photos (WebP copies under a random
     name in the products folder, served at /media/products/<stem>-<size>.webp). The old
     copies are removed. Flushes; on rollback the caller calls discard_banner(stem)."""
-    picture = images.load_picture(stream)
-    stem = images.new_stem()
-    images._save_copies(picture, images.products_folder(), stem, images.image_sizes())
+    stem, _largest = images.store_picture(stream)
     old = fair.banner_stem
     fair.banner_stem = stem
     db.session.flush()

@@ -5,21 +5,20 @@ the cooperative's bank (BIN) and account, the amount in đồng and the order nu
 transfer memo, so the cooperative can match the money to the order. Built with
 `vietnam-qr-pay`; the QR picture is an inline SVG from `segno` (no styles: the CSP forbids them),
 and the same code as a PNG for the customer to save and scan from the phone's gallery.
-Both are imported where a payload or a picture is made, and the bank list read on first use:
-every web process imports this module (the checkout, the API, the cooperative's settings),
-few of them draw a QR code.
+Both are imported where a payload or a picture is made: every web process imports this
+module (the checkout, the API), few of them draw a QR code. The bank list is core.banks;
+a cooperative's account is set with its other settings (cooperatives.services).
 """
 from __future__ import annotations
 
 import io
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from marketplace.core.errors import Refused
+from marketplace.core.banks import bank_name
 from marketplace.core.formatting import format_vnd
 from marketplace.core.text import fold_accents
 
@@ -45,20 +44,6 @@ class Transfer:
     memo: str
     payload: str
     svg: Markup
-
-
-def banks() -> list[tuple[str, str]]:
-    """(BIN, short name) of the banks that receive VietQR transfers, by name, for a select."""
-    return sorted(_banks().items(), key=lambda item: item[1].casefold())
-
-
-def bank_name(bin_: str | None) -> str:
-    """The bank's short name ("Vietcombank"), or the BIN itself if we do not know it."""
-    return _banks().get(bin_ or "", bin_ or "")
-
-
-def is_known_bank(bin_: str | None) -> bool:
-    return (bin_ or "") in _banks()
 
 
 def has_bank_account(cooperative) -> bool:
@@ -130,46 +115,3 @@ def qr_png(payload: str) -> bytes:
     buffer = io.BytesIO()
     qr_code(payload).save(buffer, kind="png", scale=PNG_SCALE, border=4)
     return buffer.getvalue()
-
-
-def update_payment_settings(cooperative, data: dict) -> None:
-    """Set the delivery fee, free-delivery threshold, pickup and bank account the checkout offers.
-
-    The form checks each field; this keeps the rules whoever calls it: amounts not negative,
-    and the bank account given whole (bank, number, holder) or not at all. Raises Refused.
-    """
-    fee, free_from = data.get("delivery_fee_vnd"), data.get("free_delivery_from_vnd")
-    if fee is None or fee < 0:
-        raise Refused(_("Enter the delivery fee, 0 if delivery is free."), "delivery_fee_vnd")
-    if free_from is not None and free_from < 0:
-        raise Refused(_("The number cannot be negative."), "free_delivery_from_vnd")
-    bank_bin = data.get("bank_bin") or None
-    number = data.get("bank_account_number") or None
-    holder = normalise_account_name(data.get("bank_account_name") or "") or None
-    if any((bank_bin, number, holder)) and not all((bank_bin, number, holder)):
-        raise Refused(_("Give the bank, the account number and the account holder, or none of them."), "bank_bin")
-    if bank_bin and not is_known_bank(bank_bin):
-        raise Refused(_("Choose a bank from the list."), "bank_bin")
-    if number and not re.fullmatch(r"[0-9]{6,19}", number):
-        raise Refused(_("Enter the account number: 6 to 19 digits, no letters."), "bank_account_number")
-    cooperative.delivery_fee_vnd = fee
-    cooperative.free_delivery_from_vnd = free_from
-    cooperative.offers_pickup = bool(data.get("offers_pickup"))
-    cooperative.bank_bin, cooperative.bank_account_number, cooperative.bank_account_name = bank_bin, number, holder
-
-
-def normalise_account_name(name: str) -> str:
-    """'Hợp tác xã  Mật ong' -> 'HOP TAC XA MAT ONG', as banks print account holders."""
-    return " ".join(fold_accents(name).upper().split())
-
-
-@lru_cache(maxsize=1)
-def _banks() -> dict[str, str]:
-    """{BIN: short name} of the banks that receive VietQR transfers."""
-    from vietnam_qr_pay import BanksObject
-
-    found: dict[str, str] = {}
-    for bank in BanksObject.values():
-        if bank.bin and not bank.deprecated and bank.viet_qr_status >= 0:
-            found.setdefault(bank.bin, bank.short_name)
-    return found

@@ -23,6 +23,7 @@ from marketplace.accounts.models import User
 from marketplace.catalog import images
 from marketplace.catalog.models import Product
 from marketplace.core.errors import Refused
+from marketplace.core.images import ImageRejected
 from marketplace.core.mail import send_email
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
@@ -130,7 +131,7 @@ def write_review(
     try:
         for position, stream in enumerate(photos):
             stems.append(_store_photo(review, stream, position))
-    except images.ImageRejected as error:
+    except ImageRejected as error:
         discard_files(stems)
         raise Refused(error.message, field="photos") from None
     try:
@@ -144,11 +145,7 @@ def write_review(
 
 
 def _store_photo(review: Review, stream: BinaryIO, position: int) -> str:
-    picture = images.load_picture(stream)
-    stem = images.new_stem()
-    sizes = images.image_sizes()
-    dimensions = images._save_copies(picture, images.products_folder(), stem, sizes)
-    width, height = dimensions[max(sizes, key=sizes.get)]
+    stem, (width, height) = images.store_picture(stream)
     review.photos.append(ReviewPhoto(stem=stem, position=position, width=width, height=height))
     return stem
 

@@ -7,13 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from marketplace.catalog.images import (
-    ImageRejected,
-    add_product_image,
-    delete_product_image,
-    move_image,
-    save_cooperative_logo,
-)
+from marketplace.catalog.images import add_product_image, delete_product_image, move_image
+from marketplace.cooperatives.logos import save_cooperative_logo
+from marketplace.core.images import ImageRejected
 
 
 def picture_bytes(fmt: str = "PNG", size=(2000, 1000), color=(200, 30, 30), mode="RGB", **save) -> bytes:

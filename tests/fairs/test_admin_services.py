@@ -518,7 +518,7 @@ def test_banner_is_stored_like_product_photos_and_replaced(people, app):
 
 
 def test_banner_refuses_what_is_not_a_picture_or_too_large(people, app):
-    from marketplace.catalog.images import ImageRejected
+    from marketplace.core.images import ImageRejected
 
     fair = f.fair()
     with pytest.raises(ImageRejected):

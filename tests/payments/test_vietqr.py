@@ -7,6 +7,9 @@ import pytest
 import sqlalchemy as sa
 from vietnam_qr_pay import QRPay
 
+from marketplace.cooperatives.services import update_payment_settings
+from marketplace.core import banks as bank_list
+from marketplace.core.errors import Refused
 from marketplace.extensions import db
 from marketplace.payments import vietqr
 from tests import factories as f
@@ -114,28 +117,28 @@ def test_a_cooperative_without_bank_account_cannot_be_paid_by_transfer(app):
 
 
 def test_bank_list_for_the_select():
-    banks = dict(vietqr.banks())
+    banks = dict(bank_list.banks())
     expected = {
         "970436": "Vietcombank", "970415": "VietinBank", "970418": "BIDV", "970405": "Agribank",
         "970407": "Techcombank", "970416": "ACB", "970432": "VPBank", "970403": "Sacombank", "970423": "TPBank",
     }
     assert expected.items() <= banks.items()
     assert banks["970422"].startswith("MB")
-    assert len(banks) == len(vietqr.banks())  # one entry per BIN, merged banks not twice
-    names = [name for _, name in vietqr.banks()]
+    assert len(banks) == len(bank_list.banks())  # one entry per BIN, merged banks not twice
+    names = [name for _, name in bank_list.banks()]
     assert names == sorted(names, key=str.casefold)
-    assert vietqr.bank_name("970436") == "Vietcombank"
-    assert vietqr.bank_name("123456") == "123456"
+    assert bank_list.bank_name("970436") == "Vietcombank"
+    assert bank_list.bank_name("123456") == "123456"
 
 
 def test_settings_refuse_a_half_given_account(app):
     coop = f.cooperative("HTX Mật ong")
     f.commit()
-    with pytest.raises(vietqr.Refused) as refused:
-        vietqr.update_payment_settings(coop, {"delivery_fee_vnd": 0, "bank_bin": "970436"})
+    with pytest.raises(Refused) as refused:
+        update_payment_settings(coop, {"delivery_fee_vnd": 0, "bank_bin": "970436"})
     assert refused.value.field == "bank_bin"
     db.session.rollback()
-    vietqr.update_payment_settings(
+    update_payment_settings(
         coop,
         {"delivery_fee_vnd": 0, "bank_bin": "970436", "bank_account_number": "0011223344",
          "bank_account_name": "Hợp tác xã Mật ong"},
@@ -158,7 +161,7 @@ def test_demo_cooperatives_take_bank_transfers_and_offer_pickup(app):
     assert len(with_bank) >= len(approved) - 1 and any(c.offers_pickup for c in approved)
     assert any(not c.offers_pickup for c in approved) and any(c.free_delivery_from_vnd for c in approved)
     for coop in with_bank:
-        assert vietqr.is_known_bank(coop.bank_bin) and coop.bank_account_number.isdigit()
+        assert bank_list.is_known_bank(coop.bank_bin) and coop.bank_account_number.isdigit()
         assert coop.bank_account_name.isascii() and coop.bank_account_name == coop.bank_account_name.upper()
     assert PaymentMethod.BANK_TRANSFER in payment_methods_for(with_bank[:2])
 

@@ -33,8 +33,6 @@ LAYERS = {
 # (importing module, imported module): to be removed by issue 14, never added to.
 UPWARD_IMPORTS = {
     ("catalog.queries", "fairs.pricing"),
-    ("cooperatives.agency_views", "catalog.models"),
-    ("cooperatives.services", "catalog.models"),
     ("orders.cart", "fairs.pricing"),
     ("orders.services", "fairs.pricing"),
     ("search.views", "fairs.pricing"),

@@ -10,8 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
-from marketplace.catalog.models import Category, Product, ProductStatus
-from marketplace.cooperatives import services
+from marketplace.cooperatives import catalogue, services
 from marketplace.cooperatives.forms import ApproveForm, SuspendForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
@@ -39,10 +38,8 @@ def index():
         "agency/index.html",
         counts=counts,
         pending=pending,
-        active_products=db.session.scalar(
-            select(func.count(Product.id)).where(Product.status == ProductStatus.ACTIVE)
-        ),
-        category_count=db.session.scalar(select(func.count(Category.id))),
+        active_products=catalogue.figures().active_products(),
+        category_count=catalogue.figures().category_count(),
     )
 
 
@@ -67,7 +64,7 @@ def cooperative(slug: str):
 
 
 def _detail(cooperative, approve_form, suspend_form):
-    product_count = db.session.scalar(select(func.count(Product.id)).where(Product.cooperative_id == cooperative.id))
+    product_count = catalogue.figures().product_count(cooperative)
     return render_template(
         "agency/cooperative.html",
         cooperative=cooperative,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import url_for
 from flask_babel import force_locale
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.catalog.models import Product, ProductStatus
+from marketplace.cooperatives import catalogue
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
 from marketplace.core import geo
 from marketplace.core.banks import is_known_bank, normalise_account_name
@@ -26,6 +27,9 @@ from marketplace.core.mail import send_email
 from marketplace.core.models import unique_slug, utcnow
 from marketplace.extensions import db
 from marketplace.mail.queue import Gone, queue_email, register
+
+if TYPE_CHECKING:
+    from marketplace.catalog.models import Product
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +49,6 @@ PROFILE_FIELDS = (
     "email",
     "description",
 )
-
-LOW_STOCK = 5
 
 
 class CooperativeError(Refused):
@@ -191,25 +193,9 @@ class Dashboard:
 
 
 def dashboard(cooperative: Cooperative) -> Dashboard:
-    rows = db.session.execute(
-        select(Product.status, func.count(Product.id))
-        .where(Product.cooperative_id == cooperative.id)
-        .group_by(Product.status)
-    ).all()
-    counts = {status.value: 0 for status in ProductStatus}
-    for status, count in rows:
-        counts[ProductStatus(status).value] = count
-    low_stock = db.session.scalars(
-        select(Product)
-        .where(
-            Product.cooperative_id == cooperative.id,
-            Product.status == ProductStatus.ACTIVE,
-            Product.stock <= LOW_STOCK,
-        )
-        .order_by(Product.stock, Product.name)
-        .limit(20)
-    ).all()
-    return Dashboard(counts, list(low_stock))
+    """The dashboard's products: counted by status, and those running low (cooperatives.catalogue)."""
+    figures = catalogue.figures()
+    return Dashboard(figures.products_by_status(cooperative), figures.running_low(cooperative))
 
 
 def agency_recipients() -> list[User]:

@@ -12,10 +12,10 @@ from marketplace.core import cache, content_version, page_cache
 
 
 def init_app(app) -> None:
+    from marketplace.catalog import pricing
     from marketplace.catalog.models import Category, Product, ProductImage
     from marketplace.cooperatives.models import Cooperative
     from marketplace.fairs.models import Booth, BoothProduct, Fair
-    from marketplace.fairs.pricing import price_change_instants
     from marketplace.orders import cart
     from marketplace.reviews.models import Review, ReviewPhoto
 
@@ -34,5 +34,5 @@ def init_app(app) -> None:
     content_version.watch(BoothProduct)
     content_version.watch(Review)
     content_version.watch(ReviewPhoto)
-    content_version.register_time_boundaries(price_change_instants)
+    content_version.register_time_boundaries(pricing.change_instants)  # fair prices start and end
     page_cache.register_visitor_state(lambda: bool(session.get(cart.SESSION_KEY)))

@@ -30,13 +30,8 @@ LAYERS = {
     "demo": 9,
 }
 
-# (importing module, imported module): to be removed by issue 14, never added to.
-UPWARD_IMPORTS = {
-    ("catalog.queries", "fairs.pricing"),
-    ("orders.cart", "fairs.pricing"),
-    ("orders.services", "fairs.pricing"),
-    ("search.views", "fairs.pricing"),
-}
+# (importing module, imported module): none left, and none to be added.
+UPWARD_IMPORTS: set[tuple[str, str]] = set()
 
 
 def _module_level_imports(tree: ast.Module):

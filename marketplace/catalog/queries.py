@@ -19,12 +19,12 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy.orm import contains_eager, defer, selectinload
 
 from marketplace.catalog.models import OCOP_STARS, Category, Product, ProductStatus
+from marketplace.catalog.pricing import AdjustedPrice, adjusted_prices
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import content_version, geo
 from marketplace.core.models import utcnow
 from marketplace.core.paging import MAX_PAGE
 from marketplace.extensions import db
-from marketplace.fairs.pricing import FairPrice, fair_prices
 
 SORTS = ("newest", "price_asc", "price_desc")
 TRUE_VALUES = ("1", "true")
@@ -139,19 +139,20 @@ def get_category(slug: str) -> Category:
 # --- fair prices on pages -----------------------------------------------------------
 
 
-def fair_prices_now(products) -> dict[int, FairPrice]:
-    """{product id: fair price} of `products` for this request (fairs.pricing is the rule).
+def fair_prices_now(products) -> dict[int, AdjustedPrice]:
+    """{product id: fair price} of `products` for this request (catalog.pricing: the prices the
+    fairs register, fairs.pricing.FairPrice).
 
     Kept on `g` with the request's one moment, so a page asks once for all its products
     (views and product_grid prefetch them) and a product met again costs no query. The
     search index keeps regular prices: sorting by price sorts by the regular price.
     """
-    cache: dict[int, FairPrice | None] = g.setdefault("_fair_prices", {})
+    cache: dict[int, AdjustedPrice | None] = g.setdefault("_fair_prices", {})
     at = g.setdefault("_fair_prices_at", utcnow())
     ids = {p.id for p in products if p is not None}
     missing = ids - cache.keys()
     if missing:
-        found = fair_prices(missing, at)
+        found = adjusted_prices(missing, at)
         for product_id in missing:
             cache[product_id] = found.get(product_id)
     return {product_id: cache[product_id] for product_id in ids if cache[product_id] is not None}

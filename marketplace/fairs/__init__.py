@@ -1,1 +1,16 @@
 """Trade fairs and showcases: booths, fair prices, QR attribution, on-site sales and results."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Fair prices join the catalogue's pricing (catalog.pricing): the storefront, search and
+    orders then charge them, and the storefront's pages change when they start and end."""
+    from marketplace.catalog import pricing as catalog_pricing
+    from marketplace.fairs import pricing
+
+    catalog_pricing.register_adjuster(catalog_pricing.Adjuster(
+        name="fairs",
+        prices=pricing.fair_prices,
+        price_column=pricing.fair_price_column,
+        change_instants=pricing.price_change_instants,
+    ))

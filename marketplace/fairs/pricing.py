@@ -7,6 +7,9 @@ product at once the lowest price wins; a "fair price" that is not below the regu
 price is ignored. After the fair the regular price is back by itself: nothing is
 rewritten. Orders snapshot the price they were placed at (OrderItem.unit_price_vnd,
 with the regular price beside it in regular_price_vnd).
+
+The storefront, search and orders see these prices through the catalogue's pricing hook
+(catalog.pricing), with which fairs.init_app registers this rule.
 """
 from __future__ import annotations
 
@@ -17,25 +20,20 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from marketplace.catalog.models import Product
+from marketplace.catalog.pricing import AdjustedPrice
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, BoothProduct, BoothStatus, Fair, FairStatus
 
 
 @dataclass(frozen=True)
-class FairPrice:
-    product_id: int
-    price_vnd: int
-    regular_price_vnd: int
+class FairPrice(AdjustedPrice):
+    """A fair price, with the fair (and booth) it is offered at; ends_at is the fair's end."""
+
     fair_id: int
     fair_name: str
     fair_slug: str
     booth_id: int
-    ends_at: datetime  # naive UTC: the sale ends at this instant
-
-    @property
-    def saving_vnd(self) -> int:
-        return self.regular_price_vnd - self.price_vnd
 
 
 def _applies(at: datetime) -> list:
@@ -70,7 +68,10 @@ def fair_prices(product_ids: Iterable[int], at: datetime | None = None) -> dict[
     prices: dict[int, FairPrice] = {}
     for product_id, price, regular, fair_id, fair_name, fair_slug, booth_id, ends_at in rows:
         if product_id not in prices:  # ordered by price: the first is the lowest
-            prices[product_id] = FairPrice(product_id, price, regular, fair_id, fair_name, fair_slug, booth_id, ends_at)
+            prices[product_id] = FairPrice(
+                product_id=product_id, price_vnd=price, regular_price_vnd=regular, ends_at=ends_at,
+                fair_id=fair_id, fair_name=fair_name, fair_slug=fair_slug, booth_id=booth_id,
+            )
     return prices
 
 

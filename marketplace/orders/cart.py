@@ -3,7 +3,7 @@ merged when a guest signs in. Functions flush but never commit.
 
 A cart remembers, per product, the quantity and the price when it was added, so a
 price change since then is shown rather than hidden, and quantities are kept
-within stock. Prices are current prices (fairs.pricing): a fair price while its fair
+within stock. Prices are current prices (catalog.pricing): a fair price while its fair
 is on, so a fair starting or ending after a line was added shows as a price change.
 """
 from __future__ import annotations
@@ -18,12 +18,12 @@ from flask_login import user_logged_in
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalog.models import Product
+from marketplace.catalog.pricing import AdjustedPrice, adjusted_prices, current_price_vnd
 from marketplace.catalog.queries import public_products
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
-from marketplace.fairs.pricing import FairPrice, current_price_vnd, fair_prices
 from marketplace.orders.models import CartItem, DeliveryMethod
 
 SESSION_KEY = "cart"
@@ -37,7 +37,7 @@ class CartLine:
     product: Product
     quantity: int
     price_seen_vnd: int
-    fair_price: FairPrice | None = None  # the product's fair price now, if it has one
+    fair_price: AdjustedPrice | None = None  # the product's fair price now, if it has one
 
     @property
     def unit_price_vnd(self) -> int:
@@ -370,7 +370,7 @@ def _cart_of(entries: dict[int, tuple[int, int]], at: datetime | None = None) ->
             .options(selectinload(Product.cooperative), selectinload(Product.images))
         )
     }
-    fair = fair_prices(products, at)
+    fair = adjusted_prices(products, at)
     groups: dict[int, CartGroup] = {}
     for product_id, (quantity, price_seen) in entries.items():
         product = products.get(product_id)

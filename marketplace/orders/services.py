@@ -26,13 +26,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
+from marketplace.catalog.pricing import adjusted_price_column, adjusted_prices
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import content_version, geo, throttle
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
-from marketplace.fairs.pricing import fair_price_column
 from marketplace.orders.cart import delivery_fee_vnd
 from marketplace.orders.models import (
     DeliveryMethod,
@@ -237,7 +237,7 @@ def _order_products_statement():
     """An order's products (:ids) with their cooperatives and their fair prices at :at, in one
     query; not their long descriptions, which an order does not copy."""
     return (
-        sa.select(Product, fair_price_column(sa.bindparam("at", type_=sa.DateTime())))
+        sa.select(Product, adjusted_price_column(sa.bindparam("at", type_=sa.DateTime())))
         .where(Product.id.in_(sa.bindparam("ids", expanding=True)))
         .options(defer(Product.description), joinedload(Product.cooperative).defer(Cooperative.description))
     )
@@ -301,7 +301,7 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     one part per cooperative; stock is taken for every line or for none.
 
     Each item costs the product's current price at `now`: its fair price while one
-    applies (fairs.pricing; then regular_price_vnd keeps the price it replaced), a
+    applies (catalog.pricing; then regular_price_vnd keeps the price it replaced), a
     snapshot that stays after the fair. `source` (a fairs.attribution.Source, or None)
     records the fair and booth whose QR code brought the customer; it never changes
     prices or who may buy, and a source whose fair is gone or a draft is ignored.
@@ -715,7 +715,6 @@ def reorder(order: Order, user, session, now: datetime | None = None) -> Reorder
     within stock: a line the cart already holds is raised to the quantity ordered (never
     lowered, so buying again twice does not double it). Flushes, never commits."""
     from marketplace.catalog.queries import public_products
-    from marketplace.fairs.pricing import fair_prices
     from marketplace.orders import cart as carts
 
     wanted: dict[int, int] = {}
@@ -731,7 +730,7 @@ def reorder(order: Order, user, session, now: datetime | None = None) -> Reorder
             paid.setdefault(item.product_id, item.unit_price_vnd)
             names.setdefault(item.product_id, item.product_name)
     products = {p.id: p for p in db.session.scalars(public_products(with_category=False).where(Product.id.in_(list(wanted))))}
-    fair = fair_prices(list(products), now)
+    fair = adjusted_prices(list(products), now)
     in_cart = {line.product.id: line.quantity for line in carts.load_cart(user, session).lines}
     for product_id, quantity in wanted.items():
         product = products.get(product_id)

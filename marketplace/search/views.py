@@ -7,7 +7,7 @@ thing everywhere.
 
 Fair prices: the index keeps each product's regular price, so sorting and filtering by
 price use the regular price, also during a fair. What is shown is the current price
-(fairs.pricing, one query per page): the results' cards and the suggestions give the
+(catalog.pricing, one query per page): the results' cards and the suggestions give the
 fair price while it applies, with the regular price beside it.
 """
 from __future__ import annotations
@@ -36,13 +36,13 @@ from werkzeug.exceptions import BadRequest
 
 from marketplace.catalog import queries
 from marketplace.catalog.models import OCOP_STARS, Category
+from marketplace.catalog.pricing import adjusted_prices
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.errors import api_error, handle_http_error
 from marketplace.core.formatting import format_vnd
 from marketplace.core.page_cache import cached_json, cached_page
 from marketplace.extensions import db
-from marketplace.fairs.pricing import fair_prices
 from marketplace.search import engine
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -386,7 +386,7 @@ def suggestions() -> dict:
     if len(query) < MIN_SUGGEST_CHARS:
         return {"items": []}
     found = engine.suggest(query, limit=SUGGESTIONS)
-    fair = fair_prices([item["id"] for item in found])  # the index holds regular prices
+    fair = adjusted_prices([item["id"] for item in found])  # the index holds regular prices
     items = []
     for item in found:
         price = fair[item["id"]].price_vnd if item["id"] in fair else item["price_vnd"]

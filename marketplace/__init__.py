@@ -77,14 +77,16 @@ def register_extensions(app: Flask) -> None:
     )
     # Import every feature's models so metadata is complete for Alembic.
     import marketplace.models  # noqa: F401
-    from marketplace import catalog, fairs, search, storefront
+    from marketplace import catalog, fairs, promotion, search, storefront
     from marketplace.accounts import session
     from marketplace.mail import queue as mail_queue
     from marketplace.orders import cart
 
     session.init_app(app)
+    # Hooks: each feature registers with the lower packages it extends (README, Architecture).
     catalog.init_app(app)
     fairs.init_app(app)
+    promotion.init_app(app)
     cart.init_app(app)
     search.init_app(app)
     mail_queue.init_app(app)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Fair prices join the catalogue's pricing (catalog.pricing): the storefront, search and
-    orders then charge them, and the storefront's pages change when they start and end."""
+    orders then charge them, and the storefront's pages change when they start and end. A
+    scanned fair or booth link credits orders through the orders' source hook (orders.sources)."""
     from marketplace.catalog import pricing as catalog_pricing
-    from marketplace.fairs import pricing
+    from marketplace.fairs import attribution, pricing
+    from marketplace.orders import sources
 
     catalog_pricing.register_adjuster(catalog_pricing.Adjuster(
         name="fairs",
@@ -14,3 +16,4 @@ def init_app(app) -> None:
         price_column=pricing.fair_price_column,
         change_instants=pricing.price_change_instants,
     ))
+    sources.register("fair", attribution.credit)

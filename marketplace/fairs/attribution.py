@@ -2,7 +2,8 @@
 
 A scan stores the source in its own signed cookie (`fair_source`), kept for
 FAIR_ATTRIBUTION_DAYS days; `current_source()` reads it back for as long as the window
-lasts, and checkout stores it on the order (Order.source_fair_id/source_booth_id).
+lasts, and checkout stores it on the order (Order.source_fair_id/source_booth_id) through
+the orders' source hook, with which fairs.init_app registers `credit`.
 A later scan replaces an earlier one. Attribution never changes prices or who may buy:
 it only tells the fair's results where an order came from.
 
@@ -24,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus, FairVisit
+from marketplace.orders.sources import Credit
 
 SOURCE_COOKIE = "fair_source"
 VISITOR_COOKIE = "fair_visitor"
@@ -96,6 +98,21 @@ def _activity_target(code: str) -> Target | None:
     if activity is None or activity.status != ActivityStatus.APPROVED:
         return None
     return Target(None, None, activity)
+
+
+def credit(source) -> Credit | None:
+    """What an order placed with `source` is credited to (orders.sources): its fair, and its
+    booth when that booth is of the fair; None for a promotion activity's link, or when the
+    fair is gone or still a draft."""
+    if getattr(source, "fair_id", None) is None:
+        return None
+    fair = db.session.get(Fair, source.fair_id)
+    if fair is None or fair.status == FairStatus.DRAFT:
+        return None
+    booth = db.session.get(Booth, source.booth_id) if getattr(source, "booth_id", None) else None
+    if booth is not None and booth.fair_id != fair.id:
+        booth = None
+    return Credit("fair", (fair, booth), {"source_fair_id": fair.id, "source_booth_id": booth.id if booth else None})
 
 
 def is_bot(user_agent: str | None) -> bool:

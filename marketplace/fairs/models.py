@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import HasAddress, enum_column, utcnow
 from marketplace.extensions import db
+from marketplace.orders.models import Order, OrderPart
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import Agency, User
@@ -213,3 +214,10 @@ class OnSiteSale(db.Model):
     product: Mapped[Product | None] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
+
+
+# Orders sit a layer below fairs: they store the fair or booth an order is credited to
+# (orders.sources) and the booth a part is picked up at; fairs map what those ids point at.
+Order.source_fair = relationship(Fair)
+Order.source_booth = relationship(Booth)
+OrderPart.booth = relationship(Booth)

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from marketplace.accounts.models import User
     from marketplace.catalog.models import Product
     from marketplace.cooperatives.models import Cooperative
-    from marketplace.fairs.models import Booth, Fair
-    from marketplace.promotion.models import PromotionActivity
 
 
 class PaymentMethod(str, enum.Enum):
@@ -108,11 +106,13 @@ class Order(HasAddress, db.Model):
     # Unpaid card orders give their stock back at this time (set only for card payments).
     expires_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
-    # Where the customer came from: a fair's or booth's QR link scanned within the attribution
-    # window (fairs.attribution). Never changes prices or who may buy.
+    # What the order is credited to (orders.sources, set by the package that owns it): a fair's
+    # or booth's QR link scanned within the attribution window (fairs.attribution), or a
+    # promotion activity's own tracking link (commitment-four reports measure it). Never changes
+    # prices or who may buy. Order.source_fair, source_booth and source_activity are mapped by
+    # fairs.models and promotion.models.
     source_fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id", ondelete="SET NULL"), index=True)
     source_booth_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booths.id", ondelete="SET NULL"), index=True)
-    # Or a promotion activity's own tracking link (commitment-four reports measure it).
     source_activity_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("promotion_activities.id", ondelete="SET NULL"), index=True
     )
@@ -121,9 +121,6 @@ class Order(HasAddress, db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship()
-    source_fair: Mapped[Fair | None] = relationship()
-    source_booth: Mapped[Booth | None] = relationship()
-    source_activity: Mapped[PromotionActivity | None] = relationship()
     parts: Mapped[list[OrderPart]] = relationship(
         back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan"
     )
@@ -154,7 +151,8 @@ class OrderPart(db.Model):
     total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     refunded_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
-    # The fair booth where the customer picks this part up (delivery method fair_booth).
+    # The fair booth where the customer picks this part up (delivery method fair_booth);
+    # OrderPart.booth is mapped by fairs.models.
     booth_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booths.id", ondelete="SET NULL"), index=True)
     # Bank transfer received, or cash collected on delivery, as the cooperative recorded it.
     payment_received_at: Mapped[datetime | None]
@@ -171,7 +169,6 @@ class OrderPart(db.Model):
         back_populates="part", order_by="OrderStatusChange.id", cascade="all, delete-orphan"
     )
     payment_received_by: Mapped[User | None] = relationship()
-    booth: Mapped[Booth | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<OrderPart {self.id} of order {self.order_id} {self.status.value}>"

@@ -33,6 +33,7 @@ from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
+from marketplace.orders import sources
 from marketplace.orders.cart import delivery_fee_vnd
 from marketplace.orders.models import (
     DeliveryMethod,
@@ -303,8 +304,9 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     Each item costs the product's current price at `now`: its fair price while one
     applies (catalog.pricing; then regular_price_vnd keeps the price it replaced), a
     snapshot that stays after the fair. `source` (a fairs.attribution.Source, or None)
-    records the fair and booth whose QR code brought the customer; it never changes
-    prices or who may buy, and a source whose fair is gone or a draft is ignored.
+    records the fair and booth whose QR code, or the promotion activity whose link, brought
+    the customer (orders.sources); it never changes prices or who may buy, and a source
+    whose fair is gone or a draft is ignored.
 
     Raises Refused naming the field at fault, or OutOfStock naming the product and
     what is left. Card orders expire (giving their stock back) after
@@ -491,41 +493,20 @@ def fair_booths_on(cooperative_ids, now: datetime | None = None) -> dict[int, li
 
 
 def source_of(source):
-    """(fair, booth or None) that a fairs.attribution.Source points at, or None when there is no
-    source, or its fair is gone or still a draft. A booth not of that fair is left out."""
-    if source is None or source.fair_id is None:  # none, or a promotion activity's link
-        return None
-    from marketplace.fairs.models import Booth, Fair, FairStatus
-
-    fair = db.session.get(Fair, source.fair_id)
-    if fair is None or fair.status == FairStatus.DRAFT:
-        return None
-    booth = db.session.get(Booth, source.booth_id) if getattr(source, "booth_id", None) else None
-    if booth is not None and booth.fair_id != fair.id:
-        booth = None
-    return fair, booth
+    """(fair, booth or None) that an order placed with `source` is credited to (orders.sources:
+    the fairs resolve it), or None."""
+    return sources.credited(source, "fair")
 
 
 def source_activity_of(source):
-    """The promotion activity whose tracking link a fairs.attribution.Source holds, or None
-    (no source, a fair's link, or the activity is gone)."""
-    activity_id = getattr(source, "activity_id", None)
-    if activity_id is None:
-        return None
-    from marketplace.promotion.models import PromotionActivity
-
-    return db.session.get(PromotionActivity, activity_id)
+    """The promotion activity that an order placed with `source` is credited to (orders.sources:
+    promotion resolves it), or None."""
+    return sources.credited(source, "activity")
 
 
 def _source_columns(source) -> dict:
-    if getattr(source, "activity_id", None) is not None:  # a promotion activity's tracking link
-        activity = source_activity_of(source)
-        return {"source_activity_id": activity.id} if activity is not None else {}
-    found = source_of(source)
-    if found is None:
-        return {}
-    fair, booth = found
-    return {"source_fair_id": fair.id, "source_booth_id": booth.id if booth is not None else None}
+    found = sources.credit(source)
+    return found.columns if found is not None else {}
 
 
 # --- statuses ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.models import enum_column, utcnow
 from marketplace.extensions import db
+from marketplace.orders.models import Order
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import Agency, User
@@ -202,3 +203,8 @@ class ActivityChange(db.Model):
 
     activity: Mapped[PromotionActivity] = relationship(back_populates="changes")
     changed_by: Mapped[User | None] = relationship()
+
+
+# Orders sit a layer below promotion: they store the activity whose tracking link an order is
+# credited to (orders.sources); promotion maps what the id points at.
+Order.source_activity = relationship(PromotionActivity)

@@ -3,7 +3,8 @@
 Agency staff create it for an approved activity ("Create tracking link"); a scan remembers
 the activity for the browser (fairs.attribution, Source.activity_id) and orders placed within
 the attribution window store Order.source_activity_id, which the reports count as the
-activity's measured sales. Codes share the fairs' alphabet and never collide with a fair's or
+activity's measured sales; fairs.attribution reads the link, and `credit` (registered with
+the orders' source hook by promotion.init_app) turns it into the order's credit. Codes share the fairs' alphabet and never collide with a fair's or
 a booth's code.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from marketplace.core.errors import Refused
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, Fair
 from marketplace.fairs.services import CODE_ALPHABET, CODE_LENGTH
+from marketplace.orders.sources import Credit
 from marketplace.promotion.models import ActivityStatus, PromotionActivity
 
 
@@ -31,6 +33,16 @@ def new_code() -> str:
         )
         if not taken:
             return code
+
+
+def credit(source) -> Credit | None:
+    """What an order placed with `source` is credited to (orders.sources): the activity whose
+    tracking link it holds; None for a fair's link, or when the activity is gone."""
+    activity_id = getattr(source, "activity_id", None)
+    if activity_id is None:
+        return None
+    activity = db.session.get(PromotionActivity, activity_id)
+    return Credit("activity", activity, {"source_activity_id": activity.id}) if activity is not None else None
 
 
 def create_tracking_link(activity: PromotionActivity, user=None) -> str:

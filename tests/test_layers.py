@@ -1,14 +1,16 @@
 """The feature packages stay layered: a module never imports a higher layer at module level.
 
-Bottom to top (README, "Shape of the code"): core and mail → accounts → cooperatives →
+Bottom to top (README, "Architecture"): core and mail → accounts → cooperatives →
 catalog → search → orders → payments, fairs, promotion, reviews → program → api → demo.
-A lower package that needs something from above owns a small hook the higher one
-registers with, or imports inside the function that needs it (the import then runs
-after every package has loaded, and the dependency is visible where it is used).
+A lower package that needs something from above owns a small hook, and the higher one
+registers with it in its init_app, called by create_app() (fair prices: catalog.pricing;
+what an order is credited to: orders.sources); or the code moves to the package it
+belongs to, or its shared piece down to core. A dependency that only one function has
+may be imported inside that function (the import then runs after every package has
+loaded, and the dependency is visible where it is used).
 
-UPWARD_IMPORTS lists the module-level imports that still go up a layer (issue 14 removes
-them). The test fails on any new one, and on a listed one that is gone, so the list only
-shrinks: delete the line when you remove the import.
+UPWARD_IMPORTS listed the module-level imports that still went up a layer; issue 14
+removed them all. The test fails on any new one: keep the set empty.
 """
 from __future__ import annotations
 

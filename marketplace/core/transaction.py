@@ -62,7 +62,9 @@ def attempt(form=None) -> Iterator[Outcome]:
     """Run a service call. On `Refused`: roll back, show the message next to its form field
     (flashed when there is no form or no such field), and carry on with `outcome.refused`
     set. The changes are flushed at the end of the block, so a broken constraint surfaces
-    here (as IntegrityError) rather than at the commit after the view."""
+    here (as IntegrityError) rather than at the commit after the view; any exception that
+    leaves the block has rolled the changes back first, so a view that catches it (a form
+    sent twice at once) may answer with a redirect without committing half of them."""
     from marketplace.core.forms import attach_error
 
     outcome = Outcome()
@@ -76,6 +78,9 @@ def attempt(form=None) -> Iterator[Outcome]:
             attach_error(form, error)
         else:
             flash(error.message, "error")
+    except Exception:
+        roll_back()
+        raise
 
 
 def _same_site_referrer() -> str | None:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import Blueprint, jsonify, render_template_string
+from flask import Blueprint, jsonify, redirect, render_template_string
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 
 from marketplace.catalog.models import Category
@@ -65,6 +66,18 @@ def form_view(slug):
     return render_template_string("{{ form.name.errors|join(',') }}", form=form)
 
 
+@probe.post("/probe/twice/<slug>")
+def sent_twice(slug):
+    """A second category and one whose slug is taken: the double submission a view catches."""
+    try:
+        with attempt():
+            _add(slug + "-other")
+            _add(slug)
+    except IntegrityError:
+        return redirect("/already-there")
+    return "added"
+
+
 @pytest.fixture
 def probe_app(app):
     app.register_blueprint(probe)
@@ -109,3 +122,12 @@ def test_attempt_shows_the_refusal_on_the_form_and_keeps_nothing(probe_app):
     assert client.post("/probe/form/accepted", data={"name": "good"}).get_json() == {"done": True}
     with probe_app.app_context():
         assert _slugs() == {"accepted"}
+
+
+def test_a_caught_exception_leaves_nothing_of_the_block(probe_app):
+    client = probe_app.test_client()
+    assert client.post("/probe/ok/taken").status_code == 200
+    answer = client.post("/probe/twice/taken")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/already-there")
+    with probe_app.app_context():
+        assert _slugs() == {"taken"}

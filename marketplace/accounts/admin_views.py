@@ -13,8 +13,8 @@ from marketplace.accounts import services
 from marketplace.accounts.forms import AdminNewUserForm, AdminUserForm, AgencyForm
 from marketplace.accounts.models import Agency, AgencyKind, Role, User
 from marketplace.core.access import roles_required
-from marketplace.core.forms import attach_error
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def new_user():
     form.set_choices(_all_agencies(), _all_cooperatives())
     if form.validate_on_submit():
         role, agency, cooperatives = _chosen(form)
-        try:
+        with attempt(form) as outcome:
             user = services.create_user(
                 email=form.email.data,
                 full_name=form.full_name.data,
@@ -100,11 +100,7 @@ def new_user():
                 agency=agency,
                 cooperatives=cooperatives,
             )
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -121,16 +117,12 @@ def edit_user(user_id: int):
         form.cooperatives.data = [c.id for c in user.cooperatives]
     if form.validate_on_submit():
         role, agency, cooperatives = _chosen(form)
-        try:
+        with attempt(form) as outcome:
             services.update_profile(user, form.full_name.data, form.phone.data)
             services.update_user_roles(
                 user, by=current_user, role=role, active=form.active.data, agency=agency, cooperatives=cooperatives
             )
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
@@ -150,13 +142,9 @@ def edit_agency(agency_id: int | None = None):
     if request.method == "GET" and agency is not None:
         form.kind.data = agency.kind.value
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             saved = services.save_agency(agency, form.name.data, AgencyKind(form.kind.data))
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Agency %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_form.html", form=form, agency=agency)

@@ -1,7 +1,7 @@
 """Account business actions: registration, sign-in with rate limiting, roles, passwords.
 
-Every function validates, changes objects and flushes; none commits. Callers
-(views, CLI) commit once and send email only after the commit.
+Every function validates, changes objects and flushes; none commits. The request
+(core.transaction) or the CLI command commits once, and email is sent only after the commit.
 """
 from __future__ import annotations
 

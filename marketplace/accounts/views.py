@@ -1,4 +1,9 @@
-"""Sign up, sign in and out, profile, saved addresses, password reset."""
+"""Sign up, sign in and out, profile, saved addresses, password reset.
+
+Views call a service and answer; the request commits after them when the answer is a
+success (core.transaction). A failed sign-in is counted although it is refused: the login
+page answers it with 200, so the count is committed with the request.
+"""
 from __future__ import annotations
 
 import logging
@@ -22,11 +27,9 @@ from marketplace.accounts.forms import (
     ResetRequestForm,
 )
 from marketplace.core import throttle
-from marketplace.core.errors import Refused
-from marketplace.core.forms import attach_error
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
-from marketplace.extensions import db
+from marketplace.core.transaction import attempt, commit_now
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +46,15 @@ def register():
         return redirect(_next_url())
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             user = services.register_user(
                 email=form.email.data,
                 full_name=form.full_name.data,
                 password=form.password.data,
                 phone=form.phone.data,
             )
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
+        if outcome.done:
             login_user(user)  # the guest's cart joins the account's (orders listens to user_logged_in)
-            db.session.commit()
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.full_name), "success")
             return redirect(_next_url())
     return render_template("accounts/register.html", form=form, next_url=request.args.get("next", ""))
@@ -76,13 +75,13 @@ def login():
             status = 429
             flash(error.message, "error")
         except services.InvalidCredentials as error:
-            db.session.commit()  # keep the failed attempt: it counts towards the lock-out
+            # Not rolled back: the failed attempt counts towards the lock-out, and this answer
+            # (the form again, 200) commits it with the request.
             flash(error.message, "error")
         except services.AccountInactive as error:
             flash(error.message, "error")
         else:
             login_user(user, remember=form.remember.data)  # the guest's cart joins (user_logged_in)
-            db.session.commit()
             logger.info("User %s signed in", user.id)
             return redirect(safe_next_url(form.next.data))
     return render_template("accounts/login.html", form=form), status
@@ -115,13 +114,10 @@ def update_profile():
     form = ProfileForm()
     if not form.validate_on_submit():
         return _render_profile(profile_form=form)
-    try:
+    with attempt(form) as outcome:
         services.update_profile(current_user, form.full_name.data, form.phone.data)
-    except services.AccountError as error:
-        db.session.rollback()
-        attach_error(form, error)
+    if not outcome.done:
         return _render_profile(profile_form=form)
-    db.session.commit()
     flash(_("Your profile has been saved."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -132,13 +128,10 @@ def change_password():
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return _render_profile(password_form=form)
-    try:
+    with attempt(form) as outcome:
         services.change_password(current_user, form.current_password.data, form.password.data)
-    except services.AccountError as error:
-        db.session.rollback()
-        attach_error(form, error)
+    if not outcome.done:
         return _render_profile(password_form=form)
-    db.session.commit()
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -152,7 +145,8 @@ def reset_request():
         except throttle.TooManyAttempts as refused:
             form.email.errors.append(refused.message)
             return render_template("accounts/reset_request.html", form=form), 429
-        db.session.commit()  # counted even if sending fails
+        # Counted even when sending fails: that answer (503) would roll the count back.
+        commit_now()
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
             token = services.make_reset_token(user)
@@ -188,13 +182,9 @@ def reset_password(token: str):
         return redirect(url_for("accounts.reset_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             user = services.reset_password(token, form.password.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             logger.info("Password reset by email for user %s", user.id)
             flash(_("Your password has been changed. You can sign in now."), "success")
             return redirect(url_for("accounts.login"))
@@ -260,13 +250,10 @@ def _save_address(form, save):
     address book, or None (the form shows why) when nothing was submitted or it was refused."""
     if not form.validate_on_submit():
         return None
-    try:
+    with attempt(form) as outcome:
         save(_address_data(form), form.is_default.data)
-    except Refused as error:
-        db.session.rollback()
-        attach_error(form, error)
+    if not outcome.done:
         return None
-    db.session.commit()
     flash(_("The address has been saved."), "success")
     return redirect(url_for("accounts.address_book"))
 
@@ -281,7 +268,6 @@ def _form_status() -> int:
 def default_address(address_id: int):
     address = _own_address(address_id)
     addresses.set_default(address)
-    db.session.commit()
     flash(_("Orders will now go to this address unless you choose another at checkout."), "success")
     return redirect(url_for("accounts.address_book"))
 
@@ -291,7 +277,6 @@ def default_address(address_id: int):
 def delete_address(address_id: int):
     address = _own_address(address_id)
     addresses.delete_address(address)
-    db.session.commit()
     flash(_("The address has been deleted."), "success")
     return redirect(url_for("accounts.address_book"))
 

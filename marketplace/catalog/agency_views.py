@@ -1,4 +1,6 @@
-"""Category management for agency staff: a two-level tree of top categories and sub-categories."""
+"""Category management for agency staff: a two-level tree of top categories and sub-categories.
+
+Views call the services and answer; the request commits after them (core.transaction)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -10,7 +12,8 @@ from marketplace.catalog import services
 from marketplace.catalog.forms import CategoryForm
 from marketplace.catalog.models import Category, Product
 from marketplace.core.access import roles_required
-from marketplace.core.forms import attach_error
+from marketplace.core.errors import Refused
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 
 bp = Blueprint("categories", __name__, url_prefix="/agency/categories")
@@ -47,13 +50,9 @@ def index():
 def create():
     form = CategoryForm(parents=parent_choices())
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             category = services.create_category(form.name.data, _parent(form), form.position.data)
-        except services.CatalogError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Category %(name)s is created.", name=category.name), "success")
             return redirect(url_for("categories.index"))
     return render_template("agency/category_form.html", form=form, category=None)
@@ -65,13 +64,9 @@ def edit(category_id: int):
     category = category_or_404(category_id)
     form = CategoryForm(obj=category, parents=parent_choices(category))
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.update_category(category, form.name.data, _parent(form), form.position.data)
-        except services.CatalogError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Category %(name)s is saved.", name=category.name), "success")
             return redirect(url_for("categories.index"))
     return render_template("agency/category_form.html", form=form, category=category)
@@ -82,12 +77,11 @@ def edit(category_id: int):
 def delete(category_id: int):
     category = category_or_404(category_id)
     name = category.name
-    try:
-        services.delete_category(category)
-    except services.CatalogError as error:
-        db.session.rollback()
-        flash(_("%(name)s cannot be deleted: %(reason)s", name=name, reason=error.message), "error")
-    else:
-        db.session.commit()
+    with attempt() as outcome:
+        try:
+            services.delete_category(category)
+        except services.CatalogError as error:  # said with the category's name
+            raise Refused(_("%(name)s cannot be deleted: %(reason)s", name=name, reason=error.message)) from None
+    if outcome.done:
         flash(_("Category %(name)s is deleted.", name=name), "success")
     return redirect(url_for("categories.index"))

@@ -2,7 +2,8 @@
 
 All routes sit under /workspace/<coop_slug>/products and start with the same access
 check as the rest of the workspace (managed_cooperative): another cooperative's
-records are 403 and nothing changes.
+records are 403 and nothing changes. Views call the services and answer; the request
+commits after them when the answer is a success (core.transaction).
 """
 from __future__ import annotations
 
@@ -33,9 +34,10 @@ from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
 from marketplace.core.csv_import import ImportFailed
-from marketplace.core.forms import attach_error
+from marketplace.core.errors import Refused
 from marketplace.core.images import ImageRejected
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt, roll_back
 from marketplace.extensions import db
 
 bp = Blueprint("listings", __name__, url_prefix="/workspace/<coop_slug>/products")
@@ -121,13 +123,9 @@ def create(coop_slug: str):
     if request.method == "GET":
         form.origin.data = cooperative.province_name
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             product = services.create_product(cooperative, product_data(form))
-        except services.CatalogError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("%(name)s is saved. Add photos below.", name=product.name), "success")
             return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id))
     return render_template("workspace/product_new.html", cooperative=cooperative, form=form, product=None)
@@ -140,13 +138,9 @@ def edit(coop_slug: str, product_id: int):
     product = own_product(cooperative, product_id)
     form = product_form(product)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.update_product(product, product_data(form))
-        except services.CatalogError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("%(name)s is saved.", name=product.name), "success")
             return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id))
     return edit_page(cooperative, product, form)
@@ -169,13 +163,9 @@ def restore(coop_slug: str, product_id: int):
 def _status_action(coop_slug: str, product_id: int, action, message: str):
     cooperative = managed_cooperative(coop_slug, edit=True)
     product = own_product(cooperative, product_id)
-    try:
+    with attempt() as outcome:
         action(product)
-    except services.CatalogError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         flash(message % {"name": product.name}, "success")
     if request.form.get("back") == "edit":
         return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id))
@@ -189,14 +179,10 @@ def quick_update(coop_slug: str, product_id: int):
     product = own_product(cooperative, product_id)
     form = QuickUpdateForm(prefix=f"p{product.id}")
     if form.validate_on_submit():
-        try:
+        with attempt() as outcome:
             services.set_stock(product, form.stock.data)
             services.set_price(product, form.price_vnd.data)
-        except services.CatalogError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Stock and price of %(name)s are saved.", name=product.name), "success")
     else:
         for field in (form.stock, form.price_vnd):
@@ -218,20 +204,18 @@ def upload_images(coop_slug: str, product_id: int):
     if upload_form.validate_on_submit():
         files = [f for f in upload_form.photos.data if getattr(f, "filename", "")]
         added = []
-        try:
+        # One bad file refuses the whole batch: no row, no file left behind.
+        with attempt(upload_form) as outcome:
             for upload in files:
-                added.append(add_product_image(product, upload.stream, upload_form.alt_text.data).stem)
-        except ImageRejected as error:
-            # One bad file refuses the whole batch: no row, no file left behind.
-            db.session.rollback()
-            discard_product_files(added)
-            upload_form.photos.errors = [
-                _("%(file)s: %(message)s", file=upload.filename, message=error.message)
-            ]
-        else:
-            db.session.commit()
+                try:
+                    added.append(add_product_image(product, upload.stream, upload_form.alt_text.data).stem)
+                except ImageRejected as error:
+                    raise Refused(_("%(file)s: %(message)s", file=upload.filename, message=error.message),
+                                  field="photos") from None
+        if outcome.done:
             flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(files)), "success")
             return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
+        discard_product_files(added)
     form = product_form(product, posted=False)
     return edit_page(cooperative, product, form, upload_form=upload_form)
 
@@ -245,8 +229,7 @@ def move(coop_slug: str, product_id: int, image_id: int):
     form = ImageMoveForm()
     if not form.validate_on_submit():
         abort(400)
-    if move_image(image, form.direction.data):
-        db.session.commit()
+    move_image(image, form.direction.data)
     return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
 
 
@@ -257,7 +240,6 @@ def delete_image(coop_slug: str, product_id: int, image_id: int):
     product = own_product(cooperative, product_id)
     image = own_image(product, image_id)
     delete_product_image(image)
-    db.session.commit()
     flash(_("The photo is deleted."), "success")
     return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
 
@@ -297,11 +279,11 @@ def import_csv(coop_slug: str):
             try:
                 result = import_products(data, cooperative=cooperative)
             except ImportFailed as failure:
-                # All or nothing: one bad row and the whole file is refused.
-                db.session.rollback()
+                # All or nothing: one bad row and the whole file is refused. Rolled back now, as
+                # the page that lists the problems is a success (200) that would commit.
+                roll_back()
                 problems = failure.problems
             else:
-                db.session.commit()
                 flash(
                     _(
                         "Import finished. New products: %(created)s; updated: %(updated)s.",

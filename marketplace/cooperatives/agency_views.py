@@ -1,6 +1,8 @@
 """The agency workspace: review registered cooperatives, approve or suspend them.
 
-Agency staff and admins only (roles_required); everyone else gets 403.
+Agency staff and admins only (roles_required); everyone else gets 403. Views call the
+services and answer; the request commits after them (core.transaction), and the managers'
+email, queued in that transaction, is sent after the commit.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from marketplace.cooperatives.forms import ApproveForm, SuspendForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
@@ -81,15 +84,11 @@ def approve(slug: str):
     form = ApproveForm()
     if not form.validate():
         return _detail(cooperative, form, SuspendForm(formdata=None))
-    try:
+    with attempt() as outcome:
         services.approve_cooperative(cooperative, current_user, form.note.data or "")
-    except services.CooperativeError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("agency.cooperative", slug=slug))
-    services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    db.session.commit()
-    flash(_("%(name)s is approved; its managers were told by email.", name=cooperative.name), "success")
+        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
+    if outcome.done:
+        flash(_("%(name)s is approved; its managers were told by email.", name=cooperative.name), "success")
     return redirect(url_for("agency.cooperative", slug=slug))
 
 
@@ -100,13 +99,9 @@ def suspend(slug: str):
     form = SuspendForm()
     if not form.validate():
         return _detail(cooperative, ApproveForm(formdata=None), form)
-    try:
+    with attempt() as outcome:
         services.suspend_cooperative(cooperative, current_user, form.reason.data)
-    except services.CooperativeError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("agency.cooperative", slug=slug))
-    services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    db.session.commit()
-    flash(_("%(name)s is suspended; its managers were told by email.", name=cooperative.name), "success")
+        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
+    if outcome.done:
+        flash(_("%(name)s is suspended; its managers were told by email.", name=cooperative.name), "success")
     return redirect(url_for("agency.cooperative", slug=slug))

@@ -1,6 +1,6 @@
 """Business actions on cooperatives: register, edit the profile, approve, suspend.
 
-Each function validates, changes objects and flushes; the view commits once. The
+Each function validates, changes objects and flushes; the request commits once. The
 notify_* functions queue their emails in that same transaction (marketplace.mail.queue):
 no mail leaves for a change that was rolled back, and none is lost for one that was
 committed, whatever the mail server does.

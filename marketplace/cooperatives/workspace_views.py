@@ -1,7 +1,8 @@
 """The cooperative workspace: registration, the managed cooperatives, dashboard and profile.
 
-Every view: load, check access, act, respond. `managed_cooperative()` (cooperatives.access)
-is the access check; a manager reaches only their own cooperatives, anything else is 403.
+Every view: load, check access, act, respond; the request commits after it when the answer
+is a success (core.transaction). `managed_cooperative()` (cooperatives.access) is the access
+check; a manager reaches only their own cooperatives, anything else is 403.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.errors import Refused
 from marketplace.core.images import ImageRejected
 from marketplace.core.text import normalize_name
+from marketplace.core.transaction import attempt, roll_back
 from marketplace.extensions import db
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
@@ -25,7 +27,7 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 @bp.app_errorhandler(SuspendedCooperative)
 def refuse_suspended(error: SuspendedCooperative):
-    db.session.rollback()
+    roll_back()  # a refusal, although answered with a redirect (which would commit)
     flash(
         _("This cooperative is suspended: you can look at its records but not change them. Contact the agency."),
         "error",
@@ -58,14 +60,10 @@ def index():
 def register():
     form = CooperativeForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as outcome:
             cooperative = services.register_cooperative(current_user, form.profile_data())
-        except services.CooperativeError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             services.notify_agency_of_registration(cooperative)  # queued, sent after the commit
-            db.session.commit()
+        if outcome.done:
             flash(
                 _("%(name)s is registered. An agency will review it; until then it is not shown in the shop.", name=cooperative.name),
                 "success",
@@ -94,22 +92,15 @@ def profile(slug: str):
     cooperative = managed_cooperative(slug, edit=request.method == "POST")
     form = ProfileForm(obj=cooperative, cooperative=cooperative)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             services.update_cooperative(cooperative, form.profile_data())
             services.update_payment_settings(cooperative, form.settings_data())
             if getattr(form.logo.data, "filename", ""):
-                save_cooperative_logo(cooperative, form.logo.data.stream)
-        except Refused as error:  # CooperativeError included
-            db.session.rollback()
-            if error.field in form:
-                form[error.field].errors = [*form[error.field].errors, error.message]
-            else:
-                flash(error.message, "error")
-        except ImageRejected as error:
-            db.session.rollback()
-            form.logo.errors.append(error.message)
-        else:
-            db.session.commit()
+                try:
+                    save_cooperative_logo(cooperative, form.logo.data.stream)
+                except ImageRejected as error:
+                    raise Refused(error.message, field="logo") from None
+        if outcome.done:
             flash(_("The profile is saved."), "success")
             return redirect(url_for("workspace.profile", slug=cooperative.slug))
     return render_template(

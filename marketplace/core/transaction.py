@@ -28,7 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, g, has_request_context, redirect, render_template, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from marketplace.core.errors import Refused, api_error, wants_json
@@ -60,7 +62,9 @@ def attempt(form=None) -> Iterator[Outcome]:
     """Run a service call. On `Refused`: roll back, show the message next to its form field
     (flashed when there is no form or no such field), and carry on with `outcome.refused`
     set. The changes are flushed at the end of the block, so a broken constraint surfaces
-    here (as IntegrityError) rather than at the commit after the view."""
+    here (as IntegrityError) rather than at the commit after the view; any exception that
+    leaves the block has rolled the changes back first, so a view that catches it (a form
+    sent twice at once) may answer with a redirect without committing half of them."""
     from marketplace.core.forms import attach_error
 
     outcome = Outcome()
@@ -74,6 +78,9 @@ def attempt(form=None) -> Iterator[Outcome]:
             attach_error(form, error)
         else:
             flash(error.message, "error")
+    except Exception:
+        roll_back()
+        raise
 
 
 def _same_site_referrer() -> str | None:
@@ -95,16 +102,30 @@ def handle_refused(error: Refused):
     return render_template("errors/400.html", refusal=error.message), 400
 
 
+def _note_write(session, _flush_context) -> None:
+    if has_request_context():
+        g.database_written = True
+
+
+def _wrote() -> bool:
+    session = db.session
+    return bool(g.get("database_written") or session.new or session.dirty or session.deleted)
+
+
 def _commit_or_roll_back(response: Response) -> Response:
     if response.status_code < 400:
         # The commit may fail (a constraint checked at commit, the database gone): the
         # exception then goes to the error handlers, which roll back and answer 500.
         db.session.commit()
-    else:
+    elif _wrote():
+        # Only when this request changed something: the session's end rolls back anyway,
+        # and a request that wrote nothing leaves whatever else the session holds alone.
         roll_back()
     return response
 
 
 def init_app(app: Flask) -> None:
+    if not event.contains(Session, "after_flush", _note_write):
+        event.listen(Session, "after_flush", _note_write)
     app.after_request(_commit_or_roll_back)
     app.register_error_handler(Refused, handle_refused)

@@ -1,5 +1,6 @@
 """Admin page for the programme's targets at /admin/targets: value and description of each
-target per commitment, metric and year; add one for a year or the whole programme. Admins only."""
+target per commitment, metric and year; add one for a year or the whole programme. Admins only.
+The request commits after the view when the answer is a success (core.transaction)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -7,8 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.core.access import roles_required
-from marketplace.core.errors import Refused
-from marketplace.core.forms import attach_error
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.program import targets
 from marketplace.program.forms import NewTargetForm, TargetForm
@@ -31,8 +31,7 @@ def labels():
 
 @bp.get("/")
 def index():
-    if targets.ensure_default_targets():
-        db.session.commit()
+    targets.ensure_default_targets()  # committed with the page
     return render_template("admin/targets.html", targets=targets.all_targets())
 
 
@@ -44,13 +43,9 @@ def edit(target_id: int):
         return render_template("admin/targets_form.html", form=form, target=target)
     form = TargetForm()
     if form.validate():
-        try:
+        with attempt(form) as outcome:
             targets.update_target(target, form.value.data, form.description.data, current_user)
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("The target is saved."), "success")
             return redirect(url_for("program_admin.index"))
     return render_template("admin/targets_form.html", form=form, target=target), 400
@@ -62,14 +57,10 @@ def new():
         return render_template("admin/targets_form.html", form=NewTargetForm(formdata=None), target=None)
     form = NewTargetForm()
     if form.validate():
-        try:
+        with attempt(form) as outcome:
             targets.create_target(form.metric.data, form.year.data, form.value.data, form.description.data,
                                   current_user)
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("The target is saved."), "success")
             return redirect(url_for("program_admin.index"))
     return render_template("admin/targets_form.html", form=form, target=None), 400

@@ -3,7 +3,7 @@
 
 Agency staff and admins record them; the records are the programme's, shared by both agencies.
 Plain functions: they validate, change rows, flush, and raise Refused naming the field. They never
-commit; the view does, once per request.
+commit; the request does, once, after the view (core.transaction).
 """
 from __future__ import annotations
 

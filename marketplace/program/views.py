@@ -1,7 +1,8 @@
 """Programme pages: the dashboard and its records at /agency/program (agency staff and admins),
 and the public summary at /program (counts only, no personal data).
 
-Every view: load, check, call the service, commit once, respond.
+Every view: load, check, call the service, respond; the request commits after it when the
+answer is a success (core.transaction).
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from marketplace.accounts.models import Agency, Role
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
-from marketplace.core.forms import attach_error
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.program import progress, services
 from marketplace.program.forms import ConfirmForm, SupportedForm, TrainingForm
@@ -52,9 +53,8 @@ def labels():
 
 
 def _load_dashboard() -> progress.Dashboard:
-    """The dashboard; the default targets are added first if any is missing (committed)."""
-    if ensure_default_targets():
-        db.session.commit()
+    """The dashboard; the default targets are added first if any is missing (committed with the page)."""
+    ensure_default_targets()
     return progress.dashboard()
 
 
@@ -144,18 +144,12 @@ def _training_form_data(training: TrainingClass) -> dict:
 
 
 def _saved(form, save) -> bool:
-    """Validate `form` and run `save` in the request's one transaction: committed and True, or
-    rolled back with the refusal shown at its field and False."""
+    """Validate `form` and run `save`: True, or False with the refusal (rolled back) shown at its field."""
     if not form.validate():
         return False
-    try:
+    with attempt(form) as outcome:
         save()
-    except Refused as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return False
-    db.session.commit()
-    return True
+    return outcome.done
 
 
 @bp.route("/training/new", methods=["GET", "POST"])
@@ -190,7 +184,6 @@ def training_delete(training_id: int):
     if request.method == "POST" and form.validate():
         title = training.title
         services.delete_training(training, current_user)
-        db.session.commit()
         flash(_("%(name)s is deleted.", name=title), "success")
         return redirect(url_for("program.training_list"))
     return render_template("program/confirm_delete.html", form=form, name=training.title,
@@ -272,7 +265,6 @@ def supported_delete(supported_id: int):
     if request.method == "POST" and form.validate():
         name = supported.name
         services.delete_supported(supported, current_user)
-        db.session.commit()
         flash(_("%(name)s is deleted.", name=name), "success")
         return redirect(url_for("program.supported_list"))
     return render_template("program/confirm_delete.html", form=form, name=supported.name,

@@ -32,8 +32,8 @@ from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
-from marketplace.core.errors import Refused
 from marketplace.core.spreadsheet import append_xlsx_row, safe_cell
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.promotion import charts, reports, tracking
 from marketplace.promotion.models import ActivityType, PromotionActivity
@@ -445,13 +445,10 @@ def workspace_records(coop_slug: str):
 @roles_required(Role.AGENCY_STAFF)
 def create_tracking_link(activity_id: int):
     activity = db.get_or_404(PromotionActivity, activity_id)
-    try:
+    with attempt() as outcome:
         tracking.create_tracking_link(activity, current_user)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.done:
         return redirect(url_for("promotion.detail", activity_id=activity.id)), 303
-    db.session.commit()
     logger.info("Tracking link %s created for activity %s by user %s", activity.tracking_code, activity.id, current_user.id)
     flash(_("Tracking link created: print its poster or share the link."), "success")
     return redirect(url_for("promotion.detail", activity_id=activity.id) + "#tracking-link"), 303

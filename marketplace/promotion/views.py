@@ -1,7 +1,8 @@
 """Agency pages for promotion activities (commitment four) at /agency/promotion.
 
 Agency staff and admins only (roles_required); everyone else gets 403. Every view:
-load, check, call the service, commit once, respond.
+load, check, call the service, respond; the request commits after it when the answer is a
+success, and a refusal is rolled back (core.transaction).
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
-from marketplace.core.forms import attach_error
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs.models import Fair
 from marketplace.promotion import evidence as evidence_files
@@ -168,20 +169,13 @@ def _save(form: ActivityForm, activity: PromotionActivity | None):
     """Validate and save; returns the activity, or None (errors are on the form)."""
     if not form.validate():
         return None
-    try:
+    with attempt(form) as outcome:
         data = _input(form)
         if activity is None:
             activity = services.create_activity(data, current_user)
         else:
             services.update_activity(activity, data, current_user)
-    except Refused as error:
-        db.session.rollback()
-        if error.field == "fair":
-            error.field = "fair_id"
-        attach_error(form, error)
-        return None
-    db.session.commit()
-    return activity
+    return activity if outcome.done else None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -236,13 +230,10 @@ def detail(activity_id: int):
 
 def _act(activity_id: int, action, success: str):
     activity = activity_or_404(activity_id)
-    try:
+    with attempt() as outcome:
         action(activity)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.done:
         return redirect(url_for("promotion.detail", activity_id=activity_id)), 303
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for("promotion.detail", activity_id=activity_id))
 
@@ -267,16 +258,12 @@ def return_(activity_id: int):
     form = ReturnForm()
     if not form.validate():
         return detail_page(activity, return_form=form, status=400)
-    try:
+    with attempt(form) as outcome:  # a refused comment is shown at the form, anything else flashed
         services.return_activity(activity, current_user, form.comment.data)
-    except Refused as error:
-        db.session.rollback()
-        if error.field == "comment":
-            attach_error(form, error)
+    if not outcome.done:
+        if outcome.refused.field == "comment":
             return detail_page(activity, return_form=form, status=400)
-        flash(error.message, "error")
         return redirect(url_for("promotion.detail", activity_id=activity_id)), 303
-    db.session.commit()
     flash(_("The activity is returned to its organisers with your comment."), "success")
     return redirect(url_for("promotion.detail", activity_id=activity_id))
 
@@ -292,23 +279,17 @@ def upload_evidence(activity_id: int):
         return detail_page(activity, evidence_form=form, status=400)
     stored = None
     try:
-        item = evidence_files.add_evidence(activity, upload.stream, upload.filename, current_user)
-        stored = item.stored_name
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        if stored:
-            evidence_files.discard_file(stored)
-        if error.field == "file":
-            attach_error(form, error)
-            return detail_page(activity_or_404(activity_id), evidence_form=form, status=400)
-        flash(error.message, "error")
-        return redirect(url_for("promotion.detail", activity_id=activity_id)), 303
-    except Exception:
-        db.session.rollback()
+        with attempt(form) as outcome:  # a refused file is shown at the form, anything else flashed
+            item = evidence_files.add_evidence(activity, upload.stream, upload.filename, current_user)
+            stored = item.stored_name
+    except Exception:  # rolled back by attempt: the stored file goes too
         if stored:
             evidence_files.discard_file(stored)
         raise
+    if not outcome.done:
+        if outcome.refused.field == "file":
+            return detail_page(activity_or_404(activity_id), evidence_form=form, status=400)
+        return redirect(url_for("promotion.detail", activity_id=activity_id)), 303
     flash(_("%(name)s is attached.", name=item.original_filename), "success")
     return redirect(url_for("promotion.detail", activity_id=activity_id, _anchor="evidence"))
 

@@ -1,6 +1,6 @@
 """Reviewing a delivered item, the cooperative's reply, hiding by agency staff, the figures.
 
-Plain functions: they validate, change rows, flush and raise Refused; the view commits.
+Plain functions: they validate, change rows, flush and raise Refused; the request commits.
 A product's `rating_count` and `rating_sum` count its visible reviews only; they are
 changed with one UPDATE each (`rating_count = rating_count + 1`), so two reviews written
 at the same moment both count. Changing them changes the storefront (content_version).
@@ -108,8 +108,8 @@ def write_review(
     user: User, item: OrderItem, rating, text: str = "", photos: list[BinaryIO] = (), *, now: datetime | None = None
 ) -> Review:
     """The buyer's review of one delivered item, with up to MAX_PHOTOS photos (each checked
-    and re-encoded; a bad one refuses the whole review). Flushes; the caller commits, and on
-    a refusal rolls back and calls `discard_files` with the stems in `error.stems`."""
+    and re-encoded; a bad one refuses the whole review). Flushes, never commits; on a refusal
+    the photos it stored are already discarded (the caller rolls back)."""
     check_can_review(user, item)
     rating = _parse_rating(rating)
     text = _clean_text(text, MAX_TEXT, _("The review is too long (at most %(num)d characters).", num=MAX_TEXT), "text")

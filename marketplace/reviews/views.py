@@ -1,7 +1,8 @@
 """Review pages: the public list, the buyer's form and own reviews, the cooperative's
 replies (workspace), and hiding by agency staff (/agency/reviews).
 
-Every view: load, check access, act (one commit; rollback on Refused), respond.
+Every view: load, check access, act, respond; the request commits after it when the answer
+is a success, and a refusal is rolled back (core.transaction).
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from marketplace.catalog import queries
 from marketplace.cooperatives.access import managed_cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
-from marketplace.core.forms import attach_error
 from marketplace.core.page_cache import cached_page
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.reviews import services
 from marketplace.reviews.forms import HideForm, ReplyForm, ReviewForm
@@ -123,19 +124,15 @@ def write(item_id: int):
         uploads = form.uploads()
         stems: list[str] = []
         try:
-            review = services.write_review(current_user, item, form.rating.data, form.text.data,
-                                           [u.stream for u in uploads])
-            stems = [photo.stem for photo in review.photos]
-            db.session.commit()
-        except Refused as error:
-            db.session.rollback()
-            attach_error(form, error)
-        except IntegrityError:  # the same form sent twice at once: the first one counts
-            db.session.rollback()
+            with attempt(form) as outcome:
+                review = services.write_review(current_user, item, form.rating.data, form.text.data,
+                                               [u.stream for u in uploads])
+                stems = [photo.stem for photo in review.photos]
+        except IntegrityError:  # the same form sent twice at once: the first one counts (rolled back)
             services.discard_files(stems)
             flash(_("You have already reviewed this item."), "info")
             return redirect(url_for("reviews.mine"))
-        else:
+        if outcome.done:
             flash(_("Thank you! Your review is published."), "success")
             return redirect(url_for("reviews.mine"))
     status = 403 if refusal else 200
@@ -177,13 +174,9 @@ def workspace_reply(coop_slug: str, review_id: int):
         flash(_("Reply not sent: %(problem)s", problem=" ".join(str(e) for e in form.text.errors) or _("try again.")),
               "error")
         return redirect(back + f"#review-{review.id}")
-    try:
+    with attempt() as outcome:
         services.reply(review, current_user, form.text.data)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         flash(_("Your reply is published."), "success")
     return redirect(back + f"#review-{review.id}")
 
@@ -214,12 +207,8 @@ def agency_hide(review_id: int):
         flash(_("Not hidden: %(problem)s", problem=" ".join(str(e) for e in form.reason.errors) or _("try again.")),
               "error")
         return redirect(back + f"#review-{review.id}")
-    try:
+    with attempt() as outcome:
         services.hide(review, current_user, form.reason.data)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         flash(_("The review is hidden and its author is told why."), "success")
     return redirect(back + f"#review-{review.id}")

@@ -196,6 +196,34 @@ _BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for val
 _NONZERO_BYTE = re.compile(rb"[^\x00]")
 
 
+class Column:
+    """A column's values by rank, as codes into its distinct values: one or two bytes a
+    document where a list would take an 8-byte slot (about 5 MB less per web worker at
+    100,000 products over the facet columns)."""
+
+    __slots__ = ("_codes", "_distinct")
+
+    def __init__(self, distinct: tuple, codes: array):
+        self._distinct = distinct
+        self._codes = codes
+
+    @staticmethod
+    def of(distinct: list, codes: array) -> Column | array:
+        if len(distinct) > 0xFFFF and all(type(value) is int for value in distinct):
+            return array("q", map(distinct.__getitem__, codes))  # prices: numbers in C
+        typecode = "B" if len(distinct) <= 0xFF else "H" if len(distinct) <= 0xFFFF else "I"
+        return Column(tuple(distinct), array(typecode, codes))
+
+    def __getitem__(self, rank: int):
+        return self._distinct[self._codes[rank]]
+
+    def __iter__(self):
+        return map(self._distinct.__getitem__, self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
 class _Segment:
     """One immutable Whoosh segment, decoded for bit set arithmetic. Cached across
     searches (and index generations) by segment id; only its deleted documents change.
@@ -223,7 +251,7 @@ class _Segment:
         self._lock = threading.Lock()
         self._postings: OrderedDict = OrderedDict()
         self._postings_bytes = 0
-        self._columns: dict[str, list] = {}
+        self._columns: dict[str, Column | array] = {}
         self._values: dict[str, dict] = {}
         self._expansions: dict[tuple, list] = {}
         self.meta = self.postings(reader, "id", META_ID)
@@ -337,24 +365,25 @@ class _Segment:
 
     # columns
 
-    def column(self, reader, fieldname: str) -> list:
+    def column(self, reader, fieldname: str) -> Column | array:
         """A column's values by rank."""
         values = self._columns.get(fieldname)
         if values is None:
-            # One object per distinct value: hashed once, and close together in memory.
             # Whoosh translates each stored value in a Python call; translate each distinct one once.
             translate = reader.schema[fieldname].from_column_value
-            canonical: dict = {}
+            code_of: dict = {}
+            distinct: list = []
 
-            def value(raw):
-                found = canonical.get(raw, canonical)
-                if found is canonical:
-                    found = canonical[raw] = translate(raw)
+            def code(raw) -> int:
+                found = code_of.get(raw)
+                if found is None:
+                    found = code_of[raw] = len(distinct)
+                    distinct.append(translate(raw))
                 return found
 
-            by_docnum = list(reader.column_reader(fieldname, translate=False))
-            values = [value(by_docnum[docnum]) for docnum in self.order]
-            self._columns[fieldname] = values
+            by_docnum = reader.column_reader(fieldname, translate=False)
+            codes = array("I", (code(by_docnum[docnum]) for docnum in self.order))
+            values = self._columns[fieldname] = Column.of(distinct, codes)
         return values
 
     def values(self, reader, fieldname: str) -> dict[object, int]:

@@ -181,3 +181,19 @@ def test_a_mail_server_that_is_down_is_said_plainly(client, app, lan, monkeypatc
 
     assert response.status_code == 503
     assert "could not send the email just now" in response.get_data(as_text=True)
+
+
+def test_a_request_that_could_not_be_sent_still_counts(client, app, lan, monkeypatch, outbox):
+    import smtplib
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    app.config["PASSWORD_RESET_MAX_REQUESTS"] = 1
+    app.config["MAIL_BACKEND"] = "smtp"
+    monkeypatch.setattr(smtplib, "SMTP", down)
+    assert client.post("/account/reset", data={"email": "lan@example.vn"}).status_code == 503
+
+    app.config["MAIL_BACKEND"] = "memory"  # the mail server is back
+    assert client.post("/account/reset", data={"email": "lan@example.vn"}).status_code == 429
+    assert outbox == []

@@ -8,6 +8,8 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from marketplace.catalog.images import products_folder
+from marketplace.catalog.models import Category, Product
 from marketplace.extensions import db
 from marketplace.orders.models import PartStatus
 from marketplace.reviews import services
@@ -191,11 +193,36 @@ def test_a_bad_photo_or_missing_rating_changes_nothing(app, shop):
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
 
 
+def test_a_review_that_clashes_when_saved_leaves_nothing(app, shop, monkeypatch):
+    """The same form sent twice at once: the second one's changes fail when they are written,
+    after the review and its photo were made; the answer says so and nothing of it is kept."""
+    customer = client_of(app, shop.customer)
+    item = shop.item(shop.lychee)
+    taken = shop.lychee.category.slug
+    write_review = services.write_review
+
+    def clashing(*args, **kwargs):
+        review = write_review(*args, **kwargs)
+        db.session.add(Category(name="Trùng", slug=taken))  # fails when the changes are flushed
+        return review
+
+    monkeypatch.setattr(services, "write_review", clashing)
+    response = customer.post(f"/account/reviews/items/{item.id}", data={
+        "rating": "4", "photos": [(io.BytesIO(png()), "vai.png")]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/reviews")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
+    assert db.session.get(Product, shop.lychee.id).rating_count == 0
+    assert not list(products_folder().glob("*"))
+
+
 def test_who_may_open_the_review_form(app, shop):
     item = shop.item(shop.lychee)
     url = f"/account/reviews/items/{item.id}"
     assert app.test_client().get(url).status_code == 302  # to sign in
-    for person in (f.user(), shop.manager, shop.staff):
+    stranger = f.user()
+    db.session.commit()  # the 404s below roll back what the session holds uncommitted
+    for person in (stranger, shop.manager, shop.staff):
         assert client_of(app, person).get(url).status_code == 404
         assert client_of(app, person).post(url, data={"rating": "5"}).status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0

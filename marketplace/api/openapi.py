@@ -2,7 +2,8 @@
 
 Kept next to api/views.py: a change to an endpoint, parameter or field belongs
 in both. tests/api/test_openapi.py checks that every route is described and that
-every listed parameter is one the endpoint really reads.
+every listed parameter is one the endpoint really reads; tests/api/contract.py
+validates every request the tests send to the API, and every answer, against it.
 """
 from __future__ import annotations
 
@@ -258,9 +259,11 @@ SCHEMAS = {
                         "guest finds the order again.",
                     },
                     "email": {
-                        "type": ["string", "null"],
-                        "format": "email",
-                        "maxLength": 254,
+                        "anyOf": [
+                            {"type": "string", "format": "email", "maxLength": 254},
+                            {"type": "string", "maxLength": 0},
+                            {"type": "null"},
+                        ],
                         "description": "Optional. When given (a valid address), the order confirmation and status "
                         "emails go there; left out, null or empty, the order is placed without email.",
                     },
@@ -944,9 +947,11 @@ DOCUMENT = {
             "The public catalogue (active products of approved cooperatives) and trade fairs, read-only; guest "
             "orders: place one, then read it with its tracking token; and, for agency staff with a bearer "
             "token, the commitment-four promotion report. "
-            "Lists share one envelope: items, total, page, pages. Errors are JSON "
+            "Lists share one envelope: items, total, page, pages. A query parameter given empty (name=) is the "
+            "same as one left out. Errors are JSON "
             '{"error": message, "details": {parameter: reason}}: 400 for a bad parameter or field '
-            "(every bad one is named), 404 for anything unknown or not public, 409 when stock is short. "
+            "(every bad one is named; also for a NUL character anywhere in the request), 404 for anything "
+            "unknown or not public, 409 when stock is short. "
             "Prices and totals are whole Vietnamese đồng. Only the report needs authentication "
             "(a token from `marketplace tokens create`)."
         ),
@@ -955,7 +960,9 @@ DOCUMENT = {
     "components": {
         "schemas": SCHEMAS,
         "responses": {
-            "BadRequest": _json(_ref("Error"), "A query parameter could not be used."),
+            "BadRequest": _json(
+                _ref("Error"), "A query parameter could not be used, or the request carries a NUL character."
+            ),
             "NotFound": _json(_ref("Error"), "Unknown, or not public."),
             "InvalidOrder": _json(
                 _ref("Error"),
@@ -965,6 +972,11 @@ DOCUMENT = {
         },
     },
 }
+
+# Every request carrying a NUL character is refused before it reaches an endpoint
+# (core.security.refuse_nul_characters): each operation can answer 400.
+for _operation in (operation for item in PATHS.values() for operation in item.values()):
+    _operation["responses"].setdefault("400", BAD_REQUEST)
 
 
 DOCUMENT["components"]["securitySchemes"] = {

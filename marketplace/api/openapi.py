@@ -40,6 +40,8 @@ def _json(schema: dict, description: str) -> dict:
 
 BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
 NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
+# Answers served from the storefront cache the same to everyone (core.page_cache.cached_json).
+NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 
 PAGE = _query(
     "page",
@@ -468,7 +470,8 @@ PATHS = {
             "description": "Sorted by name.",
             "tags": ["cooperatives"],
             "parameters": COOPERATIVE_PARAMETERS,
-            "responses": {"200": _json(_ref("CooperativePage"), "One page of cooperatives."), "400": BAD_REQUEST},
+            "responses": {"200": _json(_ref("CooperativePage"), "One page of cooperatives."), "304": NOT_MODIFIED,
+                          "400": BAD_REQUEST},
         }
     },
     "/cooperatives/{slug}": {
@@ -477,7 +480,8 @@ PATHS = {
             "summary": "One approved cooperative",
             "tags": ["cooperatives"],
             "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "404": NOT_FOUND},
+            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "304": NOT_MODIFIED,
+                          "404": NOT_FOUND},
         }
     },
     "/provinces": {
@@ -931,8 +935,8 @@ PATHS.update({
                 {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}},
                 PAGE,
             ],
-            "responses": {"200": _json(_ref("ProductReviews"), "One page of reviews."), "400": BAD_REQUEST,
-                          "404": NOT_FOUND},
+            "responses": {"200": _json(_ref("ProductReviews"), "One page of reviews."), "304": NOT_MODIFIED,
+                          "400": BAD_REQUEST, "404": NOT_FOUND},
         }
     },
 })
@@ -964,6 +968,11 @@ DOCUMENT = {
                 _ref("Error"), "A query parameter could not be used, or the request carries a NUL character."
             ),
             "NotFound": _json(_ref("Error"), "Unknown, or not public."),
+            "NotModified": {
+                "description": "The request's If-None-Match names this answer's ETag (or If-Modified-Since is "
+                "not older than its Last-Modified): nothing changed, no body. While the storefront cache is on, "
+                "the 200 answer carries ETag, Last-Modified and Cache-Control for this.",
+            },
             "InvalidOrder": _json(
                 _ref("Error"),
                 "The body is not JSON, or names fields that are missing, of the wrong type or refused "

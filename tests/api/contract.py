@@ -18,20 +18,25 @@ test, whichever package it is in, without the test asking for it.
 """
 from __future__ import annotations
 
+import gzip
+import zlib
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
+import brotli
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_core.templating.paths.exceptions import PathError
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from marketplace.api.openapi import openapi_document
 
 API_PREFIX = "/api/"
+DECODERS = {"gzip": gzip.decompress, "br": brotli.decompress, "deflate": zlib.decompress}
 
 
 class ContractBroken(AssertionError):
@@ -55,7 +60,8 @@ def check_call(openapi: OpenAPI, request: Request, response: Response) -> None:
         return
     if request_errors and response.status_code < 400:
         raise ContractBroken(f"{call}: the API accepted a request the document refuses: {_describe(request_errors)}")
-    response_errors = list(openapi.iter_response_errors(openapi_request, WerkzeugOpenAPIResponse(response)))
+    answer = WerkzeugOpenAPIResponse(_decoded(response))
+    response_errors = list(openapi.iter_response_errors(openapi_request, answer))
     if response_errors:
         raise ContractBroken(f"{call}: the answer is not the documented one: {_describe(response_errors)}")
 
@@ -75,6 +81,16 @@ def sent_request(response: Response) -> Request:
     environ = response.request.environ
     environ["wsgi.input"].seek(0)
     return Request(environ)
+
+
+def _decoded(response: Response) -> Response:
+    """The answer as the client reads it: a gzip or Brotli body (Accept-Encoding) uncompressed."""
+    encoding = response.headers.get("Content-Encoding")
+    if encoding not in DECODERS:
+        return response
+    headers = Headers(response.headers)
+    del headers["Content-Encoding"], headers["Content-Length"]
+    return Response(DECODERS[encoding](response.get_data()), status=response.status_code, headers=headers)
 
 
 def _as_read(request: Request) -> Request:

@@ -2,6 +2,7 @@
 between the API and its OpenAPI document, and the test client runs it on every /api/ call."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -14,9 +15,12 @@ PAGE = {"items": [], "total": 0, "page": 1, "pages": 0}
 PROVINCE = {"code": 24, "name": "Tỉnh Bắc Ninh"}
 
 
-def call(path: str, status: int, body, query: str = "", method: str = "GET") -> None:
+def call(path: str, status: int, body, query: str = "", method: str = "GET", gzipped: bool = False) -> None:
     request = EnvironBuilder(path=path, query_string=query, method=method, base_url="http://localhost/").get_request()
-    response = Response(json.dumps(body), status=status, mimetype="application/json")
+    data = json.dumps(body).encode()
+    response = Response(gzip.compress(data) if gzipped else data, status=status, mimetype="application/json")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
     check_call(contract("http://localhost/api/v1", 24), request, response)
 
 
@@ -43,6 +47,12 @@ def test_a_url_must_be_absolute():
     call("/api/v1/cooperatives/htx", 200, cooperative)
     with pytest.raises(ContractBroken, match="is not a 'uri'"):
         call("/api/v1/cooperatives/htx", 200, {**cooperative, "url": "/cooperatives/htx"})
+
+
+def test_a_compressed_answer_is_read_uncompressed():
+    call("/api/v1/provinces", 200, {"items": [PROVINCE]}, gzipped=True)
+    with pytest.raises(ContractBroken, match="'name' is a required property"):
+        call("/api/v1/provinces", 200, {"items": [{"code": 24}]}, gzipped=True)
 
 
 def test_refusals_keep_the_contract():

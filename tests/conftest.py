@@ -17,6 +17,7 @@ from marketplace.core import reads
 from marketplace.core.migrations import upgrade_database
 from marketplace.extensions import db
 from tests import factories
+from tests.api.contract import ContractClient
 
 BASE_CONFIG = {
     "TESTING": True,
@@ -64,6 +65,7 @@ def make_app(database_url: str, tmp_path, **overrides):
     config.update(overrides)
     app = create_app(config)
     request_started.connect(_empty_g, app)
+    app.test_client_class = ContractClient  # every /api/ call is checked against the OpenAPI document
     return app
 
 

@@ -54,11 +54,9 @@ class AddressData:
             raise Refused(
                 _("Enter a Vietnamese mobile number, for example 0912 345 678 or +84 912 345 678."), field="phone"
             ) from None
-        province, ward = _code(self.province_code), _code(self.ward_code)
-        if not geo.is_valid_province(province):
-            raise Refused(_("Choose a province."), field="province_code")
-        if not geo.ward_belongs_to(ward, province):
-            raise Refused(_("Choose a ward or commune of that province."), field="ward_code")
+        province, ward = geo.check_place(
+            _code(self.province_code), _code(self.ward_code), required=True, messages=geo.ADDRESS_MESSAGES
+        )
         if not street:
             raise Refused(_("Enter the street address."), field="street")
         if len(street) > STREET_MAX:

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 
 from marketplace.accounts.models import AgencyKind, Role
 from marketplace.accounts.services import MIN_PASSWORD_LENGTH
-from marketplace.core import geo
+from marketplace.core.forms import place_choices
 from marketplace.core.phone import VietnameseMobile
 
 ROLE_LABELS = {
@@ -200,6 +200,4 @@ class AddressForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
-        province = self.province_code.data if geo.is_valid_province(self.province_code.data) else None
-        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (geo.wards(province) if province else [])
+        place_choices(self)

@@ -2,7 +2,8 @@
 
 Kept next to api/views.py: a change to an endpoint, parameter or field belongs
 in both. tests/api/test_openapi.py checks that every route is described and that
-every listed parameter is one the endpoint really reads.
+every listed parameter is one the endpoint really reads; tests/api/contract.py
+validates every request the tests send to the API, and every answer, against it.
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def _json(schema: dict, description: str) -> dict:
 
 BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
 NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
+# Answers served from the storefront cache the same to everyone (core.page_cache.cached_json).
+NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 
 PAGE = _query(
     "page",
@@ -258,9 +261,11 @@ SCHEMAS = {
                         "guest finds the order again.",
                     },
                     "email": {
-                        "type": ["string", "null"],
-                        "format": "email",
-                        "maxLength": 254,
+                        "anyOf": [
+                            {"type": "string", "format": "email", "maxLength": 254},
+                            {"type": "string", "maxLength": 0},
+                            {"type": "null"},
+                        ],
                         "description": "Optional. When given (a valid address), the order confirmation and status "
                         "emails go there; left out, null or empty, the order is placed without email.",
                     },
@@ -465,7 +470,8 @@ PATHS = {
             "description": "Sorted by name.",
             "tags": ["cooperatives"],
             "parameters": COOPERATIVE_PARAMETERS,
-            "responses": {"200": _json(_ref("CooperativePage"), "One page of cooperatives."), "400": BAD_REQUEST},
+            "responses": {"200": _json(_ref("CooperativePage"), "One page of cooperatives."), "304": NOT_MODIFIED,
+                          "400": BAD_REQUEST},
         }
     },
     "/cooperatives/{slug}": {
@@ -474,7 +480,8 @@ PATHS = {
             "summary": "One approved cooperative",
             "tags": ["cooperatives"],
             "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "404": NOT_FOUND},
+            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "304": NOT_MODIFIED,
+                          "404": NOT_FOUND},
         }
     },
     "/provinces": {
@@ -928,8 +935,8 @@ PATHS.update({
                 {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}},
                 PAGE,
             ],
-            "responses": {"200": _json(_ref("ProductReviews"), "One page of reviews."), "400": BAD_REQUEST,
-                          "404": NOT_FOUND},
+            "responses": {"200": _json(_ref("ProductReviews"), "One page of reviews."), "304": NOT_MODIFIED,
+                          "400": BAD_REQUEST, "404": NOT_FOUND},
         }
     },
 })
@@ -944,9 +951,11 @@ DOCUMENT = {
             "The public catalogue (active products of approved cooperatives) and trade fairs, read-only; guest "
             "orders: place one, then read it with its tracking token; and, for agency staff with a bearer "
             "token, the commitment-four promotion report. "
-            "Lists share one envelope: items, total, page, pages. Errors are JSON "
+            "Lists share one envelope: items, total, page, pages. A query parameter given empty (name=) is the "
+            "same as one left out. Errors are JSON "
             '{"error": message, "details": {parameter: reason}}: 400 for a bad parameter or field '
-            "(every bad one is named), 404 for anything unknown or not public, 409 when stock is short. "
+            "(every bad one is named; also for a NUL character anywhere in the request), 404 for anything "
+            "unknown or not public, 409 when stock is short. "
             "Prices and totals are whole Vietnamese đồng. Only the report needs authentication "
             "(a token from `marketplace tokens create`)."
         ),
@@ -955,8 +964,15 @@ DOCUMENT = {
     "components": {
         "schemas": SCHEMAS,
         "responses": {
-            "BadRequest": _json(_ref("Error"), "A query parameter could not be used."),
+            "BadRequest": _json(
+                _ref("Error"), "A query parameter could not be used, or the request carries a NUL character."
+            ),
             "NotFound": _json(_ref("Error"), "Unknown, or not public."),
+            "NotModified": {
+                "description": "The request's If-None-Match names this answer's ETag (or If-Modified-Since is "
+                "not older than its Last-Modified): nothing changed, no body. While the storefront cache is on, "
+                "the 200 answer carries ETag, Last-Modified and Cache-Control for this.",
+            },
             "InvalidOrder": _json(
                 _ref("Error"),
                 "The body is not JSON, or names fields that are missing, of the wrong type or refused "
@@ -965,6 +981,11 @@ DOCUMENT = {
         },
     },
 }
+
+# Every request carrying a NUL character is refused before it reaches an endpoint
+# (core.security.refuse_nul_characters): each operation can answer 400.
+for _operation in (operation for item in PATHS.values() for operation in item.values()):
+    _operation["responses"].setdefault("400", BAD_REQUEST)
 
 
 DOCUMENT["components"]["securitySchemes"] = {

@@ -20,8 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.core import banks, geo
-from marketplace.core.forms import WholeNumberField, optional_int, strip
+from marketplace.cooperatives.services import PLACE_MESSAGES
+from marketplace.core import banks
+from marketplace.core.forms import WholeNumberField, check_place_field, optional_int, place_choices, strip
 
 
 class DayField(DateField):
@@ -99,20 +100,13 @@ class CooperativeForm(FlaskForm):
     def __init__(self, *args, cooperative=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cooperative = cooperative
-        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
-        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (
-            geo.wards(self.province_code.data) if self.province_code.data else []
-        )
+        place_choices(self)
 
     def validate_province_code(self, field):
-        if not geo.is_valid_province(field.data):
-            raise ValidationError(_l("Choose a province from the list."))
+        check_place_field(self, field, required=True, messages=PLACE_MESSAGES)
 
     def validate_ward_code(self, field):
-        if field.data is None:
-            raise ValidationError(_l("Choose a ward or commune."))
-        if geo.is_valid_province(self.province_code.data) and not geo.ward_belongs_to(field.data, self.province_code.data):
-            raise ValidationError(_l("This ward or commune is not in the chosen province."))
+        check_place_field(self, field, required=True, messages=PLACE_MESSAGES)
 
     def validate_founded_on(self, field):
         if field.data and field.data > date.today():

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
-from marketplace.core import geo
 from marketplace.core.csv_import import (
     CsvFile,
     ImportResult,
@@ -123,7 +122,7 @@ class _RowChecker:
         slug = self._slug(cells)
         name = cells.text("name", required=True, max_length=200)
         code = self._registration_code(cells)
-        province_code, ward_code = self._place(cells)
+        province_code, ward_code = cells.place(required=True)
         founded_on = self._founded_on(cells)
         is_youth = self._is_youth(cells)
         members = cells.whole_number("members", maximum=MAX_MEMBERS)
@@ -179,24 +178,6 @@ class _RowChecker:
             else:
                 self.code_rows[code] = cells.row["_line"]
         return code
-
-    @staticmethod
-    def _place(cells: RowCheck) -> tuple[int | None, int | None]:
-        province_name = cells.text("province", required=True)
-        ward_name = cells.text("ward", required=True)
-        province_code = geo.find_province(province_name) if province_name else None
-        if province_name and province_code is None:
-            cells.fail("province", _("unknown province %(value)s", value=province_name))
-        ward_code = None
-        if province_code is not None and ward_name:
-            ward_code = geo.find_ward(province_code, ward_name)
-            if ward_code is None:
-                cells.fail(
-                    "ward",
-                    _("%(ward)s is not a ward or commune of %(province)s",
-                      ward=ward_name, province=geo.province_name(province_code)),
-                )
-        return province_code, ward_code
 
     @staticmethod
     def _founded_on(cells: RowCheck) -> date | None:

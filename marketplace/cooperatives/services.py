@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
@@ -48,6 +49,13 @@ PROFILE_FIELDS = (
     "phone",
     "email",
     "description",
+)
+
+# The form's InputRequired says "Choose a province." for an empty list; a value that is not a
+# province code is one the list did not offer.
+PLACE_MESSAGES = geo.PlaceMessages(
+    no_province=_l("Choose a province from the list."),
+    ward_elsewhere=_l("This ward or commune is not in the chosen province."),
 )
 
 
@@ -84,8 +92,7 @@ def _apply_profile(cooperative: Cooperative, data: dict) -> None:
 def _check_profile(cooperative: Cooperative) -> None:
     if not (cooperative.name or "").strip():
         raise CooperativeError(_("The cooperative needs a name."))
-    if not geo.ward_belongs_to(cooperative.ward_code, cooperative.province_code):
-        raise CooperativeError(_("The ward or commune is not in the chosen province."))
+    geo.check_place(cooperative.province_code, cooperative.ward_code, required=True, messages=PLACE_MESSAGES)
     if cooperative.member_count < 0 or cooperative.youth_member_count < 0:
         raise CooperativeError(_("Member counts cannot be negative."))
     if cooperative.youth_member_count > cooperative.member_count:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from marketplace.core import geo
 from marketplace.core.spreadsheet import unguarded
 
 
@@ -292,6 +293,25 @@ class RowCheck:
             self.fail(column, _("must be at most %(max)s", max=maximum))
             return None
         return number
+
+    def place(self, *, required: bool = False) -> tuple[int | None, int | None]:
+        """The `province` and `ward` cells, written by name, as codes. With `required` both must
+        be filled; otherwise both may be empty, but a ward needs its province."""
+        province_name = self.text("province", required=required)
+        ward_name = self.text("ward", required=required)
+        if not province_name:
+            if ward_name and not required:  # required: the empty province cell is reported already
+                self.fail("province", _("a ward needs its province"))
+            return None, None
+        province = geo.find_province(province_name)
+        if province is None:
+            self.fail("province", _("unknown province %(value)s", value=province_name))
+            return None, None
+        ward = geo.find_ward(province, ward_name) if ward_name else None
+        if ward_name and ward is None:
+            self.fail("ward", _("%(ward)s is not a ward or commune of %(province)s",
+                                ward=ward_name, province=geo.province_name(province)))
+        return province, ward
 
     def done(self) -> None:
         if self.errors:

@@ -6,8 +6,9 @@ import re
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField, widgets
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
+from marketplace.core import geo
 from marketplace.core.errors import Refused
 
 
@@ -18,6 +19,25 @@ def attach_error(form, error: Refused) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
+
+
+def place_choices(form, province_placeholder=_l("— Choose a province —")) -> None:
+    """Fill a form's `province_code` list, and its `ward_code` list with the wards of the chosen
+    province (none until one is chosen: the page's script fetches them when it changes)."""
+    form.province_code.choices = [("", province_placeholder), *geo.provinces()]
+    province = form.province_code.data
+    wards = geo.wards(province) if geo.is_valid_province(province) else []
+    form.ward_code.choices = [("", _l("— Choose a ward or commune —")), *wards]
+
+
+def check_place_field(form, field, *, required: bool = False, messages=geo.PLACE_MESSAGES) -> None:
+    """The body of a form's `validate_province_code` and `validate_ward_code`: `geo.check_place`
+    on the form's two fields, its message raised when it is about `field`."""
+    try:
+        geo.check_place(form.province_code.data, form.ward_code.data, required=required, messages=messages)
+    except Refused as error:
+        if error.field == field.name:
+            raise ValidationError(error.message) from None
 
 
 # "150000", "150.000", "150 000" or "150,000": people type prices with thousands separators.

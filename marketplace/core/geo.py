@@ -9,15 +9,22 @@ the package builds a `WardCode` enum of all 3,321 wards, and any lookup
 (`Province.from_code`, `Ward.from_code`, `Ward.iter_by_province`) loads the one module
 that holds every ward as an object: about 5 MB in each web process, for a province
 list and a cooperative's ward name.
+
+`check_place` is the one rule for a province and ward a person chose (a delivery address,
+a cooperative, a fair, an activity); `PlaceMessages` holds what they are told.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import NamedTuple
 
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.errors import Refused
 from marketplace.core.text import normalize_name
 
 _PROVINCE_PREFIXES = ("thanh pho ", "tinh ")
@@ -100,6 +107,50 @@ def ward_belongs_to(ward_code: int | None, province_code: int | None) -> bool:
     return ward is not None and province_code is not None and ward.province_code == int(province_code)
 
 
+@dataclass(frozen=True)
+class PlaceMessages:
+    """What `check_place` tells a person, for each way a place can be wrong."""
+
+    no_province: str = _l("Choose a province.")
+    unknown_province: str = _l("Choose a province from the list.")
+    no_ward: str = _l("Choose a ward or commune.")
+    ward_without_province: str = _l("Choose the province first.")
+    ward_elsewhere: str = _l("Choose a ward or commune of that province.")
+
+
+PLACE_MESSAGES = PlaceMessages()
+# A delivery address (saved or typed at checkout): one message per field, whatever is wrong.
+ADDRESS_MESSAGES = PlaceMessages(
+    unknown_province=_l("Choose a province."), no_ward=_l("Choose a ward or commune of that province.")
+)
+
+
+def check_place(
+    province: int | None, ward: int | None, *, required: bool = False, messages: PlaceMessages = PLACE_MESSAGES
+) -> tuple[int | None, int | None]:
+    """The province and ward codes to store, or Refused naming `province_code` or `ward_code`.
+
+    With `required` both must be chosen (a delivery address, a cooperative). Otherwise both may
+    be left empty (an online activity, a class held in several places), but a ward needs its
+    province. The province is checked before the ward.
+    """
+    if province is None:
+        if required:
+            raise Refused(str(messages.no_province), field="province_code")
+        if ward is not None:
+            raise Refused(str(messages.ward_without_province), field="province_code")
+        return None, None
+    if not is_valid_province(province):
+        raise Refused(str(messages.unknown_province), field="province_code")
+    if ward is None:
+        if required:
+            raise Refused(str(messages.no_ward), field="ward_code")
+        return int(province), None
+    if not ward_belongs_to(ward, province):
+        raise Refused(str(messages.ward_elsewhere), field="ward_code")
+    return int(province), int(ward)
+
+
 def _short(name: str) -> str:
     key = normalize_name(name)
     for prefix in _PROVINCE_PREFIXES:
@@ -134,6 +185,10 @@ def province_code_of_ward(ward_code: int) -> int | None:
 
 
 __all__ = [
+    "ADDRESS_MESSAGES",
+    "PLACE_MESSAGES",
+    "PlaceMessages",
+    "check_place",
     "find_province",
     "find_ward",
     "is_valid_province",

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 class HasAddress:
     """Names for a row's `province_code`, `ward_code` and `street` (official codes of the
-    two-level units; names are looked up, not stored)."""
+    two-level units; names are looked up, not stored). A row without a `street` column (a
+    promotion activity) has a `place` but no street in its `address`."""
 
     @property
     def province_name(self) -> str:
@@ -24,8 +25,13 @@ class HasAddress:
         return geo.ward_name(self.ward_code)
 
     @property
+    def place(self) -> str:
+        """The ward and province, e.g. "Xã Lục Ngạn, Tỉnh Bắc Ninh"."""
+        return ", ".join(part for part in (self.ward_name, self.province_name) if part)
+
+    @property
     def address(self) -> str:
-        return ", ".join(part for part in (self.street, self.ward_name, self.province_name) if part)
+        return ", ".join(part for part in (getattr(self, "street", None), self.place) if part)
 
 
 def utcnow() -> datetime:

@@ -19,8 +19,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from marketplace.core import geo
-from marketplace.core.forms import MultiCheckboxField, NotAWholeNumber, optional_int, parse_whole_number, strip
+from marketplace.core.forms import (
+    MultiCheckboxField,
+    NotAWholeNumber,
+    optional_int,
+    parse_whole_number,
+    place_choices,
+    strip,
+)
 from marketplace.fairs.models import FairKind
 
 KIND_LABELS = {
@@ -71,10 +77,7 @@ class FairForm(FlaskForm):
     def __init__(self, *args, agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.organiser_ids.choices = [(a.id, a.name) for a in agencies]
-        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
-        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (
-            geo.wards(self.province_code.data) if self.province_code.data else []
-        )
+        place_choices(self)
 
     def fair_data(self) -> dict:
         from marketplace.fairs.services import FAIR_FIELDS

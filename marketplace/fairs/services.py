@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from marketplace.accounts.models import Agency, User
 from marketplace.catalog import images
@@ -81,6 +82,13 @@ FAIR_FIELDS = (
     "applications_close_at",
     "description",
     "organiser_ids",
+)
+# Where a fair takes place: required unless it is online.
+PLACE_MESSAGES = geo.PlaceMessages(
+    no_province=_l("Choose the province where the fair takes place."),
+    no_ward=_l("Choose the ward or commune where the fair takes place."),
+    ward_without_province=_l("This ward or commune is not in the chosen province."),
+    ward_elsewhere=_l("This ward or commune is not in the chosen province."),
 )
 
 
@@ -153,23 +161,16 @@ def _apply_fair(fair: Fair, data: Mapping) -> None:
     kind = _kind(data.get("kind"))
     venue = (data.get("venue") or "").strip()
     street = (data.get("street") or "").strip()
-    province_code = data.get("province_code") or None
-    ward_code = data.get("ward_code") or None
     if len(venue) > 200:
         raise Refused(_("The venue is too long: at most 200 characters."), "venue")
     if len(street) > 200:
         raise Refused(_("The street address is too long: at most 200 characters."), "street")
-    if kind != FairKind.ONLINE:
-        if not venue:
-            raise Refused(_("Enter the venue, e.g. the exhibition hall's name."), "venue")
-        if province_code is None:
-            raise Refused(_("Choose the province where the fair takes place."), "province_code")
-        if ward_code is None:
-            raise Refused(_("Choose the ward or commune where the fair takes place."), "ward_code")
-    if province_code is not None and not geo.is_valid_province(province_code):
-        raise Refused(_("Choose a province from the list."), "province_code")
-    if ward_code is not None and not geo.ward_belongs_to(ward_code, province_code):
-        raise Refused(_("This ward or commune is not in the chosen province."), "ward_code")
+    if kind != FairKind.ONLINE and not venue:
+        raise Refused(_("Enter the venue, e.g. the exhibition hall's name."), "venue")
+    province_code, ward_code = geo.check_place(
+        data.get("province_code") or None, data.get("ward_code") or None,
+        required=kind != FairKind.ONLINE, messages=PLACE_MESSAGES,
+    )
 
     for field in ("starts_at", "ends_at", "applications_close_at"):
         value = data.get(field)

@@ -12,8 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from marketplace.core import geo
-from marketplace.core.forms import optional_int, strip
+from marketplace.core.forms import optional_int, place_choices, strip
 from marketplace.orders import services
 
 
@@ -60,9 +59,7 @@ class CheckoutForm(FlaskForm):
 
     def __init__(self, *args, payment_methods=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("— Choose a province —"))] + geo.provinces()
-        province = self.province_code.data if geo.is_valid_province(self.province_code.data) else None
-        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (geo.wards(province) if province else [])
+        place_choices(self)
         self.payment_method.choices = [(m.value, services.PAYMENT_METHOD_LABELS[m]) for m in payment_methods]
         if not self.payment_method.data and payment_methods:
             self.payment_method.data = payment_methods[0].value

@@ -167,10 +167,9 @@ def _clean_checkout(checkout: Checkout) -> dict:
     except InvalidPhone:
         raise Refused(_("Enter a Vietnamese mobile number, such as 0912 345 678."), field="phone") from None
     email = _clean_email(checkout.email)
-    if not geo.is_valid_province(checkout.province_code):
-        raise Refused(_("Choose a province."), field="province_code")
-    if not geo.ward_belongs_to(checkout.ward_code, checkout.province_code):
-        raise Refused(_("Choose a ward or commune of that province."), field="ward_code")
+    province, ward = geo.check_place(
+        checkout.province_code, checkout.ward_code, required=True, messages=geo.ADDRESS_MESSAGES
+    )
     street = " ".join((checkout.street or "").split())
     if not street:
         raise Refused(_("Enter the street address."), field="street")
@@ -185,7 +184,7 @@ def _clean_checkout(checkout: Checkout) -> dict:
         raise Refused(_("Choose a payment method."), field="payment_method") from None
     return {
         "contact_name": name, "contact_phone": phone, "contact_email": email,
-        "province_code": checkout.province_code, "ward_code": checkout.ward_code, "street": street,
+        "province_code": province, "ward_code": ward, "street": street,
         "note": note, "payment_method": method,
     }
 

@@ -10,18 +10,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from marketplace.accounts.models import Agency
 from marketplace.cooperatives.forms import DayField
 from marketplace.cooperatives.models import Cooperative
-from marketplace.core import geo
-from marketplace.core.forms import WholeNumberField, optional_int, strip
+from marketplace.core.forms import WholeNumberField, optional_int, place_choices, strip
 from marketplace.extensions import db
 from marketplace.program import services, targets
 from marketplace.program.models import PROGRAM_YEARS, TargetMetric
 
 
 def _place_choices(form) -> None:
-    form.province_code.choices = [("", _l("— No single place —"))] + geo.provinces()
-    form.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (
-        geo.wards(form.province_code.data) if geo.is_valid_province(form.province_code.data) else []
-    )
+    place_choices(form, _l("— No single place —"))
     form.agency_id.choices = [("", _l("— None —"))] + [
         (a.id, a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))
     ]

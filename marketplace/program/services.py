@@ -73,17 +73,6 @@ def _text(value: str | None, field: str, *, required_message: str | None = None,
     return text
 
 
-def _place(province: int | None, ward: int | None) -> tuple[int | None, int | None]:
-    if province is not None and not geo.is_valid_province(province):
-        raise Refused(_("Choose a province from the list."), field="province_code")
-    if ward is not None:
-        if province is None:
-            raise Refused(_("Choose the province first."), field="province_code")
-        if not geo.ward_belongs_to(ward, province):
-            raise Refused(_("Choose a ward or commune of that province."), field="ward_code")
-    return province, ward
-
-
 def _day(value: date | None, field: str, *, latest: date, missing: str) -> date:
     if value is None:
         raise Refused(missing, field=field)
@@ -107,7 +96,7 @@ def _check_training(data: TrainingInput) -> dict:
         raise Refused(_("This number cannot be negative."), field="participants")
     if participants > MAX_PARTICIPANTS:
         raise Refused(_("This number is too large."), field="participants")
-    province, ward = _place(data.province_code, data.ward_code)
+    province, ward = geo.check_place(data.province_code, data.ward_code)
     return {
         "held_on": held_on,
         "title": title,
@@ -155,7 +144,7 @@ def _check_supported(data: SupportedInput, current: SupportedCooperative | None)
         if taken is not None and (current is None or taken != current.id):
             raise Refused(_("%(name)s is already recorded as a supported cooperative.", name=data.cooperative.name),
                           field="cooperative_id")
-    province, ward = _place(data.province_code, data.ward_code)
+    province, ward = geo.check_place(data.province_code, data.ward_code)
     return {
         "name": name,
         "founded_on": founded_on,

@@ -18,8 +18,7 @@ from marketplace.accounts.models import Agency
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.forms import DayField
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
-from marketplace.core import geo
-from marketplace.core.forms import WholeNumberField, optional_int, strip
+from marketplace.core.forms import WholeNumberField, optional_int, place_choices, strip
 from marketplace.extensions import db
 from marketplace.fairs.models import Fair
 from marketplace.promotion import services
@@ -64,10 +63,7 @@ class ActivityForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.type.choices = [("", _l("— Choose a type —"))] + [(t.value, services.TYPE_LABELS[t]) for t in ActivityType]
-        self.province_code.choices = [("", _l("— Online, or no single place —"))] + geo.provinces()
-        self.ward_code.choices = [("", _l("— Choose a ward or commune —"))] + (
-            geo.wards(self.province_code.data) if geo.is_valid_province(self.province_code.data) else []
-        )
+        place_choices(self, _l("— Online, or no single place —"))
         self.agencies.choices = [(a.id, a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
         fairs = db.session.scalars(select(Fair).order_by(Fair.starts_at.desc()).limit(200))
         self.fair_id.choices = [("", _l("— None —"))] + [(f.id, f.name) for f in fairs]

@@ -20,7 +20,6 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Agency
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import Cooperative
-from marketplace.core import geo
 from marketplace.core.csv_import import (
     CsvFile,
     ImportResult,
@@ -157,7 +156,7 @@ class _RowChecker:
         end = _day(cells, "end_date")
         if start is not None and end is not None and end < start:
             cells.fail("end_date", _("the end date is before the start date"))
-        province_code, ward_code = _place(cells)
+        province_code, ward_code = cells.place()
         agencies = self._agencies(cells)
         cooperatives = self._cooperatives(cells)
         products = self._products(cells, cooperatives)
@@ -250,29 +249,6 @@ def _day(cells: RowCheck, column: str) -> date | None:
     except ValueError:
         cells.fail(column, _("%(value)s is not a date written YYYY-MM-DD", value=value))
         return None
-
-
-def _place(cells: RowCheck) -> tuple[int | None, int | None]:
-    """Both empty for an online activity; a ward needs its province."""
-    province_name = cells.text("province")
-    ward_name = cells.text("ward")
-    province_code = geo.find_province(province_name) if province_name else None
-    if province_name and province_code is None:
-        cells.fail("province", _("unknown province %(value)s", value=province_name))
-        return None, None
-    ward_code = None
-    if ward_name:
-        if province_code is None:
-            cells.fail("province", _("a ward needs its province"))
-        else:
-            ward_code = geo.find_ward(province_code, ward_name)
-            if ward_code is None:
-                cells.fail(
-                    "ward",
-                    _("%(ward)s is not a ward or commune of %(province)s",
-                      ward=ward_name, province=geo.province_name(province_code)),
-                )
-    return province_code, ward_code
 
 
 def _apply(rows: Iterable[ActivityRow]) -> ImportResult:

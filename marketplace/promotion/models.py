@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core.models import enum_column, utcnow
+from marketplace.core.models import HasAddress, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.orders.models import Order
 
@@ -71,7 +71,7 @@ promotion_products = sa.Table(
 )
 
 
-class PromotionActivity(db.Model):
+class PromotionActivity(HasAddress, db.Model):
     __tablename__ = "promotion_activities"
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="end_not_before_start"),
@@ -137,22 +137,6 @@ class PromotionActivity(db.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (ActivityStatus.DRAFT, ActivityStatus.RETURNED)
-
-    @property
-    def province_name(self) -> str:
-        from marketplace.core import geo
-
-        return geo.province_name(self.province_code)
-
-    @property
-    def ward_name(self) -> str:
-        from marketplace.core import geo
-
-        return geo.ward_name(self.ward_code)
-
-    @property
-    def place(self) -> str:
-        return ", ".join(part for part in (self.ward_name, self.province_name) if part)
 
     def __repr__(self) -> str:
         return f"<PromotionActivity {self.id} {self.type.value} {self.status.value}>"

@@ -173,14 +173,7 @@ def _check(data: ActivityInput) -> dict:
         raise Refused(_("Enter the end date."), field="end_date")
     if data.end_date < data.start_date:
         raise Refused(_("The end date cannot be before the start date."), field="end_date")
-    province, ward = data.province_code, data.ward_code
-    if province is not None and not geo.is_valid_province(province):
-        raise Refused(_("Choose a province from the list."), field="province_code")
-    if ward is not None:
-        if province is None:
-            raise Refused(_("Choose the province first."), field="province_code")
-        if not geo.ward_belongs_to(ward, province):
-            raise Refused(_("Choose a ward or commune of that province."), field="ward_code")
+    province, ward = geo.check_place(data.province_code, data.ward_code)
     agencies = _unique(data.agencies)
     if not agencies:
         raise Refused(_("Choose at least one organising agency."), field="agencies")

@@ -93,6 +93,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one ("batch" mode): with
+            # foreign keys enforced, that DROP would delete (ON DELETE CASCADE) or empty (SET NULL)
+            # every row pointing at it. The copy keeps every row, so nothing is left dangling.
+            # (A PRAGMA changes nothing inside a transaction: hence here, around them.)
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()  # ends the transaction the statement began: Alembic runs its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +109,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+            connection.commit()
 
 
 if context.is_offline_mode():

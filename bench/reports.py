@@ -86,7 +86,6 @@ def generate(args, rng: random.Random) -> dict:
         OrderItem,
         OrderPart,
         PartStatus,
-        PaymentMethod,
         PaymentStatus,
     )
     from marketplace.promotion.models import (
@@ -223,7 +222,7 @@ def generate(args, rng: random.Random) -> dict:
             "id": number, "number": f"DH-{created.year}-{number:06d}", "tracking_token": secrets.token_hex(16),
             "contact_name": "Khách hàng", "contact_phone": f"09{rng.randrange(10**8):08d}",
             "contact_email": f"khach{number}@example.vn", "province_code": bac_ninh, "ward_code": 0,
-            "street": "Số 1", "note": "", "payment_method": PaymentMethod.COD, "payment_status": PaymentStatus.PAID,
+            "street": "Số 1", "note": "", "payment_method": "cod", "payment_status": PaymentStatus.PAID,
             "items_total_vnd": items_total, "delivery_total_vnd": 0, "total_vnd": items_total, "refunded_vnd": 0,
             "source_fair_id": rng.randint(1, args.fairs) if source < 0.05 else None,
             "source_activity_id": rng.choice(tracked) if 0.05 <= source < 0.10 and tracked else None,

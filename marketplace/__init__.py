@@ -77,10 +77,10 @@ def register_extensions(app: Flask) -> None:
     )
     # Import every feature's models so metadata is complete for Alembic.
     import marketplace.models  # noqa: F401
-    from marketplace import catalog, fairs, promotion, search, storefront
+    from marketplace import catalog, fairs, payments, promotion, search, storefront
     from marketplace.accounts import session
     from marketplace.mail import queue as mail_queue
-    from marketplace.orders import cart
+    from marketplace.orders import cart, labels, payment_methods
 
     session.init_app(app)
     # Hooks: each feature registers with the lower packages it extends (README, Architecture).
@@ -88,6 +88,9 @@ def register_extensions(app: Flask) -> None:
     fairs.init_app(app)
     promotion.init_app(app)
     cart.init_app(app)
+    payment_methods.init_app(app)  # cash on delivery, first
+    payments.init_app(app)  # then bank transfer and card
+    labels.init_app(app)
     search.init_app(app)
     mail_queue.init_app(app)
     storefront.init_app(app)

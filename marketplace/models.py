@@ -30,7 +30,6 @@ from marketplace.orders.models import (  # noqa: F401
     OrderPart,
     OrderStatusChange,
     PartStatus,
-    PaymentMethod,
     PaymentStatus,
 )
 from marketplace.payments.models import Refund, StripeEvent  # noqa: F401

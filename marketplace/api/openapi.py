@@ -11,16 +11,11 @@ from copy import deepcopy
 
 from marketplace.catalog.models import OCOP_STARS, UNITS
 from marketplace.catalog.queries import MAX_PER_PAGE, SORTS
-from marketplace.orders.models import (
-    DeliveryMethod,
-    PartStatus,
-    PaymentMethod,
-    PaymentStatus,
-)
+from marketplace.orders import payment_methods
+from marketplace.orders.models import DeliveryMethod, PartStatus, PaymentStatus
 from marketplace.orders.services import MAX_LINES, MAX_QUANTITY
 from marketplace.promotion.reports import API_GROUP_BYS, GROUPINGS
 
-PAYMENT_METHODS = [m.value for m in PaymentMethod]
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
 PART_STATUSES = [s.value for s in PartStatus]
 DELIVERY_METHODS = [m.value for m in DeliveryMethod]
@@ -288,12 +283,7 @@ SCHEMAS = {
                 "none, e.g. the fair has ended).",
                 "additionalProperties": {"type": "string", "enum": DELIVERY_METHODS},
             },
-            "payment_method": {
-                "type": "string",
-                "enum": PAYMENT_METHODS,
-                "description": "cod always; bank_transfer when every cooperative of the order has a bank "
-                "account; card when the marketplace takes cards.",
-            },
+            "payment_method": {"type": "string"},  # the registered methods: see _payment_methods
             "note": {"type": "string", "maxLength": 1000},
         },
     },
@@ -349,39 +339,16 @@ SCHEMAS = {
             "total_vnd": {"type": "integer", "minimum": 0},
         },
     },
-    "BankTransfer": {
-        "type": "object",
-        "required": ["cooperative", "bank_name", "account_number", "account_name", "amount_vnd", "memo",
-                     "vietqr_payload"],
-        "additionalProperties": False,
-        "properties": {
-            "cooperative": {"type": "string", "description": "Slug of the cooperative to pay."},
-            "bank_name": {"type": "string"},
-            "account_number": {"type": "string"},
-            "account_name": {"type": "string"},
-            "amount_vnd": {"type": "integer", "minimum": 0},
-            "memo": {"type": "string", "description": "Transfer content to use, so the payment is matched."},
-            "vietqr_payload": {"type": "string", "description": "VietQR (EMVCo) text to show as a QR code."},
-        },
-    },
     "Payment": {
         "type": "object",
         "required": ["method", "status", "expires_at"],
         "additionalProperties": False,
         "properties": {
-            "method": {"type": "string", "enum": PAYMENT_METHODS},
+            "method": {"type": "string"},  # the registered methods: see _payment_methods
             "status": {"type": "string", "enum": PAYMENT_STATUSES},
             "expires_at": {
                 "type": ["string", "null"], "format": "date-time",
                 "description": "Card orders: cancelled unless paid by then (UTC). Otherwise null.",
-            },
-            "transfers": {
-                "type": "array", "items": _ref("BankTransfer"),
-                "description": "Unpaid bank transfer orders: one transfer per cooperative still to be paid.",
-            },
-            "client_secret": {
-                "type": "string",
-                "description": "Card orders, in the answer to placeOrder only: the Stripe PaymentIntent client secret.",
             },
         },
     },
@@ -1005,9 +972,24 @@ def openapi_document(server_url: str, per_page: int = 24) -> dict:
     """The document for this server; `per_page` is the configured default page size."""
     document = deepcopy(DOCUMENT)
     document["servers"] = [{"url": server_url}]
+    _payment_methods(document["components"]["schemas"], payment_methods.registered())
     for path in ("/products", "/cooperatives", "/fairs"):
         for parameter in document["paths"][path]["get"]["parameters"]:
             if parameter["name"] == "per_page":
                 parameter["schema"]["default"] = per_page
     return document
 
+
+
+def _payment_methods(schemas: dict, methods) -> None:
+    """The app's payment methods (orders.payment_methods): their codes, when each is offered,
+    and the fields each adds to an order's payment."""
+    codes = [method.code for method in methods]
+    request = schemas["OrderRequest"]["properties"]["payment_method"]
+    request["enum"] = codes
+    request["description"] = "; ".join(method.api_availability for method in methods) + "."
+    payment = schemas["Payment"]["properties"]
+    payment["method"]["enum"] = codes
+    for method in methods:
+        payment.update(deepcopy(method.api_properties))
+        schemas.update(deepcopy(method.api_schemas))

@@ -18,17 +18,10 @@ from marketplace.api.views import bp
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused, api_error
 from marketplace.extensions import csrf, db
-from marketplace.orders import notifications, services
-from marketplace.orders.models import (
-    Order,
-    OrderPart,
-    PartStatus,
-    PaymentMethod,
-    PaymentStatus,
-)
+from marketplace.orders import notifications, payment_methods, services
+from marketplace.orders.models import Order, OrderPart
+from marketplace.orders.payment_methods import PaymentUnavailable
 from marketplace.orders.services import Checkout, OutOfStock
-from marketplace.payments.stripe_payments import PaymentUnavailable, start_card_payment
-from marketplace.payments.vietqr import NoBankAccount, transfer_for_part
 
 logger = logging.getLogger(__name__)
 
@@ -212,29 +205,9 @@ def part_json(part: OrderPart) -> dict:
     }
 
 
-def transfers_json(order: Order) -> list[dict]:
-    """What to pay each cooperative still waiting for its bank transfer, as VietQR."""
-    transfers = []
-    for part in order.parts:
-        if part.status == PartStatus.CANCELLED or part.payment_received_at is not None:
-            continue
-        try:
-            transfer = transfer_for_part(part)
-        except NoBankAccount:  # removed since the order was placed: the cooperative arranges payment
-            continue
-        transfers.append({
-            "cooperative": part.cooperative.slug,
-            "bank_name": transfer.bank_name,
-            "account_number": transfer.account_number,
-            "account_name": transfer.account_name,
-            "amount_vnd": transfer.amount_vnd,
-            "memo": transfer.memo,
-            "vietqr_payload": transfer.payload,
-        })
-    return transfers
-
-
-def order_json(order: Order, client_secret: str | None = None) -> dict:
+def order_json(order: Order, started: dict | None = None) -> dict:
+    """The order as the API shows it; `started` is what starting its payment gave, for the
+    answer to placeOrder only (card: its client_secret)."""
     # One query for the parts' cooperatives rather than one each (held here while serialising);
     # a just-placed order has them in the session already and skips it.
     missing = {
@@ -245,14 +218,12 @@ def order_json(order: Order, client_secret: str | None = None) -> dict:
         sa.select(Cooperative).where(Cooperative.id.in_(missing))
     ).all() if missing else []
     payment = {
-        "method": order.payment_method.value,
+        "method": order.payment_method,
         "status": order.payment_status.value,
         "expires_at": order.expires_at.isoformat() + "Z" if order.expires_at else None,
+        **payment_methods.of(order).api_fields(order),  # bank transfer: what to transfer
+        **(started or {}),
     }
-    if order.payment_method == PaymentMethod.BANK_TRANSFER and order.payment_status == PaymentStatus.UNPAID:
-        payment["transfers"] = transfers_json(order)
-    if client_secret is not None:
-        payment["client_secret"] = client_secret
     return {
         "number": order.number,
         "tracking_token": order.tracking_token,
@@ -273,23 +244,22 @@ def order_json(order: Order, client_secret: str | None = None) -> dict:
 @csrf.exempt
 def place_order():
     lines, checkout = read_order_request()
-    client_secret = None
     with force_locale("en"):
         try:
             order = services.place_order(lines, checkout, user=None)
-            if order.payment_method == PaymentMethod.CARD:
-                client_secret = start_card_payment(order)
+            started = payment_methods.of(order).start(order)  # card: its PaymentIntent
         except OutOfStock as refused:
             db.session.rollback()
             return api_error(409, refused.message, {"product_id": refused.product.id, "remaining": refused.remaining})
         except PaymentUnavailable:  # a Refused too, but the client's request was fine: try again later
             db.session.rollback()
-            return api_error(503, "Card payments are unavailable right now; try again later or choose another method")
+            method = payment_methods.label(checkout.payment_method)
+            return api_error(503, f"{method} payments are unavailable right now; try again later or choose another method")
         except Refused as refused:
             db.session.rollback()
             field = FIELD_PATHS.get(refused.field, refused.field or "body")
             return api_error(400, "Invalid order", {field: str(refused.message)})
-        answer = order_json(order, client_secret)
+        answer = order_json(order, started)
     location = url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
     notifications.order_placed(order)  # the web checkout's mails, queued in this transaction, sent after the commit
     db.session.commit()

@@ -87,7 +87,7 @@ class CartGroup:
     @property
     def delivery_options(self) -> list[DeliveryOption]:
         """What the checkout offers: home, pickup if offered, and pickup at each booth."""
-        from marketplace.orders.services import DELIVERY_LABELS, booth_pickup_label
+        from marketplace.orders.labels import DELIVERY_LABELS, booth_pickup_label
 
         options = [
             DeliveryOption(method.value, str(DELIVERY_LABELS[method]), self.delivery_fee_vnd(method))

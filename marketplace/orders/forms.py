@@ -14,6 +14,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from marketplace.core.forms import optional_int, place_choices, strip
 from marketplace.orders import services
+from marketplace.orders.payment_methods import PaymentMethodType
 
 
 class CheckoutForm(FlaskForm):
@@ -57,12 +58,12 @@ class CheckoutForm(FlaskForm):
         validators=[Length(max=1000, message=_l("The note is too long."))], render_kw={"rows": 3, "maxlength": 1000},
     )
 
-    def __init__(self, *args, payment_methods=(), **kwargs):
+    def __init__(self, *args, payment_methods: list[PaymentMethodType] = (), **kwargs):
         super().__init__(*args, **kwargs)
         place_choices(self)
-        self.payment_method.choices = [(m.value, services.PAYMENT_METHOD_LABELS[m]) for m in payment_methods]
+        self.payment_method.choices = [(method.code, method.label) for method in payment_methods]
         if not self.payment_method.data and payment_methods:
-            self.payment_method.data = payment_methods[0].value
+            self.payment_method.data = payment_methods[0].code
 
     def checkout(self, delivery: dict[int, str]) -> services.Checkout:
         return services.Checkout(

@@ -22,12 +22,6 @@ if TYPE_CHECKING:
     from marketplace.cooperatives.models import Cooperative
 
 
-class PaymentMethod(str, enum.Enum):
-    CARD = "card"
-    COD = "cod"  # cash on delivery
-    BANK_TRANSFER = "bank_transfer"
-
-
 class PaymentStatus(str, enum.Enum):
     UNPAID = "unpaid"
     PAID = "paid"
@@ -94,7 +88,8 @@ class Order(HasAddress, db.Model):
     ward_code: Mapped[int]
     street: Mapped[str] = mapped_column(sa.String(200))
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
+    # Its payment method's code ("cod", "bank_transfer", "card": orders.payment_methods checks it).
+    payment_method: Mapped[str] = mapped_column(sa.String(32))
     payment_status: Mapped[PaymentStatus] = mapped_column(
         enum_column(PaymentStatus), default=PaymentStatus.UNPAID
     )
@@ -103,7 +98,7 @@ class Order(HasAddress, db.Model):
     total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     refunded_vnd: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
-    # Unpaid card orders give their stock back at this time (set only for card payments).
+    # Unpaid orders paid in advance (card) give their stock back at this time (set only for those).
     expires_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
     # What the order is credited to (orders.sources, set by the package that owns it): a fair's

@@ -18,37 +18,10 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core.mail import send_email
 from marketplace.extensions import db
 from marketplace.mail.queue import Gone, queue_email, register
-from marketplace.orders import services
-from marketplace.orders.models import Order, OrderPart, PartStatus, PaymentMethod
+from marketplace.orders import payment_methods
+from marketplace.orders.models import Order, OrderPart
 
 logger = logging.getLogger(__name__)
-
-
-def transfer_for(part: OrderPart):
-    """The VietQR transfer of a part (None, logged, when it cannot be made)."""
-    from marketplace.payments.vietqr import transfer_for_part
-
-    try:
-        return transfer_for_part(part)
-    except Exception:
-        logger.exception("No VietQR transfer for order %s part %s", part.order.number, part.id)
-        return None
-
-
-def awaits_transfer(part: OrderPart) -> bool:
-    """A part of a bank-transfer order still to be paid: not cancelled, no payment received."""
-    return (
-        part.order.payment_method == PaymentMethod.BANK_TRANSFER
-        and part.status != PartStatus.CANCELLED
-        and part.payment_received_at is None
-    )
-
-
-def transfers_of(order: Order) -> dict[int, object]:
-    """{part id: transfer} for the parts still to be paid by bank transfer."""
-    if order.payment_method != PaymentMethod.BANK_TRANSFER:
-        return {}
-    return {part.id: transfer_for(part) for part in order.parts if awaits_transfer(part)}
 
 
 def cooperative_recipients(cooperative) -> list[str]:
@@ -78,9 +51,10 @@ def send_confirmation(order_id: int) -> None:
     if not order.contact_email:  # placed without an email: nobody to send it to
         return
     link = url_for("orders.order_page", number=order.number, token=order.tracking_token, _external=True)
+    method = payment_methods.of(order)
     with force_locale("vi"):
         send_email(order.contact_email, _("Your order %(number)s", number=order.number), "order_confirmation",
-                   order=order, link=link, transfers=transfers_of(order), labels=services)
+                   order=order, link=link, payment_method=method, payment=method.details(order))
 
 
 def send_new_part(part_id: int) -> None:
@@ -93,7 +67,7 @@ def send_new_part(part_id: int) -> None:
     with force_locale("vi"):
         for address in cooperative_recipients(part.cooperative):
             send_email(address, _("New order %(number)s", number=order.number), "order_new_part",
-                       order=order, part=part, link=workspace, labels=services)
+                       order=order, part=part, link=workspace)
 
 
 def preload_orders(order_ids: list[int]) -> list:

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from marketplace.catalog.models import Product, ProductStatus
@@ -33,8 +32,9 @@ from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.core.phone import InvalidPhone, normalise_vn_phone
 from marketplace.extensions import db
-from marketplace.orders import sources
+from marketplace.orders import payment_methods, sources
 from marketplace.orders.cart import delivery_fee_vnd
+from marketplace.orders.labels import STATUS_LABELS
 from marketplace.orders.models import (
     DeliveryMethod,
     Order,
@@ -42,7 +42,6 @@ from marketplace.orders.models import (
     OrderPart,
     OrderStatusChange,
     PartStatus,
-    PaymentMethod,
     PaymentStatus,
 )
 from marketplace.search.changes import log_products
@@ -62,44 +61,6 @@ TRANSITIONS: dict[PartStatus, set[PartStatus]] = {
     PartStatus.COMPLETED: set(),
     PartStatus.CANCELLED: set(),
 }
-
-STATUS_LABELS = {
-    PartStatus.PLACED: _l("Placed"),
-    PartStatus.CONFIRMED: _l("Confirmed"),
-    PartStatus.SHIPPED: _l("Shipped"),
-    PartStatus.DELIVERED: _l("Delivered"),
-    PartStatus.COMPLETED: _l("Completed"),
-    PartStatus.CANCELLED: _l("Cancelled"),
-}
-PAYMENT_STATUS_LABELS = {
-    PaymentStatus.UNPAID: _l("Unpaid"),
-    PaymentStatus.PAID: _l("Paid"),
-    PaymentStatus.PARTIALLY_REFUNDED: _l("Partially refunded"),
-    PaymentStatus.REFUNDED: _l("Refunded"),
-}
-PAYMENT_METHOD_LABELS = {
-    PaymentMethod.CARD: _l("Card"),
-    PaymentMethod.COD: _l("Cash on delivery"),
-    PaymentMethod.BANK_TRANSFER: _l("Bank transfer (VietQR)"),
-}
-DELIVERY_LABELS = {
-    DeliveryMethod.HOME: _l("Home delivery"),
-    DeliveryMethod.PICKUP: _l("Pickup at the cooperative"),
-    DeliveryMethod.FAIR_BOOTH: _l("Pickup at the fair booth"),
-}
-
-
-def booth_pickup_label(booth) -> str:
-    """"Pickup at booth A12, <fair name>": the delivery option of a booth (fair loaded)."""
-    return _("Pickup at booth %(number)s, %(fair)s", number=booth.number or "", fair=booth.fair.name)
-
-
-def delivery_label(part: OrderPart) -> str:
-    """How a part is delivered, naming the booth and fair of a booth pickup."""
-    if part.delivery_method == DeliveryMethod.FAIR_BOOTH and part.booth is not None:
-        return booth_pickup_label(part.booth)
-    return str(DELIVERY_LABELS[part.delivery_method])
-
 
 class OutOfStock(Refused):
     """A line asks for more than is left; nothing of the order is written."""
@@ -125,31 +86,13 @@ class Checkout:
     province_code: int | None
     ward_code: int | None
     street: str
-    payment_method: PaymentMethod | str
+    payment_method: str  # a registered payment method's code (orders.payment_methods)
     # {cooperative id: DeliveryMethod or its value}; a cooperative left out gets home delivery.
     delivery: dict[int, DeliveryMethod | str] = field(default_factory=dict)
     note: str = ""
     # {cooperative id: booth id} for a fair_booth delivery: which booth (the web form names it;
     # left out, the cooperative's booth at a fair that is on now).
     booths: dict[int, int] = field(default_factory=dict)
-
-
-# --- payment methods on offer -----------------------------------------------------------------
-
-
-def card_payments_enabled() -> bool:
-    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
-
-
-def payment_methods_for(cooperatives) -> list[PaymentMethod]:
-    """Cash on delivery always; card when Stripe is configured; bank transfer when every
-    cooperative of the order has a bank account to receive it."""
-    methods = [PaymentMethod.COD]
-    if all(c.bank_bin and c.bank_account_number for c in cooperatives):
-        methods.append(PaymentMethod.BANK_TRANSFER)
-    if card_payments_enabled():
-        methods.append(PaymentMethod.CARD)
-    return methods
 
 
 # --- placing an order ----------------------------------------------------------------------------
@@ -178,10 +121,9 @@ def _clean_checkout(checkout: Checkout) -> dict:
     note = (checkout.note or "").strip()
     if len(note) > 1000:
         raise Refused(_("The note is too long."), field="note")
-    try:
-        method = PaymentMethod(checkout.payment_method)
-    except ValueError:
-        raise Refused(_("Choose a payment method."), field="payment_method") from None
+    method = checkout.payment_method
+    if payment_methods.get(method) is None:
+        raise Refused(_("Choose a payment method."), field="payment_method")
     return {
         "contact_name": name, "contact_phone": phone, "contact_email": email,
         "province_code": province, "ward_code": ward, "street": street,
@@ -308,8 +250,10 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     whose fair is gone or a draft is ignored.
 
     Raises Refused naming the field at fault, or OutOfStock naming the product and
-    what is left. Card orders expire (giving their stock back) after
-    ORDER_PAYMENT_TIMEOUT_MINUTES unless paid; the caller starts the card payment.
+    what is left. The payment method (orders.payment_methods) must be offered to every
+    cooperative of the order; it sets the payment status the order starts with, and orders
+    paid in advance (card) expire, giving their stock back, after ORDER_PAYMENT_TIMEOUT_MINUTES
+    unless paid. The caller starts the payment (payment_methods.of(order).start).
     """
     now = now or utcnow()
     contact = _clean_checkout(checkout)
@@ -336,8 +280,8 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     cooperatives: dict[int, Cooperative] = {}
     for product in products.values():
         cooperatives[product.cooperative_id] = product.cooperative
-    method = contact["payment_method"]
-    if method not in payment_methods_for(cooperatives.values()):
+    method = payment_methods.get(contact["payment_method"])
+    if not method.available(list(cooperatives.values())):
         raise Refused(_("This payment method is not available for this order."), field="payment_method")
     delivery, booths = _delivery_choices(checkout.delivery, cooperatives, checkout.booths, now)
     for product_id in sorted(quantities):
@@ -357,8 +301,10 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
         total_vnd=0,
         created_at=now,
         expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"])
-        if method == PaymentMethod.CARD
+        if method.paid_in_advance
         else None,
+        payment_status=method.status_on_placing,
+        paid_at=now if method.status_on_placing == PaymentStatus.PAID else None,
         **contact,
         **_source_columns(source),
     )
@@ -516,13 +462,14 @@ def allowed_next(part: OrderPart, actor: str) -> list[PartStatus]:
     targets = TRANSITIONS[part.status]
     if actor == "customer":
         targets = targets & {PartStatus.CANCELLED} if part.status == PartStatus.PLACED else set()
-    elif actor == "cooperative" and _awaiting_card_payment(part.order):
+    elif actor == "cooperative" and _awaiting_payment(part.order):
         targets = targets & {PartStatus.CANCELLED}
     return [s for s in PartStatus if s in targets]
 
 
-def _awaiting_card_payment(order: Order) -> bool:
-    return order.payment_method == PaymentMethod.CARD and order.payment_status == PaymentStatus.UNPAID
+def _awaiting_payment(order: Order) -> bool:
+    """A method paid in advance (card) not paid yet: the cooperatives wait before confirming."""
+    return order.payment_status == PaymentStatus.UNPAID and payment_methods.of(order).paid_in_advance
 
 
 def change_part_status(
@@ -531,8 +478,9 @@ def change_part_status(
     """Move one cooperative's part of an order, recording who, when and why.
 
     Refused for an illegal move (with the current status in the message), for a
-    cooperative cancelling without a reason, and for confirming a card order that
-    is not paid yet. Cancelling gives the stock back and refunds a card-paid part.
+    cooperative cancelling without a reason, and for confirming an order paid in advance
+    (card) that is not paid yet. Cancelling gives the stock back, then the payment method
+    does what it does (card: refunds a paid part); delivering collects cash on delivery.
     """
     now = now or utcnow()
     try:
@@ -541,8 +489,8 @@ def change_part_status(
         raise Refused(_("Unknown status."), field="status") from None
     reason = (reason or "").strip()
     if to_status not in allowed_next(part, actor):
-        if to_status == PartStatus.CONFIRMED and _awaiting_card_payment(part.order) and part.status == PartStatus.PLACED:
-            raise Refused(_("This order is waiting for its card payment."), field="status")
+        if to_status == PartStatus.CONFIRMED and _awaiting_payment(part.order) and part.status == PartStatus.PLACED:
+            raise Refused(str(payment_methods.of(part.order).awaiting_payment), field="status")
         raise Refused(
             _("An order part that is %(current)s cannot become %(target)s.",
               current=STATUS_LABELS[part.status].lower(), target=STATUS_LABELS[to_status].lower()),
@@ -559,18 +507,14 @@ def change_part_status(
     part.history.append(change)
     part.status = to_status
     order = part.order
+    method = payment_methods.of(order)
     if to_status == PartStatus.CANCELLED:
         part.cancel_reason = reason or None
         for item in part.items:
             if item.product_id is not None:
                 give_stock_back(item.product_id, item.quantity)
-        if order.payment_method == PaymentMethod.CARD and order.payment_status in (
-            PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED
-        ):
-            from marketplace.payments.stripe_payments import refund_part
-
-            refund_part(part)
-    elif to_status == PartStatus.DELIVERED and order.payment_method == PaymentMethod.COD:
+        method.part_cancelled(part)  # card: refunds what was paid for the part
+    elif to_status == PartStatus.DELIVERED and method.paid_on_delivery:
         _record_payment_received(part, by, now)  # cash collected on delivery
     if to_status == PartStatus.DELIVERED:
         _count_units_sold(part)
@@ -600,8 +544,9 @@ def mark_payment_received(part: OrderPart, *, by, now: datetime | None = None) -
     """The cooperative received the bank transfer (or the cash) for its part."""
     now = now or utcnow()
     order = part.order
-    if order.payment_method == PaymentMethod.CARD:
-        raise Refused(_("Card payments are recorded by Stripe, not by hand."), field="payment")
+    method = payment_methods.of(order)
+    if not method.recorded_by_hand:
+        raise Refused(str(method.not_recorded_by_hand), field="payment")
     if part.status == PartStatus.CANCELLED:
         raise Refused(_("This part of the order is cancelled."), field="payment")
     if part.payment_received_at is not None:
@@ -618,8 +563,9 @@ def _record_payment_received(part: OrderPart, by, now: datetime) -> None:
 
 
 def _update_cash_payment_status(order: Order, now: datetime) -> None:
-    """Cash and transfer orders are paid once every part still going has been paid."""
-    if order.payment_method == PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
+    """Orders whose parts' payments the cooperatives record (cash, transfer) are paid once
+    every part still going has been paid."""
+    if order.payment_status != PaymentStatus.UNPAID or not payment_methods.of(order).recorded_by_hand:
         return
     live = [p for p in order.parts if p.status != PartStatus.CANCELLED]
     if live and all(p.payment_received_at is not None for p in live):
@@ -749,7 +695,7 @@ def due_for_expiry(now: datetime | None = None):
     return (
         sa.select(Order)
         .where(
-            Order.payment_method == PaymentMethod.CARD,
+            Order.payment_method.in_(payment_methods.codes(lambda method: method.paid_in_advance)),
             Order.payment_status == PaymentStatus.UNPAID,
             Order.expired_at.is_(None),
             Order.expires_at <= now,
@@ -759,16 +705,14 @@ def due_for_expiry(now: datetime | None = None):
 
 
 def expire_order(order: Order, *, now: datetime | None = None) -> bool:
-    """Cancel an unpaid card order whose time ran out, giving its stock back; False when
-    it was paid meanwhile (Stripe says its payment succeeded)."""
+    """Cancel an unpaid order paid in advance (card) whose time ran out, giving its stock back;
+    False when it was paid meanwhile, or its method says not now (Stripe says its payment
+    succeeded, or cannot be asked)."""
     now = now or utcnow()
     if order.payment_status != PaymentStatus.UNPAID or order.expired_at is not None:
         return False
-    if order.stripe_payment_intent_id:
-        from marketplace.payments.stripe_payments import cancel_payment
-
-        if not cancel_payment(order):
-            return False
+    if not payment_methods.of(order).may_expire(order):
+        return False
     for part in order.parts:
         if part.status != PartStatus.CANCELLED:
             change_part_status(part, PartStatus.CANCELLED, actor="system", reason=_("Payment not received in time."),
@@ -780,7 +724,7 @@ def expire_order(order: Order, *, now: datetime | None = None) -> bool:
 
 
 def expire_due_orders(now: datetime | None = None, limit: int = 500) -> list[str]:
-    """Expire every due unpaid card order (at most `limit`); returns their numbers.
+    """Expire every due unpaid order paid in advance (card; at most `limit`); returns their numbers.
     Rows are locked (PostgreSQL: skipping those another process holds) so a payment
     arriving at the same moment and the expiry never both win."""
     query = due_for_expiry(now).limit(limit)

@@ -17,13 +17,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.core.mail import send_email
 from marketplace.extensions import db
 from marketplace.mail.queue import Gone, queue_email, register
-from marketplace.orders.models import (
-    OrderPart,
-    OrderStatusChange,
-    PartStatus,
-    PaymentMethod,
-)
-from marketplace.orders.services import STATUS_LABELS
+from marketplace.orders import payment_methods
+from marketplace.orders.labels import STATUS_LABELS
+from marketplace.orders.models import OrderPart, OrderStatusChange, PartStatus
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +50,14 @@ def send_status_email(change_id: int) -> None:
     order = part.order
     if not order.contact_email:
         return
-    # Cancelling a card-paid part refunded it (services.change_part_status -> refund_part).
-    refunded = change.to_status == PartStatus.CANCELLED and order.payment_method == PaymentMethod.CARD and part.refunded_vnd > 0
+    # What cancelling did with the payment (card: refunded it; services.change_part_status).
+    note = payment_methods.of(order).cancellation_note(part) if change.to_status == PartStatus.CANCELLED else None
     with force_locale("vi"):
         subject = _("Order %(number)s: %(status)s", number=order.number, status=str(STATUS_LABELS[change.to_status]).lower())
         send_email(
             order.contact_email, subject, "order_status_changed",
             order=order, part=part, change=change, status=change.to_status.value,
-            status_label=STATUS_LABELS[change.to_status], link=order_link(order), refunded=refunded,
+            status_label=STATUS_LABELS[change.to_status], link=order_link(order), cancellation_note=note,
         )
 
 

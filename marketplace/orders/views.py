@@ -33,17 +33,10 @@ from marketplace.core.formatting import format_vnd
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
-from marketplace.orders import notifications, services
+from marketplace.orders import notifications, payment_methods, services
 from marketplace.orders.forms import CheckoutForm, LookupForm
-from marketplace.orders.models import (
-    CartItem,
-    DeliveryMethod,
-    Order,
-    OrderPart,
-    PartStatus,
-    PaymentMethod,
-    PaymentStatus,
-)
+from marketplace.orders.labels import STATUS_LABELS
+from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus
 
 bp = Blueprint("orders", __name__)
 logger = logging.getLogger(__name__)
@@ -104,7 +97,7 @@ def add_to_cart():
 @bp.get("/cart")
 def cart():
     current = carts.load_cart(current_user, session)
-    return render_template("orders/cart.html", cart=current, labels=services)
+    return render_template("orders/cart.html", cart=current)
 
 
 @bp.post("/cart/update")
@@ -184,7 +177,7 @@ def checkout():
     current = _checkout_cart()
     if current.is_empty or (request.method == "GET" and current.has_problems):
         return _not_ready(current)
-    methods = services.payment_methods_for([group.cooperative for group in current.groups])
+    methods = payment_methods.offered_for(group.cooperative for group in current.groups)
     form = CheckoutForm(payment_methods=methods)
     if request.method == "GET" and current_user.is_authenticated:
         form.name.data = current_user.full_name
@@ -220,7 +213,8 @@ def checkout():
     shown = _checkout_cart() if status != 200 else current
     return render_template(
         "orders/checkout.html", form=form, cart=shown, totals=shown.totals(chosen),
-        general_error=general_error, delivery_error=delivery_error, labels=services, buy_now=_buying_now(),
+        general_error=general_error, delivery_error=delivery_error, buy_now=_buying_now(),
+        payment_methods={method.code: method for method in methods},
         address_book=address_book,
         source=services.source_of(source), source_activity=services.source_activity_of(source),
         scanned_at=source.scanned_at if source is not None else None,
@@ -301,24 +295,22 @@ def _remember_address(order: Order) -> None:
 
 
 def _place(current, checkout_data, source=None):
-    """Place the order and start its card payment, in the request's one transaction."""
+    """Place the order and start its payment (card: its PaymentIntent), in the request's one transaction."""
     lines = [(line.product.id, line.quantity) for line in current.lines]
     order = services.place_order(lines, checkout_data, user=current_user, source=source)
-    if order.payment_method == PaymentMethod.CARD:
-        from marketplace.payments.stripe_payments import start_card_payment
-
-        start_card_payment(order)  # PaymentUnavailable is a Refused: handled like any other
+    payment_methods.of(order).start(order)  # PaymentUnavailable is a Refused: handled like any other
     return order
 
 
 def _placed(order: Order, current):
-    number, token, method = order.number, order.tracking_token, order.payment_method
+    next_url = payment_methods.of(order).next_url(order)  # card: its payment page
     _forget_bought(current)
+    number, token = order.number, order.tracking_token
     notifications.order_placed(order)  # queued in the order's transaction, sent after the commit
     db.session.commit()
     logger.info("Order %s placed from the web checkout", number)
-    if method == PaymentMethod.CARD:
-        return redirect(url_for("payments.card_payment", number=number, token=token))
+    if next_url:
+        return redirect(next_url)
     flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
     return redirect(url_for("orders.order_page", number=number, token=token))
 
@@ -371,21 +363,12 @@ def _order_url(order: Order, token: str) -> str:
 def order_page(number: str):
     token = _token(request.args.get("token"))
     order = viewable_order(number, token)
+    method = payment_methods.of(order)
     return render_template(
-        "orders/order.html", order=order, pay_url=_card_payment_url(order), token=token if order.tracking_token == token else "",
-        status=services.order_status(order), transfers=notifications.transfers_of(order),
+        "orders/order.html", order=order, token=token if order.tracking_token == token else "",
+        status=services.order_status(order), payment_method=method, payment=method.details(order),
         cancellable={p.id for p in order.parts if PartStatus.CANCELLED in services.allowed_next(p, "customer")},
-        labels=services,
     )
-
-
-def _card_payment_url(order: Order) -> str | None:
-    """Where an unpaid card order is paid (None when paid or expired)."""
-    if order.payment_method != PaymentMethod.CARD or order.payment_status != PaymentStatus.UNPAID:
-        return None
-    if order.expired_at is not None or services.order_status(order) == PartStatus.CANCELLED:
-        return None
-    return url_for("payments.card_payment", number=order.number, token=order.tracking_token)
 
 
 @bp.post("/orders/<number>/parts/<int:part_id>/cancel")
@@ -421,7 +404,7 @@ def cancel_order(number: str):
         flash(error.message, "error")
     else:
         cancelled = ", ".join(part.cooperative.name for part in done.cancelled)
-        kept = [(part.cooperative.name, services.STATUS_LABELS[part.status].lower()) for part in done.kept]
+        kept = [(part.cooperative.name, STATUS_LABELS[part.status].lower()) for part in done.kept]
         refused = [(part.cooperative.name, message) for part, message in done.refused]
         db.session.commit()
         logger.info("Order %s cancelled by the customer (%d parts)", order.number, len(done.cancelled))
@@ -475,7 +458,8 @@ def history():
         selectinload(Order.parts).selectinload(OrderPart.cooperative)
     )
     page = db.paginate(query, page=requested_page(), per_page=PER_PAGE, error_out=False)
-    return render_template("orders/history.html", page=page, labels=services)
+    statuses = {order.id: services.order_status(order) for order in page.items}
+    return render_template("orders/history.html", page=page, statuses=statuses)
 
 
 @bp.route("/orders/lookup", methods=["GET", "POST"])

@@ -22,8 +22,9 @@ from marketplace.cooperatives.services import can_edit
 from marketplace.core.errors import Refused
 from marketplace.core.paging import requested_page
 from marketplace.extensions import db
-from marketplace.orders import expiry, services
-from marketplace.orders.models import OrderPart, PartStatus, PaymentMethod
+from marketplace.orders import expiry, payment_methods, services
+from marketplace.orders.labels import STATUS_LABELS
+from marketplace.orders.models import OrderPart, PartStatus
 from marketplace.orders.status_emails import notify_customer_of_status
 
 bp = Blueprint("order_workspace", __name__, url_prefix="/workspace/<coop_slug>/orders")
@@ -62,7 +63,7 @@ def status_counts(cooperative: Cooperative) -> dict[PartStatus, int]:
 
 def can_record_payment(part: OrderPart) -> bool:
     return (
-        part.order.payment_method in (PaymentMethod.BANK_TRANSFER, PaymentMethod.COD)
+        payment_methods.of(part.order).recorded_by_hand
         and part.status != PartStatus.CANCELLED
         and part.payment_received_at is None
     )
@@ -88,7 +89,6 @@ def index(coop_slug: str):
         status=status_name,
         counts=counts,
         total=sum(counts.values()),
-        labels=services,
     )
 
 
@@ -104,7 +104,7 @@ def detail_page(cooperative: Cooperative, part: OrderPart, reason_error: str | N
         can_record_payment=can_record_payment(part) and can_edit(current_user, cooperative),
         reason_error=reason_error,
         reason=reason,
-        labels=services,
+        payment_method=payment_methods.of(part.order),
     )
 
 
@@ -144,7 +144,7 @@ def _move(coop_slug: str, part_id: int, target):
         db.session.commit()
         flash(
             _("Order %(number)s is now %(status)s. The customer was told by email.",
-              number=part.order.number, status=services.STATUS_LABELS[part.status].lower()),
+              number=part.order.number, status=STATUS_LABELS[part.status].lower()),
             "success",
         )
     return redirect(url_for("order_workspace.part", coop_slug=cooperative.slug, part_id=part.id))
@@ -172,17 +172,10 @@ def payment_received(coop_slug: str, part_id: int):
 def packing_slip(coop_slug: str, part_id: int):
     cooperative = managed_cooperative(coop_slug)
     part = own_part(cooperative, part_id)
-    order = part.order
-    cod_amount = (
-        part.total_vnd
-        if order.payment_method == PaymentMethod.COD and part.payment_received_at is None
-        else None
-    )
     return render_template(
         "order_workspace/packing_slip.html",
         cooperative=cooperative,
         part=part,
-        order=order,
-        cod_amount=cod_amount,
-        labels=services,
+        order=part.order,
+        payment_method=payment_methods.of(part.order),
     )

@@ -22,16 +22,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
-from marketplace.orders.models import (
-    Order,
-    OrderPart,
-    PartStatus,
-    PaymentMethod,
-    PaymentStatus,
-)
+from marketplace.orders import payment_methods
+from marketplace.orders.models import Order, OrderPart, PartStatus, PaymentStatus
 from marketplace.payments.models import Refund
 
 if TYPE_CHECKING:
@@ -39,6 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+CARD = "card"  # the card method's code (payments.card)
 CURRENCY = "vnd"
 # Seconds to wait for Stripe; a checkout should not hang for the library's default 80.
 TIMEOUT = 20
@@ -48,7 +43,7 @@ PAYMENT_STATUS_ORDER = [
 ]
 
 
-class PaymentUnavailable(Refused):
+class PaymentUnavailable(payment_methods.PaymentUnavailable):
     """Stripe could not be reached or refused the request; nothing was changed here."""
 
     def __init__(self, message: str | None = None):
@@ -62,7 +57,7 @@ class PaymentUnavailable(Refused):
 # --- the Stripe client ----------------------------------------------------------------------------
 # `stripe` is imported by the functions that call it, not here: the library (with requests and
 # aiohttp) is ~15 MB in every web process, and most never take a card payment. Importing
-# this module (the API and the checkout do, for PaymentUnavailable) stays cheap.
+# this module (payments.card does, when the app starts) stays cheap.
 
 
 def client() -> stripe.StripeClient:
@@ -107,7 +102,7 @@ def _id_of(value) -> str | None:
 
 def start_card_payment(order: Order) -> str:
     """Create the order's PaymentIntent (once) and return its client secret for the card page."""
-    if order.payment_method != PaymentMethod.CARD:
+    if order.payment_method != CARD:
         raise ValueError(f"Order {order.number} is not paid by card")
     if order.stripe_payment_intent_id:
         return client_secret_for(order)

@@ -47,7 +47,7 @@ class Transfer:
 
 
 def has_bank_account(cooperative) -> bool:
-    """The bank and account number are what a transfer needs (as orders.services.payment_methods_for)."""
+    """The bank and account number are what a transfer needs (payments.bank_transfer offers it then)."""
     return bool(cooperative.bank_bin and cooperative.bank_account_number)
 
 

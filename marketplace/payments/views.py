@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.core.errors import api_error
 from marketplace.core.security import CONTENT_SECURITY_POLICY
 from marketplace.extensions import csrf, db
-from marketplace.orders import notifications, services
-from marketplace.orders.models import Order, PaymentMethod, PaymentStatus
+from marketplace.orders import services
+from marketplace.orders.models import Order, PaymentStatus
 from marketplace.orders.views import _token, viewable_order
-from marketplace.payments import stripe_payments, vietqr
+from marketplace.payments import bank_transfer, card, stripe_payments, vietqr
 from marketplace.payments.models import StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def card_page_policy() -> str:
 
 def _card_order_or_404(number: str) -> Order:
     order = services.order_by_token(number, request.args.get("token", ""))
-    if order is None or order.payment_method != PaymentMethod.CARD or not services.card_payments_enabled():
+    if order is None or order.payment_method != card.CODE or not card.card_payments_enabled():
         abort(404)
     return order
 
@@ -118,9 +118,9 @@ def vietqr_png(number: str, part_id: int):
     the phone's gallery. Shown to whoever may see the order page; anyone else gets a 404."""
     order = viewable_order(number, _token(request.args.get("token")))
     part = next((part for part in order.parts if part.id == part_id), None)
-    if part is None or not notifications.awaits_transfer(part):
+    if part is None or not bank_transfer.awaits_transfer(part):
         abort(404)
-    transfer = notifications.transfer_for(part)  # None (logged) when it cannot be made
+    transfer = bank_transfer.transfer_for(part)  # None (logged) when it cannot be made
     if transfer is None:
         abort(404)
     response = current_app.make_response(vietqr.qr_png(transfer.payload))

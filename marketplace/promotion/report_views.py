@@ -367,7 +367,7 @@ def _records(cooperative: Cooperative | None):
         context["parts"] = reports.drill_platform_parts(report, group)
     else:  # sales_measured_vnd
         context["parts"], context["onsite"] = reports.drill_measured(report, group)
-    from marketplace.orders.services import STATUS_LABELS
+    from marketplace.orders.labels import STATUS_LABELS
 
     return render_template("promotion/reports/records.html", status_labels=STATUS_LABELS, **context)
 

@@ -1,4 +1,4 @@
-// Copy buttons of the bank transfer details (templates/payments/_transfer.html).
+// Copy buttons of the bank transfer details (templates/payments/bank_transfer/order_part.html).
 // Each button (hidden in the page, shown here) copies the text of the element named by its
 // data-copy-target: with the Clipboard API, else the old copy command on the selected text,
 // else the text is left selected for the phone's own "Copy". What happened is said on the

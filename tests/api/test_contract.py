@@ -6,12 +6,18 @@ import gzip
 import json
 
 import pytest
-from flask import Response
+from flask import Response, current_app
 from werkzeug.test import EnvironBuilder
 
-from tests.api.contract import ContractBroken, ContractClient, check_call, contract
+from tests.api.contract import ContractBroken, ContractClient, app_contract, check_call
 
 PAGE = {"items": [], "total": 0, "page": 1, "pages": 0}
+
+
+@pytest.fixture(autouse=True)
+def _app(app):
+    """The document lists the app's payment methods: it is built in an app's context."""
+    return app
 PROVINCE = {"code": 24, "name": "Tỉnh Bắc Ninh"}
 
 
@@ -21,7 +27,7 @@ def call(path: str, status: int, body, query: str = "", method: str = "GET", gzi
     response = Response(gzip.compress(data) if gzipped else data, status=status, mimetype="application/json")
     if gzipped:
         response.headers["Content-Encoding"] = "gzip"
-    check_call(contract("http://localhost/api/v1", 24), request, response)
+    check_call(app_contract(current_app, "http://localhost/api/v1"), request, response)
 
 
 @pytest.mark.parametrize(("path", "status", "body", "query", "broken"), [

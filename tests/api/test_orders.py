@@ -215,7 +215,7 @@ def test_the_documented_order_is_the_one_returned(client, shop):
 
 
 def test_card_payment_that_cannot_start_is_503_and_writes_nothing(app, client, shop, monkeypatch):
-    from marketplace.api import orders as orders_api
+    from marketplace.payments import stripe_payments
     from marketplace.payments.stripe_payments import PaymentUnavailable
 
     app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
@@ -223,7 +223,7 @@ def test_card_payment_that_cannot_start_is_503_and_writes_nothing(app, client, s
     def unavailable(order):
         raise PaymentUnavailable()
 
-    monkeypatch.setattr(orders_api, "start_card_payment", unavailable)
+    monkeypatch.setattr(stripe_payments, "start_card_payment", unavailable)
     response = client.post("/api/v1/orders", json=body((shop.lychee, 2), payment_method="card"))
     assert response.status_code == 503
     assert response.get_json()["error"].startswith("Card payments are unavailable")
@@ -232,10 +232,10 @@ def test_card_payment_that_cannot_start_is_503_and_writes_nothing(app, client, s
 
 
 def test_card_order_answers_with_the_client_secret(app, client, shop, monkeypatch):
-    from marketplace.api import orders as orders_api
+    from marketplace.payments import stripe_payments
 
     app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x")
-    monkeypatch.setattr(orders_api, "start_card_payment", lambda order: "pi_123_secret_456")
+    monkeypatch.setattr(stripe_payments, "start_card_payment", lambda order: "pi_123_secret_456")
     response = client.post("/api/v1/orders", json=body((shop.lychee, 2), payment_method="card"))
     assert response.status_code == 201
     payment = response.get_json()["payment"]

@@ -12,7 +12,6 @@ from marketplace.orders.models import (
     Order,
     OrderItem,
     PartStatus,
-    PaymentMethod,
     PaymentStatus,
 )
 from marketplace.orders.services import OutOfStock, change_part_status
@@ -99,7 +98,7 @@ def test_bad_checkout_is_refused_naming_the_field(shop, field, value):
 def test_bank_transfer_needs_every_cooperative_to_have_an_account(shop):
     shop.lychee_coop.bank_bin, shop.lychee_coop.bank_account_number = "970436", "0011004455667"
     f.commit()
-    assert f.order([(shop.lychee, 1)], payment_method="bank_transfer").payment_method == PaymentMethod.BANK_TRANSFER
+    assert f.order([(shop.lychee, 1)], payment_method="bank_transfer").payment_method == "bank_transfer"
     with pytest.raises(Refused):
         f.order([(shop.lychee, 1), (shop.honey, 1)], payment_method="bank_transfer")
 

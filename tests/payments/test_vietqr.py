@@ -149,8 +149,7 @@ def test_settings_refuse_a_half_given_account(app):
 def test_demo_cooperatives_take_bank_transfers_and_offer_pickup(app):
     from marketplace.cooperatives.models import Cooperative, CooperativeStatus
     from marketplace.demo.loader import load_demo
-    from marketplace.orders.models import PaymentMethod
-    from marketplace.orders.services import payment_methods_for
+    from marketplace.orders.payment_methods import offered_for
 
     load_demo(image_width=96)
     db.session.commit()
@@ -163,7 +162,7 @@ def test_demo_cooperatives_take_bank_transfers_and_offer_pickup(app):
     for coop in with_bank:
         assert bank_list.is_known_bank(coop.bank_bin) and coop.bank_account_number.isdigit()
         assert coop.bank_account_name.isascii() and coop.bank_account_name == coop.bank_account_name.upper()
-    assert PaymentMethod.BANK_TRANSFER in payment_methods_for(with_bank[:2])
+    assert "bank_transfer" in [method.code for method in offered_for(with_bank[:2])]
 
     product = next(p for p in with_bank[0].products if p.stock)
     order = f.order([(product, 1)], payment_method="bank_transfer")

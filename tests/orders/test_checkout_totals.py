@@ -269,6 +269,17 @@ def test_an_email_that_is_given_is_still_checked_and_used(client, shop, outbox):
     assert [m["To"] for m in outbox] == ["lan@example.vn"]
 
 
+def test_an_email_longer_than_an_address_can_be_is_refused_next_to_the_field(client, shop):
+    add(client, shop.lychee)
+    too_long = "lan" * 21 + "@" + ".".join(["rau-sach-" * 6 + "viet"] * 4) + ".vn"  # 302 characters, each part valid
+
+    refused = client.post("/checkout", data={**CONTACT, "email": too_long})
+
+    assert len(too_long) > 254
+    assert refused.status_code == 422 and 'id="email-error"' in text(refused)
+    assert "Hãy nhập địa chỉ email hợp lệ." in text(refused) and order_count() == 0
+
+
 def test_checkout_says_the_email_is_optional_and_keeps_a_customers_email(client, shop):
     add(client, shop.lychee)
     page = text(client.get("/checkout"))

@@ -1,8 +1,8 @@
 """Customer-facing cart, checkout and order pages.
 
-Each action is one transaction: the view parses, checks access, calls the cart or
-order services, commits once (or rolls back on Refused, writing nothing); its emails
-are queued in that transaction and sent after the commit (marketplace.mail.queue).
+Each action is one transaction (core.transaction): the view parses, checks access, calls
+the cart or order services and answers; a success is committed after it, a refusal writes
+nothing. Emails are queued in that transaction and sent after the commit (marketplace.mail.queue).
 An order is shown to whoever holds its tracking token (guests,
 email links) and to its signed-in owner; anyone else gets a 404.
 """
@@ -31,6 +31,7 @@ from marketplace.core import throttle
 from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_vnd
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt, commit_now, roll_back
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
 from marketplace.orders import notifications, payment_methods, services
@@ -56,7 +57,7 @@ def cart_in_header():
                     sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0)).where(CartItem.user_id == current_user.id)
                 )
             except sa.exc.SQLAlchemyError:  # an error page while the database is failing: no count
-                db.session.rollback()
+                roll_back()  # so that the page can still be drawn with this session
                 logger.exception("Could not count the cart of user %s", current_user.id)
                 return 0
         stored = session.get(carts.SESSION_KEY) or {}
@@ -82,13 +83,10 @@ def add_to_cart():
         flash(_("Quantity must be at least 1."), "error")
         return redirect(url_for("orders.cart"))
     before = _quantity_in_cart(product_id)
-    try:
+    with attempt() as outcome:  # a refusal is flashed, on the cart's page
         kept = carts.add_to_cart(current_user, session, product_id, quantity)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.done:
         return redirect(url_for("orders.cart"))
-    db.session.commit()
     flash(_("Added to your cart."), "success")
     _flash_if_limited(product_id, kept, before + quantity)
     return redirect(url_for("orders.cart"))
@@ -106,13 +104,10 @@ def update_cart():
     if quantity is None:
         flash(_("Enter a quantity of 0 or more."), "error")
         return redirect(url_for("orders.cart"))
-    try:
+    with attempt() as outcome:
         kept = carts.set_cart_quantity(current_user, session, product_id, quantity)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.done:
         return redirect(url_for("orders.cart"))
-    db.session.commit()
     if kept == 0:
         flash(_("Removed from your cart."), "success")
     else:
@@ -126,7 +121,6 @@ def remove_from_cart():
     product_id = _whole_number(request.form.get("product_id"))
     if product_id is not None:
         carts.remove_lines(current_user, session, [product_id])
-        db.session.commit()
     flash(_("Removed from your cart."), "success")
     return redirect(url_for("orders.cart"))
 
@@ -196,7 +190,9 @@ def checkout():
         try:
             order = _place(current, checkout_data, source)
         except Refused as error:
-            db.session.rollback()
+            # Now, not after the answer: the page shows the cart again, with the stock the refused
+            # order took back where it was.
+            roll_back()
             status = 409 if isinstance(error, services.OutOfStock) else 422
             if error.field in CHECKOUT_FIELDS:
                 getattr(form, error.field).errors.append(error.message)
@@ -305,14 +301,12 @@ def _place(current, checkout_data, source=None):
 def _placed(order: Order, current):
     next_url = payment_methods.of(order).next_url(order)  # card: its payment page
     _forget_bought(current)
-    number, token = order.number, order.tracking_token
     notifications.order_placed(order)  # queued in the order's transaction, sent after the commit
-    db.session.commit()
-    logger.info("Order %s placed from the web checkout", number)
+    logger.info("Order %s placed from the web checkout", order.number)
     if next_url:
         return redirect(next_url)
-    flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
-    return redirect(url_for("orders.order_page", number=number, token=token))
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    return redirect(url_for("orders.order_page", number=order.number, token=order.tracking_token))
 
 
 @bp.post("/buy-now")
@@ -322,10 +316,9 @@ def buy_now():
     if quantity is None or quantity < 1:
         flash(_("Quantity must be at least 1."), "error")
         return redirect(url_for("orders.cart"))
-    try:
+    with attempt() as outcome:  # a refusal is flashed, on the cart's page
         kept = carts.set_buy_now(session, product_id, quantity)
-    except Refused as error:
-        flash(error.message, "error")
+    if not outcome.done:
         return redirect(url_for("orders.cart"))
     if kept < quantity:
         flash(_("Only %(kept)d are left: you are buying %(kept)d.", kept=kept), "warning")
@@ -379,13 +372,9 @@ def cancel_part(number: str, part_id: int):
     if part is None or part.order_id != order.id:
         abort(404)
     user = current_user if current_user.is_authenticated else None
-    try:
+    with attempt() as outcome:  # a refusal is flashed, on the order's page
         services.change_part_status(part, PartStatus.CANCELLED, by=user, actor="customer")
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         logger.info("Order %s part %s cancelled by the customer", order.number, part.id)
         flash(_("Your order from %(cooperative)s is cancelled.", cooperative=part.cooperative.name), "success")
     return redirect(_order_url(order, token if order.tracking_token == token else ""))
@@ -397,23 +386,18 @@ def cancel_order(number: str):
     token = _token(request.form.get("token"))
     order = viewable_order(number, token)
     user = current_user if current_user.is_authenticated else None
-    try:
+    with attempt() as outcome:  # a refusal is flashed, on the order's page
         done = services.cancel_order(order, by=user)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        cancelled = ", ".join(part.cooperative.name for part in done.cancelled)
-        kept = [(part.cooperative.name, STATUS_LABELS[part.status].lower()) for part in done.kept]
-        refused = [(part.cooperative.name, message) for part, message in done.refused]
-        db.session.commit()
+    if outcome.done:
         logger.info("Order %s cancelled by the customer (%d parts)", order.number, len(done.cancelled))
+        cancelled = ", ".join(part.cooperative.name for part in done.cancelled)
         flash(_("Your order is cancelled from: %(cooperatives)s.", cooperatives=cancelled), "success")
-        for name, status in kept:
+        for part in done.kept:
             flash(_("The part from %(cooperative)s is %(status)s and could not be cancelled; contact the cooperative "
-                    "if you need to.", cooperative=name, status=status), "warning")
-        for name, message in refused:
-            flash(_("The part from %(cooperative)s could not be cancelled: %(reason)s", cooperative=name,
+                    "if you need to.", cooperative=part.cooperative.name, status=STATUS_LABELS[part.status].lower()),
+                  "warning")
+        for part, message in done.refused:
+            flash(_("The part from %(cooperative)s could not be cancelled: %(reason)s", cooperative=part.cooperative.name,
                     reason=message), "error")
     return redirect(_order_url(order, token if order.tracking_token == token else ""))
 
@@ -424,7 +408,6 @@ def reorder(number: str):
     token = _token(request.form.get("token"))
     order = viewable_order(number, token)
     result = services.reorder(order, current_user, session)
-    db.session.commit()
     _flash_reorder(result, order.number)
     return redirect(url_for("orders.cart"))
 
@@ -474,7 +457,7 @@ def lookup():
             return render_template("orders/lookup.html", form=form), 429
         if order is not None:
             return redirect(url_for("orders.order_page", number=order.number, token=order.tracking_token))
-        db.session.commit()  # the failed lookup counts
+        commit_now()  # the failed lookup counts, though this answer (a 422) rolls the rest back
         form.number.errors.append(_("We found no order with this number and phone or email. Check both."))
         status = 422
     elif request.method == "POST":

@@ -1,4 +1,9 @@
-"""Card payment page, the Stripe webhook and the VietQR picture to save."""
+"""Card payment page, the Stripe webhook and the VietQR picture to save.
+
+Each request is one transaction (core.transaction): committed after a successful answer,
+rolled back after any other, so a webhook event answered 503 is not recorded and Stripe
+delivers it again.
+"""
 from __future__ import annotations
 
 import logging
@@ -19,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import api_error
 from marketplace.core.security import CONTENT_SECURITY_POLICY
+from marketplace.core.transaction import roll_back
 from marketplace.extensions import csrf, db
 from marketplace.orders import services
 from marketplace.orders.models import Order, PaymentStatus
@@ -67,11 +73,10 @@ def card_payment(number: str):
     error = None
     client_secret = None
     try:
+        # Starts a PaymentIntent when the checkout's own one failed; kept with this page's answer.
         client_secret = stripe_payments.client_secret_for(order)
-        db.session.commit()  # a PaymentIntent started here (the checkout's own one failed)
     except stripe_payments.PaymentUnavailable as refused:
-        db.session.rollback()
-        error = refused.message
+        error = refused.message  # answered 503: nothing is kept
     response = current_app.make_response(render_template(
         "payments/card.html", order=order, client_secret=client_secret, error=error, order_url=order_page_url(order),
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
@@ -159,14 +164,12 @@ def stripe_webhook():
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        roll_back()  # now: a session whose flush failed cannot even commit nothing after the answer
         return jsonify(received=True, duplicate=True)
     try:
         order = stripe_payments.handle_event(event)
-        record.order_id = order.id if order is not None else None
-        db.session.commit()
-    except stripe_payments.PaymentUnavailable:
-        db.session.rollback()  # Stripe delivers the event again later
+    except stripe_payments.PaymentUnavailable:  # rolled back with this answer: Stripe delivers the event again later
         logger.warning("Stripe event %s (%s) postponed: Stripe unavailable", event_id, kind)
         return api_error(503, "Try again later")
+    record.order_id = order.id if order is not None else None
     return jsonify(received=True)

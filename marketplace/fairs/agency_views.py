@@ -20,7 +20,7 @@ from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
 from marketplace.core.images import ImageRejected
 from marketplace.core.paging import requested_page
-from marketplace.core.transaction import attempt, roll_back
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs import services
 from marketplace.fairs.forms import (
@@ -266,10 +266,8 @@ def approve(slug: str, booth_id: int):
         with attempt(show=False) as outcome:
             services.approve_booth(booth, number, current_user)
             services.notify_booth_decision(booth)  # queued in this transaction, sent after the commit
-    except IntegrityError:
-        # Another member of staff gave the same number at the same moment. The failed flush
-        # must be rolled back before the page below reads the booths again.
-        roll_back()
+    except IntegrityError:  # rolled back by attempt
+        # Another member of staff gave the same number at the same moment.
         message = _("Booth number %(number)s is already given at this fair.", number=number.strip().upper())
         return applications_page(fair, {booth_id: {"number": message}}, {booth_id: {"number": number}}, 422)
     if outcome.refused:

@@ -20,7 +20,7 @@ from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
 from marketplace.core.models import utcnow
-from marketplace.core.transaction import attempt, roll_back
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs import services
 from marketplace.fairs.forms import KIND_LABELS, BoothForm
@@ -119,10 +119,8 @@ def apply(coop_slug: str, fair_slug: str):
         try:
             with attempt(show=False) as outcome:  # the form places the refusal on its product rows
                 services.apply_for_booth(fair, cooperative, form.chosen, form.message.data, current_user)
-        except IntegrityError:
-            # Two managers applied at the same moment: the first one counts. The failed flush
-            # leaves a transaction that can only be rolled back.
-            roll_back()
+        except IntegrityError:  # rolled back by attempt
+            # Two managers applied at the same moment: the first one counts.
             flash(_("Your cooperative has already applied for a booth at this fair."), "error")
             return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
         if outcome.done:

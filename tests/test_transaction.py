@@ -78,6 +78,14 @@ def sent_twice(slug):
     return "added"
 
 
+@probe.post("/probe/own-page/<slug>")
+def own_page(slug):
+    with attempt(show=False) as outcome:
+        _add(slug)
+        raise Refused("Hết hàng.", field="quantity")
+    return render_template_string("{{ refused.message }}|{{ get_flashed_messages()|length }}", refused=outcome.refused), 409
+
+
 @pytest.fixture
 def probe_app(app):
     app.register_blueprint(probe)
@@ -131,3 +139,14 @@ def test_a_caught_exception_leaves_nothing_of_the_block(probe_app):
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/already-there")
     with probe_app.app_context():
         assert _slugs() == {"taken"}
+
+
+def test_attempt_can_leave_the_refusal_to_the_view(probe_app):
+    client = probe_app.test_client()
+    page = client.post("/probe/own-page/refused")
+    # The view shows the message its own way: nothing is flashed for a later page.
+    assert page.status_code == 409 and page.get_data(as_text=True) == "Hết hàng.|0"
+    with client.session_transaction() as session:
+        assert not session.get("_flashes")
+    with probe_app.app_context():
+        assert _slugs() == set()

@@ -245,24 +245,21 @@ def order_json(order: Order, started: dict | None = None) -> dict:
 def place_order():
     lines, checkout = read_order_request()
     with force_locale("en"):
+        # A refusal is answered in the API's own terms; an error answer rolls the request back.
         try:
             order = services.place_order(lines, checkout, user=None)
             started = payment_methods.of(order).start(order)  # card: its PaymentIntent
         except OutOfStock as refused:
-            db.session.rollback()
             return api_error(409, refused.message, {"product_id": refused.product.id, "remaining": refused.remaining})
         except PaymentUnavailable:  # a Refused too, but the client's request was fine: try again later
-            db.session.rollback()
             method = payment_methods.label(checkout.payment_method)
             return api_error(503, f"{method} payments are unavailable right now; try again later or choose another method")
         except Refused as refused:
-            db.session.rollback()
             field = FIELD_PATHS.get(refused.field, refused.field or "body")
             return api_error(400, "Invalid order", {field: str(refused.message)})
         answer = order_json(order, started)
     location = url_for("api.order", number=order.number, token=order.tracking_token, _external=True)
     notifications.order_placed(order)  # the web checkout's mails, queued in this transaction, sent after the commit
-    db.session.commit()
     logger.info("Order %s placed through the API", answer["number"])
     response = api_json(answer, 201)
     response.headers["Location"] = location  # built before the commit: no reload of the order

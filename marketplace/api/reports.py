@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from marketplace.accounts import api_tokens
 from marketplace.api.views import bp
 from marketplace.core.errors import api_error
-from marketplace.extensions import db
+from marketplace.core.transaction import commit_now
 from marketplace.promotion import reports
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -91,9 +91,10 @@ def promotion_report():
         return _unauthorized("Authentication required: send Authorization: Bearer <token>", invalid=False)
     user = api_tokens.authenticate(header)
     if user is None:
-        db.session.rollback()
         return _unauthorized("Invalid, revoked or unknown token", invalid=True)
-    db.session.commit()  # the token's last use, if it was noted
+    # The token's last use (if it was noted) is kept even when the answer below is a
+    # refusal (403, 400), which would roll it back at the end of the request.
+    commit_now()
     if not user.is_agency_staff:
         return api_error(403, "Reports are for agency staff and admins")
     date_from, date_to, group_by, errors = read_report_request()

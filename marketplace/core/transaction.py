@@ -58,13 +58,15 @@ class Outcome:
 
 
 @contextmanager
-def attempt(form=None) -> Iterator[Outcome]:
+def attempt(form=None, *, show: bool = True) -> Iterator[Outcome]:
     """Run a service call. On `Refused`: roll back, show the message next to its form field
     (flashed when there is no form or no such field), and carry on with `outcome.refused`
-    set. The changes are flushed at the end of the block, so a broken constraint surfaces
-    here (as IntegrityError) rather than at the commit after the view; any exception that
-    leaves the block has rolled the changes back first, so a view that catches it (a form
-    sent twice at once) may answer with a redirect without committing half of them."""
+    set. `show=False` when the view shows `outcome.refused` itself (on a page that is not
+    a WTForms form, or a form placing it in its own way). The changes are flushed at the
+    end of the block, so a broken constraint surfaces here (as IntegrityError) rather than
+    at the commit after the view; any exception that leaves the block has rolled the
+    changes back first, so a view that catches it (a form sent twice at once) may answer
+    with a redirect without committing half of them."""
     from marketplace.core.forms import attach_error
 
     outcome = Outcome()
@@ -74,6 +76,8 @@ def attempt(form=None) -> Iterator[Outcome]:
     except Refused as error:
         roll_back()
         outcome.refused = error
+        if not show:
+            return
         if form is not None:
             attach_error(form, error)
         else:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Agency, Role
 from marketplace.core.access import roles_required
 from marketplace.core.errors import Refused
-from marketplace.core.forms import attach_error
 from marketplace.core.images import ImageRejected
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs import services
 from marketplace.fairs.forms import (
@@ -86,28 +86,25 @@ def form_page(form: FairForm, fair: Fair | None, status: int = 200):
 
 
 def _save(form: FairForm, fair: Fair | None):
-    """Create or update from a validated form, with its banner; one commit. None when refused."""
+    """Create or update from a validated form, with its banner. None when refused (the
+    reason is on the form and nothing is kept)."""
     written = None
-    try:
+    with attempt(form) as outcome:
         if fair is None:
             fair = services.create_fair(form.fair_data(), current_user)
         else:
             services.update_fair(fair, form.fair_data(), current_user)
         upload = form.banner.data
         if upload is not None and getattr(upload, "filename", ""):
-            written = services.save_banner(fair, upload.stream)
+            try:
+                written = services.save_banner(fair, upload.stream)
+            except ImageRejected as error:  # not a picture we take: said under the banner field
+                raise Refused(error.message, field="banner") from None
         elif form.remove_banner.data and fair.banner_stem:
             services.remove_banner(fair)
-    except Refused as error:
-        db.session.rollback()
+    if not outcome.done:
         services.discard_banner(written)
-        attach_error(form, error)
         return None
-    except ImageRejected as error:
-        db.session.rollback()
-        form.banner.errors = [*form.banner.errors, error.message]
-        return None
-    db.session.commit()
     return fair
 
 
@@ -178,13 +175,9 @@ def edit(slug: str):
 @roles_required(Role.AGENCY_STAFF)
 def change_status(slug: str):
     fair = fair_or_404(slug)
-    try:
+    with attempt() as outcome:
         services.change_fair_status(fair, request.form.get("status", ""), current_user)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         messages = {
             FairStatus.ACCEPTING: _("Cooperatives can now apply for a booth."),
             FairStatus.PUBLISHED: _("The fair is published with its booth directory."),
@@ -251,6 +244,14 @@ def booths(slug: str):
     return applications_page(fair_or_404(slug))
 
 
+def _refused_decision(fair: Fair, booth_id: int, refused: Refused, field: str, typed: str):
+    """A refused decision: next to the booth's box when about what was typed, else flashed."""
+    if refused.field == field:
+        return applications_page(fair, {booth_id: {field: refused.message}}, {booth_id: {field: typed}}, 422)
+    flash(refused.message, "error")
+    return redirect(url_for("fair_agency.booths", slug=fair.slug))
+
+
 @bp.post("/<slug>/booths/<int:booth_id>/approve")
 @roles_required(Role.AGENCY_STAFF)
 def approve(slug: str, booth_id: int):
@@ -262,20 +263,15 @@ def approve(slug: str, booth_id: int):
         return applications_page(fair, {booth.id: {"number": "; ".join(map(str, form.number.errors))}},
                                  {booth.id: {"number": number[:20]}}, 422)
     try:
-        services.approve_booth(booth, number, current_user)
-        services.notify_booth_decision(booth)  # queued in this transaction, sent after the commit
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        if error.field == "number":
-            return applications_page(fair, {booth_id: {"number": error.message}}, {booth_id: {"number": number}}, 422)
-        flash(error.message, "error")
-        return redirect(url_for("fair_agency.booths", slug=slug))
-    except IntegrityError:
+        with attempt(show=False) as outcome:
+            services.approve_booth(booth, number, current_user)
+            services.notify_booth_decision(booth)  # queued in this transaction, sent after the commit
+    except IntegrityError:  # rolled back by attempt
         # Another member of staff gave the same number at the same moment.
-        db.session.rollback()
         message = _("Booth number %(number)s is already given at this fair.", number=number.strip().upper())
         return applications_page(fair, {booth_id: {"number": message}}, {booth_id: {"number": number}}, 422)
+    if outcome.refused:
+        return _refused_decision(fair, booth_id, outcome.refused, "number", number)
     flash(
         _("%(cooperative)s has booth %(number)s; the cooperative was told by email.",
           cooperative=booth.cooperative.name, number=booth.number),
@@ -294,16 +290,11 @@ def reject(slug: str, booth_id: int):
     if not form.validate():
         return applications_page(fair, {booth.id: {"reason": "; ".join(map(str, form.reason.errors))}},
                                  {booth.id: {"reason": reason[:2000]}}, 422)
-    try:
+    with attempt(show=False) as outcome:
         services.reject_booth(booth, reason, current_user)
-    except Refused as error:
-        db.session.rollback()
-        if error.field == "reason":
-            return applications_page(fair, {booth_id: {"reason": error.message}}, {booth_id: {"reason": reason}}, 422)
-        flash(error.message, "error")
-        return redirect(url_for("fair_agency.booths", slug=slug))
-    services.notify_booth_decision(booth)
-    db.session.commit()
+        services.notify_booth_decision(booth)  # queued in this transaction, sent after the commit
+    if outcome.refused:
+        return _refused_decision(fair, booth_id, outcome.refused, "reason", reason)
     flash(
         _("The application of %(cooperative)s is rejected; the cooperative was told by email.",
           cooperative=booth.cooperative.name),

@@ -90,7 +90,6 @@ def follow(code: str):
         source = attribution.Source(None, None, now, target.activity.id)
     else:
         attribution.record_visit(target, visitor, now)
-        db.session.commit()
         source = attribution.Source(target.fair.id, target.booth.id if target.booth else None, now)
     flash(_privacy_note(target), "info")
     response = redirect(destination)

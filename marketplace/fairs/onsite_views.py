@@ -18,6 +18,7 @@ from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_vnd
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs import onsite
 from marketplace.fairs.models import Booth, Fair, OnSitePayment, OnSiteSale
@@ -75,15 +76,11 @@ def sales(coop_slug: str, fair_slug: str):
 def record(coop_slug: str, fair_slug: str):
     cooperative, booth = own_booth(coop_slug, fair_slug, edit=True)
     form = {key: request.form.get(key, "") for key in ("product_id", "quantity", "payment")}
-    try:
+    with attempt(show=False) as outcome:  # the page shows the refusal above the sale form
         sale = onsite.record_sale(booth, form["product_id"], form["quantity"], form["payment"], current_user)
-        db.session.commit()
-    except OutOfStock as refused:
-        db.session.rollback()
-        return sales_page(cooperative, booth, error=refused, form=form, status=409)
-    except Refused as refused:
-        db.session.rollback()
-        return sales_page(cooperative, booth, error=refused, form=form, status=400)
+    if outcome.refused:
+        status = 409 if isinstance(outcome.refused, OutOfStock) else 400
+        return sales_page(cooperative, booth, error=outcome.refused, form=form, status=status)
     logger.info("On-site sale %s at booth %s: %d VND", sale.id, booth.id, sale.total_vnd)
     flash(
         _("Recorded: %(quantity)d × %(name)s, %(total)s.", quantity=sale.quantity, name=sale.product_name,
@@ -102,11 +99,9 @@ def void(coop_slug: str, fair_slug: str, sale_id: int):
     sale = db.session.get(OnSiteSale, sale_id)
     if sale is None or sale.booth_id != booth.id:
         abort(404)
-    try:
+    with attempt(show=False) as outcome:  # the page shows the refusal next to the sale
         onsite.void_sale(sale, request.form.get("reason", ""), current_user)
-        db.session.commit()
-    except Refused as refused:
-        db.session.rollback()
-        return sales_page(cooperative, booth, error=refused, form={"void_sale_id": sale_id}, status=400)
+    if outcome.refused:
+        return sales_page(cooperative, booth, error=outcome.refused, form={"void_sale_id": sale_id}, status=400)
     flash(_("Sale voided; its stock is back."), "success")
     return redirect(url_for(".sales", coop_slug=coop_slug, fair_slug=fair_slug))

@@ -19,8 +19,8 @@ from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
-from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs import services
 from marketplace.fairs.forms import KIND_LABELS, BoothForm
@@ -117,21 +117,18 @@ def apply(coop_slug: str, fair_slug: str):
         return booth_form_page(cooperative, fair, form)
     if form.validate_on_submit():
         try:
-            services.apply_for_booth(fair, cooperative, form.chosen, form.message.data, current_user)
-            db.session.commit()
-        except Refused as error:
-            db.session.rollback()
-            if not form.attach(error):
-                flash(error.message, "error")
-        except IntegrityError:
+            with attempt(show=False) as outcome:  # the form places the refusal on its product rows
+                services.apply_for_booth(fair, cooperative, form.chosen, form.message.data, current_user)
+        except IntegrityError:  # rolled back by attempt
             # Two managers applied at the same moment: the first one counts.
-            db.session.rollback()
             flash(_("Your cooperative has already applied for a booth at this fair."), "error")
             return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
-        else:
+        if outcome.done:
             flash(_("Your application is sent. The organisers will decide and you will be told by email."),
                   "success")
             return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
+        if not form.attach(outcome.refused):
+            flash(outcome.refused.message, "error")
     return booth_form_page(cooperative, fair, form, status=422)
 
 
@@ -146,16 +143,13 @@ def booth(coop_slug: str, fair_slug: str):
     if request.method == "POST":
         form = BoothForm(products=active_products(cooperative))
         if form.validate_on_submit():
-            try:
+            with attempt(show=False) as outcome:  # the form places the refusal on its product rows
                 services.update_booth(booth, form.chosen, form.message.data, current_user)
-            except Refused as error:
-                db.session.rollback()
-                if not form.attach(error):
-                    flash(error.message, "error")
-                    return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
-            else:
-                db.session.commit()
+            if outcome.done:
                 flash(_("The booth's products and fair prices are saved."), "success")
+                return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
+            if not form.attach(outcome.refused):
+                flash(outcome.refused.message, "error")
                 return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
         status = 422
     else:
@@ -187,12 +181,8 @@ def withdraw(coop_slug: str, fair_slug: str):
     cooperative = managed_cooperative(coop_slug, edit=True)
     fair = fair_or_404(fair_slug)
     booth = own_booth(cooperative, fair)
-    try:
+    with attempt() as outcome:
         services.withdraw_booth(booth, current_user)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         flash(_("Your application for %(fair)s is withdrawn.", fair=fair.name), "success")
     return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))

@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import can_edit
-from marketplace.core.errors import Refused
 from marketplace.core.paging import requested_page
+from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.orders import expiry, payment_methods, services
 from marketplace.orders.labels import STATUS_LABELS
@@ -131,17 +131,15 @@ def _move(coop_slug: str, part_id: int, target):
     cooperative = managed_cooperative(coop_slug, edit=True)
     part = own_part(cooperative, part_id)
     reason = request.form.get("reason", "")
-    try:
+    with attempt(show=False) as outcome:
         change = services.change_part_status(part, target, by=current_user, actor="cooperative", reason=reason)
         notify_customer_of_status(part, change)  # queued in this transaction, sent after the commit
-    except Refused as error:
-        db.session.rollback()
-        if error.field == "reason":
-            # The reason box keeps what was typed, with the message next to it.
-            return detail_page(cooperative, part, reason_error=error.message, reason=reason[:1000]), 422
-        flash(error.message, "error")
+    if outcome.refused and outcome.refused.field == "reason":
+        # The reason box keeps what was typed, with the message next to it.
+        return detail_page(cooperative, part, reason_error=outcome.refused.message, reason=reason[:1000]), 422
+    if outcome.refused:
+        flash(outcome.refused.message, "error")
     else:
-        db.session.commit()
         flash(
             _("Order %(number)s is now %(status)s. The customer was told by email.",
               number=part.order.number, status=STATUS_LABELS[part.status].lower()),
@@ -155,13 +153,9 @@ def _move(coop_slug: str, part_id: int, target):
 def payment_received(coop_slug: str, part_id: int):
     cooperative = managed_cooperative(coop_slug, edit=True)
     part = own_part(cooperative, part_id)
-    try:
+    with attempt() as outcome:
         services.mark_payment_received(part, by=current_user)
-    except Refused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.done:
         logger.info("Payment for order %s part %s recorded by user %s", part.order.number, part.id, current_user.id)
         flash(_("The payment for order %(number)s is recorded.", number=part.order.number), "success")
     return redirect(url_for("order_workspace.part", coop_slug=cooperative.slug, part_id=part.id))

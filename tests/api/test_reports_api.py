@@ -344,6 +344,17 @@ def test_using_a_token_notes_when_it_was_last_used(client, world):
     assert db.session.get(ApiToken, token.id).last_used_at is not None
 
 
+@pytest.mark.parametrize(
+    "who, query, status", [("customer", PERIOD, 403), ("staff", "from=bad", 400)], ids=["forbidden", "bad-query"]
+)
+def test_a_refused_request_still_notes_the_tokens_use(client, world, who, query, status):
+    token, plaintext = api_tokens.create_token(getattr(world, who))
+    db.session.commit()
+    assert get(client, query, plaintext).status_code == status
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at is not None
+
+
 # --- bad parameters -----------------------------------------------------------------------------
 
 

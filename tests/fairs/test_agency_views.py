@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus
 from tests import factories as f
 from tests.cooperatives.helpers import csrf_token, sign_in
+from tests.fairs.helpers import committed_before_writing
 
 
 @pytest.fixture
@@ -290,6 +291,22 @@ def test_approve_without_a_number_or_with_a_taken_one_is_refused(client, world, 
     assert fresh(Booth, world.booth.id).status == BoothStatus.PENDING
     assert outbox == []
 
+
+def test_a_number_given_elsewhere_at_the_same_moment_is_refused_at_its_box(client, world, outbox):
+    other = f.booth(world.fair, world.other_coop, [], status=BoothStatus.PENDING)
+    other.number = None
+    f.commit()
+    sign_in(client, world.staff)
+    # Another member of staff gives A1 to the other booth after this request checked the number.
+    given_elsewhere = sa.update(Booth).where(Booth.id == other.id).values(number="A1", status=BoothStatus.APPROVED)
+    with committed_before_writing(Booth, given_elsewhere):
+        response = client.post(f"/agency/fairs/hoi-cho-mua-dong/booths/{world.booth.id}/approve", data={"number": "a1"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="number-{world.booth.id}-error"' in page and "A1" in page
+    assert fresh(Booth, world.booth.id).status == BoothStatus.PENDING
+    assert fresh(Booth, other.id).number == "A1"
+    assert outbox == []
 
 def test_reject_needs_a_reason_and_emails_it(client, world, outbox):
     sign_in(client, world.staff)

@@ -306,3 +306,38 @@ def test_an_on_site_sale_and_an_online_order_race_for_the_last_unit(app, booth_s
     sold_on_site = db.session.scalar(sa.select(sa.func.count(OnSiteSale.id)))
     sold_online = db.session.scalar(sa.select(sa.func.count(Order.id)))
     assert sold_on_site + sold_online == rounds
+
+
+# --- phones at the booth racing for the last units -------------------------------------------------
+
+
+def _record_on_a_phone(client, url, product_id, start, statuses):
+    """One phone posts a one-unit sale; the request commits (or rolls back) as it ends."""
+    start.wait(30)
+    try:
+        response = client.post(url, data={"product_id": str(product_id), "quantity": "1", "payment": "cash"})
+        statuses.append(response.status_code)
+    except Exception:  # noqa: BLE001 - any error fails the test with its text
+        statuses.append(traceback.format_exc(limit=3))
+
+
+def test_phones_recording_the_last_units_at_the_same_moment_sell_exactly_the_stock(app, booth_setup):
+    s = booth_setup  # 5 of the tea in stock
+    phones = []
+    for _ in range(8):
+        phone = app.test_client()
+        sign_in(phone, s.manager)
+        phones.append(phone)
+    start = threading.Barrier(len(phones))
+    statuses: list = []
+    threads = [
+        threading.Thread(target=_record_on_a_phone, args=(phone, sales_url(s), s.tea.id, start, statuses))
+        for phone in phones
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(statuses, key=str) == [302] * 5 + [409] * 3, statuses
+    db.session.expire_all()
+    assert stock_of(s.tea) == 0 and sale_count() == 5

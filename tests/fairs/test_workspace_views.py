@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.fairs.models import Booth, BoothProduct, BoothStatus, FairStatus
 from tests import factories as f
 from tests.cooperatives.helpers import csrf_token, sign_in
+from tests.fairs.helpers import committed_before_writing
 
 
 def pending_booth(fair, cooperative, products):
@@ -127,6 +128,23 @@ def test_bad_applications_are_shown_at_the_product_and_nothing_is_saved(manager_
     assert f'id="{error_id.format(**ids)}"' in response.get_data(as_text=True)
     assert booth_of(world) is None
 
+
+def test_two_managers_applying_at_the_same_moment_make_one_booth(manager_client, world):
+    # The other manager's application lands after this request checked there was none.
+    other_application = sa.insert(Booth).values(
+        fair_id=world.open_fair.id, cooperative_id=world.coop.id, code="KHAC01", status=BoothStatus.PENDING,
+        message="Từ người quản lý kia", applied_by_id=world.manager.id, applied_at=utcnow(),
+    )
+    with committed_before_writing(Booth, other_application):
+        response = manager_client.post(
+            "/workspace/vai-thieu/fairs/mua-dong/apply", data={"product": [str(world.lychee.id)], "message": "Của tôi"}
+        )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/workspace/vai-thieu/fairs/mua-dong/booth")
+    booth = booth_of(world)
+    assert booth.code == "KHAC01" and booth.message == "Từ người quản lý kia" and showcase(booth) == set()
+    with manager_client.session_transaction() as session:
+        assert [category for category, _message in session["_flashes"]] == ["error"]
 
 def test_applications_closed_or_draft_fairs_are_refused(manager_client, world):
     data = {"product": [str(world.lychee.id)]}

@@ -10,6 +10,7 @@ a hamlet, so the vocabulary has a long tail of rare words as real shop text does
 
 Everything is drawn from one `random.Random(seed)`: the same seed, the same catalogue.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -38,20 +39,58 @@ PROVINCES = {
     "Hưng Yên": 7,
 }
 # Famous places of Bắc Ninh province that give their names to products.
-FAMOUS_PLACES = ["Lục Ngạn", "Yên Thế", "Tân Yên", "Sơn Động", "Lục Nam", "Hiệp Hòa", "Việt Yên",
-                 "Lạng Giang", "Yên Dũng", "Chũ", "Kép", "Nếnh"]
+FAMOUS_PLACES = [
+    "Lục Ngạn",
+    "Yên Thế",
+    "Tân Yên",
+    "Sơn Động",
+    "Lục Nam",
+    "Hiệp Hòa",
+    "Việt Yên",
+    "Lạng Giang",
+    "Yên Dũng",
+    "Chũ",
+    "Kép",
+    "Nếnh",
+]
 
 # Product words per sub-category, most common first.
 KINDS = {
     "vai-thieu": ["Vải thiều", "Vải thiều chín sớm", "Vải u hồng", "Vải lai Thanh Hà", "Vải trứng"],
-    "trai-cay-tuoi": ["Nhãn lồng", "Cam sành", "Bưởi Diễn", "Na dai", "Ổi lê", "Chuối tiêu hồng", "Táo mèo",
-                      "Mận hậu", "Dứa Queen", "Hồng không hạt", "Quýt vàng"],
-    "trai-cay-say": ["Vải sấy", "Nhãn sấy", "Long nhãn", "Chuối sấy dẻo", "Mít sấy", "Táo mèo sấy",
-                     "Mận sấy dẻo", "Cùi vải sấy"],
+    "trai-cay-tuoi": [
+        "Nhãn lồng",
+        "Cam sành",
+        "Bưởi Diễn",
+        "Na dai",
+        "Ổi lê",
+        "Chuối tiêu hồng",
+        "Táo mèo",
+        "Mận hậu",
+        "Dứa Queen",
+        "Hồng không hạt",
+        "Quýt vàng",
+    ],
+    "trai-cay-say": [
+        "Vải sấy",
+        "Nhãn sấy",
+        "Long nhãn",
+        "Chuối sấy dẻo",
+        "Mít sấy",
+        "Táo mèo sấy",
+        "Mận sấy dẻo",
+        "Cùi vải sấy",
+    ],
     "ga": ["Gà đồi", "Gà ri", "Gà mía", "Trứng gà ta", "Gà Hồ", "Gà đồi ủ muối", "Gà ác"],
     "my-bun": ["Mỳ Chũ", "Bún khô", "Miến dong", "Phở khô", "Mỳ gạo lứt", "Bánh đa nem", "Mỳ Chũ gấc"],
-    "gao": ["Gạo nếp cái hoa vàng", "Gạo Bao thai", "Gạo tám thơm", "Gạo lứt đỏ", "Gạo nếp nương",
-            "Gạo Séng Cù", "Gạo nếp cẩm"],
+    "gao": [
+        "Gạo nếp cái hoa vàng",
+        "Gạo Bao thai",
+        "Gạo tám thơm",
+        "Gạo lứt đỏ",
+        "Gạo nếp nương",
+        "Gạo Séng Cù",
+        "Gạo nếp cẩm",
+    ],
     "mang-nam": ["Măng khô", "Nấm hương", "Măng tre", "Mộc nhĩ", "Nấm mỡ", "Nấm linh chi", "Măng vầu"],
     "ruou": ["Rượu làng Vân", "Rượu nếp cái", "Rượu ngô", "Rượu mơ", "Rượu táo mèo", "Rượu thóc"],
     "tra": ["Chè xanh", "Trà búp", "Chè móc câu", "Trà hoa vàng", "Trà gừng", "Chè Shan tuyết"],
@@ -63,27 +102,82 @@ KINDS = {
 }
 # Sub-category -> share of products (fruit and food sell most).
 CATEGORY_WEIGHTS = {
-    "vai-thieu": 14, "trai-cay-tuoi": 10, "trai-cay-say": 9, "ga": 9, "my-bun": 8, "gao": 8, "mang-nam": 7,
-    "ruou": 5, "tra": 7, "mat-ong": 8, "banh-keo": 6, "duoc-lieu": 4, "may-tre-dan": 3, "gom": 2,
+    "vai-thieu": 14,
+    "trai-cay-tuoi": 10,
+    "trai-cay-say": 9,
+    "ga": 9,
+    "my-bun": 8,
+    "gao": 8,
+    "mang-nam": 7,
+    "ruou": 5,
+    "tra": 7,
+    "mat-ong": 8,
+    "banh-keo": 6,
+    "duoc-lieu": 4,
+    "may-tre-dan": 3,
+    "gom": 2,
 }
 UNITS = {
-    "vai-thieu": ["kg", "thùng", "hộp"], "trai-cay-tuoi": ["kg", "quả", "thùng"], "trai-cay-say": ["túi", "hộp"],
-    "ga": ["con", "kg"], "my-bun": ["túi", "gói", "thùng"], "gao": ["kg", "túi"], "mang-nam": ["túi", "kg"],
-    "ruou": ["chai", "lít"], "tra": ["túi", "hộp", "gói"], "mat-ong": ["chai", "hũ"], "banh-keo": ["gói", "hộp"],
-    "duoc-lieu": ["hũ", "túi", "kg"], "may-tre-dan": ["cái", "bộ", "chiếc"], "gom": ["cái", "bộ", "chiếc"],
+    "vai-thieu": ["kg", "thùng", "hộp"],
+    "trai-cay-tuoi": ["kg", "quả", "thùng"],
+    "trai-cay-say": ["túi", "hộp"],
+    "ga": ["con", "kg"],
+    "my-bun": ["túi", "gói", "thùng"],
+    "gao": ["kg", "túi"],
+    "mang-nam": ["túi", "kg"],
+    "ruou": ["chai", "lít"],
+    "tra": ["túi", "hộp", "gói"],
+    "mat-ong": ["chai", "hũ"],
+    "banh-keo": ["gói", "hộp"],
+    "duoc-lieu": ["hũ", "túi", "kg"],
+    "may-tre-dan": ["cái", "bộ", "chiếc"],
+    "gom": ["cái", "bộ", "chiếc"],
 }
 # Typical price per sub-category, VND (drawn log-uniformly within a factor of ~3 either side).
 PRICES = {
-    "vai-thieu": 60_000, "trai-cay-tuoi": 45_000, "trai-cay-say": 110_000, "ga": 180_000, "my-bun": 35_000,
-    "gao": 30_000, "mang-nam": 160_000, "ruou": 150_000, "tra": 140_000, "mat-ong": 220_000, "banh-keo": 50_000,
-    "duoc-lieu": 180_000, "may-tre-dan": 220_000, "gom": 300_000,
+    "vai-thieu": 60_000,
+    "trai-cay-tuoi": 45_000,
+    "trai-cay-say": 110_000,
+    "ga": 180_000,
+    "my-bun": 35_000,
+    "gao": 30_000,
+    "mang-nam": 160_000,
+    "ruou": 150_000,
+    "tra": 140_000,
+    "mat-ong": 220_000,
+    "banh-keo": 50_000,
+    "duoc-lieu": 180_000,
+    "may-tre-dan": 220_000,
+    "gom": 300_000,
 }
 QUALIFIERS = [
-    ("sấy khô", 8), ("tươi", 10), ("loại 1", 9), ("đặc biệt", 7), ("hữu cơ", 6), ("túi 500g", 7),
-    ("hộp quà", 8), ("túi 1kg", 5), ("chai 500ml", 3), ("hút chân không", 3), ("thượng hạng", 3),
-    ("nhà làm", 4), ("truyền thống", 5), ("VietGAP", 4), ("OCOP 4 sao", 3), ("cao cấp", 4), ("gói 200g", 3),
-    ("đóng hộp", 3), ("chính gốc", 3), ("size lớn", 2), ("thùng 10kg", 2), ("quà Tết", 3), ("không đường", 2),
-    ("ít ngọt", 2), ("sạch", 4), ("mùa mới", 3), ("combo 3 túi", 2),
+    ("sấy khô", 8),
+    ("tươi", 10),
+    ("loại 1", 9),
+    ("đặc biệt", 7),
+    ("hữu cơ", 6),
+    ("túi 500g", 7),
+    ("hộp quà", 8),
+    ("túi 1kg", 5),
+    ("chai 500ml", 3),
+    ("hút chân không", 3),
+    ("thượng hạng", 3),
+    ("nhà làm", 4),
+    ("truyền thống", 5),
+    ("VietGAP", 4),
+    ("OCOP 4 sao", 3),
+    ("cao cấp", 4),
+    ("gói 200g", 3),
+    ("đóng hộp", 3),
+    ("chính gốc", 3),
+    ("size lớn", 2),
+    ("thùng 10kg", 2),
+    ("quà Tết", 3),
+    ("không đường", 2),
+    ("ít ngọt", 2),
+    ("sạch", 4),
+    ("mùa mới", 3),
+    ("combo 3 túi", 2),
 ]
 # Description vocabulary (phrases), most common first: drawn with Zipf-like weights.
 DESCRIPTION_WORDS = """
@@ -165,8 +259,13 @@ def _categories() -> tuple[list[dict], dict[str, dict]]:
     rows, by_slug = [], {}
     for position, item in enumerate(demo.CATEGORIES, start=1):
         parent = by_slug.get(item.parent) if item.parent else None
-        row = {"id": position, "parent_id": parent["id"] if parent else None, "name": item.name,
-               "slug": item.slug, "position": position}
+        row = {
+            "id": position,
+            "parent_id": parent["id"] if parent else None,
+            "name": item.name,
+            "slug": item.slug,
+            "position": position,
+        }
         rows.append(row)
         by_slug[item.slug] = row
     # Parents come before their children in demo.CATEGORIES, so ids resolve in one pass.
@@ -207,25 +306,27 @@ def _cooperatives(rng: random.Random, count: int, now: datetime) -> list[dict]:
             [CooperativeStatus.APPROVED, CooperativeStatus.PENDING, CooperativeStatus.SUSPENDED], [90, 6, 4]
         )[0]
         created = now - timedelta(days=rng.uniform(YEARS_OF_HISTORY * 365, YEARS_OF_HISTORY * 365 + 700))
-        rows.append({
-            "id": number,
-            "slug": f"{slugify(name, max_length=80)}-{number}",
-            "name": name,
-            "registration_code": None,
-            "province_code": province,
-            "ward_code": ward_code,
-            "is_youth": is_youth,
-            "member_count": members,
-            "youth_member_count": rng.randint(0, members) if is_youth else 0,
-            "description": f"Hợp tác xã tại {place}, {geo.province_name(province)}.",
-            "status": status,
-            "created_at": created,
-            "updated_at": created,
-            # Not columns: what the product generator needs.
-            "_place": place,
-            "_specialties": specialties,
-            "_weight": rng.paretovariate(1.2),  # a few large cooperatives, many small ones
-        })
+        rows.append(
+            {
+                "id": number,
+                "slug": f"{slugify(name, max_length=80)}-{number}",
+                "name": name,
+                "registration_code": None,
+                "province_code": province,
+                "ward_code": ward_code,
+                "is_youth": is_youth,
+                "member_count": members,
+                "youth_member_count": rng.randint(0, members) if is_youth else 0,
+                "description": f"Hợp tác xã tại {place}, {geo.province_name(province)}.",
+                "status": status,
+                "created_at": created,
+                "updated_at": created,
+                # Not columns: what the product generator needs.
+                "_place": place,
+                "_specialties": specialties,
+                "_weight": rng.paretovariate(1.2),  # a few large cooperatives, many small ones
+            }
+        )
     return rows
 
 
@@ -287,8 +388,17 @@ def _products(rng: random.Random, catalogue: Catalogue, count: int, subs: dict[s
         catalogue.products.append(row)
         if status == ProductStatus.ACTIVE and coop["status"] == CooperativeStatus.APPROVED:
             catalogue.public.append(number - 1)
-            searchable = " ".join((name, description, category["name"], category["parent_name"], coop["name"],
-                                   row["origin"], province_name))
+            searchable = " ".join(
+                (
+                    name,
+                    description,
+                    category["name"],
+                    category["parent_name"],
+                    coop["name"],
+                    row["origin"],
+                    province_name,
+                )
+            )
             _count_words(catalogue, analysis.words(searchable), analysis.words(name), folded_forms)
 
 
@@ -334,8 +444,16 @@ def _extras(rng: random.Random, vocabulary: _Vocabulary) -> list[str]:
     if rng.random() < 0.1:
         extras.append(f"lô {rng.choice('ABCDEGHKLMNPQRSTVX')}{rng.randint(100, 999)}")
     if rng.random() < 0.3:
-        extras.append(rng.choice((f"vụ {rng.randint(2019, 2026)}", f"cây {rng.randint(5, 60)} năm tuổi",
-                                  f"hạn dùng {rng.randint(3, 24)} tháng", f"đóng gói {rng.randint(1, 20) * 50}g")))
+        extras.append(
+            rng.choice(
+                (
+                    f"vụ {rng.randint(2019, 2026)}",
+                    f"cây {rng.randint(5, 60)} năm tuổi",
+                    f"hạn dùng {rng.randint(3, 24)} tháng",
+                    f"đóng gói {rng.randint(1, 20) * 50}g",
+                )
+            )
+        )
     if rng.random() < 0.04:
         extras.append(rng.choice(vocabulary.rare))
     return extras

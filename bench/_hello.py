@@ -1,7 +1,8 @@
 """The smallest Flask app: the storefront benchmark's yardstick for the same gunicorn and load tool.
 
-    gunicorn -w 2 -k sync -b 127.0.0.1:8000 'bench._hello:create_app()'   # from the checkout's top
+gunicorn -w 2 -k sync -b 127.0.0.1:8000 'bench._hello:create_app()'   # from the checkout's top
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -23,6 +23,7 @@ in-process (deliver_due, memory mail backend) and prints the drain rate. With
 --mail-queue thread each gunicorn worker's sender thread sends them during the run
 (what is left when gunicorn stops is drained the same way afterwards).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,14 +92,16 @@ class Tally:
 def make_app(database_url: str, workdir: Path):
     from marketplace import create_app
 
-    return create_app({
-        "SECRET_KEY": "bench",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "UPLOAD_FOLDER": str(workdir / "uploads"),
-        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        "MAIL_BACKEND": "memory",
-        "MAIL_QUEUE": "worker",
-    })
+    return create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(workdir / "uploads"),
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+            "MAIL_BACKEND": "memory",
+            "MAIL_QUEUE": "worker",
+        }
+    )
 
 
 def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) -> Shop:
@@ -119,27 +122,43 @@ def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) 
         products = []
         for c in range(COOPERATIVES):
             cooperative = Cooperative(
-                name=f"HTX Thanh niên {c + 1:02d}", slug=f"htx-{c + 1:02d}", province_code=province,
-                ward_code=ward, is_youth=True, member_count=12, youth_member_count=8,
-                status=CooperativeStatus.APPROVED, delivery_fee_vnd=rng.choice([0, 20_000, 30_000]),
+                name=f"HTX Thanh niên {c + 1:02d}",
+                slug=f"htx-{c + 1:02d}",
+                province_code=province,
+                ward_code=ward,
+                is_youth=True,
+                member_count=12,
+                youth_member_count=8,
+                status=CooperativeStatus.APPROVED,
+                delivery_fee_vnd=rng.choice([0, 20_000, 30_000]),
                 free_delivery_from_vnd=rng.choice([None, 500_000]),
             )
             db.session.add(cooperative)
             for p in range(PRODUCTS_PER_COOPERATIVE):
                 n = c * PRODUCTS_PER_COOPERATIVE + p + 1
-                products.append(Product(
-                    cooperative=cooperative, category=category, name=f"Sản phẩm {n}", slug=f"san-pham-{n}",
-                    sku=f"SP-{n}", unit="kg", price_vnd=rng.randrange(20, 400) * 1000, stock=PLENTY,
-                    status=ProductStatus.ACTIVE,
-                ))
+                products.append(
+                    Product(
+                        cooperative=cooperative,
+                        category=category,
+                        name=f"Sản phẩm {n}",
+                        slug=f"san-pham-{n}",
+                        sku=f"SP-{n}",
+                        unit="kg",
+                        price_vnd=rng.randrange(20, 400) * 1000,
+                        stock=PLENTY,
+                        status=ProductStatus.ACTIVE,
+                    )
+                )
         for product in rng.sample(products, SCARCE):
             product.stock = rng.randint(*SCARCE_STOCK)
         db.session.add_all(products)
         db.session.commit()
         initial = dict(db.session.execute(sa.select(Product.id, Product.stock)).all())
         shop = Shop(
-            product_ids=sorted(initial), scarce_ids=sorted(i for i, s in initial.items() if s < PLENTY),
-            initial=initial, address=(province, ward),
+            product_ids=sorted(initial),
+            scarce_ids=sorted(i for i, s in initial.items() if s < PLENTY),
+            initial=initial,
+            address=(province, ward),
         )
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("ANALYZE"))
@@ -158,9 +177,11 @@ def stock_check(database_url: str, workdir: Path, shop: Shop) -> tuple[list[tupl
     app = make_app(database_url, workdir)
     with app.app_context():
         remaining = dict(db.session.execute(sa.select(Product.id, Product.stock)).all())
-        sold = dict(db.session.execute(
-            sa.select(OrderItem.product_id, sa.func.sum(OrderItem.quantity)).group_by(OrderItem.product_id)
-        ).all())
+        sold = dict(
+            db.session.execute(
+                sa.select(OrderItem.product_id, sa.func.sum(OrderItem.quantity)).group_by(OrderItem.product_id)
+            ).all()
+        )
         orders = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
         db.session.remove()
         db.engine.dispose()
@@ -223,9 +244,25 @@ def start_gunicorn(database_url: str, workdir: Path, workers: int, port: int, ma
     }
     with open(workdir / "gunicorn.log", "wb") as log:  # gunicorn keeps its own copy of the file
         return subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-             "--chdir", str(ROOT), "--timeout", "60", "wsgi:app"],
-            env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--chdir",
+                str(ROOT),
+                "--timeout",
+                "60",
+                "wsgi:app",
+            ],
+            env=env,
+            cwd=str(ROOT),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -282,13 +319,18 @@ def order_body(rng: random.Random, shop: Shop) -> bytes:
         pool = shop.scarce_ids if rng.random() < SCARCE_SHARE else shop.product_ids
         lines[rng.choice(pool)] = rng.randint(1, 3)
     province, ward = shop.address
-    return json.dumps({
-        "items": [{"product_id": pid, "quantity": q} for pid, q in lines.items()],
-        "contact": {"name": rng.choice(NAMES), "phone": f"09{rng.randrange(10**8):08d}",
-                    "email": f"khach{rng.randrange(10**6)}@example.vn"},
-        "address": {"province": province, "ward": ward, "street": rng.choice(STREETS)},
-        "payment_method": "cod",
-    }).encode()
+    return json.dumps(
+        {
+            "items": [{"product_id": pid, "quantity": q} for pid, q in lines.items()],
+            "contact": {
+                "name": rng.choice(NAMES),
+                "phone": f"09{rng.randrange(10**8):08d}",
+                "email": f"khach{rng.randrange(10**6)}@example.vn",
+            },
+            "address": {"province": province, "ward": ward, "street": rng.choice(STREETS)},
+            "payment_method": "cod",
+        }
+    ).encode()
 
 
 def client(port: int, shop: Shop, rng: random.Random, tally: Tally, budget, deadline: float) -> None:
@@ -355,15 +397,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written: int, load: str, drain: Drain,
-           app_cpu: float | None) -> str:
+def report(
+    args,
+    engine: str,
+    tally: Tally,
+    elapsed: float,
+    rows,
+    orders_written: int,
+    load: str,
+    drain: Drain,
+    app_cpu: float | None,
+) -> str:
     ms = [s * 1000 for s in tally.latencies]
     placed = tally.statuses.get(201, 0)
     other = sum(n for status, n in tally.statuses.items() if status not in (201, 409))
     bad = [row for row in rows if row[1] != row[2] + row[3]]
     lines = [
-        (f"### Checkout benchmark: {engine}, {args.workers} gunicorn workers, {args.clients} clients, "
-        f"MAIL_QUEUE={args.mail_queue}"),
+        (
+            f"### Checkout benchmark: {engine}, {args.workers} gunicorn workers, {args.clients} clients, "
+            f"MAIL_QUEUE={args.mail_queue}"
+        ),
         "",
         f"Load average before the run: {load}; {os.cpu_count()} CPUs; seed {args.seed}.",
         "",
@@ -371,7 +424,7 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         (
             f"| {len(ms)} | {elapsed:.1f} | {placed / elapsed:.1f} | {len(ms) / elapsed:.1f} "
-            f"| {percentile(ms, .5):.1f} | {percentile(ms, .95):.1f} | {percentile(ms, .99):.1f} "
+            f"| {percentile(ms, 0.5):.1f} | {percentile(ms, 0.95):.1f} | {percentile(ms, 0.99):.1f} "
             f"| {placed} | {tally.statuses.get(409, 0)} | {other} |"
         ),
         "",
@@ -383,7 +436,8 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
         (
             f"CPU of the gunicorn workers during the run: {app_cpu:.1f} s, "
             f"{1000 * app_cpu / max(len(ms), 1):.1f} ms per request (PostgreSQL and the clients not counted)."
-            if app_cpu is not None else "CPU of the gunicorn workers: not measured (no /proc)."
+            if app_cpu is not None
+            else "CPU of the gunicorn workers: not measured (no /proc)."
         ),
         "",
         (
@@ -406,8 +460,10 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
         "",
         "Order emails (email queue):",
         "",
-        ("| jobs queued | sent by the web processes | sent after the run | emails sent after the run | failed "
-        "| drain seconds | emails/s (drain) | jobs/s (drain) |"),
+        (
+            "| jobs queued | sent by the web processes | sent after the run | emails sent after the run | failed "
+            "| drain seconds | emails/s (drain) | jobs/s (drain) |"
+        ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
         (
             f"| {drain.queued} | {drain.sent_by_web} | {drain.drained} | {drain.emails} | {drain.failed} "
@@ -426,18 +482,27 @@ def report(args, engine: str, tally: Tally, elapsed: float, rows, orders_written
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="postgresql://user@host:port/NEW_DATABASE (default: a SQLite file)")
-    parser.add_argument("--drop-existing", action="store_true",
-                        help="replace the PostgreSQL database even if it already has tables")
+    parser.add_argument(
+        "--drop-existing", action="store_true", help="replace the PostgreSQL database even if it already has tables"
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent client threads (16)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="gunicorn worker processes (one per CPU, as in production)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn worker processes (one per CPU, as in production)",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--seconds", type=float, default=20.0, help="run this long (20)")
     group.add_argument("--orders", type=int, help="or send this many orders in all")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mail-queue", choices=["worker", "thread", "inline"], default="worker",
-                        help="MAIL_QUEUE of the web processes (worker: they only queue the order emails, "
-                             "sent after the run; thread/inline: they send them too)")
+    parser.add_argument(
+        "--mail-queue",
+        choices=["worker", "thread", "inline"],
+        default="worker",
+        help="MAIL_QUEUE of the web processes (worker: they only queue the order emails, "
+        "sent after the run; thread/inline: they send them too)",
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.workers < 1:
         parser.error("--clients and --workers must be at least 1")

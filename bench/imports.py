@@ -17,6 +17,7 @@ Then it checks the result: product count, search index documents, pending change
 the planner statistics. It prints the load average and a CPU reference (the shared
 machine's speed varies by the hour).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,12 +70,23 @@ def write_cooperatives(catalogue: _catalogue.Catalogue, path: Path) -> None:
         writer.writerow(COOPERATIVE_HEADER)
         for row in catalogue.cooperatives:
             number = row["id"]
-            writer.writerow([
-                row["slug"], row["name"], f"24{number:08d}", geo.province_name(row["province_code"]),
-                geo.ward_name(row["ward_code"]), "2023-03-15", "1" if row["is_youth"] else "0",
-                row["member_count"], row["youth_member_count"], "Nguyễn Văn An", f"09{number:08d}",
-                f"htx{number}@example.vn", row["description"],
-            ])
+            writer.writerow(
+                [
+                    row["slug"],
+                    row["name"],
+                    f"24{number:08d}",
+                    geo.province_name(row["province_code"]),
+                    geo.ward_name(row["ward_code"]),
+                    "2023-03-15",
+                    "1" if row["is_youth"] else "0",
+                    row["member_count"],
+                    row["youth_member_count"],
+                    "Nguyễn Văn An",
+                    f"09{number:08d}",
+                    f"htx{number}@example.vn",
+                    row["description"],
+                ]
+            )
 
 
 def write_products(catalogue: _catalogue.Catalogue, path: Path, new_prices: bool = False) -> None:
@@ -91,11 +103,20 @@ def write_products(catalogue: _catalogue.Catalogue, path: Path, new_prices: bool
             price, stock = row["price_vnd"], row["stock"]
             if new_prices:
                 price, stock = price * 11 // 10, stock + 1
-            writer.writerow([
-                cooperatives[row["cooperative_id"]], row["sku"], row["name"], categories[row["category_id"]],
-                row["unit"], f"{price:,}".replace(",", "."), stock, row["ocop_stars"] or "",
-                row["origin"], row["description"],
-            ])
+            writer.writerow(
+                [
+                    cooperatives[row["cooperative_id"]],
+                    row["sku"],
+                    row["name"],
+                    categories[row["category_id"]],
+                    row["unit"],
+                    f"{price:,}".replace(",", "."),
+                    stock,
+                    row["ocop_stars"] or "",
+                    row["origin"],
+                    row["description"],
+                ]
+            )
 
 
 # --- running the commands ------------------------------------------------------------------------
@@ -144,8 +165,13 @@ def run(args: list[str], env: dict, progress) -> Run:
     outcome = Run(" ".join(["marketplace", *args]))
     start = time.perf_counter()
     process = subprocess.Popen(
-        [marketplace_command(), *args], env=env, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, bufsize=1,
+        [marketplace_command(), *args],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
     )
     errors: list[str] = []
     echo = threading.Thread(target=_drain, args=(process.stderr, errors), daemon=True)
@@ -208,20 +234,24 @@ def check_database(url: str) -> dict:
                 "changes": connection.scalar(sa.text("SELECT count(*) FROM search_changes")),
             }
             if engine.dialect.name == "postgresql":
-                figures["statistics"] = connection.execute(sa.text(
-                    "SELECT c.relname, c.reltuples::bigint, (SELECT count(*) FROM pg_stats s "
-                    "WHERE s.tablename = c.relname) FROM pg_class c "
-                    "WHERE c.relname IN ('products', 'categories', 'cooperatives', 'search_changes') ORDER BY 1"
-                )).all()
+                figures["statistics"] = connection.execute(
+                    sa.text(
+                        "SELECT c.relname, c.reltuples::bigint, (SELECT count(*) FROM pg_stats s "
+                        "WHERE s.tablename = c.relname) FROM pg_class c "
+                        "WHERE c.relname IN ('products', 'categories', 'cooperatives', 'search_changes') ORDER BY 1"
+                    )
+                ).all()
                 figures["engine"] = "PostgreSQL " + connection.scalar(sa.text("SHOW server_version"))
             elif not connection.scalar(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
                 figures["statistics"] = []
                 figures["engine"] = "SQLite " + connection.scalar(sa.text("SELECT sqlite_version()"))
             else:
-                figures["statistics"] = connection.execute(sa.text(
-                    "SELECT tbl, count(*), max(stat) FROM sqlite_stat1 "
-                    "WHERE tbl IN ('products', 'categories', 'cooperatives', 'search_changes') GROUP BY tbl ORDER BY 1"
-                )).all()
+                figures["statistics"] = connection.execute(
+                    sa.text(
+                        "SELECT tbl, count(*), max(stat) FROM sqlite_stat1 "
+                        "WHERE tbl IN ('products', 'categories', 'cooperatives', 'search_changes') GROUP BY tbl ORDER BY 1"
+                    )
+                ).all()
                 figures["engine"] = "SQLite " + connection.scalar(sa.text("SELECT sqlite_version()"))
     finally:
         engine.dispose()
@@ -230,7 +260,11 @@ def check_database(url: str) -> dict:
 
 def search_status(env: dict) -> dict[str, str]:
     output = subprocess.run(
-        [marketplace_command(), "search", "status"], env=env, cwd=str(ROOT), capture_output=True, text=True,
+        [marketplace_command(), "search", "status"],
+        env=env,
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     return dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
@@ -242,8 +276,7 @@ def search_status(env: dict) -> dict[str, str]:
 def describe(outcome: Run, rows: int) -> str:
     name = outcome.command.split(" /", 1)[0]
     if outcome.counted_at is None:
-        return (f"| {name} | {rows:,} | {outcome.seconds:.1f} ({outcome.cpu:.1f}) | – | – "
-                f"| – | {outcome.peak_mb:.0f} |")
+        return f"| {name} | {rows:,} | {outcome.seconds:.1f} ({outcome.cpu:.1f}) | – | – | – | {outcome.peak_mb:.0f} |"
     index = outcome.seconds - outcome.counted_at
     cpu_import = outcome.cpu_at_count if outcome.cpu_at_count is not None else float("nan")
     return (
@@ -253,30 +286,45 @@ def describe(outcome: Run, rows: int) -> str:
     )
 
 
-def report(args, figures: dict, runs: list[tuple[Run, int]], status: dict, load_start: str, cpu_ms: float,
-           generate_seconds: float) -> str:
+def report(
+    args,
+    figures: dict,
+    runs: list[tuple[Run, int]],
+    status: dict,
+    load_start: str,
+    cpu_ms: float,
+    generate_seconds: float,
+) -> str:
     load_end = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
         f"## Import benchmark: {args.products:,} products on {figures['engine']}",
         "",
-        (f"- Machine: {len(os.sched_getaffinity(0))} CPUs; load average (1, 5, 15 min) {load_start} at the start, "
-         f"{load_end} at the end; CPU reference (a fixed Python loop, smaller is a faster machine): {cpu_ms:.0f} ms"),
+        (
+            f"- Machine: {len(os.sched_getaffinity(0))} CPUs; load average (1, 5, 15 min) {load_start} at the start, "
+            f"{load_end} at the end; CPU reference (a fixed Python loop, smaller is a faster machine): {cpu_ms:.0f} ms"
+        ),
         f"- Catalogue: seed {args.seed}, {args.cooperatives} cooperatives; CSV files written in {generate_seconds:.1f} s",
         "",
-        ("| Command | Rows | Total s (CPU s) | Import s (CPU s) | Search index s (CPU s) "
-         "| Peak MB at the counts | Peak MB (whole process) |"),
+        (
+            "| Command | Rows | Total s (CPU s) | Import s (CPU s) | Search index s (CPU s) "
+            "| Peak MB at the counts | Peak MB (whole process) |"
+        ),
         "|---|--:|--:|--:|--:|--:|--:|",
         *(describe(outcome, rows) for outcome, rows in runs),
         "",
-        (f"- After the runs: {figures['products']:,} products, {figures['categories']} categories, "
-         f"{figures['changes']:,} change-log rows; search index: {status.get('documents', '?')} documents, "
-         f"{status.get('public_products', '?')} public products, {status.get('pending_changes', '?')} pending changes"),
+        (
+            f"- After the runs: {figures['products']:,} products, {figures['categories']} categories, "
+            f"{figures['changes']:,} change-log rows; search index: {status.get('documents', '?')} documents, "
+            f"{status.get('public_products', '?')} public products, {status.get('pending_changes', '?')} pending changes"
+        ),
         f"- Planner statistics: {', '.join(' '.join(str(v) for v in row) for row in figures['statistics']) or 'NONE'}",
-        ("- *Import s*: from the start of the process (Python and the app starting included) until it printed "
-         "`Created …`: check, write, ANALYZE, commit; *search index s*: the rest, bringing the search index up to "
-         "date. In brackets the CPU seconds of the command's process (user + system; the database server's not "
-         "counted), steadier than wall time on a shared machine. Peak MB is the resident set high-water mark (VmHWM) "
-         "of the command's process: at the moment it printed its counts, and over its whole life."),
+        (
+            "- *Import s*: from the start of the process (Python and the app starting included) until it printed "
+            "`Created …`: check, write, ANALYZE, commit; *search index s*: the rest, bringing the search index up to "
+            "date. In brackets the CPU seconds of the command's process (user + system; the database server's not "
+            "counted), steadier than wall time on a shared machine. Peak MB is the resident set high-water mark (VmHWM) "
+            "of the command's process: at the moment it printed its counts, and over its whole life."
+        ),
     ]
     return "\n".join(lines)
 
@@ -289,10 +337,14 @@ def parse_args(argv=None):
     parser.add_argument("--products", type=int, default=50_000, help="products in the file (50,000)")
     parser.add_argument("--cooperatives", type=int, default=300, help="cooperatives in the file (300)")
     parser.add_argument("--database-url", help="postgresql://user@host:port/NEW_DATABASE (default: a SQLite file)")
-    parser.add_argument("--drop-existing", action="store_true",
-                        help="replace the PostgreSQL database even if it already has tables")
-    parser.add_argument("--no-update-run", action="store_true",
-                        help="skip the second products run (the same products, every price and stock changed)")
+    parser.add_argument(
+        "--drop-existing", action="store_true", help="replace the PostgreSQL database even if it already has tables"
+    )
+    parser.add_argument(
+        "--no-update-run",
+        action="store_true",
+        help="skip the second products run (the same products, every price and stock changed)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the files (and a SQLite database) in this directory")
     return parser.parse_args(argv)
@@ -314,8 +366,9 @@ def main(argv=None) -> int:
             created = True
         env = command_environment(url, workdir)
         progress("marketplace db upgrade")
-        subprocess.run([marketplace_command(), "db", "upgrade"], env=env, cwd=str(ROOT), check=True,
-                       capture_output=True)
+        subprocess.run(
+            [marketplace_command(), "db", "upgrade"], env=env, cwd=str(ROOT), check=True, capture_output=True
+        )
         progress(f"writing {args.products:,} products of {args.cooperatives} cooperatives as CSV")
         start = time.perf_counter()
         catalogue = _catalogue.generate(args.products, cooperatives=args.cooperatives, seed=args.seed)
@@ -329,14 +382,14 @@ def main(argv=None) -> int:
         cpu_ms = cpu_reference_ms()
         runs = []
         progress("importing cooperatives")
-        runs.append((run(["cooperatives", "import", str(workdir / "cooperatives.csv")], env, progress),
-                     args.cooperatives))
+        runs.append(
+            (run(["cooperatives", "import", str(workdir / "cooperatives.csv")], env, progress), args.cooperatives)
+        )
         progress("importing products (new)")
         runs.append((run(["products", "import", str(workdir / "products.csv")], env, progress), args.products))
         if not args.no_update_run:
             progress("importing the same products with new prices and stock (updates)")
-            runs.append((run(["products", "import", str(workdir / "new-prices.csv")], env, progress),
-                         args.products))
+            runs.append((run(["products", "import", str(workdir / "new-prices.csv")], env, progress), args.products))
         figures = check_database(url)
         status = search_status(env)
         print(report(args, figures, runs, status, load_start, cpu_ms, generate_seconds))

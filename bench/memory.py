@@ -18,6 +18,7 @@ categories, cooperatives and search words; the RSS after each round shows whethe
 memory keeps growing. Also printed: which of the heavy optional modules (Stripe,
 Pillow, the QR and spreadsheet libraries, ...) each step loaded. Prints Markdown.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Modules a storefront page should not need, and the search engine, which it does.
-WATCHED = ["stripe", "PIL", "segno", "vietnam_qr_pay", "openpyxl", "vietnam_provinces", "email_validator",
-           "whoosh", "alembic"]
+WATCHED = [
+    "stripe",
+    "PIL",
+    "segno",
+    "vietnam_qr_pay",
+    "openpyxl",
+    "vietnam_provinces",
+    "email_validator",
+    "whoosh",
+    "alembic",
+]
 PER_PAGE = 24  # the storefront's (config PER_PAGE)
 
 
@@ -118,17 +128,19 @@ def pick_pages(rounds: int, seed: int) -> list[list[str]]:
     for n in range(rounds):
         product = rng.choice(products)
         word = rng.choice(product.name.split())
-        pages.append([
-            "/",
-            f"/products?page={1 + n % product_pages}",
-            "/categories",
-            f"/categories/{rng.choice(categories)}",
-            f"/products/{product.slug}",
-            f"/cooperatives/?page={1 + n % cooperative_pages}",
-            f"/cooperatives/{rng.choice(cooperatives)}",
-            f"/search?q={quote(word)}",
-            f"/api/v1/products?page={1 + n % product_pages}",
-        ])
+        pages.append(
+            [
+                "/",
+                f"/products?page={1 + n % product_pages}",
+                "/categories",
+                f"/categories/{rng.choice(categories)}",
+                f"/products/{product.slug}",
+                f"/cooperatives/?page={1 + n % cooperative_pages}",
+                f"/cooperatives/{rng.choice(cooperatives)}",
+                f"/search?q={quote(word)}",
+                f"/api/v1/products?page={1 + n % product_pages}",
+            ]
+        )
     return pages
 
 
@@ -187,12 +199,14 @@ def measure(url: str, workdir: Path, rounds: list[list[str]]) -> tuple[Steps, st
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, default=0,
-                        help="a synthetic catalogue of this many products (default: the demo data)")
+    parser.add_argument(
+        "--products", type=int, default=0, help="a synthetic catalogue of this many products (default: the demo data)"
+    )
     parser.add_argument("--cooperatives", type=int, default=300, help="with --products")
     parser.add_argument("--database-url", help="postgresql://user@host:port/NEW_DATABASE (default: a SQLite file)")
-    parser.add_argument("--drop-existing", action="store_true",
-                        help="replace the PostgreSQL database even if it already has tables")
+    parser.add_argument(
+        "--drop-existing", action="store_true", help="replace the PostgreSQL database even if it already has tables"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="serve the storefront pages this many times")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)  # the preparing process's workdir
@@ -219,15 +233,20 @@ def main(argv=None) -> None:
     os.environ["INSTANCE_PATH"] = str(workdir / "instance")
     try:
         print("[bench] building the database, the data and the search index", file=sys.stderr, flush=True)
-        subprocess.run([sys.executable, __file__, *(argv if argv is not None else sys.argv[1:]),
-                        "--prepare", str(workdir)], check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, __file__, *(argv if argv is not None else sys.argv[1:]), "--prepare", str(workdir)],
+            check=True,
+            cwd=ROOT,
+        )
         rounds = json.loads((workdir / "pages.json").read_text())
         steps, engine = measure(url, workdir, rounds)
         data = f"{args.products:,} products" if args.products else "the demo data"
         print(f"## Memory of one web process: {data} on {'PostgreSQL' if engine == 'postgresql' else 'SQLite'}")
         print()
-        print(f"- Python {platform.python_version()}, {len(os.sched_getaffinity(0))} CPUs; load average "
-              f"(1, 5, 15 min) {started_load} at the start, {load_average()} at the end")
+        print(
+            f"- Python {platform.python_version()}, {len(os.sched_getaffinity(0))} CPUs; load average "
+            f"(1, 5, 15 min) {started_load} at the start, {load_average()} at the end"
+        )
         print("- RSS is VmRSS of this process; pages served in-process by Flask's test client")
         print()
         print("\n".join(steps.table()))

@@ -16,6 +16,7 @@ the whole-programme report grouped by type, the same grouped by cooperative, a y
 grouped by month, and the programme dashboard (marketplace.program.progress.dashboard).
 Prints a Markdown table with p50/p95 and the load average.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,13 +50,15 @@ BATCH = 5000
 def make_app(database_url: str, workdir: Path):
     from marketplace import create_app
 
-    return create_app({
-        "SECRET_KEY": "bench",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "UPLOAD_FOLDER": str(workdir / "uploads"),
-        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        "MAIL_BACKEND": "memory",
-    })
+    return create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(workdir / "uploads"),
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+            "MAIL_BACKEND": "memory",
+        }
+    )
 
 
 def _insert(model_or_table, rows: list[dict]) -> None:
@@ -111,46 +114,92 @@ def generate(args, rng: random.Random) -> dict:
     weights = [w for c, w in zip([c["id"] for c in catalogue.cooperatives], weights, strict=True) if c in products_of]
     bac_ninh = geo.find_province("Bắc Ninh")
 
-    _insert(Agency, [
-        {"id": 1, "name": "Tỉnh đoàn Bắc Ninh", "kind": AgencyKind.YOUTH_UNION, "created_at": datetime(2022, 12, 1)},
-        {"id": 2, "name": "Liên minh HTX Bắc Ninh", "kind": AgencyKind.COOPERATIVE_ALLIANCE, "created_at": datetime(2022, 12, 1)},
-        {"id": 3, "name": "Sở Công Thương Bắc Ninh", "kind": AgencyKind.OTHER, "created_at": datetime(2022, 12, 1)},
-    ])
+    _insert(
+        Agency,
+        [
+            {
+                "id": 1,
+                "name": "Tỉnh đoàn Bắc Ninh",
+                "kind": AgencyKind.YOUTH_UNION,
+                "created_at": datetime(2022, 12, 1),
+            },
+            {
+                "id": 2,
+                "name": "Liên minh HTX Bắc Ninh",
+                "kind": AgencyKind.COOPERATIVE_ALLIANCE,
+                "created_at": datetime(2022, 12, 1),
+            },
+            {"id": 3, "name": "Sở Công Thương Bắc Ninh", "kind": AgencyKind.OTHER, "created_at": datetime(2022, 12, 1)},
+        ],
+    )
 
     def day(offset: int) -> date:
         return START + timedelta(days=offset)
 
     def moment() -> datetime:
-        return datetime.combine(START, datetime.min.time()) + timedelta(seconds=rng.uniform(0, DAYS * 86400)) - timedelta(hours=7)
+        return (
+            datetime.combine(START, datetime.min.time())
+            + timedelta(seconds=rng.uniform(0, DAYS * 86400))
+            - timedelta(hours=7)
+        )
 
     # Fairs with booths and on-site sales.
     fairs, booths, onsite = [], [], []
     for number in range(1, args.fairs + 1):
         starts = datetime.combine(day(rng.randrange(DAYS - 5)), datetime.min.time()) + timedelta(hours=1)
-        fairs.append({
-            "id": number, "name": f"Hội chợ nông sản số {number}", "slug": f"hoi-cho-{number}",
-            "kind": FairKind.TRADE_FAIR, "status": FairStatus.CLOSED,
-            "venue": "Nhà thi đấu tỉnh", "province_code": bac_ninh, "ward_code": None, "street": "",
-            "starts_at": starts, "ends_at": starts + timedelta(days=3), "description": "",
-            "code": f"F{number:06d}", "created_at": starts - timedelta(days=30), "updated_at": starts,
-        })
+        fairs.append(
+            {
+                "id": number,
+                "name": f"Hội chợ nông sản số {number}",
+                "slug": f"hoi-cho-{number}",
+                "kind": FairKind.TRADE_FAIR,
+                "status": FairStatus.CLOSED,
+                "venue": "Nhà thi đấu tỉnh",
+                "province_code": bac_ninh,
+                "ward_code": None,
+                "street": "",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(days=3),
+                "description": "",
+                "code": f"F{number:06d}",
+                "created_at": starts - timedelta(days=30),
+                "updated_at": starts,
+            }
+        )
         for coop in rng.sample(coops, 12):
             booth_id = len(booths) + 1
-            booths.append({
-                "id": booth_id, "fair_id": number, "cooperative_id": coop, "status": BoothStatus.APPROVED,
-                "number": f"A{booth_id}", "message": "", "rejection_reason": "", "code": f"B{booth_id:06d}",
-                "applied_at": starts - timedelta(days=20), "decided_at": starts - timedelta(days=10),
-            })
+            booths.append(
+                {
+                    "id": booth_id,
+                    "fair_id": number,
+                    "cooperative_id": coop,
+                    "status": BoothStatus.APPROVED,
+                    "number": f"A{booth_id}",
+                    "message": "",
+                    "rejection_reason": "",
+                    "code": f"B{booth_id:06d}",
+                    "applied_at": starts - timedelta(days=20),
+                    "decided_at": starts - timedelta(days=10),
+                }
+            )
             for _sale in range(rng.randint(3, 15)):
                 product = rng.choice(products_of[coop])
                 quantity = rng.randint(1, 4)
-                onsite.append({
-                    "booth_id": booth_id, "product_id": product["id"], "product_name": product["name"],
-                    "unit": product["unit"], "quantity": quantity, "unit_price_vnd": product["price_vnd"],
-                    "total_vnd": product["price_vnd"] * quantity, "payment": OnSitePayment.CASH,
-                    "created_at": starts + timedelta(hours=rng.uniform(0, 70)),
-                    "voided_at": None, "void_reason": "",
-                })
+                onsite.append(
+                    {
+                        "booth_id": booth_id,
+                        "product_id": product["id"],
+                        "product_name": product["name"],
+                        "unit": product["unit"],
+                        "quantity": quantity,
+                        "unit_price_vnd": product["price_vnd"],
+                        "total_vnd": product["price_vnd"] * quantity,
+                        "payment": OnSitePayment.CASH,
+                        "created_at": starts + timedelta(hours=rng.uniform(0, 70)),
+                        "voided_at": None,
+                        "void_reason": "",
+                    }
+                )
     _insert(Fair, fairs)
     _insert(Booth, booths)
     _insert(OnSiteSale, onsite)
@@ -167,23 +216,42 @@ def generate(args, rng: random.Random) -> dict:
         code = f"T{number:06d}" if rng.random() < 0.2 else None
         if code and status == ActivityStatus.APPROVED:
             tracked.append(number)
-        activities.append({
-            "id": number, "type": rng.choice(kinds), "title": f"Hoạt động xúc tiến số {number}", "status": status,
-            "start_date": start, "end_date": start + timedelta(days=rng.randint(0, 4)),
-            "province_code": None if online else bac_ninh, "ward_code": None, "organising_unit": "",
-            "fair_id": rng.randint(1, args.fairs) if rng.random() < 0.2 else None, "tracking_code": code,
-            "budget_vnd": rng.randrange(0, 200) * 1_000_000, "visitors": rng.randint(0, 5000),
-            "business_contacts": rng.randint(0, 40), "contracts_count": rng.randint(0, 5),
-            "contracts_value_vnd": rng.randrange(0, 500) * 1_000_000, "sales_vnd": rng.randrange(0, 300) * 1_000_000,
-            "media_items": rng.randint(0, 10), "notes": "", "imported": False,
-            "created_at": datetime.combine(start, datetime.min.time()), "updated_at": datetime.combine(start, datetime.min.time()),
-        })
+        activities.append(
+            {
+                "id": number,
+                "type": rng.choice(kinds),
+                "title": f"Hoạt động xúc tiến số {number}",
+                "status": status,
+                "start_date": start,
+                "end_date": start + timedelta(days=rng.randint(0, 4)),
+                "province_code": None if online else bac_ninh,
+                "ward_code": None,
+                "organising_unit": "",
+                "fair_id": rng.randint(1, args.fairs) if rng.random() < 0.2 else None,
+                "tracking_code": code,
+                "budget_vnd": rng.randrange(0, 200) * 1_000_000,
+                "visitors": rng.randint(0, 5000),
+                "business_contacts": rng.randint(0, 40),
+                "contracts_count": rng.randint(0, 5),
+                "contracts_value_vnd": rng.randrange(0, 500) * 1_000_000,
+                "sales_vnd": rng.randrange(0, 300) * 1_000_000,
+                "media_items": rng.randint(0, 10),
+                "notes": "",
+                "imported": False,
+                "created_at": datetime.combine(start, datetime.min.time()),
+                "updated_at": datetime.combine(start, datetime.min.time()),
+            }
+        )
         for agency in rng.sample([1, 2, 3], rng.choice((1, 1, 2))):
             with_agencies.append({"activity_id": number, "agency_id": agency})
         chosen = set(rng.choices(coops, weights, k=rng.randint(1, 8)))
         for coop in chosen:
             with_coops.append({"activity_id": number, "cooperative_id": coop})
-        picked = {p["id"] for coop in chosen for p in rng.sample(products_of[coop], min(len(products_of[coop]), rng.randint(0, 2)))}
+        picked = {
+            p["id"]
+            for coop in chosen
+            for p in rng.sample(products_of[coop], min(len(products_of[coop]), rng.randint(0, 2)))
+        }
         for product in list(picked)[:6]:
             with_products.append({"activity_id": number, "product_id": product})
     _insert(PromotionActivity, activities)
@@ -206,28 +274,61 @@ def generate(args, rng: random.Random) -> dict:
             quantity = rng.randint(1, 3)
             line = product["price_vnd"] * quantity
             items_total += line
-            parts.append({
-                "id": part_id, "order_id": number, "cooperative_id": coop,
-                "status": PartStatus.CANCELLED if rng.random() < 0.05 else rng.choice(
-                    [PartStatus.COMPLETED, PartStatus.DELIVERED, PartStatus.SHIPPED, PartStatus.PLACED]),
-                "delivery_method": DeliveryMethod.HOME, "delivery_fee_vnd": 0, "items_total_vnd": line,
-                "total_vnd": line, "refunded_vnd": 0, "created_at": created, "updated_at": created,
-            })
-            items.append({
-                "part_id": part_id, "product_id": product["id"], "product_name": product["name"],
-                "sku": product["sku"], "unit": product["unit"], "unit_price_vnd": product["price_vnd"],
-                "quantity": quantity, "line_total_vnd": line,
-            })
-        orders.append({
-            "id": number, "number": f"DH-{created.year}-{number:06d}", "tracking_token": secrets.token_hex(16),
-            "contact_name": "Khách hàng", "contact_phone": f"09{rng.randrange(10**8):08d}",
-            "contact_email": f"khach{number}@example.vn", "province_code": bac_ninh, "ward_code": 0,
-            "street": "Số 1", "note": "", "payment_method": "cod", "payment_status": PaymentStatus.PAID,
-            "items_total_vnd": items_total, "delivery_total_vnd": 0, "total_vnd": items_total, "refunded_vnd": 0,
-            "source_fair_id": rng.randint(1, args.fairs) if source < 0.05 else None,
-            "source_activity_id": rng.choice(tracked) if 0.05 <= source < 0.10 and tracked else None,
-            "created_at": created, "updated_at": created,
-        })
+            parts.append(
+                {
+                    "id": part_id,
+                    "order_id": number,
+                    "cooperative_id": coop,
+                    "status": PartStatus.CANCELLED
+                    if rng.random() < 0.05
+                    else rng.choice(
+                        [PartStatus.COMPLETED, PartStatus.DELIVERED, PartStatus.SHIPPED, PartStatus.PLACED]
+                    ),
+                    "delivery_method": DeliveryMethod.HOME,
+                    "delivery_fee_vnd": 0,
+                    "items_total_vnd": line,
+                    "total_vnd": line,
+                    "refunded_vnd": 0,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            items.append(
+                {
+                    "part_id": part_id,
+                    "product_id": product["id"],
+                    "product_name": product["name"],
+                    "sku": product["sku"],
+                    "unit": product["unit"],
+                    "unit_price_vnd": product["price_vnd"],
+                    "quantity": quantity,
+                    "line_total_vnd": line,
+                }
+            )
+        orders.append(
+            {
+                "id": number,
+                "number": f"DH-{created.year}-{number:06d}",
+                "tracking_token": secrets.token_hex(16),
+                "contact_name": "Khách hàng",
+                "contact_phone": f"09{rng.randrange(10**8):08d}",
+                "contact_email": f"khach{number}@example.vn",
+                "province_code": bac_ninh,
+                "ward_code": 0,
+                "street": "Số 1",
+                "note": "",
+                "payment_method": "cod",
+                "payment_status": PaymentStatus.PAID,
+                "items_total_vnd": items_total,
+                "delivery_total_vnd": 0,
+                "total_vnd": items_total,
+                "refunded_vnd": 0,
+                "source_fair_id": rng.randint(1, args.fairs) if source < 0.05 else None,
+                "source_activity_id": rng.choice(tracked) if 0.05 <= source < 0.10 and tracked else None,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
         if len(orders) >= BATCH:
             _flush_orders(Order, OrderPart, OrderItem, orders, parts, items)
     _flush_orders(Order, OrderPart, OrderItem, orders, parts, items)
@@ -235,9 +336,17 @@ def generate(args, rng: random.Random) -> dict:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
-    return {"cooperatives": len(coops), "products": args.products, "fairs": args.fairs, "booths": len(booths),
-            "onsite": len(onsite), "activities": args.activities, "links": len(with_coops), "orders": args.orders,
-            "parts": part_id}
+    return {
+        "cooperatives": len(coops),
+        "products": args.products,
+        "fairs": args.fairs,
+        "booths": len(booths),
+        "onsite": len(onsite),
+        "activities": args.activities,
+        "links": len(with_coops),
+        "orders": args.orders,
+        "parts": part_id,
+    }
 
 
 def _flush_orders(order, part, item, orders, parts, items) -> None:
@@ -263,9 +372,18 @@ def measure(runs: int) -> list[tuple[str, list[float], str]]:
     except ImportError:
         dashboard = None
     cases = [
-        ("Report: whole programme, by type", lambda: promotion_report(ReportQuery(date(2023, 1, 1), date(2025, 12, 31), group_by="type"))),
-        ("Report: whole programme, by cooperative", lambda: promotion_report(ReportQuery(date(2023, 1, 1), date(2025, 12, 31), group_by="cooperative"))),
-        ("Report: 2024, by month", lambda: promotion_report(ReportQuery(date(2024, 1, 1), date(2024, 12, 31), group_by="month"))),
+        (
+            "Report: whole programme, by type",
+            lambda: promotion_report(ReportQuery(date(2023, 1, 1), date(2025, 12, 31), group_by="type")),
+        ),
+        (
+            "Report: whole programme, by cooperative",
+            lambda: promotion_report(ReportQuery(date(2023, 1, 1), date(2025, 12, 31), group_by="cooperative")),
+        ),
+        (
+            "Report: 2024, by month",
+            lambda: promotion_report(ReportQuery(date(2024, 1, 1), date(2024, 12, 31), group_by="month")),
+        ),
     ]
     if dashboard is not None:
         cases.append(("Programme dashboard (`progress.dashboard()`)", lambda: dashboard(today=date(2025, 12, 31))))
@@ -342,20 +460,27 @@ def main(argv=None) -> None:
         f"## Report benchmark on {engine}",
         "",
         *machine,
-        (f"- Data: {counts['cooperatives']} cooperatives with {counts['products']:,} products, "
-         f"{counts['activities']:,} activities 2023–2025 ({counts['links']:,} cooperative links), {counts['fairs']} fairs "
-         f"with {counts['booths']} booths and {counts['onsite']:,} on-site sales, {counts['orders']:,} orders "
-         f"({counts['parts']:,} parts); generated and inserted in {generated:.1f} s; seed {args.seed}"),
+        (
+            f"- Data: {counts['cooperatives']} cooperatives with {counts['products']:,} products, "
+            f"{counts['activities']:,} activities 2023–2025 ({counts['links']:,} cooperative links), {counts['fairs']} fairs "
+            f"with {counts['booths']} booths and {counts['onsite']:,} on-site sales, {counts['orders']:,} orders "
+            f"({counts['parts']:,} parts); generated and inserted in {generated:.1f} s; seed {args.seed}"
+        ),
         f"- {args.runs} timed runs per case after 2 warm-up runs, one process, a new session each run",
         "",
         "| Case | Result | p50 ms | p95 ms | max ms |",
         "|---|---|--:|--:|--:|",
     ]
     for name, times, shape in results:
-        lines.append(f"| {name} | {shape} | {statistics.median(times) * 1000:.0f} | "
-                     f"{percentile(times, 0.95) * 1000:.0f} | {max(times) * 1000:.0f} |")
+        lines.append(
+            f"| {name} | {shape} | {statistics.median(times) * 1000:.0f} | "
+            f"{percentile(times, 0.95) * 1000:.0f} | {max(times) * 1000:.0f} |"
+        )
     worst = max(percentile(times, 0.95) for _n, times, _s in results)
-    lines += ["", f"Target p95 <= 500 ms each: {'met' if worst <= 0.5 else 'MISSED'} (worst p95 {worst * 1000:.0f} ms)."]
+    lines += [
+        "",
+        f"Target p95 <= 500 ms each: {'met' if worst <= 0.5 else 'MISSED'} (worst p95 {worst * 1000:.0f} ms).",
+    ]
     if not any("dashboard" in name for name, _t, _s in results):
         lines.append("The programme dashboard is not installed: only the report was timed.")
     print("\n".join(lines))

@@ -10,6 +10,7 @@ search index with the engine's own rebuild, then times each query class the way
 the storefront searches (page 1, 24 per page, facets on), interleaved in random
 order, next to a SQL LIKE baseline on the same data. Prints Markdown.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -121,13 +122,15 @@ def drop_postgres_database(url: str) -> None:
 def make_app(database_url: str, workdir: Path):
     from marketplace import create_app
 
-    return create_app({
-        "SECRET_KEY": "bench",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "UPLOAD_FOLDER": str(workdir / "uploads"),
-        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        "MAIL_BACKEND": "memory",
-    })
+    return create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(workdir / "uploads"),
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+            "MAIL_BACKEND": "memory",
+        }
+    )
 
 
 def insert_catalogue(catalogue: _catalogue.Catalogue, batch: int = 5000) -> None:
@@ -159,15 +162,18 @@ def build_queries(catalogue: _catalogue.Catalogue, rng: random.Random) -> dict[s
     public = len(catalogue.public)
     reach = _reach(catalogue)
     rare = sorted(
-        w for w in catalogue.frequency
+        w
+        for w in catalogue.frequency
         if len(w) >= 3 and w.isalpha() and reach(fold(w)) <= max(3, public * RARE_AT_MOST)
     )
     common = sorted(
-        w for w, n in catalogue.name_frequency.items()
+        w
+        for w, n in catalogue.name_frequency.items()
         if not any(c.isdigit() for c in w) and catalogue.frequency[w] >= public * COMMON_AT_LEAST
     )
     pairs = sorted(
-        f"{a} {b}" for (a, b), n in catalogue.name_pairs.items()
+        f"{a} {b}"
+        for (a, b), n in catalogue.name_pairs.items()
         if n >= public * PAIR_AT_LEAST and not any(c.isdigit() for c in a + b)
     )
     if not (rare and common and pairs):
@@ -284,7 +290,11 @@ def run_engine(kind: str, query: Query) -> tuple[float, int]:
         found = len(suggest(query.text, SUGGESTIONS))
     else:
         results = search_products(
-            query.text, filters=dict(query.filters) or None, sort="relevance", page=1, per_page=PER_PAGE,
+            query.text,
+            filters=dict(query.filters) or None,
+            sort="relevance",
+            page=1,
+            per_page=PER_PAGE,
             with_facets=True,
         )
         found = results.total
@@ -337,8 +347,9 @@ class LikeBaseline:
         return time.perf_counter() - start, total
 
 
-def measure(queries: dict[str, list[Query]], runs: int, like_runs: int, rng: random.Random,
-            progress, figures: dict) -> dict[str, Timings]:
+def measure(
+    queries: dict[str, list[Query]], runs: int, like_runs: int, rng: random.Random, progress, figures: dict
+) -> dict[str, Timings]:
     """Time the first search and the background warm-up of a just-started process, then
     warm up per class and time every class's runs interleaved in one random order."""
     from marketplace.search.engine import search_products, wait_until_warm
@@ -436,11 +447,15 @@ def describe_machine(started_load: str) -> list[str]:
 
     load = machine_state()
     return [
-        (f"- Machine: {len(os.sched_getaffinity(0))} CPUs (`nproc`), {cpu}; load average (1, 5, 15 min) and CPU "
-        f"reference (a fixed Python loop, as bench/checkout.py prints; smaller is faster) "
-        f"{started_load} at the start, {load} at the end"),
-        (f"- Python {platform.python_version()}, Whoosh {package_version('whoosh')}, "
-        f"SQLAlchemy {package_version('sqlalchemy')}; database: {engine}"),
+        (
+            f"- Machine: {len(os.sched_getaffinity(0))} CPUs (`nproc`), {cpu}; load average (1, 5, 15 min) and CPU "
+            f"reference (a fixed Python loop, as bench/checkout.py prints; smaller is faster) "
+            f"{started_load} at the start, {load} at the end"
+        ),
+        (
+            f"- Python {platform.python_version()}, Whoosh {package_version('whoosh')}, "
+            f"SQLAlchemy {package_version('sqlalchemy')}; database: {engine}"
+        ),
     ]
 
 
@@ -449,20 +464,30 @@ def report(args, catalogue, figures: dict, queries: dict[str, list[Query]], timi
         f"## Search benchmark: {args.products:,} products on {figures['engine']}",
         "",
         *describe_machine(figures["load"]),
-        (f"- Catalogue: {catalogue.product_count:,} products ({len(catalogue.public):,} public) of "
-        f"{len(catalogue.cooperatives)} cooperatives in {len(_catalogue.PROVINCES)} provinces, "
-        f"{len(catalogue.categories)} categories; seed {args.seed}"),
-        (f"- Database and index reused from an earlier run; index size {figures['size']:.1f} MB on disk"
-         if figures["reused"] else
-         f"- Data generation {figures['generate']:.1f} s + database inserts {figures['insert']:.1f} s; "
-         f"index build {figures['build']:.1f} s; index size {figures['size']:.1f} MB on disk"),
-        (f"- A just-started process: first search {figures['first_search'] * 1000:,.0f} ms (opens the index, "
-         f"decodes columns), background warm-up of frequent terms done {figures['warm_up']:.1f} s after it"),
-        (f"- Process private memory (RssAnon) before the timed searches "
-         f"{figures['heap_before']:.0f} MB, after {figures['heap_after']:.0f} MB"),
+        (
+            f"- Catalogue: {catalogue.product_count:,} products ({len(catalogue.public):,} public) of "
+            f"{len(catalogue.cooperatives)} cooperatives in {len(_catalogue.PROVINCES)} provinces, "
+            f"{len(catalogue.categories)} categories; seed {args.seed}"
+        ),
+        (
+            f"- Database and index reused from an earlier run; index size {figures['size']:.1f} MB on disk"
+            if figures["reused"]
+            else f"- Data generation {figures['generate']:.1f} s + database inserts {figures['insert']:.1f} s; "
+            f"index build {figures['build']:.1f} s; index size {figures['size']:.1f} MB on disk"
+        ),
+        (
+            f"- A just-started process: first search {figures['first_search'] * 1000:,.0f} ms (opens the index, "
+            f"decodes columns), background warm-up of frequent terms done {figures['warm_up']:.1f} s after it"
+        ),
+        (
+            f"- Process private memory (RssAnon) before the timed searches "
+            f"{figures['heap_before']:.0f} MB, after {figures['heap_after']:.0f} MB"
+        ),
         "",
-        ("| Query class | Examples | Matches (mean) | p50 ms | p95 ms | p99 ms | repeated p95 ms | first-time p95 ms "
-        "| LIKE matches | LIKE p50 ms | LIKE p95 ms | LIKE p99 ms |"),
+        (
+            "| Query class | Examples | Matches (mean) | p50 ms | p95 ms | p99 ms | repeated p95 ms | first-time p95 ms "
+            "| LIKE matches | LIKE p50 ms | LIKE p95 ms | LIKE p99 ms |"
+        ),
         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for kind, title in CLASSES:
@@ -482,22 +507,30 @@ def report(args, catalogue, figures: dict, queries: dict[str, list[Query]], timi
         "",
         f"Target p95 <= 25 ms for every class: {verdict} (worst: {worst[1]}, {ms(worst[0])} ms).",
         "",
-        (f"- Engine: `search_products(q, page=1, per_page={PER_PAGE}, with_facets=True)` as the storefront calls it "
-        "(change-log check, ranking, facet counts, highlights of the page; loading the page's Product rows is not "
-        f"included), `suggest(prefix, {SUGGESTIONS})`. {args.queries} runs per class, all classes interleaved in "
-        f"one random order, after the background warm-up and {WARMUP_PER_CLASS} warm-up runs per class; each run draws its text from a pool "
-        f"of up to {POOL} per class. *First-time*: runs whose text (and filters) had not been searched before "
-        "in the process (count in brackets), *repeated*: the others; the engine caches decoded postings per "
-        "term, so first-time runs are the colder ones."),
-        (f"- Rare words hit at most {RARE_AT_MOST:.1%} of public products (accents ignored), common words at "
-        f"least {COMMON_AT_LEAST:.0%}, common pairs are adjacent words of at least {PAIR_AT_LEAST:.0%} of names."),
+        (
+            f"- Engine: `search_products(q, page=1, per_page={PER_PAGE}, with_facets=True)` as the storefront calls it "
+            "(change-log check, ranking, facet counts, highlights of the page; loading the page's Product rows is not "
+            f"included), `suggest(prefix, {SUGGESTIONS})`. {args.queries} runs per class, all classes interleaved in "
+            f"one random order, after the background warm-up and {WARMUP_PER_CLASS} warm-up runs per class; each run draws its text from a pool "
+            f"of up to {POOL} per class. *First-time*: runs whose text (and filters) had not been searched before "
+            "in the process (count in brackets), *repeated*: the others; the engine caches decoded postings per "
+            "term, so first-time runs are the colder ones."
+        ),
+        (
+            f"- Rare words hit at most {RARE_AT_MOST:.1%} of public products (accents ignored), common words at "
+            f"least {COMMON_AT_LEAST:.0%}, common pairs are adjacent words of at least {PAIR_AT_LEAST:.0%} of names."
+        ),
         f"- LIKE baseline ({args.like_queries} runs per class): for each word `lower(name) LIKE '%word%' OR "
         "lower(description) LIKE '%word%'`, public products only, plus the category and province filter for "
         f"that class; `ORDER BY created_at DESC LIMIT {PER_PAGE}` and a `COUNT(*)`; suggest: `lower(name) LIKE "
         f"'%prefix%' LIMIT {SUGGESTIONS}`. No ranking and no facets (each facet would be another GROUP BY "
         "query). LIKE cannot match without accents or with a typo (its match counts for those classes show "
-        "what it misses) and matches inside longer words (so its counts can also be higher)" + (", and SQLite's lower() folds only ASCII letters (“Đ” stays upper-case)."
-                            if figures["engine"].startswith("SQLite") else "."),
+        "what it misses) and matches inside longer words (so its counts can also be higher)"
+        + (
+            ", and SQLite's lower() folds only ASCII letters (“Đ” stays upper-case)."
+            if figures["engine"].startswith("SQLite")
+            else "."
+        ),
     ]
     return "\n".join(lines)
 
@@ -521,15 +554,20 @@ def parse_args(argv=None):
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--cooperatives", type=int, default=300)
     parser.add_argument("--database-url", help="postgresql://user@host:port/NEW_DATABASE (default: a SQLite file)")
-    parser.add_argument("--drop-existing", action="store_true",
-                        help="replace the PostgreSQL database even if it already has tables")
+    parser.add_argument(
+        "--drop-existing", action="store_true", help="replace the PostgreSQL database even if it already has tables"
+    )
     parser.add_argument("--queries", type=int, default=200, help="timed engine runs per query class")
     parser.add_argument("--like-queries", type=int, default=30, help="timed SQL LIKE runs per query class")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="keep the SQLite database, the index (and a PostgreSQL "
-                                                    "database) in/for this directory")
-    parser.add_argument("--reuse", action="store_true",
-                        help="with --keep: reuse the database and index a previous run left there")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the SQLite database, the index (and a PostgreSQL database) in/for this directory",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --keep: reuse the database and index a previous run left there"
+    )
     args = parser.parse_args(argv)
     if args.reuse and not args.keep:
         parser.error("--reuse needs --keep DIR")
@@ -575,8 +613,7 @@ def run(args, url: str, workdir: Path, reuse: bool, progress) -> None:
     from marketplace.search.index import get_index
 
     app = make_app(url, workdir)
-    figures = {"generate": 0.0, "insert": 0.0, "build": 0.0, "reused": reuse,
-               "load": machine_state()}
+    figures = {"generate": 0.0, "insert": 0.0, "build": 0.0, "reused": reuse, "load": machine_state()}
     with app.app_context():
         figures["engine"] = "PostgreSQL" if db.engine.dialect.name == "postgresql" else "SQLite"
         progress(f"generating {args.products:,} products (seed {args.seed})")

@@ -21,6 +21,7 @@ least 0.15 x the hello world's req/s at 10k products (0.10 x at 100k), p99 <= 10
 Without --reuse or --rebuild the database and work directory are dropped at the end;
 --reuse keeps them and uses them again when they hold the expected catalogue.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,18 @@ P99_TARGET_MS = 100.0
 SQL_TARGET = 6
 RSS_TARGET_MB = 120.0
 # Environment the servers get from the bench, nothing inherited.
-MANAGED_ENV = ("DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH", "SEARCH_INDEX_DIR", "MAIL_QUEUE", "MAIL_BACKEND",
-               "UPLOAD_FOLDER", "MARKETPLACE_PRODUCTION", "REDIS_URL", "PAGE_CACHE")
+MANAGED_ENV = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "INSTANCE_PATH",
+    "SEARCH_INDEX_DIR",
+    "MAIL_QUEUE",
+    "MAIL_BACKEND",
+    "UPLOAD_FOLDER",
+    "MARKETPLACE_PRODUCTION",
+    "REDIS_URL",
+    "PAGE_CACHE",
+)
 PAGE_KEYS = ("home", "top_category", "sub_category", "product", "cooperative", "search", "api_products")
 
 
@@ -80,6 +91,7 @@ class Page:
 @dataclass
 class Load:
     """One wrk run."""
+
     requests_per_s: float
     p50_ms: float
     p99_ms: float
@@ -132,13 +144,15 @@ def progress(message: str) -> None:
 def server_environment(args, url: str, workdir: Path) -> dict[str, str]:
     """What gunicorn, the CLI and the in-process app all see (the rest of os.environ is kept)."""
     env = {key: value for key, value in os.environ.items() if key not in MANAGED_ENV}
-    env.update({
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench-storefront",
-        "INSTANCE_PATH": str(workdir / "instance"),
-        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        "MAIL_QUEUE": "worker",
-    })
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-storefront",
+            "INSTANCE_PATH": str(workdir / "instance"),
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+            "MAIL_QUEUE": "worker",
+        }
+    )
     if args.redis:
         env["REDIS_URL"] = args.redis
     if args.no_cache:
@@ -179,8 +193,9 @@ def run_cli(env: dict[str, str], log: Path, *arguments: str) -> float:
     with open(log, "ab") as out:
         out.write(f"\n$ marketplace {' '.join(arguments)}\n".encode())
         out.flush()
-        finished = subprocess.run([*marketplace_command(), *arguments], env=env, cwd=ROOT, stdout=out,
-                                  stderr=subprocess.STDOUT, check=False)
+        finished = subprocess.run(
+            [*marketplace_command(), *arguments], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
     if finished.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
         command = " ".join(arguments)
@@ -225,20 +240,42 @@ def write_csvs(catalogue: _catalogue.Catalogue, directory: Path) -> tuple[Path, 
         writer.writerow(COOPERATIVE_HEADER)
         for row in catalogue.cooperatives:
             slugs[row["id"]] = row["slug"]
-            writer.writerow([
-                row["slug"], row["name"], "", geo.province_name(row["province_code"]), geo.ward_name(row["ward_code"]),
-                row["created_at"].date().isoformat(), int(row["is_youth"]), row["member_count"],
-                row["youth_member_count"], "", "", "", row["description"],
-            ])
+            writer.writerow(
+                [
+                    row["slug"],
+                    row["name"],
+                    "",
+                    geo.province_name(row["province_code"]),
+                    geo.ward_name(row["ward_code"]),
+                    row["created_at"].date().isoformat(),
+                    int(row["is_youth"]),
+                    row["member_count"],
+                    row["youth_member_count"],
+                    "",
+                    "",
+                    "",
+                    row["description"],
+                ]
+            )
     names = {row["id"]: row["name"] for row in catalogue.categories}
     with open(products_csv, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(PRODUCT_HEADER)
         for row in catalogue.products:
-            writer.writerow([
-                slugs[row["cooperative_id"]], row["sku"], row["name"], names[row["category_id"]], row["unit"],
-                row["price_vnd"], row["stock"], row["ocop_stars"] or "", row["origin"], row["description"],
-            ])
+            writer.writerow(
+                [
+                    slugs[row["cooperative_id"]],
+                    row["sku"],
+                    row["name"],
+                    names[row["category_id"]],
+                    row["unit"],
+                    row["price_vnd"],
+                    row["stock"],
+                    row["ocop_stars"] or "",
+                    row["origin"],
+                    row["description"],
+                ]
+            )
     return coops_csv, products_csv
 
 
@@ -290,8 +327,9 @@ def analyze(url: str) -> None:
         engine.dispose()
 
 
-def build_catalogue(args, products: int, cooperatives: int, url: str, workdir: Path,
-                    env: dict[str, str]) -> dict[str, float]:
+def build_catalogue(
+    args, products: int, cooperatives: int, url: str, workdir: Path, env: dict[str, str]
+) -> dict[str, float]:
     """A new database holding the catalogue, through the real import path; seconds per step."""
     seconds = {}
     create_postgres_database(url, drop_existing=True)
@@ -331,8 +369,10 @@ def ensure_catalogue(args, products: int, url: str, workdir: Path, env: dict[str
     expected = {"products": products, "cooperatives": cooperatives}
     complete = counts is not None and all(counts[k] == v for k, v in expected.items()) and counts["featured"] > 0
     if args.reuse and complete and not args.rebuild:
-        progress(f"reusing {sa.engine.make_url(url).database}: {counts['products']:,} products, "
-                 f"{counts['cooperatives']} cooperatives; index in {workdir / 'search-index'}")
+        progress(
+            f"reusing {sa.engine.make_url(url).database}: {counts['products']:,} products, "
+            f"{counts['cooperatives']} cooperatives; index in {workdir / 'search-index'}"
+        )
         seconds = {}
         built = False
         workdir.mkdir(parents=True, exist_ok=True)
@@ -368,10 +408,14 @@ def find_pages(search_word: str) -> tuple[list[Page], dict]:
     from marketplace.extensions import db
 
     session = db.session
-    per_category = dict(session.execute(
-        sa.select(Product.category_id, sa.func.count()).join(Product.cooperative).where(is_public_product())
-        .group_by(Product.category_id)
-    ).all())
+    per_category = dict(
+        session.execute(
+            sa.select(Product.category_id, sa.func.count())
+            .join(Product.cooperative)
+            .where(is_public_product())
+            .group_by(Product.category_id)
+        ).all()
+    )
     categories = list(session.scalars(sa.select(Category)))
     tops = Counter()
     for category in categories:
@@ -383,13 +427,19 @@ def find_pages(search_word: str) -> tuple[list[Page], dict]:
         raise SystemExit(f"category {by_id[top_id].slug} has no sub-categories: the catalogue is not two-level")
     sub = max(subs, key=lambda c: (per_category.get(c.id, 0), -c.id))
     coop_slug, coop_count = session.execute(
-        sa.select(Cooperative.slug, sa.func.count(Product.id)).join(Product.cooperative).where(is_public_product())
-        .group_by(Cooperative.id, Cooperative.slug).order_by(sa.func.count(Product.id).desc(), Cooperative.id)
+        sa.select(Cooperative.slug, sa.func.count(Product.id))
+        .join(Product.cooperative)
+        .where(is_public_product())
+        .group_by(Cooperative.id, Cooperative.slug)
+        .order_by(sa.func.count(Product.id).desc(), Cooperative.id)
         .limit(1)
     ).one()
     product_slug = session.scalar(
-        sa.select(Product.slug).join(Product.cooperative).where(is_public_product(), Cooperative.slug == coop_slug)
-        .order_by(Product.id).limit(1)
+        sa.select(Product.slug)
+        .join(Product.cooperative)
+        .where(is_public_product(), Cooperative.slug == coop_slug)
+        .order_by(Product.id)
+        .limit(1)
     )
     public = session.scalar(sa.select(sa.func.count(Product.id)).join(Product.cooperative).where(is_public_product()))
     facts = {
@@ -400,8 +450,10 @@ def find_pages(search_word: str) -> tuple[list[Page], dict]:
         "biggest_cooperative": {"slug": coop_slug, "products": coop_count},
         "biggest_top_category": {"slug": by_id[top_id].slug, "name": by_id[top_id].name, "products": top_count},
         "its_biggest_sub_category": {"slug": sub.slug, "name": sub.name, "products": per_category.get(sub.id, 0)},
-        "categories": {"top": sum(1 for c in categories if c.parent_id is None),
-                       "sub": sum(1 for c in categories if c.parent_id is not None)},
+        "categories": {
+            "top": sum(1 for c in categories if c.parent_id is None),
+            "sub": sum(1 for c in categories if c.parent_id is not None),
+        },
     }
     pages = [
         Page("home", "home", "/"),
@@ -471,8 +523,9 @@ class Server:
         self.log = log
         self.command = [sys.executable, "-m", "gunicorn", *gunicorn_arguments(workers, self.port), app_spec]
         with open(log, "ab") as out:  # gunicorn keeps its own copy of the file
-            self.process = subprocess.Popen(self.command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def wait_until_listening(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -566,8 +619,11 @@ def parse_wrk(output: str) -> Load:
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     socket_errors = dict(zip(("connect", "read", "write", "timeout"), map(int, sockets.groups()))) if sockets else {}
     return Load(
-        requests_per_s=float(rate.group(1)), p50_ms=_duration_ms(latency["50"]), p99_ms=_duration_ms(latency["99"]),
-        requests=int(requests.group(1)), non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
+        requests_per_s=float(rate.group(1)),
+        p50_ms=_duration_ms(latency["50"]),
+        p99_ms=_duration_ms(latency["99"]),
+        requests=int(requests.group(1)),
+        non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors={k: v for k, v in socket_errors.items() if v},
     )
 
@@ -575,8 +631,17 @@ def parse_wrk(output: str) -> Load:
 def wrk_command(args, url: str, seconds: int) -> list[str]:
     headers = ["-H", f"Accept-Encoding: {args.accept_encoding}"] if args.accept_encoding else []
     threads = min(args.threads, args.connections)
-    return ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency",
-            "--timeout", f"{WRK_TIMEOUT_S}s", *headers, url]
+    return [
+        "wrk",
+        f"-t{threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        f"{WRK_TIMEOUT_S}s",
+        *headers,
+        url,
+    ]
 
 
 def run_wrk(args, url: str, seconds: int) -> Load:
@@ -594,8 +659,7 @@ def drive(args, server: Server, path: str, headers: dict[str, str]) -> Load:
     return run_wrk(args, server.url(path), args.seconds)
 
 
-def measure_hello(args, env: dict[str, str], workdir: Path, headers: dict[str, str], when: str,
-                  run: SizeRun) -> Load:
+def measure_hello(args, env: dict[str, str], workdir: Path, headers: dict[str, str], when: str, run: SizeRun) -> Load:
     progress(f"hello world ({when}): wrk {args.connections} connections, {args.seconds} s")
     with serving(HELLO_APP, args, env, workdir / "gunicorn-hello.log") as server:
         load = drive(args, server, "/", headers)
@@ -651,29 +715,41 @@ def _load_text(machine: dict) -> str:
 def report(args, run: SizeRun) -> str:
     facts = run.facts
     hello = run.hello_mean
-    settings = [f"PAGE_CACHE={'0' if args.no_cache else 'unset'}", f"REDIS_URL={'set' if args.redis else 'unset'}",
-                f"Accept-Encoding: {args.accept_encoding}" if args.accept_encoding else "no Accept-Encoding"]
+    settings = [
+        f"PAGE_CACHE={'0' if args.no_cache else 'unset'}",
+        f"REDIS_URL={'set' if args.redis else 'unset'}",
+        f"Accept-Encoding: {args.accept_encoding}" if args.accept_encoding else "no Accept-Encoding",
+    ]
     steps = ", ".join(f"{name} {s:,.1f} s" for name, s in run.build_seconds.items())
     built = f"built for this run: {steps}" if run.built else f"reused from an earlier run ({steps})"
     big, top, sub = facts["biggest_cooperative"], facts["biggest_top_category"], facts["its_biggest_sub_category"]
     lines = [
-        (f"### Storefront benchmark: {run.products:,} products, PostgreSQL, {args.workers} gunicorn sync workers, "
-         f"wrk {args.connections} connections × {args.seconds} s per page"),
+        (
+            f"### Storefront benchmark: {run.products:,} products, PostgreSQL, {args.workers} gunicorn sync workers, "
+            f"wrk {args.connections} connections × {args.seconds} s per page"
+        ),
         "",
-        (f"- Catalogue `{run.database}`: {facts['public_products']:,} public products of {facts['cooperatives']} "
-         f"cooperatives (the biggest, `{big['slug']}`, {big['products']:,} products), {facts['categories']['top']} top "
-         f"and {facts['categories']['sub']} sub-categories (the biggest top category, {top['name']}, "
-         f"{top['products']:,} products; its biggest sub-category, {sub['name']}, {sub['products']:,}), "
-         f"{facts['featured']} featured; {built}."),
-        (f"- Hello world (`bench/_hello.py`, same gunicorn command and wrk settings): "
-         f"{run.hello_start.requests_per_s:,.0f} req/s at the start, {run.hello_end.requests_per_s:,.0f} at the end; "
-         f"the ratios are to their mean, {hello:,.0f} req/s."),
-        (f"- Load average (1, 5, 15 min) and CPU reference (a fixed Python loop; smaller is a faster machine): "
-         f"{_load_text(run.machine_start)} at the start, {_load_text(run.machine_end)} at the end; "
-         f"{os.cpu_count()} CPUs."),
+        (
+            f"- Catalogue `{run.database}`: {facts['public_products']:,} public products of {facts['cooperatives']} "
+            f"cooperatives (the biggest, `{big['slug']}`, {big['products']:,} products), {facts['categories']['top']} top "
+            f"and {facts['categories']['sub']} sub-categories (the biggest top category, {top['name']}, "
+            f"{top['products']:,} products; its biggest sub-category, {sub['name']}, {sub['products']:,}), "
+            f"{facts['featured']} featured; {built}."
+        ),
+        (
+            f"- Hello world (`bench/_hello.py`, same gunicorn command and wrk settings): "
+            f"{run.hello_start.requests_per_s:,.0f} req/s at the start, {run.hello_end.requests_per_s:,.0f} at the end; "
+            f"the ratios are to their mean, {hello:,.0f} req/s."
+        ),
+        (
+            f"- Load average (1, 5, 15 min) and CPU reference (a fixed Python loop; smaller is a faster machine): "
+            f"{_load_text(run.machine_start)} at the start, {_load_text(run.machine_end)} at the end; "
+            f"{os.cpu_count()} CPUs."
+        ),
         f"- `gunicorn {' '.join(gunicorn_arguments(args.workers, 0)).replace(':0', ':PORT')} APP`; "
         f"`{' '.join(wrk_command(args, 'URL', args.seconds))}` after an untimed {args.warmup} s warm-up; "
-        + "; ".join(settings) + ".",
+        + "; ".join(settings)
+        + ".",
         "",
         "| page | req/s | × hello world | p50 ms | p99 ms | SQL statements (warm) | SQL (cold) | target met? |",
         "|---|--:|--:|--:|--:|--:|--:|---|",
@@ -691,13 +767,17 @@ def report(args, run: SizeRun) -> str:
     hello_rss = ", ".join(f"{mb:.0f}" for mb in run.hello_rss_mb.values())
     lines += [
         "",
-        (f"Worker RSS after the run: max {worst:.0f} MB (each: {each}); target ≤ {RSS_TARGET_MB:.0f} MB: "
-         f"{'met' if worst <= RSS_TARGET_MB else 'MISSED'}. (Hello world workers: {hello_rss} MB.)"),
+        (
+            f"Worker RSS after the run: max {worst:.0f} MB (each: {each}); target ≤ {RSS_TARGET_MB:.0f} MB: "
+            f"{'met' if worst <= RSS_TARGET_MB else 'MISSED'}. (Hello world workers: {hello_rss} MB.)"
+        ),
         "",
-        (f"Targets: every page ≥ {ratio_target(run.products):.2f}× the hello world of the same run "
-         f"(0.15× below {LARGE:,} products, 0.10× from there), p99 ≤ {P99_TARGET_MS:.0f} ms, ≤ {SQL_TARGET} SQL "
-         f"statements with a warm cache (the second of two requests, counted in-process), no error answers. "
-         f"Pages met: {sum(verdict(r, hello, run.products) == 'yes' for r in run.pages)}/{len(run.pages)}."),
+        (
+            f"Targets: every page ≥ {ratio_target(run.products):.2f}× the hello world of the same run "
+            f"(0.15× below {LARGE:,} products, 0.10× from there), p99 ≤ {P99_TARGET_MS:.0f} ms, ≤ {SQL_TARGET} SQL "
+            f"statements with a warm cache (the second of two requests, counted in-process), no error answers. "
+            f"Pages met: {sum(verdict(r, hello, run.products) == 'yes' for r in run.pages)}/{len(run.pages)}."
+        ),
     ]
     return "\n".join(lines)
 
@@ -707,24 +787,44 @@ def report(args, run: SizeRun) -> str:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, nargs="+", default=[10_000, 100_000],
-                        help="catalogue sizes, each its own database and run (10000 100000)")
-    parser.add_argument("--cooperatives", type=int,
-                        help=f"cooperatives per catalogue (113 below {LARGE:,} products, 300 from there)")
-    parser.add_argument("--biggest-share", type=float, default=0.25,
-                        help="share of the products held by the biggest cooperative (0.25)")
+    parser.add_argument(
+        "--products",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="catalogue sizes, each its own database and run (10000 100000)",
+    )
+    parser.add_argument(
+        "--cooperatives", type=int, help=f"cooperatives per catalogue (113 below {LARGE:,} products, 300 from there)"
+    )
+    parser.add_argument(
+        "--biggest-share", type=float, default=0.25, help="share of the products held by the biggest cooperative (0.25)"
+    )
     parser.add_argument("--featured", type=int, default=48, help="products marked featured (48)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE,
-                        help="PostgreSQL URL; {products} is replaced by the size (default: %(default)s)")
-    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
-                        help="a directory per database here: CSV files, search index, logs (%(default)s)")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE,
+        help="PostgreSQL URL; {products} is replaced by the size (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help="a directory per database here: CSV files, search index, logs (%(default)s)",
+    )
     build = parser.add_mutually_exclusive_group()
-    build.add_argument("--reuse", action="store_true",
-                       help="use the database if it holds the expected catalogue (else build it) and keep it")
+    build.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database if it holds the expected catalogue (else build it) and keep it",
+    )
     build.add_argument("--rebuild", action="store_true", help="build the catalogue again, and keep it")
-    parser.add_argument("--build-only", action="store_true",
-                        help="build (or check) the catalogues and their search indexes, keep them, measure nothing")
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build (or check) the catalogues and their search indexes, keep them, measure nothing",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
@@ -759,8 +859,10 @@ def database_url(template: str, products: int) -> str:
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit("the storefront benchmark runs on PostgreSQL: --database-url postgresql://…")
     if not (parsed.database or "").startswith("bench"):
-        raise SystemExit(f"refusing database {parsed.database!r}: the benchmark drops and creates its database, "
-                         "so its name must start with 'bench'")
+        raise SystemExit(
+            f"refusing database {parsed.database!r}: the benchmark drops and creates its database, "
+            "so its name must start with 'bench'"
+        )
     return url
 
 
@@ -773,8 +875,10 @@ def run_size(args, products: int, runs: list[SizeRun]) -> None:
     headers = {"Accept-Encoding": args.accept_encoding} if args.accept_encoding else {}
     counts = None if keep else catalogue_counts(url)
     if counts and counts["products"]:
-        raise SystemExit(f"database {name!r} already holds {counts['products']:,} products: pass --reuse to use "
-                         "it (and keep it) or --rebuild to build it again")
+        raise SystemExit(
+            f"database {name!r} already holds {counts['products']:,} products: pass --reuse to use "
+            "it (and keep it) or --rebuild to build it again"
+        )
     try:
         built, seconds = ensure_catalogue(args, products, url, workdir, env)
         with app_context(env):
@@ -791,8 +895,10 @@ def run_size(args, products: int, runs: list[SizeRun]) -> None:
             for page in pages:
                 progress(f"{page.label} {page.path}: wrk {args.connections} connections, {args.seconds} s")
                 load = drive(args, server, page.path, headers)
-                progress(f"{page.label}: {load.requests_per_s:,.1f} req/s, p99 {load.p99_ms:,.0f} ms"
-                         + (f", {load.errors} errors" if load.errors else ""))
+                progress(
+                    f"{page.label}: {load.requests_per_s:,.1f} req/s, p99 {load.p99_ms:,.0f} ms"
+                    + (f", {load.errors} errors" if load.errors else "")
+                )
                 run.pages.append(PageResult(page, load))
             run.rss_mb = server.worker_rss_mb()
         run.hello_end = measure_hello(args, env, workdir, headers, "end", run)
@@ -836,11 +942,17 @@ def main(argv=None) -> int:
             run_size(args, products, runs)
     finally:
         if args.json and runs:
-            args.json.write_text(json.dumps(
-                {"arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-                 "runs": [raw_result(run) for run in runs]},
-                indent=2, ensure_ascii=False, default=str,
-            ))
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                        "runs": [raw_result(run) for run in runs],
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                    default=str,
+                )
+            )
             progress(f"raw results in {args.json}")
     return 1 if any(result.load.errors for run in runs for result in run.pages) else 0
 

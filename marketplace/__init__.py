@@ -1,4 +1,5 @@
 """Youth-cooperative marketplace: the application factory."""
+
 from __future__ import annotations
 
 import copy

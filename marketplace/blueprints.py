@@ -1,4 +1,5 @@
 """Every feature's blueprints, registered by create_app()."""
+
 from __future__ import annotations
 
 

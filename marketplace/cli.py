@@ -1,4 +1,5 @@
 """The `marketplace` console script: Flask's command group bound to this app."""
+
 from __future__ import annotations
 
 from flask.cli import FlaskGroup

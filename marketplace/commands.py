@@ -1,4 +1,5 @@
 """Command groups added to the `marketplace` CLI (besides Flask's run/routes/shell and `db`)."""
+
 from __future__ import annotations
 
 

@@ -2,6 +2,7 @@
 
 Every variable here is listed in the README's configuration table.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,13 +49,11 @@ def load_secret_key(instance_path: str, production: bool, given: str | None = No
 
 def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
     production = _bool("MARKETPLACE_PRODUCTION")
-    database_url = os.environ.get("DATABASE_URL") or (
-        "sqlite:///" + str(Path(instance_path) / "marketplace.sqlite3")
-    )
+    database_url = os.environ.get("DATABASE_URL") or ("sqlite:///" + str(Path(instance_path) / "marketplace.sqlite3"))
     # Heroku-style URLs and bare postgresql:// both mean psycopg 3 here.
     for prefix in ("postgres://", "postgresql://"):
         if database_url.startswith(prefix):
-            database_url = "postgresql+psycopg://" + database_url[len(prefix):]
+            database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
     return {
         "PRODUCTION": production,
         "SECRET_KEY": load_secret_key(instance_path, production, secret_key),
@@ -135,7 +134,14 @@ DEFAULTS = {
     # `marketplace orders expire` does the same from cron.
     "ORDER_EXPIRY_INTERVAL": 60,
     # HTML, CSS, JS and JSON are compressed (brotli or gzip, as the client accepts) by Flask-Compress.
-    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript", "application/json", "image/svg+xml"],
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ],
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_BR_LEVEL": 4,
     "COMPRESS_MIN_SIZE": 500,

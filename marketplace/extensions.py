@@ -1,4 +1,5 @@
 """Flask extensions, created once and bound to the app in create_app()."""
+
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_compress import Compress

@@ -1,4 +1,5 @@
 """Every feature's models, imported together so the metadata is complete."""
+
 from marketplace.accounts.models import Agency, AgencyKind, ApiToken, LoginAttempt, Role, User  # noqa: F401
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus  # noqa: F401
 from marketplace.cooperatives.models import (  # noqa: F401

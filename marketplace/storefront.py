@@ -4,6 +4,7 @@ Public pages are cached under the storefront's content version (core.content_ver
 a commit that changes one of the models below writes a new version. The owners of the
 data that pages show are listed here rather than in core, which knows no feature.
 """
+
 from __future__ import annotations
 
 from flask import session

@@ -1,6 +1,7 @@
 """Helpers for the storefront cache's tests: several web servers (app instances) on one
 database, as gunicorn workers or servers behind a load balancer are, and what a visitor
 reads off a page."""
+
 from __future__ import annotations
 
 import html

@@ -4,6 +4,7 @@ SQLite by default (a temporary file); PostgreSQL when DATABASE_URL is set.
 Tables are emptied rather than rolled back so tests may use threads, processes and
 real commits exactly as the application does.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,9 @@ def database_url(tmp_path_factory) -> str:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
         engine.dispose()
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("u"))})
+    app = create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("u"))}
+    )
     with app.app_context():
         upgrade_database()
         db.engine.dispose()

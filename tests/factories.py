@@ -1,5 +1,6 @@
 """Small builders for test data. Each flushes (so ids exist) and commits nothing itself,
 except `commit()` for tests that then go through HTTP."""
+
 from __future__ import annotations
 
 import itertools
@@ -32,7 +33,9 @@ def agency(name: str | None = None, kind: AgencyKind = AgencyKind.YOUTH_UNION) -
 
 def user(role: Role = Role.CUSTOMER, email: str | None = None, password: str = PASSWORD, **fields) -> User:
     n = next(_counter)
-    u = User(email=email or f"user{n}@example.vn", full_name=fields.pop("full_name", f"Nguyễn Văn {n}"), role=role, **fields)
+    u = User(
+        email=email or f"user{n}@example.vn", full_name=fields.pop("full_name", f"Nguyễn Văn {n}"), role=role, **fields
+    )
     u.set_password(password)
     db.session.add(u)
     db.session.flush()

@@ -5,6 +5,7 @@ and options); then each field in turn gets empty, huge, negative, HTML and emoji
 while the others keep sensible values, so every field's own limits are reached (a
 value too long for its database column shows up on PostgreSQL only).
 """
+
 from __future__ import annotations
 
 import io
@@ -59,11 +60,21 @@ class FormReader(HTMLParser):
             if kind in ("submit", "button", "reset", "image"):
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
-                self._form["fields"].append({"name": a["name"], "type": kind, "value": None, "option": a.get("value", "y")})
+                self._form["fields"].append(
+                    {"name": a["name"], "type": kind, "value": None, "option": a.get("value", "y")}
+                )
                 return
-            self._form["fields"].append({"name": a["name"], "type": kind, "value": a.get("value", ""), "option": a.get("value")})
+            self._form["fields"].append(
+                {"name": a["name"], "type": kind, "value": a.get("value", ""), "option": a.get("value")}
+            )
         elif tag == "select" and a.get("name"):
-            self._select = {"name": a["name"], "type": "select", "value": None, "options": [], "multiple": "multiple" in a}
+            self._select = {
+                "name": a["name"],
+                "type": "select",
+                "value": None,
+                "options": [],
+                "multiple": "multiple" in a,
+            }
             self._form["fields"].append(self._select)
         elif tag == "option" and self._select is not None:
             self._select["options"].append(a.get("value", ""))
@@ -167,8 +178,18 @@ def world(make):
     admin = make.admin(email="admin@example.vn")
     customer = make.user(Role.CUSTOMER, email="khach@example.vn")
     make.commit()
-    return {"agency": agency, "parent": parent, "category": category, "coop": coop, "pending": pending,
-            "product": product, "manager": manager, "staff": staff, "admin": admin, "customer": customer}
+    return {
+        "agency": agency,
+        "parent": parent,
+        "category": category,
+        "coop": coop,
+        "pending": pending,
+        "product": product,
+        "manager": manager,
+        "staff": staff,
+        "admin": admin,
+        "customer": customer,
+    }
 
 
 def client_of(app, user=None):
@@ -185,15 +206,27 @@ TEXT_AS_CSV = ("dòng 1\n".encode() * 3, "sanpham.csv")
 
 def test_account_forms(app, world):
     anonymous = client_of(app)
-    assert fuzz_form(anonymous, "/account/register", "/account/register",
-                     {"email": "moi{n}@example.vn", "full_name": "Nguyễn Văn Mới", "password": PASSWORD,
-                      "confirm": PASSWORD}) > 40
-    fuzz_form(client_of(app), "/account/login", "/account/login", {"email": "khach@example.vn", "password": "sai-mat-khau"})
+    assert (
+        fuzz_form(
+            anonymous,
+            "/account/register",
+            "/account/register",
+            {"email": "moi{n}@example.vn", "full_name": "Nguyễn Văn Mới", "password": PASSWORD, "confirm": PASSWORD},
+        )
+        > 40
+    )
+    fuzz_form(
+        client_of(app), "/account/login", "/account/login", {"email": "khach@example.vn", "password": "sai-mat-khau"}
+    )
     fuzz_form(client_of(app), "/account/reset", "/account/reset", {"email": "khach@example.vn"})
     customer = client_of(app, world["customer"])
     fuzz_form(customer, "/account/profile", "/account/profile", {"full_name": "Lê Thị Hồng"})
-    fuzz_form(customer, "/account/profile", "/account/password",
-              {"current_password": "sai", "password": PASSWORD, "confirm": PASSWORD})
+    fuzz_form(
+        customer,
+        "/account/profile",
+        "/account/password",
+        {"current_password": "sai", "password": PASSWORD, "confirm": PASSWORD},
+    )
 
     # The sensible values did get through: the bad ones were refused field by field.
     assert db.session.scalar(select(User).where(User.email.like("moi%@example.vn")))
@@ -201,8 +234,12 @@ def test_account_forms(app, world):
 
 def test_admin_forms(app, world):
     admin = client_of(app, world["admin"])
-    fuzz_form(admin, "/admin/users/new", "/admin/users/new",
-              {"email": "nguoi{n}@example.vn", "full_name": "Người mới", "password": PASSWORD, "role": "customer"})
+    fuzz_form(
+        admin,
+        "/admin/users/new",
+        "/admin/users/new",
+        {"email": "nguoi{n}@example.vn", "full_name": "Người mới", "password": PASSWORD, "role": "customer"},
+    )
     fuzz_form(admin, f"/admin/users/{world['manager'].id}/edit", "/edit")
     fuzz_form(admin, "/admin/agencies/new", "/admin/agencies/new", {"name": "Cơ quan {n}"})
     fuzz_form(admin, f"/admin/agencies/{world['agency'].id}/edit", "/edit")
@@ -215,16 +252,39 @@ def test_workspace_forms(app, world):
     manager = client_of(app, world["manager"])
     coop, product = world["coop"], world["product"]
     base = f"/workspace/{coop.slug}"
-    fuzz_form(manager, "/workspace/register", "/workspace/register",
-              {"name": "HTX Mới {n}", "province_code": str(coop.province_code), "ward_code": str(coop.ward_code),
-               "member_count": "10", "youth_member_count": "5"})
+    fuzz_form(
+        manager,
+        "/workspace/register",
+        "/workspace/register",
+        {
+            "name": "HTX Mới {n}",
+            "province_code": str(coop.province_code),
+            "ward_code": str(coop.ward_code),
+            "member_count": "10",
+            "youth_member_count": "5",
+        },
+    )
     fuzz_form(manager, f"{base}/profile", "/profile", files={"logo": NOT_AN_IMAGE})
-    fuzz_form(manager, f"{base}/products/new", "/products/new",
-              {"name": "Sản phẩm {n}", "sku": "SP-{n}", "category_id": str(world["category"].id), "price_vnd": "150000",
-               "stock": "5"})
+    fuzz_form(
+        manager,
+        f"{base}/products/new",
+        "/products/new",
+        {
+            "name": "Sản phẩm {n}",
+            "sku": "SP-{n}",
+            "category_id": str(world["category"].id),
+            "price_vnd": "150000",
+            "stock": "5",
+        },
+    )
     fuzz_form(manager, f"{base}/products/{product.id}/edit", "/edit")
-    fuzz_form(manager, f"{base}/products/{product.id}/edit", "/images", {"alt_text": "Ảnh vải"},
-              files={"photos": NOT_AN_IMAGE})
+    fuzz_form(
+        manager,
+        f"{base}/products/{product.id}/edit",
+        "/images",
+        {"alt_text": "Ảnh vải"},
+        files={"photos": NOT_AN_IMAGE},
+    )
     fuzz_form(manager, f"{base}/products/", "/quick")
     fuzz_form(manager, f"{base}/products/import", "/import", files={"file": TEXT_AS_CSV})
 
@@ -258,9 +318,19 @@ def test_storefront_order_forms(app, world):
     fuzz_form(guest, "/orders/lookup", "/orders/lookup", {"number": "DH-2026-000001", "contact": "0912345678"})
     fuzz_form(guest, "/cart", "/cart/remove")
     guest.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
-    fuzz_form(guest, "/checkout", "/checkout",
-              {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan{n}@example.vn",
-               "province_code": str(BAC_NINH), "ward_code": str(LUC_NGAN), "street": "Số 12"})
+    fuzz_form(
+        guest,
+        "/checkout",
+        "/checkout",
+        {
+            "name": "Nguyễn Thị Lan",
+            "phone": "0912345678",
+            "email": "lan{n}@example.vn",
+            "province_code": str(BAC_NINH),
+            "ward_code": str(LUC_NGAN),
+            "street": "Số 12",
+        },
+    )
     placed = order([(product, 1)])
     db.session.commit()
     fuzz_form(guest, f"/orders/{placed.number}?token={placed.tracking_token}", "/cancel")
@@ -290,7 +360,9 @@ BAD_CSV_FILES = {
     "nul in a cell": (CSV_HEADER + "vai-thieu,SP-1,Vải\x00,Trái cây,kg,1000,1,,,\n").encode(),
     "nul in the slug": (CSV_HEADER + "vai\x00thieu,SP-1,Vải,Trái cây,kg,1000,1,,,\n").encode(),
     "huge cell": (CSV_HEADER + "vai-thieu,SP-1," + "x" * 200_000 + ",Trái cây,kg,1000,1,,,\n").encode(),
-    "huge values": (CSV_HEADER + f"vai-thieu,{'S' * 5000},{'x' * 5000},{'y' * 5000},kg,{'9' * 40},{'9' * 40},9,{'z' * 5000},\n").encode(),
+    "huge values": (
+        CSV_HEADER + f"vai-thieu,{'S' * 5000},{'x' * 5000},{'y' * 5000},kg,{'9' * 40},{'9' * 40},9,{'z' * 5000},\n"
+    ).encode(),
     "negative": (CSV_HEADER + "vai-thieu,SP-1,Vải,Trái cây,kg,-1000,-1,-3,,\n").encode(),
     "script": (CSV_HEADER + f"vai-thieu,SP-1,{SCRIPT},{SCRIPT},kg,1000,1,,{SCRIPT},{SCRIPT}\n").encode(),
     "quotes": (CSV_HEADER + 'vai-thieu,"SP-1,Vải\n').encode(),
@@ -340,8 +412,10 @@ def test_bad_pictures_are_refused_with_a_message(app, world, kind):
     )
     logo = manager.post(
         f"/workspace/{coop.slug}/profile",
-        data={**baseline(read_form(manager, f"/workspace/{coop.slug}/profile", "/profile"), {}),
-              "logo": (io.BytesIO(content), name)},
+        data={
+            **baseline(read_form(manager, f"/workspace/{coop.slug}/profile", "/profile"), {}),
+            "logo": (io.BytesIO(content), name),
+        },
         follow_redirects=True,
     )
 
@@ -354,31 +428,77 @@ def test_bad_pictures_are_refused_with_a_message(app, world, kind):
 # --- odd addresses ------------------------------------------------------------------------
 
 ODD_URLS = [
-    "/products?page=-1", "/products?page=0", "/products?page=99999999999999999999", "/products?page=abc",
-    "/products?per_page=-5", "/products?sort=<script>", "/products?category=%00", "/products?province=-1",
-    "/products?province=99999999999999999999", "/products?ocop_min=7", "/products?youth=maybe",
-    "/products?category=khong-co&category=vai-thieu", "/products/x?page=-1", "/products/%00", "/products/" + "a" * 5000,
-    "/cooperatives/%00", "/cooperatives/" + "a" * 5000, "/cooperatives/?page=-1&province=abc",
-    "/categories/%00", "/categories/vai-thieu?page=-3&sort=x", "/categories/" + "é" * 3000,
-    "/api/v1/products?page=-1", "/api/v1/products?page=99999999999999999999",
-    "/api/v1/cooperatives?page=99999999999999999999", "/cooperatives/?page=99999999999999999999",
-    "/categories/vai-thieu?page=99999999999999999999", "/api/v1/products?per_page=100000", "/api/v1/products/99999999999999999999",
-    "/api/v1/cooperatives/%00", "/api/v1/products?category=%00", "/api/v1/provinces/99999999999/wards",
-    "/media/products/%00-thumb.webp", "/media/products/../../etc/passwd-thumb.webp", "/media/logos/x-huge.webp",
-    "/lang/%00?next=/", "/lang/en?next=//evil.example", "/account/login?next=%00",
-    "/account/reset/" + "a" * 5000, "/account/reset/%00",
-    "/orders/%00", "/orders/" + "a" * 5000, "/orders/DH-2026-000001?token=" + "x" * 5000, "/orders/DH-2026-000001?token=%00",
-    "/account/orders?page=-1", "/account/orders?page=99999999999999999999", "/checkout?x=%00", "/cart?page=%00",
+    "/products?page=-1",
+    "/products?page=0",
+    "/products?page=99999999999999999999",
+    "/products?page=abc",
+    "/products?per_page=-5",
+    "/products?sort=<script>",
+    "/products?category=%00",
+    "/products?province=-1",
+    "/products?province=99999999999999999999",
+    "/products?ocop_min=7",
+    "/products?youth=maybe",
+    "/products?category=khong-co&category=vai-thieu",
+    "/products/x?page=-1",
+    "/products/%00",
+    "/products/" + "a" * 5000,
+    "/cooperatives/%00",
+    "/cooperatives/" + "a" * 5000,
+    "/cooperatives/?page=-1&province=abc",
+    "/categories/%00",
+    "/categories/vai-thieu?page=-3&sort=x",
+    "/categories/" + "é" * 3000,
+    "/api/v1/products?page=-1",
+    "/api/v1/products?page=99999999999999999999",
+    "/api/v1/cooperatives?page=99999999999999999999",
+    "/cooperatives/?page=99999999999999999999",
+    "/categories/vai-thieu?page=99999999999999999999",
+    "/api/v1/products?per_page=100000",
+    "/api/v1/products/99999999999999999999",
+    "/api/v1/cooperatives/%00",
+    "/api/v1/products?category=%00",
+    "/api/v1/provinces/99999999999/wards",
+    "/media/products/%00-thumb.webp",
+    "/media/products/../../etc/passwd-thumb.webp",
+    "/media/logos/x-huge.webp",
+    "/lang/%00?next=/",
+    "/lang/en?next=//evil.example",
+    "/account/login?next=%00",
+    "/account/reset/" + "a" * 5000,
+    "/account/reset/%00",
+    "/orders/%00",
+    "/orders/" + "a" * 5000,
+    "/orders/DH-2026-000001?token=" + "x" * 5000,
+    "/orders/DH-2026-000001?token=%00",
+    "/account/orders?page=-1",
+    "/account/orders?page=99999999999999999999",
+    "/checkout?x=%00",
+    "/cart?page=%00",
 ]
 PRIVATE_ODD_URLS = [
-    "/workspace/vai-thieu/products/999999/edit", "/workspace/vai-thieu/products/99999999999999999999/edit",
-    "/workspace/vai-thieu/products/?page=-1&status=<script>", "/workspace/vai-thieu/products/?q=%00",
-    "/workspace/" + "a" * 5000 + "/", "/workspace/%00/", "/workspace/?q=" + "x" * 10_000,
-    "/agency/cooperatives?status=<script>", "/agency/cooperatives/%00", "/agency/categories/999999/edit",
-    "/admin/users?role=<script>&q=%00", "/admin/users?page=-1", "/admin/users?page=99999999999999999999",
-    "/workspace/vai-thieu/products/?page=99999999999999999999", "/agency/cooperatives?page=99999999999999999999",
-    "/agency/cooperatives?status=all&page=99999999999999999999", "/admin/users/999999/edit", "/admin/agencies/999999/edit",    "/workspace/vai-thieu/orders/?status=<script>&page=-1", "/workspace/vai-thieu/orders/?page=99999999999999999999",
-    "/workspace/vai-thieu/orders/99999999999999999999", "/workspace/vai-thieu/orders/999999/packing-slip",
+    "/workspace/vai-thieu/products/999999/edit",
+    "/workspace/vai-thieu/products/99999999999999999999/edit",
+    "/workspace/vai-thieu/products/?page=-1&status=<script>",
+    "/workspace/vai-thieu/products/?q=%00",
+    "/workspace/" + "a" * 5000 + "/",
+    "/workspace/%00/",
+    "/workspace/?q=" + "x" * 10_000,
+    "/agency/cooperatives?status=<script>",
+    "/agency/cooperatives/%00",
+    "/agency/categories/999999/edit",
+    "/admin/users?role=<script>&q=%00",
+    "/admin/users?page=-1",
+    "/admin/users?page=99999999999999999999",
+    "/workspace/vai-thieu/products/?page=99999999999999999999",
+    "/agency/cooperatives?page=99999999999999999999",
+    "/agency/cooperatives?status=all&page=99999999999999999999",
+    "/admin/users/999999/edit",
+    "/admin/agencies/999999/edit",
+    "/workspace/vai-thieu/orders/?status=<script>&page=-1",
+    "/workspace/vai-thieu/orders/?page=99999999999999999999",
+    "/workspace/vai-thieu/orders/99999999999999999999",
+    "/workspace/vai-thieu/orders/999999/packing-slip",
 ]
 
 
@@ -455,8 +575,15 @@ def test_a_number_that_is_not_whole_gets_one_message_not_too_high(app, world, ty
 
     page = manager.post(
         f"/workspace/{world['coop'].slug}/products/new",
-        data={"name": "Vải", "category_id": world["category"].id, "sku": "V-2", "unit": "kg", "price_vnd": typed,
-              "stock": typed, "status": "draft"},
+        data={
+            "name": "Vải",
+            "category_id": world["category"].id,
+            "sku": "V-2",
+            "unit": "kg",
+            "price_vnd": typed,
+            "stock": typed,
+            "status": "draft",
+        },
     ).get_data(as_text=True)
 
     assert page.count(message) == 2  # price and stock
@@ -474,12 +601,24 @@ def test_a_form_sent_without_its_token_says_it_expired(csrf_app):
     assert "could not be understood" in client.get("/cooperatives/%00").get_data(as_text=True)
 
 
-LISTING_PARAMETERS = ("category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page", "q", "status")
+LISTING_PARAMETERS = (
+    "category",
+    "cooperative",
+    "province",
+    "ocop_min",
+    "youth",
+    "sort",
+    "page",
+    "per_page",
+    "q",
+    "status",
+)
 BAD_PARAMETER_VALUES = ("", "-1", "9" * 30, "1.5", SCRIPT, "🍯", "x" * 5000, "%_'\"")
 
 
 @pytest.mark.parametrize(
-    "path", ["/products", "/categories/vai-thieu", "/cooperatives/", "/search", "/api/v1/products", "/api/v1/cooperatives"]
+    "path",
+    ["/products", "/categories/vai-thieu", "/cooperatives/", "/search", "/api/v1/products", "/api/v1/cooperatives"],
 )
 def test_every_listing_parameter_copes_with_nonsense(client, world, path):
     answers = {

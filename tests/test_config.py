@@ -1,4 +1,5 @@
 """Settings from the environment: safe defaults, and production refuses unsafe ones."""
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ screen reader, the CSP and a careful reviewer would. Then it replays the private
 the admin found as every other role: role boundaries hold on real pages, not only on
 the routes the feature tests thought of.
 """
+
 from __future__ import annotations
 
 import re
@@ -118,7 +119,9 @@ class PageParser(HTMLParser):
         return [
             f"{f['_tag']} name={f.get('name')}"
             for f in self.fields
-            if not (f.get("id") in self.label_targets or f.get("aria-label") or f.get("aria-labelledby") or f["_wrapped"])
+            if not (
+                f.get("id") in self.label_targets or f.get("aria-label") or f.get("aria-labelledby") or f["_wrapped"]
+            )
         ]
 
 
@@ -281,7 +284,7 @@ def test_the_checks_catch_what_they_are_meant_to():
         '<html><head></head><body><h1>A</h1><h1>B</h1><img src="x.png" style="width:1px">'
         '<form method="post" action="/x"><input name="q"><label>Wrapped <input name="ok"></label>'
         '<select id="s" aria-label="Sort"></select><input type="hidden" name="h"></form>'
-        '<script>alert(1)</script></body></html>'
+        "<script>alert(1)</script></body></html>"
     )
 
     problems = page_problems(parser, "vi")
@@ -313,16 +316,27 @@ def test_the_crawl_reaches_the_shoppers_pages(crawls):
     """Reviews, saved addresses and order actions: the demo has what makes each page appear."""
     customer = crawls["customer", "vi"].statuses
     for pattern in (
-        r"/account/addresses", r"/account/addresses/\d+/edit", r"/account/reviews",
-        r"/account/reviews/items/\d+", r"/orders/DH-\d{4}-\d+",
+        r"/account/addresses",
+        r"/account/addresses/\d+/edit",
+        r"/account/reviews",
+        r"/account/reviews/items/\d+",
+        r"/orders/DH-\d{4}-\d+",
     ):
-        assert any(re.fullmatch(pattern, url.split("?")[0]) and status == 200 for url, status in customer.items()), pattern
-    assert any(re.fullmatch(r"/workspace/[^/]+/reviews/", url.split("?")[0]) for url in crawls["manager", "vi"].statuses)
+        assert any(re.fullmatch(pattern, url.split("?")[0]) and status == 200 for url, status in customer.items()), (
+            pattern
+        )
+    assert any(
+        re.fullmatch(r"/workspace/[^/]+/reviews/", url.split("?")[0]) for url in crawls["manager", "vi"].statuses
+    )
     assert any(url.split("?")[0] == "/agency/reviews/" for url in crawls["staff", "vi"].statuses)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_on_private_pages(demo_app, crawls, private_urls):
-    assert not [u for u, status in crawls["anonymous", "vi"].statuses.items() if u.startswith(PRIVATE_PREFIXES) and status == 200]
+    assert not [
+        u
+        for u, status in crawls["anonymous", "vi"].statuses.items()
+        if u.startswith(PRIVATE_PREFIXES) and status == 200
+    ]
     client = demo_app.test_client()
     for url in private_urls:
         response = get(client, url)

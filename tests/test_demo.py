@@ -1,4 +1,5 @@
 """The demo data set and the `marketplace demo` command."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -94,8 +95,14 @@ def test_demo_has_a_real_looking_storefront(demo):
     assert {p.ocop_stars for p in products} >= {None, 3, 4}
     assert any(p.certifications for p in products)
     names = {p.name for p in products}
-    assert {"Vải thiều Lục Ngạn tươi", "Gà đồi Yên Thế nguyên con làm sẵn", "Mỳ Chũ gạo Bao thai",
-            "Rượu làng Vân 40 độ", "Bánh đa Kế vừng đen", "Gạo nếp cái hoa vàng"} <= names
+    assert {
+        "Vải thiều Lục Ngạn tươi",
+        "Gà đồi Yên Thế nguyên con làm sẵn",
+        "Mỳ Chũ gạo Bao thai",
+        "Rượu làng Vân 40 độ",
+        "Bánh đa Kế vừng đen",
+        "Gạo nếp cái hoa vàng",
+    } <= names
 
     top = db.session.scalars(select(Category).where(Category.parent_id.is_(None))).all()
     assert len(top) >= 5 and all(c.children for c in top)
@@ -164,7 +171,12 @@ def test_demo_command_serves_on_the_given_address(app, runner, monkeypatch):
 
     assert result.exit_code == 0, result.output
     assert served["app"] is app
-    assert (served["host"], served["port"], served["use_reloader"], served["use_debugger"]) == ("0.0.0.0", 8123, False, False)
+    assert (served["host"], served["port"], served["use_reloader"], served["use_debugger"]) == (
+        "0.0.0.0",
+        8123,
+        False,
+        False,
+    )
     assert "http://0.0.0.0:8123/" in result.output
 
 
@@ -195,16 +207,16 @@ def test_demo_has_a_past_an_ongoing_and_an_upcoming_fair_with_booths_and_results
         assert len({v.visitor for v in visits}) < len(visits)  # some people scanned more than once
         assert any(v.booth_id is None for v in visits) and any(v.booth_id for v in visits)
         assert all(fair.starts_at <= v.created_at < fair.ends_at and v.created_at <= utcnow() for v in visits)
-        sales = db.session.scalars(
-            select(OnSiteSale).join(OnSiteSale.booth).where(Booth.fair_id == fair.id)
-        ).all()
+        sales = db.session.scalars(select(OnSiteSale).join(OnSiteSale.booth).where(Booth.fair_id == fair.id)).all()
         assert len(sales) >= 5 and all(fair.starts_at <= s.created_at < fair.ends_at for s in sales)
         voided = [s for s in sales if s.voided_at]
         assert len(voided) == 1 and voided[0].void_reason and voided[0].voided_by is not None
         # Sold at the fair price where the booth had one.
         assert any(s.unit_price_vnd < s.product.price_vnd for s in sales)
         orders = db.session.scalars(select(Order).where(Order.source_fair_id == fair.id)).all()
-        assert len(orders) >= 3 and any(o.source_booth_id for o in orders) and any(not o.source_booth_id for o in orders)
+        assert (
+            len(orders) >= 3 and any(o.source_booth_id for o in orders) and any(not o.source_booth_id for o in orders)
+        )
         assert all(o.source_booth is None or o.source_booth.fair_id == fair.id for o in orders)
         assert all(fair.starts_at <= o.created_at <= utcnow() for o in orders)
     assert not db.session.scalars(select(FairVisit).where(FairVisit.fair_id == upcoming.id)).first()
@@ -258,7 +270,10 @@ def test_demo_programme_dashboard_tells_a_story(demo):
     assert (youth.actual, youth.target, youth.status) == (7, 6, "met")
     commitment_four = {
         (m.metric, year): cell.status
-        for m in board.metrics if m.commitment == 4 for year, cell in m.cells.items() if year is not None
+        for m in board.metrics
+        if m.commitment == 4
+        for year, cell in m.cells.items()
+        if year is not None
     }
     # One commitment-four target missed: 2024's sales.
     assert [key for key, status in commitment_four.items() if status != "met"] == [(TargetMetric.SALES_VND, 2024)]
@@ -271,8 +286,11 @@ def test_demo_programme_dashboard_tells_a_story(demo):
     assert by_status[ActivityStatus.RETURNED][0].return_comment
     assert len(by_status[ActivityStatus.APPROVED]) >= 12
     assert all(a.cooperatives and a.products for a in activities)
-    assert all(a.decided_by is not None and a.decided_by.agency_id not in {ag.id for ag in a.agencies}
-               for a in by_status[ActivityStatus.APPROVED] if a.fair_id is None)
+    assert all(
+        a.decided_by is not None and a.decided_by.agency_id not in {ag.id for ag in a.agencies}
+        for a in by_status[ActivityStatus.APPROVED]
+        if a.fair_id is None
+    )
     past_fair = demo_fairs()["past"]
     linked = [a for a in activities if a.fair_id == past_fair.id]
     assert len(linked) == 1 and linked[0].status == ActivityStatus.APPROVED
@@ -290,16 +308,21 @@ def test_demo_programme_pages_open(demo):
     assert client.get("/program/").status_code == 200
     staff = db.session.scalar(select(User).where(User.email == f"tinhdoan@{data.EMAIL_DOMAIN}"))
     sign_in(client, staff)
-    for url in ("/agency/program/", "/agency/program/training", "/agency/program/cooperatives",
-                "/agency/promotion/?year=2024&status=approved"):
+    for url in (
+        "/agency/program/",
+        "/agency/program/training",
+        "/agency/program/cooperatives",
+        "/agency/promotion/?year=2024&status=approved",
+    ):
         assert client.get(url).status_code == 200, url
 
 
 def test_reloading_the_demo_keeps_an_admins_target(demo):
     from marketplace.program.models import ProgramTarget, TargetMetric
 
-    target = db.session.scalar(select(ProgramTarget).where(ProgramTarget.metric == TargetMetric.SALES_VND,
-                                                           ProgramTarget.year == 2024))
+    target = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.metric == TargetMetric.SALES_VND, ProgramTarget.year == 2024)
+    )
     target.value = 350_000_000
     db.session.commit()
 

@@ -1,4 +1,5 @@
 """The app boots, its schema is exactly what the migrations build, and the basics hold."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

@@ -1,4 +1,5 @@
 """CSV imports of cooperatives and products: all or nothing, every problem reported by row and column."""
+
 from __future__ import annotations
 
 import csv
@@ -228,8 +229,14 @@ def test_import_products_creates_active_products_and_missing_categories(app, mak
     data = "\n".join(
         [
             PROD_HEADER,
-            product_row(sku="VT-01", name="Vải thiều Lục Ngạn", category="trai cay", unit="KG",
-                        price_vnd="150.000", ocop_stars="4"),
+            product_row(
+                sku="VT-01",
+                name="Vải thiều Lục Ngạn",
+                category="trai cay",
+                unit="KG",
+                price_vnd="150.000",
+                ocop_stars="4",
+            ),
             product_row(sku="VT-02", name="Vải thiều Lục Ngạn", category="TRÁI CÂY", price_vnd="90000", stock="0"),
             product_row(sku="MC-01", name="Mỳ Chũ", category="Mỳ & bún", unit="túi", price_vnd="45000"),
             product_row(sku="MC-02", name="Mỳ Chũ gạo lứt", category="mỳ & bún", unit="Túi", price_vnd="55000"),
@@ -365,12 +372,29 @@ def test_wrong_product_header_is_refused(app, coop):
 
 def test_export_then_import_round_trips_unchanged(app, make, coop):
     fruit = make.category("Trái cây")
-    make.product(coop, fruit, sku="B-2", name='Vải "sấy", loại 1', unit="hộp", price_vnd=120_000, stock=0,
-                 ocop_stars=4, origin="Lục Ngạn", description="Dòng 1\nDòng 2")
+    make.product(
+        coop,
+        fruit,
+        sku="B-2",
+        name='Vải "sấy", loại 1',
+        unit="hộp",
+        price_vnd=120_000,
+        stock=0,
+        ocop_stars=4,
+        origin="Lục Ngạn",
+        description="Dòng 1\nDòng 2",
+    )
     make.product(coop, fruit, sku="A-1", name="Vải tươi", price_vnd=60_000, description="")
     # Text a spreadsheet would run as a formula: guarded in the file, unchanged after the import.
-    make.product(coop, fruit, sku="D-4", name='=HYPERLINK("http://x.example","Vải")', price_vnd=50_000,
-                 origin="@Lục Ngạn", description="- Túi 500 g\n- Túi 1 kg")
+    make.product(
+        coop,
+        fruit,
+        sku="D-4",
+        name='=HYPERLINK("http://x.example","Vải")',
+        price_vnd=50_000,
+        origin="@Lục Ngạn",
+        description="- Túi 500 g\n- Túi 1 kg",
+    )
     make.product(make.cooperative(slug="htx-b"), fruit, sku="C-3")
     make.commit()
 

@@ -2,6 +2,7 @@
 every table pointing at it must survive that (migrations/env.py turns foreign keys off
 around the migrations, and on again after). Always a SQLite file of its own, whatever
 DATABASE_URL the rest of the suite uses."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -16,8 +17,10 @@ BEFORE_PAYMENT_METHOD_CODES = "d3e4f5061728"
 
 
 def counts() -> list[int]:
-    return [db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (Order, OrderPart, OrderItem, OrderStatusChange)]
+    return [
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Order, OrderPart, OrderItem, OrderStatusChange)
+    ]
 
 
 def test_freeing_the_payment_method_column_keeps_every_order_and_takes_any_code(tmp_path):

@@ -1,4 +1,5 @@
 """Vietnamese spelling is consistent: "Huỷ"/"huỷ" (cancel), never "Hủy"/"hủy"."""
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ or write a spreadsheet; Alembic by the `db` commands and whatever migrates; prov
 not from its Python modules (see core.geo). Checked in a fresh interpreter, since the
 test process itself has imported everything by now.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ print(json.dumps([name for name in sys.argv[2:] if name in sys.modules]))
 def test_create_app_and_place_names_load_no_heavy_library(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path), *LAZY],
-        cwd=ROOT, env={**os.environ, "INSTANCE_PATH": str(tmp_path / "instance")},
-        capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "INSTANCE_PATH": str(tmp_path / "instance")},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == []

@@ -1,4 +1,5 @@
 """The request's one transaction: committed when the answer is a success, rolled back otherwise."""
+
 from __future__ import annotations
 
 import pytest
@@ -83,7 +84,9 @@ def own_page(slug):
     with attempt(show=False) as outcome:
         _add(slug)
         raise Refused("Hết hàng.", field="quantity")
-    return render_template_string("{{ refused.message }}|{{ get_flashed_messages()|length }}", refused=outcome.refused), 409
+    return render_template_string(
+        "{{ refused.message }}|{{ get_flashed_messages()|length }}", refused=outcome.refused
+    ), 409
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The Vietnamese catalogue covers every string of the UI, and the compiled file is current."""
+
 from __future__ import annotations
 
 from pathlib import Path

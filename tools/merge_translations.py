@@ -4,6 +4,7 @@ Usage: python tools/merge_translations.py CATALOG.po i18n/a.json i18n/b.json ...
 Existing translations in the catalogue win; JSON only fills gaps.
 Prints the msgids that are still untranslated.
 """
+
 from __future__ import annotations
 
 import json

@@ -7,6 +7,7 @@ them when they ask (`remember_address`).
 
 Like every service: validate, change rows, flush, raise Refused naming the field; never commit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,8 +62,14 @@ class AddressData:
             raise Refused(_("Enter the street address."), field="street")
         if len(street) > STREET_MAX:
             raise Refused(_("The street address is too long."), field="street")
-        return {"label": label, "recipient_name": name, "phone": phone, "province_code": province,
-                "ward_code": ward, "street": street}
+        return {
+            "label": label,
+            "recipient_name": name,
+            "phone": phone,
+            "province_code": province,
+            "ward_code": ward,
+            "street": street,
+        }
 
 
 def _code(value) -> int | None:
@@ -82,10 +89,13 @@ def _code(value) -> int | None:
 
 def addresses_of(user: User) -> list[SavedAddress]:
     """The customer's addresses, the default first, then the oldest first."""
-    return list(db.session.scalars(
-        sa.select(SavedAddress).where(SavedAddress.user_id == user.id)
-        .order_by(SavedAddress.is_default.desc(), SavedAddress.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(SavedAddress)
+            .where(SavedAddress.user_id == user.id)
+            .order_by(SavedAddress.is_default.desc(), SavedAddress.id)
+        )
+    )
 
 
 def address_of(user: User, address_id) -> SavedAddress | None:
@@ -115,8 +125,9 @@ def add_address(user: User, data: AddressData, *, make_default: bool = False) ->
     """Keep a new address; the customer's first becomes their default."""
     values = data.clean()
     if _count(user) >= MAX_ADDRESSES:
-        raise Refused(_("You can keep at most %(max)d addresses. Delete one you no longer use first.",
-                        max=MAX_ADDRESSES))
+        raise Refused(
+            _("You can keep at most %(max)d addresses. Delete one you no longer use first.", max=MAX_ADDRESSES)
+        )
     first = default_address(user) is None
     address = SavedAddress(user_id=user.id, is_default=False, **values)
     db.session.add(address)
@@ -176,7 +187,10 @@ def remember_address(user: User, data: AddressData) -> SavedAddress | None:
         return None
     for kept in addresses_of(user):
         if (kept.recipient_name, kept.phone, kept.ward_code, kept.street.casefold()) == (
-            values["recipient_name"], values["phone"], values["ward_code"], values["street"].casefold()
+            values["recipient_name"],
+            values["phone"],
+            values["ward_code"],
+            values["street"].casefold(),
         ):
             return None
     if _count(user) >= MAX_ADDRESSES:

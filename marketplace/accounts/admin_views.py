@@ -1,4 +1,5 @@
 """Admin pages: users and their roles, agencies. Admins only."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

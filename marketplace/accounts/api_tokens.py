@@ -11,6 +11,7 @@ compared again with hmac.compare_digest. A revoked token, or one of an inactive 
 Any user may hold a token; each endpoint decides which roles it serves (the promotion
 report: agency staff and admins). Functions here never commit: the caller does.
 """
+
 from __future__ import annotations
 
 import hashlib

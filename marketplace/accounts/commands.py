@@ -1,4 +1,5 @@
 """`marketplace users ...`: accounts from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -22,15 +23,21 @@ users = AppGroup("users", help="Manage users.")
 @click.option("--full-name", help="Name shown on the site. Defaults to the part of the email before the @.")
 @click.option("--phone", help="Vietnamese mobile number, e.g. 0912345678.")
 @click.option(
-    "--cooperative", "cooperative_slugs", multiple=True, metavar="SLUG",
+    "--cooperative",
+    "cooperative_slugs",
+    multiple=True,
+    metavar="SLUG",
     help="Slug of a cooperative the user manages (repeat for several). Required for cooperative_manager.",
 )
 @click.option(
-    "--agency", "agency_name", metavar="NAME",
+    "--agency",
+    "agency_name",
+    metavar="NAME",
     help="Agency the user works for; created if missing. Required for agency_staff.",
 )
 @click.option(
-    "--agency-kind", type=click.Choice([kind.value for kind in AgencyKind]),
+    "--agency-kind",
+    type=click.Choice([kind.value for kind in AgencyKind]),
     help="Kind of a new agency. Default: guessed from the name (Đoàn/Youth, Liên minh/Alliance, else other).",
 )
 def create_user_command(email, role, password, full_name, phone, cooperative_slugs, agency_name, agency_kind):
@@ -146,10 +153,19 @@ def list_tokens_command(email):
     click.echo("id\tprefix\tuser\tname\tcreated\tlast used\tstatus")
     for token in rows:
         status = f"revoked {format_moment(token.revoked_at)}" if token.revoked_at else "active"
-        click.echo("\t".join([
-            str(token.id), token.prefix, token.user.email, token.name or "-",
-            format_moment(token.created_at), format_moment(token.last_used_at) or "never", status,
-        ]))
+        click.echo(
+            "\t".join(
+                [
+                    str(token.id),
+                    token.prefix,
+                    token.user.email,
+                    token.name or "-",
+                    format_moment(token.created_at),
+                    format_moment(token.last_used_at) or "never",
+                    status,
+                ]
+            )
+        )
 
 
 @tokens.command("revoke")

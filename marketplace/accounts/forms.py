@@ -1,4 +1,5 @@
 """Forms for signing up, signing in, profiles, password reset and the admin pages."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -173,27 +174,38 @@ class AddressForm(FlaskForm):
     """A saved delivery address (accounts.addresses checks it; its Refused names these fields)."""
 
     label = StringField(
-        _l("Label (optional)"), filters=[_strip], validators=[Length(max=40, message=_l("The label is too long."))],
+        _l("Label (optional)"),
+        filters=[_strip],
+        validators=[Length(max=40, message=_l("The label is too long."))],
         render_kw={"maxlength": 40, "autocomplete": "off", "placeholder": _l("Home, Office…")},
     )
     recipient_name = StringField(
-        _l("Recipient's name"), filters=[_strip],
-        validators=[DataRequired(message=_l("Enter the recipient's name.")),
-                    Length(max=120, message=_l("The name is too long."))],
+        _l("Recipient's name"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter the recipient's name.")),
+            Length(max=120, message=_l("The name is too long.")),
+        ],
         render_kw={"autocomplete": "name", "maxlength": 120},
     )
     phone = StringField(
-        _l("Mobile phone"), filters=[_strip],
-        validators=[DataRequired(message=_l("Enter a Vietnamese mobile number, such as 0912 345 678.")),
-                    Length(max=30, message=_l("Enter a Vietnamese mobile number, such as 0912 345 678."))],
+        _l("Mobile phone"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter a Vietnamese mobile number, such as 0912 345 678.")),
+            Length(max=30, message=_l("Enter a Vietnamese mobile number, such as 0912 345 678.")),
+        ],
         render_kw={"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
     )
     province_code = SelectField(_l("Province or city"), coerce=_optional_code, validate_choice=False)
     ward_code = SelectField(_l("Ward or commune"), coerce=_optional_code, validate_choice=False)
     street = StringField(
-        _l("Street address"), filters=[_strip],
-        validators=[DataRequired(message=_l("Enter the street address.")),
-                    Length(max=200, message=_l("The street address is too long."))],
+        _l("Street address"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Enter the street address.")),
+            Length(max=200, message=_l("The street address is too long.")),
+        ],
         render_kw={"autocomplete": "street-address", "maxlength": 200},
     )
     is_default = BooleanField(_l("Use as my default address"))

@@ -1,4 +1,5 @@
 """People and the agencies they work for."""
+
 from __future__ import annotations
 
 import enum
@@ -137,8 +138,11 @@ class SavedAddress(HasAddress, db.Model):
     __tablename__ = "saved_addresses"
     __table_args__ = (
         sa.Index(
-            "ux_saved_addresses_one_default_per_user", "user_id", unique=True,
-            postgresql_where=sa.text("is_default"), sqlite_where=sa.text("is_default"),
+            "ux_saved_addresses_one_default_per_user",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("is_default"),
+            sqlite_where=sa.text("is_default"),
         ),
     )
 

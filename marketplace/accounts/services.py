@@ -3,6 +3,7 @@
 Every function validates, changes objects and flushes; none commits. The request
 (core.transaction) or the CLI command commits once, and email is sent only after the commit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -135,9 +136,7 @@ def create_user(
     check_password_strength(password)
     cooperatives = list(cooperatives)
     check_role_requirements(role, agency, cooperatives)
-    user = User(
-        email=email, full_name=full_name, phone=phone or None, role=role, agency=agency, active=active
-    )
+    user = User(email=email, full_name=full_name, phone=phone or None, role=role, agency=agency, active=active)
     user.cooperatives = cooperatives
     user.set_password(password)
     db.session.add(user)
@@ -175,7 +174,12 @@ def update_user_roles(
     if user.role != role or user.active != active:
         logger.info(
             "User %s: role %s -> %s, active %s -> %s (by %s)",
-            user.id, user.role.value, role.value, user.active, active, by.id,
+            user.id,
+            user.role.value,
+            role.value,
+            user.active,
+            active,
+            by.id,
         )
     user.role = role
     user.active = active
@@ -213,10 +217,13 @@ def count_reset_request(email: str, client: str) -> None:
     says nothing about who has one; it keeps anybody's inbox from being flooded with resets."""
     email_key = "email:" + normalise_email(email)
     if throttle.exceeded(RESET_PER_EMAIL, email_key) or throttle.exceeded(RESET_PER_CLIENT, client):
-        raise throttle.TooManyAttempts(_(
-            "Too many password-reset requests. Please wait %(minutes)d minutes and try again.",
-            minutes=RESET_PER_EMAIL.minutes,
-        ), field="email")
+        raise throttle.TooManyAttempts(
+            _(
+                "Too many password-reset requests. Please wait %(minutes)d minutes and try again.",
+                minutes=RESET_PER_EMAIL.minutes,
+            ),
+            field="email",
+        )
     throttle.record(RESET_PER_EMAIL, email_key)
     throttle.record(RESET_PER_CLIENT, client)
 
@@ -268,8 +275,12 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
     """
     email = normalise_email(email)
     if is_locked_out(email, ip):
-        raise AccountLocked(_("Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
-                              minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+        raise AccountLocked(
+            _(
+                "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+                minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            )
+        )
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_dummy_password_hash(), password or "")

@@ -1,4 +1,5 @@
 """Flask-Login wiring: how a session cookie becomes a User."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -2,6 +2,7 @@
 
 Each purpose has its own salt, so a token made for one purpose never passes for another.
 """
+
 from __future__ import annotations
 
 from typing import Any

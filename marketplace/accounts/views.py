@@ -4,6 +4,7 @@ Views call a service and answer; the request commits after them when the answer 
 success (core.transaction). A failed sign-in is counted although it is refused: the login
 page answers it with 200, so the count is committed with the request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -167,8 +168,11 @@ def reset_request():
             logger.info("Password reset asked for unknown or inactive address")
         # The same answer whether or not the address has an account.
         flash(
-            _("If an account exists for %(email)s, we have sent it a link to choose a new password. "
-              "The link works for one hour.", email=form.email.data.strip()),
+            _(
+                "If an account exists for %(email)s, we have sent it a link to choose a new password. "
+                "The link works for one hour.",
+                email=form.email.data.strip(),
+            ),
             "success",
         )
         return redirect(url_for("accounts.login"))
@@ -204,24 +208,37 @@ def _own_address(address_id: int):
 
 def _address_data(form: AddressForm) -> addresses.AddressData:
     return addresses.AddressData(
-        label=form.label.data or "", recipient_name=form.recipient_name.data or "", phone=form.phone.data or "",
-        province_code=form.province_code.data, ward_code=form.ward_code.data, street=form.street.data or "",
+        label=form.label.data or "",
+        recipient_name=form.recipient_name.data or "",
+        phone=form.phone.data or "",
+        province_code=form.province_code.data,
+        ward_code=form.ward_code.data,
+        street=form.street.data or "",
     )
 
 
 @bp.get("/addresses")
 @login_required
 def address_book():
-    return render_template("accounts/addresses.html", addresses=addresses.addresses_of(current_user),
-                           can_add=addresses.can_add(current_user), max_addresses=addresses.MAX_ADDRESSES)
+    return render_template(
+        "accounts/addresses.html",
+        addresses=addresses.addresses_of(current_user),
+        can_add=addresses.can_add(current_user),
+        max_addresses=addresses.MAX_ADDRESSES,
+    )
 
 
 @bp.route("/addresses/new", methods=["GET", "POST"])
 @login_required
 def new_address():
     if not addresses.can_add(current_user):
-        flash(_("You can keep at most %(max)d addresses. Delete one you no longer use first.",
-                max=addresses.MAX_ADDRESSES), "warning")
+        flash(
+            _(
+                "You can keep at most %(max)d addresses. Delete one you no longer use first.",
+                max=addresses.MAX_ADDRESSES,
+            ),
+            "warning",
+        )
         return redirect(url_for("accounts.address_book"))
     form = AddressForm()
     if request.method == "GET":

@@ -4,6 +4,7 @@ Same visibility as the web pages (fairs.queries): drafts are never listed and ar
 only approved booths of approved cooperatives and public products are shown. Prices are
 the ones that apply when the request is answered (fairs.pricing). Times are UTC, ISO 8601.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ in both. tests/api/test_openapi.py checks that every route is described and that
 every listed parameter is one the endpoint really reads; tests/api/contract.py
 validates every request the tests send to the API, and every answer, against it.
 """
+
 from __future__ import annotations
 
 from copy import deepcopy
@@ -60,7 +61,7 @@ YOUTH = _query(
 PRODUCT_PARAMETERS = [
     _query(
         "q",
-        "Words to search for, as typed: accents and capitals are optional (\"vai thieu\" finds \"Vải thiều\"), "
+        'Words to search for, as typed: accents and capitals are optional ("vai thieu" finds "Vải thiều"), '
         "a word of 4 letters or more may have one typo, and the last word may be the start of a word. Every "
         "word must match the name, description, category, cooperative, origin or province. Combines with every "
         "filter below; ranked by relevance unless another sort is given. Only the first 200 characters "
@@ -117,8 +118,22 @@ SCHEMAS = {
     "Product": {
         "type": "object",
         "required": [
-            "id", "name", "slug", "sku", "price_vnd", "regular_price_vnd", "fair_price", "unit", "stock",
-            "ocop_stars", "rating", "units_sold", "category", "origin", "cooperative", "url",
+            "id",
+            "name",
+            "slug",
+            "sku",
+            "price_vnd",
+            "regular_price_vnd",
+            "fair_price",
+            "unit",
+            "stock",
+            "ocop_stars",
+            "rating",
+            "units_sold",
+            "category",
+            "origin",
+            "cooperative",
+            "url",
         ],
         "additionalProperties": False,
         "properties": {
@@ -127,7 +142,8 @@ SCHEMAS = {
             "slug": {"type": "string"},
             "sku": {"type": "string", "description": "The cooperative's own stock-keeping code."},
             "price_vnd": {
-                "type": "integer", "minimum": 0,
+                "type": "integer",
+                "minimum": 0,
                 "description": "The current price in whole Vietnamese đồng: the fair price while one applies "
                 "(what an order placed now pays), else the regular price.",
             },
@@ -142,7 +158,9 @@ SCHEMAS = {
                 "properties": {
                     "price_vnd": {"type": "integer", "minimum": 1},
                     "fair": {
-                        "type": "object", "required": ["slug", "name"], "additionalProperties": False,
+                        "type": "object",
+                        "required": ["slug", "name"],
+                        "additionalProperties": False,
                         "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
                     },
                     "ends_at": {"type": "string", "format": "date-time", "description": "UTC; the end is exclusive."},
@@ -152,7 +170,9 @@ SCHEMAS = {
             "stock": {"type": "integer", "minimum": 0},
             "ocop_stars": {"type": ["integer", "null"], "enum": [*OCOP_STARS, None]},
             "rating": {
-                "type": "object", "required": ["average", "count"], "additionalProperties": False,
+                "type": "object",
+                "required": ["average", "count"],
+                "additionalProperties": False,
                 "description": "Verified buyers' visible reviews: average stars (one decimal; null with no review) "
                 "and how many. The reviews themselves: GET /products/{id}/reviews.",
                 "properties": {
@@ -161,8 +181,9 @@ SCHEMAS = {
                 },
             },
             "units_sold": {
-                "type": "integer", "minimum": 0,
-                "description": "Units in order parts that were delivered (\"Đã bán\" on the storefront).",
+                "type": "integer",
+                "minimum": 0,
+                "description": 'Units in order parts that were delivered ("Đã bán" on the storefront).',
             },
             "category": _ref("CategoryRef"),
             "origin": {"type": "string"},
@@ -179,8 +200,16 @@ SCHEMAS = {
     "Cooperative": {
         "type": "object",
         "required": [
-            "id", "name", "slug", "province", "ward", "is_youth",
-            "member_count", "youth_member_count", "founded_on", "url",
+            "id",
+            "name",
+            "slug",
+            "province",
+            "ward",
+            "is_youth",
+            "member_count",
+            "youth_member_count",
+            "founded_on",
+            "url",
         ],
         "additionalProperties": False,
         "properties": {
@@ -303,7 +332,13 @@ SCHEMAS = {
     "OrderPart": {
         "type": "object",
         "required": [
-            "cooperative", "status", "delivery_method", "pickup_booth", "items", "items_total_vnd", "delivery_fee_vnd",
+            "cooperative",
+            "status",
+            "delivery_method",
+            "pickup_booth",
+            "items",
+            "items_total_vnd",
+            "delivery_fee_vnd",
             "total_vnd",
         ],
         "additionalProperties": False,
@@ -319,7 +354,7 @@ SCHEMAS = {
             "pickup_booth": {
                 "type": ["object", "null"],
                 "description": "For delivery_method fair_booth: the booth and fair where the part is picked up "
-                               "(while the fair is on, until ends_at); null otherwise.",
+                "(while the fair is on, until ends_at); null otherwise.",
                 "required": ["number", "fair"],
                 "additionalProperties": False,
                 "properties": {
@@ -328,8 +363,11 @@ SCHEMAS = {
                         "type": "object",
                         "required": ["slug", "name", "ends_at"],
                         "additionalProperties": False,
-                        "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
-                                       "ends_at": {"type": "string", "format": "date-time"}},
+                        "properties": {
+                            "slug": {"type": "string"},
+                            "name": {"type": "string"},
+                            "ends_at": {"type": "string", "format": "date-time"},
+                        },
                     },
                 },
             },
@@ -347,7 +385,8 @@ SCHEMAS = {
             "method": {"type": "string"},  # the registered methods: see _payment_methods
             "status": {"type": "string", "enum": PAYMENT_STATUSES},
             "expires_at": {
-                "type": ["string", "null"], "format": "date-time",
+                "type": ["string", "null"],
+                "format": "date-time",
                 "description": "Card orders: cancelled unless paid by then (UTC). Otherwise null.",
             },
         },
@@ -355,18 +394,31 @@ SCHEMAS = {
     "Order": {
         "type": "object",
         "required": [
-            "number", "tracking_token", "status", "payment", "parts",
-            "items_total_vnd", "delivery_total_vnd", "total_vnd", "url",
+            "number",
+            "tracking_token",
+            "status",
+            "payment",
+            "parts",
+            "items_total_vnd",
+            "delivery_total_vnd",
+            "total_vnd",
+            "url",
         ],
         "additionalProperties": False,
         "properties": {
             "number": {"type": "string", "examples": ["DH-2026-000123"]},
             "tracking_token": {"type": "string", "description": "Keep it secret: whoever holds it reads the order."},
-            "status": {"type": "string", "enum": PART_STATUSES,
-                       "description": "The least advanced status of the parts still going."},
+            "status": {
+                "type": "string",
+                "enum": PART_STATUSES,
+                "description": "The least advanced status of the parts still going.",
+            },
             "payment": _ref("Payment"),
-            "parts": {"type": "array", "items": _ref("OrderPart"),
-                      "description": "One per cooperative, in the cooperatives' alphabetical order."},
+            "parts": {
+                "type": "array",
+                "items": _ref("OrderPart"),
+                "description": "One per cooperative, in the cooperatives' alphabetical order.",
+            },
             "items_total_vnd": {"type": "integer", "minimum": 0},
             "delivery_total_vnd": {"type": "integer", "minimum": 0},
             "total_vnd": {"type": "integer", "minimum": 0},
@@ -424,9 +476,7 @@ PATHS = {
             "operationId": "getProduct",
             "summary": "One public product",
             "tags": ["products"],
-            "parameters": [
-                {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            "parameters": [{"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "responses": {"200": _json(_ref("Product"), "The product."), "404": NOT_FOUND},
         }
     },
@@ -437,8 +487,11 @@ PATHS = {
             "description": "Sorted by name.",
             "tags": ["cooperatives"],
             "parameters": COOPERATIVE_PARAMETERS,
-            "responses": {"200": _json(_ref("CooperativePage"), "One page of cooperatives."), "304": NOT_MODIFIED,
-                          "400": BAD_REQUEST},
+            "responses": {
+                "200": _json(_ref("CooperativePage"), "One page of cooperatives."),
+                "304": NOT_MODIFIED,
+                "400": BAD_REQUEST,
+            },
         }
     },
     "/cooperatives/{slug}": {
@@ -447,8 +500,7 @@ PATHS = {
             "summary": "One approved cooperative",
             "tags": ["cooperatives"],
             "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "304": NOT_MODIFIED,
-                          "404": NOT_FOUND},
+            "responses": {"200": _json(_ref("Cooperative"), "The cooperative."), "304": NOT_MODIFIED, "404": NOT_FOUND},
         }
     },
     "/provinces": {
@@ -499,8 +551,10 @@ PATHS = {
                 "201": {
                     **_json(_ref("Order"), "The order, placed. Location: its URL in this API."),
                     "headers": {
-                        "Location": {"description": "GET URL of the order, token included.",
-                                     "schema": {"type": "string", "format": "uri"}},
+                        "Location": {
+                            "description": "GET URL of the order, token included.",
+                            "schema": {"type": "string", "format": "uri"},
+                        },
                     },
                 },
                 "400": {"$ref": "#/components/responses/InvalidOrder"},
@@ -515,10 +569,20 @@ PATHS = {
             "summary": "One order, for the holder of its tracking token",
             "tags": ["orders"],
             "parameters": [
-                {"name": "number", "in": "path", "required": True, "description": "Order number, e.g. DH-2026-000123.",
-                 "schema": {"type": "string"}},
-                {"name": "token", "in": "query", "required": True,
-                 "description": "The tracking_token returned when the order was placed.", "schema": {"type": "string"}},
+                {
+                    "name": "number",
+                    "in": "path",
+                    "required": True,
+                    "description": "Order number, e.g. DH-2026-000123.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "token",
+                    "in": "query",
+                    "required": True,
+                    "description": "The tracking_token returned when the order was placed.",
+                    "schema": {"type": "string"},
+                },
             ],
             "responses": {
                 "200": _json(_ref("Order"), "The order as it is now."),
@@ -595,125 +659,145 @@ _FAIR_PROPERTIES = {
     "url": {"type": "string", "format": "uri", "description": "The fair's web page."},
 }
 
-SCHEMAS.update({
-    "FairUnit": {
-        "type": "object",
-        "required": ["code", "name"],
-        "additionalProperties": False,
-        "properties": {"code": {"type": ["integer", "null"]}, "name": {"type": ["string", "null"]}},
-    },
-    "Fair": {
-        "type": "object",
-        "required": list(_FAIR_PROPERTIES),
-        "additionalProperties": False,
-        "properties": _FAIR_PROPERTIES,
-    },
-    "FairPage": {
-        "type": "object",
-        "required": ["items", "total", "page", "pages"],
-        "additionalProperties": False,
-        "properties": {
-            "items": {"type": "array", "items": _ref("Fair")},
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "pages": {"type": "integer", "minimum": 0},
+SCHEMAS.update(
+    {
+        "FairUnit": {
+            "type": "object",
+            "required": ["code", "name"],
+            "additionalProperties": False,
+            "properties": {"code": {"type": ["integer", "null"]}, "name": {"type": ["string", "null"]}},
         },
-    },
-    "ShowcasedProduct": {
-        "type": "object",
-        "required": [
-            "id", "name", "slug", "unit", "stock", "price_vnd", "regular_price_vnd", "fair_price",
-            "booth_fair_price_vnd", "url",
-        ],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "slug": {"type": "string"},
-            "unit": {"type": "string"},
-            "stock": {"type": "integer", "minimum": 0},
-            "price_vnd": {
-                "type": "integer", "minimum": 0,
-                "description": "The current price: the fair price while one applies, else the regular price.",
+        "Fair": {
+            "type": "object",
+            "required": list(_FAIR_PROPERTIES),
+            "additionalProperties": False,
+            "properties": _FAIR_PROPERTIES,
+        },
+        "FairPage": {
+            "type": "object",
+            "required": ["items", "total", "page", "pages"],
+            "additionalProperties": False,
+            "properties": {
+                "items": {"type": "array", "items": _ref("Fair")},
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 0},
             },
-            "regular_price_vnd": {"type": "integer", "minimum": 0},
-            "fair_price": {
-                "type": ["object", "null"],
-                "description": "The fair price that applies now (the lowest when the product is at several fairs "
-                "that are on, so possibly another fair's), or null.",
-                "required": ["price_vnd", "fair", "ends_at"],
-                "additionalProperties": False,
-                "properties": {
-                    "price_vnd": {"type": "integer", "minimum": 1},
-                    "fair": {
-                        "type": "object", "required": ["slug", "name"], "additionalProperties": False,
-                        "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+        },
+        "ShowcasedProduct": {
+            "type": "object",
+            "required": [
+                "id",
+                "name",
+                "slug",
+                "unit",
+                "stock",
+                "price_vnd",
+                "regular_price_vnd",
+                "fair_price",
+                "booth_fair_price_vnd",
+                "url",
+            ],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "slug": {"type": "string"},
+                "unit": {"type": "string"},
+                "stock": {"type": "integer", "minimum": 0},
+                "price_vnd": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The current price: the fair price while one applies, else the regular price.",
+                },
+                "regular_price_vnd": {"type": "integer", "minimum": 0},
+                "fair_price": {
+                    "type": ["object", "null"],
+                    "description": "The fair price that applies now (the lowest when the product is at several fairs "
+                    "that are on, so possibly another fair's), or null.",
+                    "required": ["price_vnd", "fair", "ends_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "price_vnd": {"type": "integer", "minimum": 1},
+                        "fair": {
+                            "type": "object",
+                            "required": ["slug", "name"],
+                            "additionalProperties": False,
+                            "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+                        },
+                        "ends_at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "UTC; the end is exclusive.",
+                        },
                     },
-                    "ends_at": {"type": "string", "format": "date-time", "description": "UTC; the end is exclusive."},
                 },
-            },
-            "booth_fair_price_vnd": {
-                "type": ["integer", "null"], "minimum": 1,
-                "description": "This booth's fair price, applying only while this fair is on (announced "
-                "before, gone after); null when the booth offers none.",
-            },
-            "url": {"type": "string", "format": "uri", "description": "The product's storefront page."},
-        },
-    },
-    "Booth": {
-        "type": "object",
-        "required": ["number", "cooperative", "products", "url"],
-        "additionalProperties": False,
-        "properties": {
-            "number": {"type": "string", "examples": ["A12"]},
-            "cooperative": {
-                "type": "object",
-                "required": ["id", "name", "slug", "url"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "integer"},
-                    "name": {"type": "string"},
-                    "slug": {"type": "string"},
-                    "url": {"type": "string", "format": "uri"},
+                "booth_fair_price_vnd": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "description": "This booth's fair price, applying only while this fair is on (announced "
+                    "before, gone after); null when the booth offers none.",
                 },
+                "url": {"type": "string", "format": "uri", "description": "The product's storefront page."},
             },
-            "products": {"type": "array", "items": _ref("ShowcasedProduct")},
-            "url": {"type": "string", "format": "uri", "description": "The booth's web page."},
         },
-    },
-    "FairDetail": {
-        "type": "object",
-        "required": [*_FAIR_PROPERTIES, "booths"],
-        "additionalProperties": False,
-        "properties": {
-            **_FAIR_PROPERTIES,
-            "booths": {"type": "array", "items": _ref("Booth"), "description": "By booth number."},
+        "Booth": {
+            "type": "object",
+            "required": ["number", "cooperative", "products", "url"],
+            "additionalProperties": False,
+            "properties": {
+                "number": {"type": "string", "examples": ["A12"]},
+                "cooperative": {
+                    "type": "object",
+                    "required": ["id", "name", "slug", "url"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "slug": {"type": "string"},
+                        "url": {"type": "string", "format": "uri"},
+                    },
+                },
+                "products": {"type": "array", "items": _ref("ShowcasedProduct")},
+                "url": {"type": "string", "format": "uri", "description": "The booth's web page."},
+            },
         },
-    },
-})
+        "FairDetail": {
+            "type": "object",
+            "required": [*_FAIR_PROPERTIES, "booths"],
+            "additionalProperties": False,
+            "properties": {
+                **_FAIR_PROPERTIES,
+                "booths": {"type": "array", "items": _ref("Booth"), "description": "By booth number."},
+            },
+        },
+    }
+)
 
-PATHS.update({
-    "/fairs": {
-        "get": {
-            "operationId": "listFairs",
-            "summary": "Public trade fairs",
-            "description": "Fairs, exhibitions and trade-promotion conferences (never drafts). upcoming: soonest "
-            "first; ongoing: ending soonest first; past: most recently ended first.",
-            "tags": ["fairs"],
-            "parameters": FAIR_PARAMETERS,
-            "responses": {"200": _json(_ref("FairPage"), "One page of fairs."), "400": BAD_REQUEST},
-        }
-    },
-    "/fairs/{slug}": {
-        "get": {
-            "operationId": "getFair",
-            "summary": "One public fair with its booths, showcased products and current prices",
-            "tags": ["fairs"],
-            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("FairDetail"), "The fair."), "404": NOT_FOUND},
-        }
-    },
-})
+PATHS.update(
+    {
+        "/fairs": {
+            "get": {
+                "operationId": "listFairs",
+                "summary": "Public trade fairs",
+                "description": "Fairs, exhibitions and trade-promotion conferences (never drafts). upcoming: soonest "
+                "first; ongoing: ending soonest first; past: most recently ended first.",
+                "tags": ["fairs"],
+                "parameters": FAIR_PARAMETERS,
+                "responses": {"200": _json(_ref("FairPage"), "One page of fairs."), "400": BAD_REQUEST},
+            }
+        },
+        "/fairs/{slug}": {
+            "get": {
+                "operationId": "getFair",
+                "summary": "One public fair with its booths, showcased products and current prices",
+                "tags": ["fairs"],
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json(_ref("FairDetail"), "The fair."), "404": NOT_FOUND},
+            }
+        },
+    }
+)
 
 
 # --- the promotion report (api/reports.py), for agency staff with a bearer token -----------------
@@ -739,174 +823,212 @@ _FIGURE_DESCRIPTIONS = {
 _FIGURES = {name: {"type": "integer", "minimum": 0, "description": text} for name, text in _FIGURE_DESCRIPTIONS.items()}
 _ISO_DAY = {"type": "string", "format": "date"}
 
-SCHEMAS.update({
-    "ReportFigures": {
-        "type": "object",
-        "description": "The report's figures; every amount in whole VND.",
-        "required": list(_FIGURES),
-        "additionalProperties": False,
-        "properties": _FIGURES,
-    },
-    "ReportGroup": {
-        "type": "object",
-        "description": "One group's figures. An activity counts in every group it belongs to (an activity of two "
-        "agencies counts for both), so the groups may add up to more than the totals.",
-        "required": ["key", "label", *_FIGURES],
-        "additionalProperties": False,
-        "properties": {
-            "key": {
-                "type": ["string", "integer", "null"],
-                "description": f"Depends on group_by. {_GROUP_KEYS}.",
-            },
-            "label": {"type": "string", "description": "What the key names, in Vietnamese."},
-            **_FIGURES,
+SCHEMAS.update(
+    {
+        "ReportFigures": {
+            "type": "object",
+            "description": "The report's figures; every amount in whole VND.",
+            "required": list(_FIGURES),
+            "additionalProperties": False,
+            "properties": _FIGURES,
         },
-    },
-    "PromotionReport": {
-        "type": "object",
-        "required": ["period", "group_by", "totals", "previous_year", "groups"],
-        "additionalProperties": False,
-        "properties": {
-            "period": {
-                "type": "object",
-                "required": ["from", "to"],
-                "additionalProperties": False,
-                "properties": {"from": _ISO_DAY, "to": {**_ISO_DAY, "description": "Inclusive."}},
-            },
-            "group_by": {"type": ["string", "null"], "enum": [*REPORT_GROUP_BY, None]},
-            "totals": _ref("ReportFigures"),
-            "previous_year": {
-                "anyOf": [_ref("ReportFigures"), {"type": "null"}],
-                "description": "The same period one year earlier, for comparison.",
-            },
-            "groups": {
-                "type": "array",
-                "items": _ref("ReportGroup"),
-                "description": "Empty without group_by.",
-            },
-        },
-        "examples": [{
-            "period": {"from": "2025-01-01", "to": "2025-12-31"},
-            "group_by": "type",
-            "totals": {name: 0 for name in _FIGURES},
-            "previous_year": None,
-            "groups": [],
-        }],
-    },
-})
-
-PATHS.update({
-    "/reports/promotion": {
-        "get": {
-            "operationId": "getPromotionReport",
-            "summary": "Promotion activities and their results over a period (agency staff, bearer token)",
-            "description": (
-                "The figures of the agency report page for the period: only approved activities count. "
-                "Needs Authorization: Bearer <token> (`marketplace tokens create --user EMAIL`) of an agency "
-                "staff member or an admin; cookies are not read."
-            ),
-            "tags": ["reports"],
-            "security": [{"bearerToken": []}],
-            "parameters": [
-                {"name": "from", "in": "query", "required": True, "description": "First day, YYYY-MM-DD (2000-01-01 to 2100-12-31). An activity "
-                 "counts in the period in which it starts.",
-                 "schema": _ISO_DAY},
-                {"name": "to", "in": "query", "required": True,
-                 "description": "Last day (inclusive), YYYY-MM-DD, not before from, at the latest 2100-12-31.", "schema": _ISO_DAY},
-                _query("group_by", "Also give the figures per group of this grouping (ReportGroup's key says "
-                       "what each group is).", {"type": "string", "enum": REPORT_GROUP_BY}),
-            ],
-            "responses": {
-                "200": _json(_ref("PromotionReport"), "The report."),
-                "400": _json(_ref("Error"), "A parameter is missing or wrong; details names each one "
-                             "(from, to, group_by)."),
-                "401": {
-                    **_json(_ref("Error"), "No token, or a token that is unknown or revoked, or its user is "
-                            "deactivated."),
-                    "headers": {"WWW-Authenticate": {"description": 'Bearer realm="api"',
-                                                      "schema": {"type": "string"}}},
+        "ReportGroup": {
+            "type": "object",
+            "description": "One group's figures. An activity counts in every group it belongs to (an activity of two "
+            "agencies counts for both), so the groups may add up to more than the totals.",
+            "required": ["key", "label", *_FIGURES],
+            "additionalProperties": False,
+            "properties": {
+                "key": {
+                    "type": ["string", "integer", "null"],
+                    "description": f"Depends on group_by. {_GROUP_KEYS}.",
                 },
-                "403": _json(_ref("Error"), "The token's user is not agency staff or an admin."),
+                "label": {"type": "string", "description": "What the key names, in Vietnamese."},
+                **_FIGURES,
             },
-        }
-    },
-})
+        },
+        "PromotionReport": {
+            "type": "object",
+            "required": ["period", "group_by", "totals", "previous_year", "groups"],
+            "additionalProperties": False,
+            "properties": {
+                "period": {
+                    "type": "object",
+                    "required": ["from", "to"],
+                    "additionalProperties": False,
+                    "properties": {"from": _ISO_DAY, "to": {**_ISO_DAY, "description": "Inclusive."}},
+                },
+                "group_by": {"type": ["string", "null"], "enum": [*REPORT_GROUP_BY, None]},
+                "totals": _ref("ReportFigures"),
+                "previous_year": {
+                    "anyOf": [_ref("ReportFigures"), {"type": "null"}],
+                    "description": "The same period one year earlier, for comparison.",
+                },
+                "groups": {
+                    "type": "array",
+                    "items": _ref("ReportGroup"),
+                    "description": "Empty without group_by.",
+                },
+            },
+            "examples": [
+                {
+                    "period": {"from": "2025-01-01", "to": "2025-12-31"},
+                    "group_by": "type",
+                    "totals": {name: 0 for name in _FIGURES},
+                    "previous_year": None,
+                    "groups": [],
+                }
+            ],
+        },
+    }
+)
+
+PATHS.update(
+    {
+        "/reports/promotion": {
+            "get": {
+                "operationId": "getPromotionReport",
+                "summary": "Promotion activities and their results over a period (agency staff, bearer token)",
+                "description": (
+                    "The figures of the agency report page for the period: only approved activities count. "
+                    "Needs Authorization: Bearer <token> (`marketplace tokens create --user EMAIL`) of an agency "
+                    "staff member or an admin; cookies are not read."
+                ),
+                "tags": ["reports"],
+                "security": [{"bearerToken": []}],
+                "parameters": [
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": True,
+                        "description": "First day, YYYY-MM-DD (2000-01-01 to 2100-12-31). An activity "
+                        "counts in the period in which it starts.",
+                        "schema": _ISO_DAY,
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": True,
+                        "description": "Last day (inclusive), YYYY-MM-DD, not before from, at the latest 2100-12-31.",
+                        "schema": _ISO_DAY,
+                    },
+                    _query(
+                        "group_by",
+                        "Also give the figures per group of this grouping (ReportGroup's key says what each group is).",
+                        {"type": "string", "enum": REPORT_GROUP_BY},
+                    ),
+                ],
+                "responses": {
+                    "200": _json(_ref("PromotionReport"), "The report."),
+                    "400": _json(
+                        _ref("Error"), "A parameter is missing or wrong; details names each one (from, to, group_by)."
+                    ),
+                    "401": {
+                        **_json(
+                            _ref("Error"),
+                            "No token, or a token that is unknown or revoked, or its user is deactivated.",
+                        ),
+                        "headers": {
+                            "WWW-Authenticate": {"description": 'Bearer realm="api"', "schema": {"type": "string"}}
+                        },
+                    },
+                    "403": _json(_ref("Error"), "The token's user is not agency staff or an admin."),
+                },
+            }
+        },
+    }
+)
 
 # --- reviews (api/reviews.py) -------------------------------------------------------------
 
 _UTC_TIME = {"type": "string", "format": "date-time", "description": "UTC."}
 
-SCHEMAS.update({
-    "Review": {
-        "type": "object",
-        "required": ["id", "rating", "text", "author", "created_at", "photos", "reply"],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "integer"},
-            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
-            "text": {"type": "string", "description": "May be empty: the rating alone."},
-            "author": {"type": "string", "description": "The buyer's name shortened, e.g. L. T. Hoa."},
-            "created_at": _UTC_TIME,
-            "photos": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "uri"}},
-            "reply": {
-                "type": ["object", "null"],
-                "description": "The cooperative's public reply (at most one), or null.",
-                "required": ["text", "replied_at"],
-                "additionalProperties": False,
-                "properties": {"text": {"type": "string"}, "replied_at": _UTC_TIME},
-            },
-        },
-    },
-    "ProductReviews": {
-        "type": "object",
-        "required": ["product_id", "units_sold", "rating", "items", "total", "page", "pages"],
-        "additionalProperties": False,
-        "properties": {
-            "product_id": {"type": "integer"},
-            "units_sold": {"type": "integer", "minimum": 0,
-                           "description": "Units in order parts delivered or completed."},
-            "rating": {
-                "type": "object",
-                "required": ["average", "count", "distribution"],
-                "additionalProperties": False,
-                "properties": {
-                    "average": {"type": ["number", "null"], "minimum": 1, "maximum": 5,
-                                "description": "Of the visible reviews; null when there is none."},
-                    "count": {"type": "integer", "minimum": 0},
-                    "distribution": {
-                        "type": "object",
-                        "description": "Visible reviews per number of stars.",
-                        "required": ["5", "4", "3", "2", "1"],
-                        "additionalProperties": False,
-                        "properties": {str(n): {"type": "integer", "minimum": 0} for n in (5, 4, 3, 2, 1)},
-                    },
+SCHEMAS.update(
+    {
+        "Review": {
+            "type": "object",
+            "required": ["id", "rating", "text", "author", "created_at", "photos", "reply"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer"},
+                "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                "text": {"type": "string", "description": "May be empty: the rating alone."},
+                "author": {"type": "string", "description": "The buyer's name shortened, e.g. L. T. Hoa."},
+                "created_at": _UTC_TIME,
+                "photos": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "uri"}},
+                "reply": {
+                    "type": ["object", "null"],
+                    "description": "The cooperative's public reply (at most one), or null.",
+                    "required": ["text", "replied_at"],
+                    "additionalProperties": False,
+                    "properties": {"text": {"type": "string"}, "replied_at": _UTC_TIME},
                 },
             },
-            "items": {"type": "array", "items": _ref("Review"), "description": "Newest first, 10 a page."},
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "pages": {"type": "integer", "minimum": 0},
         },
-    },
-})
+        "ProductReviews": {
+            "type": "object",
+            "required": ["product_id", "units_sold", "rating", "items", "total", "page", "pages"],
+            "additionalProperties": False,
+            "properties": {
+                "product_id": {"type": "integer"},
+                "units_sold": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Units in order parts delivered or completed.",
+                },
+                "rating": {
+                    "type": "object",
+                    "required": ["average", "count", "distribution"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "average": {
+                            "type": ["number", "null"],
+                            "minimum": 1,
+                            "maximum": 5,
+                            "description": "Of the visible reviews; null when there is none.",
+                        },
+                        "count": {"type": "integer", "minimum": 0},
+                        "distribution": {
+                            "type": "object",
+                            "description": "Visible reviews per number of stars.",
+                            "required": ["5", "4", "3", "2", "1"],
+                            "additionalProperties": False,
+                            "properties": {str(n): {"type": "integer", "minimum": 0} for n in (5, 4, 3, 2, 1)},
+                        },
+                    },
+                },
+                "items": {"type": "array", "items": _ref("Review"), "description": "Newest first, 10 a page."},
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 0},
+            },
+        },
+    }
+)
 
-PATHS.update({
-    "/products/{product_id}/reviews": {
-        "get": {
-            "operationId": "listProductReviews",
-            "summary": "A public product's rating and its buyers' reviews",
-            "description": "Reviews by verified buyers of delivered items, newest first; reviews hidden by "
-            "the agency are neither listed nor counted.",
-            "tags": ["products"],
-            "parameters": [
-                {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                PAGE,
-            ],
-            "responses": {"200": _json(_ref("ProductReviews"), "One page of reviews."), "304": NOT_MODIFIED,
-                          "400": BAD_REQUEST, "404": NOT_FOUND},
-        }
-    },
-})
+PATHS.update(
+    {
+        "/products/{product_id}/reviews": {
+            "get": {
+                "operationId": "listProductReviews",
+                "summary": "A public product's rating and its buyers' reviews",
+                "description": "Reviews by verified buyers of delivered items, newest first; reviews hidden by "
+                "the agency are neither listed nor counted.",
+                "tags": ["products"],
+                "parameters": [
+                    {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    PAGE,
+                ],
+                "responses": {
+                    "200": _json(_ref("ProductReviews"), "One page of reviews."),
+                    "304": NOT_MODIFIED,
+                    "400": BAD_REQUEST,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+    }
+)
 
 
 DOCUMENT = {
@@ -978,7 +1100,6 @@ def openapi_document(server_url: str, per_page: int = 24) -> dict:
             if parameter["name"] == "per_page":
                 parameter["schema"]["default"] = per_page
     return document
-
 
 
 def _payment_methods(schemas: dict, methods) -> None:

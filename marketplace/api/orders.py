@@ -5,6 +5,7 @@ is signed in on the browser), so the blueprint's CSRF exemption protects nothing
 that could be forged. Same rules as the web checkout (orders.services.place_order):
 one transaction, nothing written when anything is refused. Error reasons in English.
 """
+
 from __future__ import annotations
 
 import logging
@@ -128,7 +129,9 @@ def _delivery(body: dict, errors: dict) -> dict[int, str]:
             errors[f"delivery.{slug}"] = 'must be "home", "pickup" or "fair_booth"'
     if not chosen or errors:
         return {}
-    ids = dict(db.session.execute(sa.select(Cooperative.slug, Cooperative.id).where(Cooperative.slug.in_(chosen))).all())
+    ids = dict(
+        db.session.execute(sa.select(Cooperative.slug, Cooperative.id).where(Cooperative.slug.in_(chosen))).all()
+    )
     for slug in chosen:
         if slug not in ids:
             errors[f"delivery.{slug}"] = "unknown cooperative"
@@ -178,8 +181,10 @@ def booth_json(booth) -> dict | None:
     """Where a fair_booth part is picked up (None when the booth has been deleted since)."""
     if booth is None:
         return None
-    return {"number": booth.number, "fair": {"slug": booth.fair.slug, "name": booth.fair.name,
-                                             "ends_at": booth.fair.ends_at.isoformat() + "Z"}}
+    return {
+        "number": booth.number,
+        "fair": {"slug": booth.fair.slug, "name": booth.fair.name, "ends_at": booth.fair.ends_at.isoformat() + "Z"},
+    }
 
 
 def part_json(part: OrderPart) -> dict:
@@ -211,12 +216,13 @@ def order_json(order: Order, started: dict | None = None) -> dict:
     # One query for the parts' cooperatives rather than one each (held here while serialising);
     # a just-placed order has them in the session already and skips it.
     missing = {
-        part.cooperative_id for part in order.parts
+        part.cooperative_id
+        for part in order.parts
         if db.session.identity_map.get(db.session.identity_key(Cooperative, part.cooperative_id)) is None
     }
-    cooperatives = db.session.scalars(  # noqa: F841
-        sa.select(Cooperative).where(Cooperative.id.in_(missing))
-    ).all() if missing else []
+    held = []  # the loaded cooperatives stay in the session's identity map while this object lives
+    if missing:
+        held = db.session.scalars(sa.select(Cooperative).where(Cooperative.id.in_(missing))).all()  # noqa: F841
     payment = {
         "method": order.payment_method,
         "status": order.payment_status.value,
@@ -253,7 +259,9 @@ def place_order():
             return api_error(409, refused.message, {"product_id": refused.product.id, "remaining": refused.remaining})
         except PaymentUnavailable:  # a Refused too, but the client's request was fine: try again later
             method = payment_methods.label(checkout.payment_method)
-            return api_error(503, f"{method} payments are unavailable right now; try again later or choose another method")
+            return api_error(
+                503, f"{method} payments are unavailable right now; try again later or choose another method"
+            )
         except Refused as refused:
             field = FIELD_PATHS.get(refused.field, refused.field or "body")
             return api_error(400, "Invalid order", {field: str(refused.message)})

@@ -7,6 +7,7 @@ approved activities count. Authentication is `Authorization: Bearer <token>` onl
 CSRF exemption protects nothing that could be forged. 401 (with WWW-Authenticate: Bearer)
 without a valid token, 403 for a role that may not see reports. Error reasons in English.
 """
+
 from __future__ import annotations
 
 import re
@@ -105,7 +106,9 @@ def promotion_report():
     # whatever the caller's cookies say: the API answers everyone the same.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            report = reports.promotion_report(reports.ReportQuery(date_from=date_from, date_to=date_to, group_by=group_by))
+            report = reports.promotion_report(
+                reports.ReportQuery(date_from=date_from, date_to=date_to, group_by=group_by)
+            )
         except reports.BadQuery as error:  # checked above already; the service has the last word
             return api_error(400, "Invalid query parameters", {"query": str(error)})
         return jsonify(report_json(report, date_from, date_to, group_by))

@@ -3,6 +3,7 @@
 Same visibility as the product page: only public products (else 404), hidden reviews never.
 Authors are given as on the page, shortened ("L. T. Hoa"). Times are UTC, ISO 8601.
 """
+
 from __future__ import annotations
 
 from flask import request, url_for
@@ -30,7 +31,9 @@ def review_json(review: Review) -> dict:
         "reply": {
             "text": review.reply_text,
             "replied_at": review.replied_at.isoformat(timespec="seconds") + "Z",
-        } if review.reply_text is not None and review.replied_at else None,
+        }
+        if review.reply_text is not None and review.replied_at
+        else None,
     }
 
 

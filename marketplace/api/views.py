@@ -4,6 +4,7 @@ Public data only: it goes through catalog.queries, the same rule as the storefro
 Error reasons are given in English whatever the visitor's language, so clients
 can rely on them.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for

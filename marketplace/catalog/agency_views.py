@@ -1,6 +1,7 @@
 """Category management for agency staff: a two-level tree of top categories and sub-categories.
 
 Views call the services and answer; the request commits after them (core.transaction)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -40,9 +41,7 @@ def index():
     counts = dict(
         db.session.execute(select(Product.category_id, func.count(Product.id)).group_by(Product.category_id)).all()
     )
-    return render_template(
-        "agency/categories.html", tree=services.top_categories(), counts=counts
-    )
+    return render_template("agency/categories.html", tree=services.top_categories(), counts=counts)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """`marketplace products ...`: bulk work on product listings from the command line."""
+
 from __future__ import annotations
 
 import click

@@ -3,6 +3,7 @@
 Storefront pages, so they live with the storefront's queries (catalog.queries decides what
 the public may see); the blueprint keeps its name, `cooperatives`.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -24,9 +25,7 @@ def render_index() -> str:
     pagination = queries.search_cooperatives(filters)
     if pagination.page > 1 and not pagination.items:
         abort(404)
-    return render_template(
-        "cooperatives/index.html", filters=filters, pagination=pagination, provinces=geo.provinces()
-    )
+    return render_template("cooperatives/index.html", filters=filters, pagination=pagination, provinces=geo.provinces())
 
 
 @bp.get("/<slug>")

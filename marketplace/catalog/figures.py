@@ -1,5 +1,6 @@
 """Counts of products and categories that the cooperative pages show (cooperatives.catalogue):
 a cooperative's dashboard, the agency's home and its page of a cooperative. One query each."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -23,16 +24,18 @@ def products_by_status(cooperative) -> dict[str, int]:
 
 
 def running_low(cooperative, limit: int = 20) -> list[Product]:
-    return list(db.session.scalars(
-        select(Product)
-        .where(
-            Product.cooperative_id == cooperative.id,
-            Product.status == ProductStatus.ACTIVE,
-            Product.stock <= LOW_STOCK,
-        )
-        .order_by(Product.stock, Product.name)
-        .limit(limit)
-    ).all())
+    return list(
+        db.session.scalars(
+            select(Product)
+            .where(
+                Product.cooperative_id == cooperative.id,
+                Product.status == ProductStatus.ACTIVE,
+                Product.stock <= LOW_STOCK,
+            )
+            .order_by(Product.stock, Product.name)
+            .limit(limit)
+        ).all()
+    )
 
 
 def product_count(cooperative) -> int:

@@ -1,4 +1,5 @@
 """Forms for the cooperative's listings, their photos and CSV files, and for categories."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -30,9 +31,7 @@ class ProductForm(FlaskForm):
     name = StringField(
         _l("Product name"), filters=[strip], validators=[DataRequired(_l("Enter the product name.")), Length(max=200)]
     )
-    category_id = SelectField(
-        _l("Category"), coerce=optional_int, validators=[InputRequired(_l("Choose a category."))]
-    )
+    category_id = SelectField(_l("Category"), coerce=optional_int, validators=[InputRequired(_l("Choose a category."))])
     description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=10_000)])
     unit = SelectField(_l("Selling unit"), choices=[(u, u) for u in UNITS])
     price_vnd = WholeNumberField(_l("Price (VND)"), validators=[InputRequired(_l("Enter the price.")), PRICE_RANGE])
@@ -113,9 +112,7 @@ class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(_l("Enter a name.")), Length(max=100)])
     # Choices are checked by the service, so a sub-category given as parent gets the two-level message.
     parent_id = SelectField(_l("Parent category"), coerce=optional_int, validate_choice=False)
-    position = WholeNumberField(
-        _l("Position in lists"), default=0, validators=[Optional(), NumberRange(max=10_000)]
-    )
+    position = WholeNumberField(_l("Position in lists"), default=0, validators=[Optional(), NumberRange(max=10_000)])
 
     def __init__(self, *args, parents=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 re-encodes them), ordered, removed with their files. Fair banners and review photos are
 stored beside them (`store_picture`) and served by the same media route.
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ One row per product, keyed by cooperative slug + SKU: a known pair updates the
 product (its slug, status and photos stay), a new pair creates an active product.
 The export writes the same columns, so export -> edit in a spreadsheet -> import works.
 """
+
 from __future__ import annotations
 
 import csv
@@ -316,8 +317,13 @@ class _Writer:
                 "description": row.description,
             }
             if pid is None:
-                values.update(cooperative_id=row.cooperative_id, sku=row.sku, slug=self._new_slug(row.name),
-                              status=ProductStatus.ACTIVE, certifications=[])
+                values.update(
+                    cooperative_id=row.cooperative_id,
+                    sku=row.sku,
+                    slug=self._new_slug(row.name),
+                    status=ProductStatus.ACTIVE,
+                    certifications=[],
+                )
                 new.append(values)
             else:
                 old.append((pid, values))

@@ -1,4 +1,5 @@
 """Serving uploaded pictures: only our own re-encoded WebP copies, by strict name."""
+
 from __future__ import annotations
 
 import re

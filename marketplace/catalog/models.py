@@ -1,4 +1,5 @@
 """Categories, products and their photos."""
+
 from __future__ import annotations
 
 import enum
@@ -49,7 +50,9 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position, Category.name")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position, Category.name"
+    )
     products: Mapped[list[Product]] = relationship(back_populates="category")
 
     def __repr__(self) -> str:

@@ -15,6 +15,7 @@ and never import the package that lowers the price. An adjuster gives its rule t
 With several adjusters the lowest price wins. Orders snapshot the price they were placed at
 (OrderItem.unit_price_vnd, with the regular price beside it in regular_price_vnd).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -80,8 +81,8 @@ def adjusted_price_column(at) -> sa.ColumnElement:
     lowest = None
     for adjuster in _adjusters.values():
         column = adjuster.price_column(at)
-        lowest = column if lowest is None else sa.case(
-            (lowest.is_(None), column), (column < lowest, column), else_=lowest
+        lowest = (
+            column if lowest is None else sa.case((lowest.is_(None), column), (column < lowest, column), else_=lowest)
         )
     return sa.null() if lowest is None else lowest
 

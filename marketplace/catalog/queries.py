@@ -6,6 +6,7 @@ The storefront pages and the JSON API both go through these functions, so a
 draft, an archived product or a pending/suspended cooperative can never leak
 through one of them and not the other.
 """
+
 from __future__ import annotations
 
 import functools
@@ -94,8 +95,10 @@ def public_product_stock(slug: str) -> int | None:
 @functools.cache
 def _public_stock_statement() -> sa.Select:
     # Built once: this runs on every product page view, cached or not.
-    return sa.select(Product.stock).join(Product.cooperative).where(
-        Product.slug == sa.bindparam("slug"), is_public_product()
+    return (
+        sa.select(Product.stock)
+        .join(Product.cooperative)
+        .where(Product.slug == sa.bindparam("slug"), is_public_product())
     )
 
 
@@ -356,16 +359,19 @@ class CountedPagination(SelectPagination):
 
 def _paginate(query: sa.Select, count_key, page: int, per_page: int) -> Pagination:
     return CountedPagination(
-        select=query, session=db.session(), page=page, per_page=per_page, max_per_page=None,
-        error_out=False, count_key=count_key,
+        select=query,
+        session=db.session(),
+        page=page,
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        count_key=count_key,
     )
 
 
 def _filters_key(filters) -> tuple:
     return tuple(
-        getattr(value, "id", value)
-        for name, value in vars(filters).items()
-        if name not in ("page", "per_page", "sort")
+        getattr(value, "id", value) for name, value in vars(filters).items() if name not in ("page", "per_page", "sort")
     ) + (type(filters).__name__,)
 
 

@@ -1,4 +1,5 @@
 """Business actions on listings and categories. Each validates, changes, flushes; never commits."""
+
 from __future__ import annotations
 
 import logging
@@ -211,9 +212,7 @@ def _check_parent(category: Category, parent: Category | None) -> None:
 
 def _sibling_name_taken(name: str, parent: Category | None, exclude_id: int | None) -> bool:
     """Compared as the CSV importer finds categories: ignoring case, accents and spacing."""
-    query = select(Category).where(
-        Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id
-    )
+    query = select(Category).where(Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id)
     wanted = normalize_name(name)
     return any(normalize_name(c.name) == wanted and c.id != exclude_id for c in db.session.scalars(query))
 

@@ -5,6 +5,7 @@ by a Core statement on `Product.__table__` (the CSV import's bulk INSERT and UPD
 the session's listeners cannot see. Search connects to it (search.changes.init_app) and logs
 the products for its index and the storefront cache, in the same transaction.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

@@ -1,4 +1,5 @@
 """The public storefront: home, product listing, categories and product pages."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -110,9 +111,7 @@ def categories():
 def category(slug: str):
     def render() -> str:
         category = queries.get_category(slug)
-        filters = queries.read_product_filters(
-            request.args, per_page=current_app.config["PER_PAGE"], category=category
-        )
+        filters = queries.read_product_filters(request.args, per_page=current_app.config["PER_PAGE"], category=category)
         return render_template("catalog/category.html", category=category, **listing_context(filters))
 
     return cached_page(render)

@@ -5,6 +5,7 @@ check as the rest of the workspace (managed_cooperative): another cooperative's
 records are 403 and nothing changes. Views call the services and answer; the request
 commits after them when the answer is a success (core.transaction).
 """
+
 from __future__ import annotations
 
 import logging
@@ -155,9 +156,7 @@ def archive(coop_slug: str, product_id: int):
 @bp.post("/<int:product_id>/restore")
 @login_required
 def restore(coop_slug: str, product_id: int):
-    return _status_action(
-        coop_slug, product_id, services.restore_product, _("%(name)s is restored as a draft.")
-    )
+    return _status_action(coop_slug, product_id, services.restore_product, _("%(name)s is restored as a draft."))
 
 
 def _status_action(coop_slug: str, product_id: int, action, message: str):
@@ -187,7 +186,10 @@ def quick_update(coop_slug: str, product_id: int):
     else:
         for field in (form.stock, form.price_vnd):
             for message in field.errors:
-                flash(_("%(name)s – %(field)s: %(message)s", name=product.name, field=field.label.text, message=message), "error")
+                flash(
+                    _("%(name)s – %(field)s: %(message)s", name=product.name, field=field.label.text, message=message),
+                    "error",
+                )
     return redirect(url_for("listings.index", coop_slug=cooperative.slug, **_list_args()))
 
 
@@ -210,11 +212,14 @@ def upload_images(coop_slug: str, product_id: int):
                 try:
                     added.append(add_product_image(product, upload.stream, upload_form.alt_text.data).stem)
                 except ImageRejected as error:
-                    raise Refused(_("%(file)s: %(message)s", file=upload.filename, message=error.message),
-                                  field="photos") from None
+                    raise Refused(
+                        _("%(file)s: %(message)s", file=upload.filename, message=error.message), field="photos"
+                    ) from None
         if outcome.done:
             flash(ngettext("%(num)s photo added.", "%(num)s photos added.", len(files)), "success")
-            return redirect(url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section")
+            return redirect(
+                url_for("listings.edit", coop_slug=cooperative.slug, product_id=product.id) + "#photo-section"
+            )
         discard_product_files(added)
     form = product_form(product, posted=False)
     return edit_page(cooperative, product, form, upload_form=upload_form)

@@ -1,4 +1,5 @@
 """Who may work on a cooperative: the access check of every workspace page, in every feature."""
+
 from __future__ import annotations
 
 import logging

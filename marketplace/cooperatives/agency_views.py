@@ -4,6 +4,7 @@ Agency staff and admins only (roles_required); everyone else gets 403. Views cal
 services and answer; the request commits after them (core.transaction), and the managers'
 email, queued in that transaction, is sent after the commit.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -35,7 +36,10 @@ def index():
     for status, count in rows:
         counts[CooperativeStatus(status).value] = count
     pending = db.session.scalars(
-        select(Cooperative).where(Cooperative.status == CooperativeStatus.PENDING).order_by(Cooperative.created_at).limit(10)
+        select(Cooperative)
+        .where(Cooperative.status == CooperativeStatus.PENDING)
+        .order_by(Cooperative.created_at)
+        .limit(10)
     ).all()
     return render_template(
         "agency/index.html",

@@ -5,6 +5,7 @@ home counts active products and categories, its page of a cooperative that coope
 products. The catalogue provides these figures when the app starts (catalog.init_app calls
 `provide`); the pages ask `figures()`, so cooperatives never import the catalogue.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

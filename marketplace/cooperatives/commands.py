@@ -1,4 +1,5 @@
 """`marketplace cooperatives ...`: bulk work on cooperatives from the command line."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """Forms for registering and editing a cooperative, and for the agency's decisions."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Imported cooperatives were vetted by the agency that keeps the register, so new
 ones start approved. A row whose slug already exists updates that cooperative
 and leaves its status alone: a suspension is not undone by a data import.
 """
+
 from __future__ import annotations
 
 import logging
@@ -128,8 +129,10 @@ class _RowChecker:
         members = cells.whole_number("members", maximum=MAX_MEMBERS)
         youth_members = cells.whole_number("youth_members", maximum=MAX_MEMBERS)
         if members is not None and youth_members is not None and youth_members > members:
-            cells.fail("youth_members", _("more youth members (%(youth)s) than members (%(members)s)",
-                                          youth=youth_members, members=members))
+            cells.fail(
+                "youth_members",
+                _("more youth members (%(youth)s) than members (%(members)s)", youth=youth_members, members=members),
+            )
         representative = cells.text("representative", max_length=120)
         phone = _phone(cells)
         email = _email(cells)
@@ -219,7 +222,7 @@ def normalise_phone(value: str) -> str | None:
     compact = re.sub(r"[\s.\-()]", "", value)
     for prefix in ("+84", "0084"):
         if compact.startswith(prefix):
-            compact = "0" + compact[len(prefix):]
+            compact = "0" + compact[len(prefix) :]
     from marketplace.core.phone import normalise_vn_phone
 
     try:
@@ -258,7 +261,8 @@ def _apply(rows: Iterable[CooperativeRow]) -> ImportResult:
                 )
                 cooperative.status_changes.append(
                     CooperativeStatusChange(
-                        from_status=CooperativeStatus.PENDING, to_status=CooperativeStatus.APPROVED,
+                        from_status=CooperativeStatus.PENDING,
+                        to_status=CooperativeStatus.APPROVED,
                         reason=IMPORT_REASON,
                     )
                 )

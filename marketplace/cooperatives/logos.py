@@ -1,6 +1,7 @@
 """Cooperative logos: a thumbnail and a medium WebP copy under a random name
 (core.images checks and re-encodes the upload), served by the media blueprint.
 """
+
 from __future__ import annotations
 
 import logging

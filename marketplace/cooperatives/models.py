@@ -1,4 +1,5 @@
 """Cooperatives (HTX) and the record of their approval."""
+
 from __future__ import annotations
 
 import enum

@@ -5,6 +5,7 @@ notify_* functions queue their emails in that same transaction (marketplace.mail
 no mail leaves for a change that was rolled back, and none is lost for one that was
 committed, whatever the mail server does.
 """
+
 from __future__ import annotations
 
 import logging
@@ -247,7 +248,9 @@ def send_registration_notice(cooperative_id: int) -> None:
     for person in agency_recipients():
         with force_locale("vi"):
             subject = _("New cooperative waiting for approval: %(name)s", name=cooperative.name)
-            send_email(person.email, subject, "cooperative_registered", cooperative=cooperative, person=person, link=link)
+            send_email(
+                person.email, subject, "cooperative_registered", cooperative=cooperative, person=person, link=link
+            )
 
 
 def send_status_notice(change_id: int) -> None:
@@ -270,8 +273,9 @@ def send_status_notice(change_id: int) -> None:
                 subject = _("Your cooperative %(name)s is approved", name=cooperative.name)
             else:
                 subject = _("Your cooperative %(name)s is suspended", name=cooperative.name)
-            send_email(person.email, subject, template, cooperative=cooperative, person=person, link=link,
-                       reason=change.reason)
+            send_email(
+                person.email, subject, template, cooperative=cooperative, person=person, link=link, reason=change.reason
+            )
 
 
 COOPERATIVE_REGISTERED = "cooperative_registered"

@@ -4,6 +4,7 @@ Every view: load, check access, act, respond; the request commits after it when 
 is a success (core.transaction). `managed_cooperative()` (cooperatives.access) is the access
 check; a manager reaches only their own cooperatives, anything else is 403.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -48,7 +49,9 @@ def index():
             cooperatives = [
                 c
                 for c in cooperatives
-                if wanted in normalize_name(c.name) or wanted in c.slug or wanted in normalize_name(c.registration_code or "")
+                if wanted in normalize_name(c.name)
+                or wanted in c.slug
+                or wanted in normalize_name(c.registration_code or "")
             ]
     else:
         cooperatives = current_user.cooperatives
@@ -65,7 +68,10 @@ def register():
             services.notify_agency_of_registration(cooperative)  # queued, sent after the commit
         if outcome.done:
             flash(
-                _("%(name)s is registered. An agency will review it; until then it is not shown in the shop.", name=cooperative.name),
+                _(
+                    "%(name)s is registered. An agency will review it; until then it is not shown in the shop.",
+                    name=cooperative.name,
+                ),
                 "success",
             )
             return redirect(url_for("workspace.dashboard", slug=cooperative.slug))

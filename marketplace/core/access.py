@@ -1,4 +1,5 @@
 """Access checks for views: one decorator per kind of rule, so none is forgotten."""
+
 from __future__ import annotations
 
 from functools import wraps

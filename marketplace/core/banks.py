@@ -4,6 +4,7 @@ From the maintained `vietnam-qr-pay` package (its bank list), read on first use.
 data like core.geo: a cooperative picks its bank from it (cooperatives.forms), the bank
 transfer payment names it (payments.vietqr).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -9,6 +9,7 @@ The cache is an accelerator, never a dependency: if Redis is down or slow to ans
 a lookup is a miss (the page is made from the database), a store is skipped, and a
 warning is logged at most once a minute.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """`marketplace cache ...`: see the storefront cache, and start it afresh."""
+
 from __future__ import annotations
 
 import click

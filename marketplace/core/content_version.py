@@ -15,6 +15,7 @@ What counts as a change is declared by the features that own the models (`watch`
 wired in marketplace/storefront.py); changes made with Core statements, which the
 session cannot see, are reported with `mark_changed` or `stock_changed`.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -151,7 +152,8 @@ def _write_new_token(session: Session) -> None:
     statement = insert(table).values(values)
     connection.execute(
         statement.on_conflict_do_update(
-            index_elements=[table.c.name], set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at}
+            index_elements=[table.c.name],
+            set_={"token": statement.excluded.token, "changed_at": statement.excluded.changed_at},
         )
     )
     if has_app_context():  # later reads in this context see the new version

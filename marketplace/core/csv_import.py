@@ -6,6 +6,7 @@ first; if any fails, the caller gets every error and nothing is written. Then a
 second pass over the file applies the changes, a batch at a time, so a catalogue of
 50,000 rows is never held in memory as 50,000 objects.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -139,8 +140,11 @@ class CsvFile:
                     yield ImportProblem(
                         line_number,
                         "-",
-                        _("expected %(expected)s values, found %(found)s", expected=len(expected_header),
-                          found=len(values)),
+                        _(
+                            "expected %(expected)s values, found %(found)s",
+                            expected=len(expected_header),
+                            found=len(values),
+                        ),
                     )
                     continue
                 # A leading apostrophe our exports put before = + - @ (see core.spreadsheet) comes off.
@@ -309,8 +313,14 @@ class RowCheck:
             return None, None
         ward = geo.find_ward(province, ward_name) if ward_name else None
         if ward_name and ward is None:
-            self.fail("ward", _("%(ward)s is not a ward or commune of %(province)s",
-                                ward=ward_name, province=geo.province_name(province)))
+            self.fail(
+                "ward",
+                _(
+                    "%(ward)s is not a ward or commune of %(province)s",
+                    ward=ward_name,
+                    province=geo.province_name(province),
+                ),
+            )
         return province, ward
 
     def done(self) -> None:
@@ -387,8 +397,9 @@ def run_import_command(path: str, importer: Callable[..., ImportResult]) -> None
             raise click.exceptions.Exit(1)
         except SQLAlchemyError as error:
             db.session.rollback()
-            click.echo(f"Error: nothing was imported; the database refused the changes: {error.__class__.__name__}",
-                       err=True)
+            click.echo(
+                f"Error: nothing was imported; the database refused the changes: {error.__class__.__name__}", err=True
+            )
             raise click.exceptions.Exit(1)
     click.echo(f"Created {result.created}, updated {result.updated}")
     if search is not None:
@@ -455,8 +466,9 @@ class SearchUpdate:
         try:
             if self.rebuild:
                 reason = "no index yet" if self.pending is None else f"{self.pending} changes"
-                with click.progressbar(length=self.public, label=f"Rebuilding the search index ({reason})",
-                                       file=sys.stderr) as bar:
+                with click.progressbar(
+                    length=self.public, label=f"Rebuilding the search index ({reason})", file=sys.stderr
+                ) as bar:
                     count = index.rebuild(progress=bar.update)
                 click.echo(f"Search index rebuilt: {count} products in {time.perf_counter() - start:.1f} s")
             else:

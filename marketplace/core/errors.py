@@ -1,4 +1,5 @@
 """Error pages: HTML for people, JSON for the API. Never a traceback."""
+
 from __future__ import annotations
 
 import logging

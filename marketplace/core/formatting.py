@@ -2,6 +2,7 @@
 
 Prices are whole đồng (int); VND has no minor unit, so never a float here.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Helpers shared by every feature's forms."""
+
 from __future__ import annotations
 
 import re

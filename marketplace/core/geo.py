@@ -13,6 +13,7 @@ list and a cooperative's ward name.
 `check_place` is the one rule for a province and ward a person chose (a delivery address,
 a cooperative, a fair, an activity); `PlaceMessages` holds what they are told.
 """
+
 from __future__ import annotations
 
 import json
@@ -155,7 +156,7 @@ def _short(name: str) -> str:
     key = normalize_name(name)
     for prefix in _PROVINCE_PREFIXES:
         if key.startswith(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 

@@ -1,4 +1,5 @@
 """Language choice: Vietnamese by default, English on request (kept in the session)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, has_request_context, redirect, request, session

@@ -8,6 +8,7 @@ Pillow is imported by the functions that decode or write a picture: every web pr
 imports this module (the media views serve the stored copies), few of them process one.
 The products' and logos' own functions: catalog.images, cooperatives.logos.
 """
+
 from __future__ import annotations
 
 import io
@@ -53,7 +54,9 @@ def new_stem() -> str:
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("MAX_IMAGE_BYTES") or current_app.config.get("MAX_CONTENT_LENGTH") or 8 * 1024 * 1024)
+    return int(
+        current_app.config.get("MAX_IMAGE_BYTES") or current_app.config.get("MAX_CONTENT_LENGTH") or 8 * 1024 * 1024
+    )
 
 
 def load_picture(stream: BinaryIO) -> Image.Image:
@@ -65,9 +68,7 @@ def load_picture(stream: BinaryIO) -> Image.Image:
     if not data:
         raise ImageRejected(_("The file is empty."))
     if len(data) > limit:
-        raise ImageRejected(
-            _("The image is too large: at most %(size)s MB.", size=round(limit / (1024 * 1024), 1))
-        )
+        raise ImageRejected(_("The image is too large: at most %(size)s MB.", size=round(limit / (1024 * 1024), 1)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -3,6 +3,7 @@
 Each email is a template pair `email/<name>.txt` + `email/<name>.html`, plus a subject.
 Callers send only after their transaction has committed.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ Importing Alembic costs every web worker about 10 MB that it never uses (measure
 when one of its commands is looked up, and code that migrates (the demo, the tests, the
 benchmarks) calls `upgrade_database()`.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Column helpers shared by every feature's models."""
+
 from __future__ import annotations
 
 import enum

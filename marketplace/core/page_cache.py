@@ -12,6 +12,7 @@ sent with an ETag and Last-Modified (answered 304 when the browser has them), an
 marked `public` with `s-maxage`, so a reverse proxy may keep them a few seconds. Every
 other answer is `private`.
 """
+
 from __future__ import annotations
 
 import hashlib

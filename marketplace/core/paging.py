@@ -4,6 +4,7 @@ Flask-SQLAlchemy passes any page number to the database's OFFSET, where a huge o
 overflows the integer type (a 500 instead of a clear answer). No listing here comes
 near MAX_PAGE pages, so anything beyond is treated like any other page past the end.
 """
+
 from __future__ import annotations
 
 from flask import abort, request

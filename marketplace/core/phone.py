@@ -5,6 +5,7 @@ Accepted: `0912345678`, `0912 345 678`, `091.234.5678`, `+84 912 345 678`,
 `0912345678`. Mobile numbers start with 03, 05, 07, 08 or 09 (landlines start
 with 02 and are refused: order and account contacts must receive SMS/calls).
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ its ping, a BEGIN and a ROLLBACK around the query: four round trips to the datab
 for one row. Here each web thread keeps one connection in autocommit mode and sends
 just the query. Such reads see the latest committed data and take no locks.
 """
+
 from __future__ import annotations
 
 import threading

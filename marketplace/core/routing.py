@@ -1,4 +1,5 @@
 """URL converters shared by every blueprint."""
+
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter

@@ -1,4 +1,5 @@
 """Response headers and redirect safety."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -8,6 +8,7 @@ spreadsheets show as plain text; the importers take that apostrophe off again, s
 an exported file imports back unchanged. XLSX cells carry their type, so there the
 text is simply stored as text (append_xlsx_row), exactly as it reads.
 """
+
 from __future__ import annotations
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,10 +34,14 @@ def unguarded(text: str) -> str:
 def append_xlsx_row(sheet, values) -> None:
     """Append a row to an openpyxl sheet: whole numbers as numbers, everything else as text
     cells (openpyxl would store text starting with = as a formula)."""
-    sheet.append([
-        value if isinstance(value, (int, float)) and not isinstance(value, bool) else ("" if value is None else str(value))
-        for value in values
-    ])
+    sheet.append(
+        [
+            value
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else ("" if value is None else str(value))
+            for value in values
+        ]
+    )
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"

@@ -1,4 +1,5 @@
 """Vietnamese text helpers: accent folding and URL slugs."""
+
 from __future__ import annotations
 
 import re

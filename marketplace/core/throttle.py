@@ -8,6 +8,7 @@ attempts only) and each action prunes its own expired rows as it records. Sign-i
 failures keep their own table (accounts.LoginAttempt), which counts them per email and
 per address the same way.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,11 @@ def exceeded(limit: Limit, *keys: str) -> bool:
     since = utcnow() - timedelta(minutes=limit.minutes)
     counts = db.session.execute(
         sa.select(ThrottledAttempt.key, sa.func.count())
-        .where(ThrottledAttempt.action == limit.action, ThrottledAttempt.key.in_([k[:300] for k in keys]),
-               ThrottledAttempt.created_at >= since)
+        .where(
+            ThrottledAttempt.action == limit.action,
+            ThrottledAttempt.key.in_([k[:300] for k in keys]),
+            ThrottledAttempt.created_at >= since,
+        )
         .group_by(ThrottledAttempt.key)
     ).all()
     return any(count >= limit.most for _key, count in counts)
@@ -72,7 +76,8 @@ def record(limit: Limit, *keys: str) -> None:
     now = utcnow()
     db.session.execute(
         sa.delete(ThrottledAttempt).where(
-            ThrottledAttempt.action == limit.action, ThrottledAttempt.created_at < now - timedelta(minutes=limit.minutes)
+            ThrottledAttempt.action == limit.action,
+            ThrottledAttempt.created_at < now - timedelta(minutes=limit.minutes),
         )
     )
     db.session.add_all(ThrottledAttempt(action=limit.action, key=k[:300], created_at=now) for k in keys)

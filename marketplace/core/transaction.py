@@ -20,6 +20,7 @@ A commit in the middle of a request (before calling a payment provider, or to ke
 counted failed attempt while the answer is a refusal) is `commit_now()`, with the reason
 next to it.
 """
+
 from __future__ import annotations
 
 import logging

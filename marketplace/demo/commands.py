@@ -1,4 +1,5 @@
 """`marketplace demo`: one command from a fresh clone to a running storefront."""
+
 from __future__ import annotations
 
 import time

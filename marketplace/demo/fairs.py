@@ -10,6 +10,7 @@ Results go through the real rules: on-site sales and voids through fairs.onsite,
 through orders.services.place_order at a time during the fair (so they take stock and
 pay the fair price of that moment), then marked with the fair and booth they came from.
 """
+
 from __future__ import annotations
 
 import random
@@ -98,15 +99,26 @@ FAIRS = [
             "Mỗi gian hàng có mã QR: khách quét mã để xem sản phẩm và đặt mua trực tuyến sau hội chợ."
         ),
         booths=(
-            B("htx-thanh-nien-vai-thieu-luc-ngan", "A01",
-              (("VT-HOP-2KG", 145_000), ("VT-SAY-500G", 85_000), ("VT-MAT-ONG-500", None))),
-            B("htx-thanh-nien-ga-doi-yen-the", "A02",
-              (("GA-NGUYEN-CON", 299_000), ("GA-KHO-CHANH-300G", None), ("GA-TRUNG-10", 40_000))),
+            B(
+                "htx-thanh-nien-vai-thieu-luc-ngan",
+                "A01",
+                (("VT-HOP-2KG", 145_000), ("VT-SAY-500G", 85_000), ("VT-MAT-ONG-500", None)),
+            ),
+            B(
+                "htx-thanh-nien-ga-doi-yen-the",
+                "A02",
+                (("GA-NGUYEN-CON", 299_000), ("GA-KHO-CHANH-300G", None), ("GA-TRUNG-10", 40_000)),
+            ),
             B("htx-thanh-nien-banh-da-ke", "A03", (("BDK-VUNG-10", 30_000), ("BDK-HOP-QUA", 105_000))),
             B("htx-thanh-nien-mat-ong-son-dong", "B01", (("MO-RUNG-1L", 420_000), ("MO-KEO-500", None))),
             B("htx-thanh-nien-lua-gao-lang-giang", "B02", (("GAO-NEP-CAI-5KG", 189_000), ("GAO-LUT-DO", None))),
-            B("htx-thanh-nien-lam-san-luc-nam", None, (("LN-MANG-KHO-500G", 160_000),), BoothStatus.REJECTED,
-              rejection_reason="Khu gian hàng lâm sản đã kín chỗ; mời HTX đăng ký hội chợ lần sau."),
+            B(
+                "htx-thanh-nien-lam-san-luc-nam",
+                None,
+                (("LN-MANG-KHO-500G", 160_000),),
+                BoothStatus.REJECTED,
+                rejection_reason="Khu gian hàng lâm sản đã kín chỗ; mời HTX đăng ký hội chợ lần sau.",
+            ),
         ),
         visits=320,
         visitors=190,
@@ -114,11 +126,23 @@ FAIRS = [
         void_reason="Nhập nhầm số lượng: khách mua 1 hộp, không phải 3 hộp.",
         orders=(
             ("A01", (("htx-thanh-nien-vai-thieu-luc-ngan", "VT-HOP-2KG", 2),), f"khachhang@{data.EMAIL_DOMAIN}"),
-            ("A02", (("htx-thanh-nien-ga-doi-yen-the", "GA-NGUYEN-CON", 1),
-                     ("htx-thanh-nien-ga-doi-yen-the", "GA-TRUNG-10", 2)), ""),
+            (
+                "A02",
+                (
+                    ("htx-thanh-nien-ga-doi-yen-the", "GA-NGUYEN-CON", 1),
+                    ("htx-thanh-nien-ga-doi-yen-the", "GA-TRUNG-10", 2),
+                ),
+                "",
+            ),
             ("B01", (("htx-thanh-nien-mat-ong-son-dong", "MO-RUNG-1L", 1),), ""),
-            (None, (("htx-thanh-nien-banh-da-ke", "BDK-HOP-QUA", 2),
-                    ("htx-thanh-nien-lua-gao-lang-giang", "GAO-NEP-CAI-5KG", 1)), f"khachhang2@{data.EMAIL_DOMAIN}"),
+            (
+                None,
+                (
+                    ("htx-thanh-nien-banh-da-ke", "BDK-HOP-QUA", 2),
+                    ("htx-thanh-nien-lua-gao-lang-giang", "GAO-NEP-CAI-5KG", 1),
+                ),
+                f"khachhang2@{data.EMAIL_DOMAIN}",
+            ),
             ("A03", (("htx-thanh-nien-banh-da-ke", "BDK-VUNG-10", 5),), ""),
         ),
     ),
@@ -139,16 +163,27 @@ FAIRS = [
             "Giá hội chợ áp dụng cả khi mua trực tuyến trong những ngày hội chợ diễn ra."
         ),
         booths=(
-            B("htx-thanh-nien-my-chu", "A01",
-              (("MC-BAO-THAI-500G", 26_000), ("MC-HOP-QUA", 119_000), ("MC-GAC-500G", None))),
+            B(
+                "htx-thanh-nien-my-chu",
+                "A01",
+                (("MC-BAO-THAI-500G", 26_000), ("MC-HOP-QUA", 119_000), ("MC-GAC-500G", None)),
+            ),
             B("htx-thanh-nien-ruou-lang-van", "A02", (("RV-40-500ML", 85_000), ("RV-BINH-GOM", 399_000))),
             B("htx-thanh-nien-gom-tho-ha", "A03", (("GTH-LO-HUONG", 190_000), ("GTH-COC-6", None))),
             B("htx-thanh-nien-vai-thieu-luc-ngan", "B01", (("VT-SAY-500G", 79_000), ("VT-CUI-250G", 75_000))),
-            B("htx-thanh-nien-nong-san-say-hoang-van", "B02",
-              (("HV-HONG-SAY-DEO", 139_000), ("HV-MIT-SAY", 55_000), ("HV-LONG-NHAN", None))),
+            B(
+                "htx-thanh-nien-nong-san-say-hoang-van",
+                "B02",
+                (("HV-HONG-SAY-DEO", 139_000), ("HV-MIT-SAY", 55_000), ("HV-LONG-NHAN", None)),
+            ),
             B("htx-thanh-nien-duoc-lieu-tay-yen-tu", "B03", (("DL-TRA-TUI-LOC", 65_000), ("DL-GIAO-CO-LAM", None))),
-            B("htx-thanh-nien-sam-nam-nui-danh", None, (("SN-TRA-TUI-LOC", 85_000),), BoothStatus.PENDING,
-              message="HTX xin đăng ký gian hàng để giới thiệu trà sâm nam núi Dành."),
+            B(
+                "htx-thanh-nien-sam-nam-nui-danh",
+                None,
+                (("SN-TRA-TUI-LOC", 85_000),),
+                BoothStatus.PENDING,
+                message="HTX xin đăng ký gian hàng để giới thiệu trà sâm nam núi Dành.",
+            ),
         ),
         visits=140,
         visitors=95,
@@ -156,8 +191,14 @@ FAIRS = [
         void_reason="Khách đổi ý, trả lại hàng ngay tại gian hàng.",
         orders=(
             ("A01", (("htx-thanh-nien-my-chu", "MC-HOP-QUA", 2),), f"khachhang@{data.EMAIL_DOMAIN}"),
-            ("B02", (("htx-thanh-nien-nong-san-say-hoang-van", "HV-HONG-SAY-DEO", 1),
-                     ("htx-thanh-nien-nong-san-say-hoang-van", "HV-MIT-SAY", 3)), ""),
+            (
+                "B02",
+                (
+                    ("htx-thanh-nien-nong-san-say-hoang-van", "HV-HONG-SAY-DEO", 1),
+                    ("htx-thanh-nien-nong-san-say-hoang-van", "HV-MIT-SAY", 3),
+                ),
+                "",
+            ),
             (None, (("htx-thanh-nien-ruou-lang-van", "RV-40-500ML", 2),), ""),
         ),
     ),
@@ -181,8 +222,13 @@ FAIRS = [
         booths=(
             B("htx-thanh-nien-ga-doi-yen-the", "A01", (("GA-U-MUOI", 250_000), ("GA-KHO-CHANH-300G", None))),
             B("htx-thanh-nien-may-tre-dan-viet-yen", "A02", (("MTD-GIO-QUA", 140_000), ("MTD-RO-3", None))),
-            B("htx-thanh-nien-nong-san-phuc-hoa", None, (("PH-HOP-QUA", 220_000), ("PH-CHE-BUP", None)),
-              BoothStatus.PENDING, message="Xin gian hàng gần lối vào để giới thiệu chè Phúc Hòa."),
+            B(
+                "htx-thanh-nien-nong-san-phuc-hoa",
+                None,
+                (("PH-HOP-QUA", 220_000), ("PH-CHE-BUP", None)),
+                BoothStatus.PENDING,
+                message="Xin gian hàng gần lối vào để giới thiệu chè Phúc Hòa.",
+            ),
         ),
     ),
 ]
@@ -262,9 +308,15 @@ def _booths(fair, item: FairData, cooperatives, products, users, new_code) -> di
         cooperative = cooperatives[booth_data.cooperative]
         applied_at = fair.created_at + timedelta(days=2 + n)
         booth = Booth(
-            fair=fair, cooperative=cooperative, status=booth_data.status, number=booth_data.number,
-            message=booth_data.message, rejection_reason=booth_data.rejection_reason, code=new_code(),
-            applied_by=managers.get(cooperative.id), applied_at=applied_at,
+            fair=fair,
+            cooperative=cooperative,
+            status=booth_data.status,
+            number=booth_data.number,
+            message=booth_data.message,
+            rejection_reason=booth_data.rejection_reason,
+            code=new_code(),
+            applied_by=managers.get(cooperative.id),
+            applied_at=applied_at,
         )
         if booth_data.status in (BoothStatus.APPROVED, BoothStatus.REJECTED):
             booth.decided_by, booth.decided_at = staff, applied_at + timedelta(days=3)
@@ -358,8 +410,13 @@ def _orders(fair, booths, item: FairData, now, rng, cooperatives, products, user
             first = sum(len(f.orders) for f in FAIRS[: FAIRS.index(item)])
             name, phone, mail, ward, street = GUESTS[(first + n) % len(GUESTS)]
         checkout = Checkout(
-            name=name, phone=phone, email=mail, province_code=province, ward_code=geo.find_ward(province, ward),
-            street=street, payment_method="cod",
+            name=name,
+            phone=phone,
+            email=mail,
+            province_code=province,
+            ward_code=geo.find_ward(province, ward),
+            street=street,
+            payment_method="cod",
         )
         wanted = [(products[(cooperatives[slug].id, sku)].id, quantity) for slug, sku, quantity in lines]
         try:

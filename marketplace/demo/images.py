@@ -3,6 +3,7 @@ motif (lychees, hills, noodles, a bottle, honeycomb…) and the product name.
 
 Nothing is downloaded: every picture is painted with Pillow, so the demo works offline.
 """
+
 from __future__ import annotations
 
 import io
@@ -123,14 +124,17 @@ def _fruit_slices(draw, width, height, rng):
         draw.ellipse((x - r, y - r, x + r, y + r), fill=(250, 214, 140, 240), outline=(196, 120, 40, 255), width=4)
         for k in range(8):
             angle = k * math.pi / 4
-            draw.line((x, y, x + r * 0.8 * math.cos(angle), y + r * 0.8 * math.sin(angle)), fill=(214, 150, 60, 200),
-                      width=2)
+            draw.line(
+                (x, y, x + r * 0.8 * math.cos(angle), y + r * 0.8 * math.sin(angle)), fill=(214, 150, 60, 200), width=2
+            )
 
 
 def _hills(draw, width, height, rng):
     sun = width // 10
-    draw.ellipse((width * 3 // 4 - sun, height // 8 - sun // 2, width * 3 // 4 + sun, height // 8 + sun * 3 // 2),
-                 fill=(255, 236, 160, 230))
+    draw.ellipse(
+        (width * 3 // 4 - sun, height // 8 - sun // 2, width * 3 // 4 + sun, height // 8 + sun * 3 // 2),
+        fill=(255, 236, 160, 230),
+    )
     for layer, colour in enumerate([(110, 160, 90, 230), (80, 135, 70, 240), (60, 110, 55, 250)]):
         base = height // 3 + layer * height // 12
         points = [(0, height)]
@@ -144,7 +148,9 @@ def _hills(draw, width, height, rng):
         r = width // 30
         draw.ellipse((x - r, y - r, x + r, y + r), fill=(150, 80, 40, 255))
         draw.ellipse((x + r // 2, y - r * 3 // 2, x + r * 3 // 2, y - r // 3), fill=(150, 80, 40, 255))
-        draw.polygon([(x + r, y - r * 3 // 2), (x + r * 3 // 2, y - r * 2), (x + r * 3 // 2, y - r)], fill=(210, 40, 40))
+        draw.polygon(
+            [(x + r, y - r * 3 // 2), (x + r * 3 // 2, y - r * 2), (x + r * 3 // 2, y - r)], fill=(210, 40, 40)
+        )
 
 
 def _noodles(draw, width, height, rng):
@@ -174,12 +180,16 @@ def _bottle(draw, width, height, rng):
     cx, bottom = width // 2, height // 2 + height // 12
     body_w, body_h = width // 9, height // 3
     draw.rounded_rectangle((cx - body_w, bottom - body_h, cx + body_w, bottom), radius=20, fill=(240, 240, 230, 220))
-    draw.rectangle((cx - body_w // 3, bottom - body_h - height // 8, cx + body_w // 3, bottom - body_h),
-                   fill=(240, 240, 230, 220))
-    draw.rectangle((cx - body_w // 3, bottom - body_h - height // 8 - 16, cx + body_w // 3, bottom - body_h - height // 8),
-                   fill=(150, 40, 40, 255))
-    draw.rectangle((cx - body_w + 10, bottom - body_h * 2 // 3, cx + body_w - 10, bottom - body_h // 3),
-                   fill=(190, 50, 45, 230))
+    draw.rectangle(
+        (cx - body_w // 3, bottom - body_h - height // 8, cx + body_w // 3, bottom - body_h), fill=(240, 240, 230, 220)
+    )
+    draw.rectangle(
+        (cx - body_w // 3, bottom - body_h - height // 8 - 16, cx + body_w // 3, bottom - body_h - height // 8),
+        fill=(150, 40, 40, 255),
+    )
+    draw.rectangle(
+        (cx - body_w + 10, bottom - body_h * 2 // 3, cx + body_w - 10, bottom - body_h // 3), fill=(190, 50, 45, 230)
+    )
     for side in (-1, 1):
         x = cx + side * width // 4
         draw.ellipse((x - 30, bottom - 70, x + 30, bottom), fill=(240, 240, 230, 170))
@@ -187,8 +197,14 @@ def _bottle(draw, width, height, rng):
 
 def _tea(draw, width, height, rng):
     for _ in range(8):
-        _leaf(draw, rng.randint(width // 8, width * 7 // 8), rng.randint(height // 10, height // 2), width // 10, rng,
-              (40, 110, 60, 235))
+        _leaf(
+            draw,
+            rng.randint(width // 8, width * 7 // 8),
+            rng.randint(height // 10, height // 2),
+            width // 10,
+            rng,
+            (40, 110, 60, 235),
+        )
     cx, cy = width // 2, height // 3
     draw.chord((cx - 70, cy - 40, cx + 70, cy + 80), 0, 180, fill=(250, 250, 240, 240))
     draw.ellipse((cx - 70, cy - 10, cx + 70, cy + 30), fill=(170, 190, 90, 255))
@@ -202,8 +218,10 @@ def _honeycomb(draw, width, height, rng):
             y = row * size * 1.5
             if y > height // 2 + size:
                 continue
-            points = [(x + size * math.cos(math.pi / 3 * k + math.pi / 6), y + size * math.sin(math.pi / 3 * k + math.pi / 6))
-                      for k in range(6)]
+            points = [
+                (x + size * math.cos(math.pi / 3 * k + math.pi / 6), y + size * math.sin(math.pi / 3 * k + math.pi / 6))
+                for k in range(6)
+            ]
             shade = rng.randint(0, 50)
             draw.polygon(points, fill=(240 - shade, 170 - shade, 30, 230), outline=(150, 90, 20, 255))
     x, y = width * 3 // 4, height // 4
@@ -236,8 +254,11 @@ def _bamboo(draw, width, height, rng):
     for k in range(5):
         x = width // 8 + k * width // 5
         top = height // 10 + rng.randint(0, 40)
-        draw.polygon([(x - 28, height // 2), (x + 28, height // 2), (x + 4, top), (x - 4, top)],
-                     fill=(215, 190, 120, 255), outline=(150, 120, 60, 255))
+        draw.polygon(
+            [(x - 28, height // 2), (x + 28, height // 2), (x + 4, top), (x - 4, top)],
+            fill=(215, 190, 120, 255),
+            outline=(150, 120, 60, 255),
+        )
         for y in range(top + 30, height // 2, 28):
             draw.line((x - 20, y, x + 20, y), fill=(160, 130, 70, 255), width=3)
 
@@ -276,11 +297,21 @@ def _leaf(draw, x, y, size, rng, colour):
     for k in range(16):
         t = k / 15 * math.pi
         along, across = size * math.cos(t), size * 0.4 * math.sin(t)
-        points.append((x + along * math.cos(angle) - across * math.sin(angle), y + along * math.sin(angle) + across * math.cos(angle)))
+        points.append(
+            (
+                x + along * math.cos(angle) - across * math.sin(angle),
+                y + along * math.sin(angle) + across * math.cos(angle),
+            )
+        )
     for k in range(16):
         t = math.pi + k / 15 * math.pi
         along, across = size * math.cos(t), size * 0.4 * math.sin(t)
-        points.append((x + along * math.cos(angle) - across * math.sin(angle), y + along * math.sin(angle) + across * math.cos(angle)))
+        points.append(
+            (
+                x + along * math.cos(angle) - across * math.sin(angle),
+                y + along * math.sin(angle) + across * math.cos(angle),
+            )
+        )
     draw.polygon(points, fill=colour)
 
 

@@ -5,6 +5,7 @@ missing ones are created and existing ones left as people edited them, except th
 demo accounts, which always get their printed password and role back.
 Flushes, never commits: the caller commits once.
 """
+
 from __future__ import annotations
 
 import io
@@ -102,7 +103,9 @@ def _categories() -> dict[str, Category]:
     for position, item in enumerate(data.CATEGORIES):
         if item.slug not in existing:
             category = Category(
-                slug=item.slug, name=item.name, parent=existing.get(item.parent) if item.parent else None,
+                slug=item.slug,
+                name=item.name,
+                parent=existing.get(item.parent) if item.parent else None,
                 position=position,
             )
             db.session.add(category)
@@ -217,7 +220,10 @@ def _record_history(cooperative: Cooperative, item: data.CooperativeData, review
         reviewer = reviewers[status]
         cooperative.status_changes.append(
             CooperativeStatusChange(
-                from_status=cooperative.status, to_status=status, reason=reason, changed_by=reviewer,
+                from_status=cooperative.status,
+                to_status=status,
+                reason=reason,
+                changed_by=reviewer,
                 created_at=changed_at,
             )
         )
@@ -321,8 +327,22 @@ def demo_counts() -> dict[str, int]:
     return {
         model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
         for model in (
-            Agency, User, Category, Cooperative, CooperativeStatusChange, Product, ProductImage,
-            Fair, Booth, FairVisit, OnSiteSale, Order,
-            PromotionActivity, ActivityChange, ProgramTarget, TrainingClass, SupportedCooperative,
+            Agency,
+            User,
+            Category,
+            Cooperative,
+            CooperativeStatusChange,
+            Product,
+            ProductImage,
+            Fair,
+            Booth,
+            FairVisit,
+            OnSiteSale,
+            Order,
+            PromotionActivity,
+            ActivityChange,
+            ProgramTarget,
+            TrainingClass,
+            SupportedCooperative,
         )
     }

@@ -6,6 +6,7 @@ item; each customer's latest item is left to review), the selling cooperative an
 first review, and the demo customers keep the address they ordered to. Running the demo again adds nothing: an item already reviewed
 is skipped, and an address already kept is not saved twice.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -79,8 +80,12 @@ def load_addresses() -> int:
         if order is None:
             continue
         data = AddressData(
-            recipient_name=order.contact_name, phone=order.contact_phone, province_code=order.province_code,
-            ward_code=order.ward_code, street=order.street, label="Nhà",
+            recipient_name=order.contact_name,
+            phone=order.contact_phone,
+            province_code=order.province_code,
+            ward_code=order.ward_code,
+            street=order.street,
+            label="Nhà",
         )
         if remember_address(customer, data) is not None:
             saved += 1

@@ -1,4 +1,5 @@
 """Trade fairs and showcases: booths, fair prices, QR attribution, on-site sales and results."""
+
 from __future__ import annotations
 
 
@@ -10,10 +11,12 @@ def init_app(app) -> None:
     from marketplace.fairs import attribution, pricing
     from marketplace.orders import sources
 
-    catalog_pricing.register_adjuster(catalog_pricing.Adjuster(
-        name="fairs",
-        prices=pricing.fair_prices,
-        price_column=pricing.fair_price_column,
-        change_instants=pricing.price_change_instants,
-    ))
+    catalog_pricing.register_adjuster(
+        catalog_pricing.Adjuster(
+            name="fairs",
+            prices=pricing.fair_prices,
+            price_column=pricing.fair_price_column,
+            change_instants=pricing.price_change_instants,
+        )
+    )
     sources.register("fair", attribution.credit)

@@ -4,6 +4,7 @@ Agency staff and admins only (roles_required): anyone else gets 403 and nothing 
 Each action is one transaction; a booth decision is emailed to the cooperative after it
 committed. The rules are in fairs.services.
 """
+
 from __future__ import annotations
 
 import logging
@@ -260,8 +261,12 @@ def approve(slug: str, booth_id: int):
     form = ApproveBoothForm()
     number = form.number.data or ""
     if not form.validate():
-        return applications_page(fair, {booth.id: {"number": "; ".join(map(str, form.number.errors))}},
-                                 {booth.id: {"number": number[:20]}}, 422)
+        return applications_page(
+            fair,
+            {booth.id: {"number": "; ".join(map(str, form.number.errors))}},
+            {booth.id: {"number": number[:20]}},
+            422,
+        )
     try:
         with attempt(show=False) as outcome:
             services.approve_booth(booth, number, current_user)
@@ -273,8 +278,11 @@ def approve(slug: str, booth_id: int):
     if outcome.refused:
         return _refused_decision(fair, booth_id, outcome.refused, "number", number)
     flash(
-        _("%(cooperative)s has booth %(number)s; the cooperative was told by email.",
-          cooperative=booth.cooperative.name, number=booth.number),
+        _(
+            "%(cooperative)s has booth %(number)s; the cooperative was told by email.",
+            cooperative=booth.cooperative.name,
+            number=booth.number,
+        ),
         "success",
     )
     return redirect(url_for("fair_agency.booths", slug=slug))
@@ -288,16 +296,22 @@ def reject(slug: str, booth_id: int):
     form = RejectBoothForm()
     reason = form.reason.data or ""
     if not form.validate():
-        return applications_page(fair, {booth.id: {"reason": "; ".join(map(str, form.reason.errors))}},
-                                 {booth.id: {"reason": reason[:2000]}}, 422)
+        return applications_page(
+            fair,
+            {booth.id: {"reason": "; ".join(map(str, form.reason.errors))}},
+            {booth.id: {"reason": reason[:2000]}},
+            422,
+        )
     with attempt(show=False) as outcome:
         services.reject_booth(booth, reason, current_user)
         services.notify_booth_decision(booth)  # queued in this transaction, sent after the commit
     if outcome.refused:
         return _refused_decision(fair, booth_id, outcome.refused, "reason", reason)
     flash(
-        _("The application of %(cooperative)s is rejected; the cooperative was told by email.",
-          cooperative=booth.cooperative.name),
+        _(
+            "The application of %(cooperative)s is rejected; the cooperative was told by email.",
+            cooperative=booth.cooperative.name,
+        ),
         "success",
     )
     return redirect(url_for("fair_agency.booths", slug=slug))

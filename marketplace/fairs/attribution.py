@@ -11,6 +11,7 @@ A visit is counted per scan with a random visitor id from a long-lived cookie
 (`fair_visitor`), so results can count scans in total and by unique visitor; nothing
 personal is stored. HEAD requests and well-known bots are not counted.
 """
+
 from __future__ import annotations
 
 import re
@@ -157,8 +158,10 @@ def decode_source(value: str | None, now: datetime | None = None) -> Source | No
         fair_id, booth_id, scanned, *rest = _serializer().loads(value)
         activity_id = int(rest[0]) if rest and rest[0] is not None else None
         source = Source(
-            int(fair_id) if fair_id is not None else None, int(booth_id) if booth_id is not None else None,
-            datetime.fromisoformat(scanned), activity_id,
+            int(fair_id) if fair_id is not None else None,
+            int(booth_id) if booth_id is not None else None,
+            datetime.fromisoformat(scanned),
+            activity_id,
         )
         if source.fair_id is None and source.activity_id is None:
             return None
@@ -184,10 +187,18 @@ def remember(response, source: Source, visitor: str) -> None:
     """Set the source and visitor cookies on `response`."""
     secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     response.set_cookie(
-        SOURCE_COOKIE, encode_source(source), max_age=attribution_days() * 86400,
-        httponly=True, secure=secure, samesite="Lax",
+        SOURCE_COOKIE,
+        encode_source(source),
+        max_age=attribution_days() * 86400,
+        httponly=True,
+        secure=secure,
+        samesite="Lax",
     )
     response.set_cookie(
-        VISITOR_COOKIE, visitor, max_age=VISITOR_COOKIE_DAYS * 86400,
-        httponly=True, secure=secure, samesite="Lax",
+        VISITOR_COOKIE,
+        visitor,
+        max_age=VISITOR_COOKIE_DAYS * 86400,
+        httponly=True,
+        secure=secure,
+        samesite="Lax",
     )

@@ -4,6 +4,7 @@ The forms check what a field alone can tell (filled in, a real date, a whole num
 the rules between fields and against the database live in fairs.services, whose
 refusals name the field they belong to (attach_error shows them there).
 """
+
 from __future__ import annotations
 
 from flask import request
@@ -59,7 +60,9 @@ class MomentField(DateTimeLocalField):
 
 class FairForm(FlaskForm):
     name = StringField(
-        _l("Name of the fair"), filters=[strip], validators=[DataRequired(_l("Enter the fair's name.")), Length(max=200)]
+        _l("Name of the fair"),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the fair's name.")), Length(max=200)],
     )
     kind = SelectField(_l("Kind of event"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
     organiser_ids = MultiCheckboxField(_l("Organising agencies"), coerce=int, validate_choice=False)

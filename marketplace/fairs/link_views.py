@@ -7,6 +7,7 @@ fair page with a privacy note. Unknown codes, draft fairs and booths not approve
 Posters: agency staff print any fair's or booth's; a cooperative's managers print their
 own booth's from the workspace. Each as a PNG and as a printable HTML page.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,19 +60,23 @@ def _privacy_note(target: attribution.Target) -> str:
         return _(
             "You came from %(place)s; orders placed in the next %(days)d days are credited to this activity; "
             "prices and who can buy do not change.",
-            place=target.activity.title, days=attribution.attribution_days(),
+            place=target.activity.title,
+            days=attribution.attribution_days(),
         )
     if target.booth is None:
         place = target.fair.name
     else:
         place = _(
             "booth %(number)s (%(cooperative)s) at %(fair)s",
-            number=target.booth.number, cooperative=target.booth.cooperative.name, fair=target.fair.name,
+            number=target.booth.number,
+            cooperative=target.booth.cooperative.name,
+            fair=target.fair.name,
         )
     return _(
         "You came from %(place)s; orders placed in the next %(days)d days are credited to this fair; "
         "prices and who can buy do not change.",
-        place=place, days=attribution.attribution_days(),
+        place=place,
+        days=attribution.attribution_days(),
     )
 
 

@@ -4,6 +4,7 @@ Times are stored naive UTC like every other timestamp and shown in Vietnam time.
 A fair price applies while `starts_at <= now < ends_at` (the end is exclusive), only
 for an approved booth of a fair that is published; see fairs.pricing.
 """
+
 from __future__ import annotations
 
 import enum
@@ -104,7 +105,7 @@ class Fair(HasAddress, db.Model):
         return self.status == FairStatus.PUBLISHED and self.starts_at <= at < self.ends_at
 
     def phase(self, at: datetime | None = None) -> str:
-        """"upcoming", "ongoing" or "past", as the public pages and the API group fairs."""
+        """ "upcoming", "ongoing" or "past", as the public pages and the API group fairs."""
         at = at or utcnow()
         if self.status == FairStatus.CLOSED or at >= self.ends_at:
             return "past"

@@ -17,6 +17,7 @@ Rules:
   why. A sale is voided once: the second try is refused (a conditional UPDATE, so
   two people voiding at the same moment cannot both give the stock back).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -107,9 +108,16 @@ def record_sale(booth: Booth, product_id, quantity, payment, by, now: datetime |
     unit_price = current_price_vnd(product, now)
     take_stock(product, quantity)  # OutOfStock leaves everything as it was
     sale = OnSiteSale(
-        booth_id=booth.id, product_id=product.id, product_name=product.name, unit=product.unit,
-        quantity=quantity, unit_price_vnd=unit_price, total_vnd=unit_price * quantity,
-        payment=payment, recorded_by_id=by.id if by is not None else None, created_at=now,
+        booth_id=booth.id,
+        product_id=product.id,
+        product_name=product.name,
+        unit=product.unit,
+        quantity=quantity,
+        unit_price_vnd=unit_price,
+        total_vnd=unit_price * quantity,
+        payment=payment,
+        recorded_by_id=by.id if by is not None else None,
+        created_at=now,
     )
     db.session.add(sale)
     db.session.flush()

@@ -5,6 +5,7 @@
 phone first: product, quantity, cash or transfer, record; below it today's sales with
 their totals and a void form. Rules are in fairs.onsite; each POST is one transaction.
 """
+
 from __future__ import annotations
 
 import logging
@@ -83,13 +84,17 @@ def record(coop_slug: str, fair_slug: str):
         return sales_page(cooperative, booth, error=outcome.refused, form=form, status=status)
     logger.info("On-site sale %s at booth %s: %d VND", sale.id, booth.id, sale.total_vnd)
     flash(
-        _("Recorded: %(quantity)d × %(name)s, %(total)s.", quantity=sale.quantity, name=sale.product_name,
-          total=format_vnd(sale.total_vnd)),
+        _(
+            "Recorded: %(quantity)d × %(name)s, %(total)s.",
+            quantity=sale.quantity,
+            name=sale.product_name,
+            total=format_vnd(sale.total_vnd),
+        ),
         "success",
     )
-    return redirect(url_for(
-        ".sales", coop_slug=coop_slug, fair_slug=fair_slug, product=sale.product_id, payment=sale.payment.value
-    ))
+    return redirect(
+        url_for(".sales", coop_slug=coop_slug, fair_slug=fair_slug, product=sale.product_id, payment=sale.payment.value)
+    )
 
 
 @bp.post("/<fair_slug>/sales/<int:sale_id>/void")

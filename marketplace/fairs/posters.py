@@ -7,6 +7,7 @@ system (Debian's fonts-dejavu-core), else Pillow's own font.
 segno and Pillow are imported where a poster is drawn: every web process imports this
 module (the short-link views), few of them draw a poster.
 """
+
 from __future__ import annotations
 
 import io
@@ -69,16 +70,26 @@ def _dates(fair: Fair) -> str:
 
 def fair_poster(fair: Fair) -> Poster:
     return Poster(
-        code=fair.code, url=short_url(fair.code), fair_name=fair.name, dates=_dates(fair),
-        venue=fair.venue or "", booth_number=None, cooperative_name=None,
+        code=fair.code,
+        url=short_url(fair.code),
+        fair_name=fair.name,
+        dates=_dates(fair),
+        venue=fair.venue or "",
+        booth_number=None,
+        cooperative_name=None,
         call_to_action=_("Scan to see the fair's booths and products"),
     )
 
 
 def booth_poster(booth: Booth) -> Poster:
     return Poster(
-        code=booth.code, url=short_url(booth.code), fair_name=booth.fair.name, dates=_dates(booth.fair),
-        venue=booth.fair.venue or "", booth_number=booth.number or "", cooperative_name=booth.cooperative.name,
+        code=booth.code,
+        url=short_url(booth.code),
+        fair_name=booth.fair.name,
+        dates=_dates(booth.fair),
+        venue=booth.fair.venue or "",
+        booth_number=booth.number or "",
+        cooperative_name=booth.cooperative.name,
         call_to_action=_("Scan to see this booth's products and order online"),
     )
 
@@ -88,7 +99,14 @@ def qr_svg(poster: Poster) -> Markup:
 
     label = _("QR code of %(url)s", url=poster.url)
     svg = segno.make(poster.url, error="q").svg_inline(
-        scale=1, border=4, omitsize=True, title=label, svgclass="poster-qr", lineclass=None, dark="#000", light="#fff",
+        scale=1,
+        border=4,
+        omitsize=True,
+        title=label,
+        svgclass="poster-qr",
+        lineclass=None,
+        dark="#000",
+        light="#fff",
     )
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
 
@@ -160,9 +178,12 @@ def poster_png(poster: Poster) -> bytes:
     y = _centred(draw, y, poster.call_to_action, 40, bold=True, max_lines=2)
     y = _centred(draw, y + 10, poster.url, 34, fill="#333", max_lines=1)
     _centred(
-        draw, HEIGHT - 110,
+        draw,
+        HEIGHT - 110,
         _("Orders within %(days)d days of scanning are credited to this fair. Prices do not change.", days=_days()),
-        24, fill="#555", max_lines=2,
+        24,
+        fill="#555",
+        max_lines=2,
     )
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True, dpi=(150, 150))

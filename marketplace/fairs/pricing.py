@@ -11,6 +11,7 @@ with the regular price beside it in regular_price_vnd).
 The storefront, search and orders see these prices through the catalogue's pricing hook
 (catalog.pricing), with which fairs.init_app registers this rule.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -56,8 +57,14 @@ def fair_prices(product_ids: Iterable[int], at: datetime | None = None) -> dict[
     at = at or utcnow()
     rows = db.session.execute(
         sa.select(
-            BoothProduct.product_id, BoothProduct.fair_price_vnd, Product.price_vnd,
-            Fair.id, Fair.name, Fair.slug, Booth.id, Fair.ends_at,
+            BoothProduct.product_id,
+            BoothProduct.fair_price_vnd,
+            Product.price_vnd,
+            Fair.id,
+            Fair.name,
+            Fair.slug,
+            Booth.id,
+            Fair.ends_at,
         )
         .join(Booth, Booth.id == BoothProduct.booth_id)
         .join(Fair, Fair.id == Booth.fair_id)
@@ -69,8 +76,14 @@ def fair_prices(product_ids: Iterable[int], at: datetime | None = None) -> dict[
     for product_id, price, regular, fair_id, fair_name, fair_slug, booth_id, ends_at in rows:
         if product_id not in prices:  # ordered by price: the first is the lowest
             prices[product_id] = FairPrice(
-                product_id=product_id, price_vnd=price, regular_price_vnd=regular, ends_at=ends_at,
-                fair_id=fair_id, fair_name=fair_name, fair_slug=fair_slug, booth_id=booth_id,
+                product_id=product_id,
+                price_vnd=price,
+                regular_price_vnd=regular,
+                ends_at=ends_at,
+                fair_id=fair_id,
+                fair_name=fair_name,
+                fair_slug=fair_slug,
+                booth_id=booth_id,
             )
     return prices
 
@@ -98,7 +111,5 @@ def current_price_vnd(product: Product, at: datetime | None = None) -> int:
 def price_change_instants() -> list:
     """Every moment at which a fair price starts or stops applying (published fairs):
     the storefront's pages change at these instants without any commit."""
-    rows = db.session.execute(
-        sa.select(Fair.starts_at, Fair.ends_at).where(Fair.status == FairStatus.PUBLISHED)
-    ).all()
+    rows = db.session.execute(sa.select(Fair.starts_at, Fair.ends_at).where(Fair.status == FairStatus.PUBLISHED)).all()
     return [moment for row in rows for moment in row]

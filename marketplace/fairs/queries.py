@@ -11,6 +11,7 @@ its cooperative approved). Phases follow `Fair.phase`, written here as SQL:
 
 Prices come from fairs.pricing (one query for every product of a fair).
 """
+
 from __future__ import annotations
 
 import re
@@ -88,8 +89,9 @@ def phase_counts(at: datetime | None = None) -> dict[str, int]:
     """{phase: number of public fairs in it}, in one query."""
     at = at or utcnow()
     row = db.session.execute(
-        sa.select(*(sa.func.coalesce(sa.func.sum(sa.case((in_phase(p, at), 1), else_=0)), 0) for p in PHASES))
-        .select_from(Fair)
+        sa.select(
+            *(sa.func.coalesce(sa.func.sum(sa.case((in_phase(p, at), 1), else_=0)), 0) for p in PHASES)
+        ).select_from(Fair)
     ).one()
     return dict(zip(PHASES, (int(n) for n in row), strict=True))
 
@@ -202,10 +204,12 @@ def get_public_fair(slug: str) -> Fair:
 
 
 def _natural_key(number: str | None) -> tuple:
-    """"A2" before "A10"; booths without a number (none are listed) last."""
+    """ "A2" before "A10"; booths without a number (none are listed) last."""
     if not number:
         return ((1,),)
-    return tuple((0, int(part), "") if part.isdigit() else (0, 0, part.lower()) for part in re.findall(r"\d+|\D+", number))
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (0, 0, part.lower()) for part in re.findall(r"\d+|\D+", number)
+    )
 
 
 def listed_booths(fair: Fair, number: str | None = None) -> list[Booth]:
@@ -227,12 +231,12 @@ def listed_booths(fair: Fair, number: str | None = None) -> list[Booth]:
 
 def _entries(booths: list[Booth], at: datetime) -> list[BoothEntry]:
     """Each booth with its public showcased products and their prices (one price query)."""
-    shown = {
-        booth.id: [bp for bp in booth.products if bp.product.status == ProductStatus.ACTIVE] for booth in booths
-    }
+    shown = {booth.id: [bp for bp in booth.products if bp.product.status == ProductStatus.ACTIVE] for booth in booths}
     prices = fair_prices({bp.product_id for items in shown.values() for bp in items}, at)
     return [
-        BoothEntry(booth, [Showcased(bp.product, bp.fair_price_vnd, prices.get(bp.product_id)) for bp in shown[booth.id]])
+        BoothEntry(
+            booth, [Showcased(bp.product, bp.fair_price_vnd, prices.get(bp.product_id)) for bp in shown[booth.id]]
+        )
         for booth in booths
     ]
 

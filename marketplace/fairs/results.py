@@ -19,6 +19,7 @@ Definitions (every amount whole đồng):
 - Best-selling products: units and revenue from the counted parts' items and on-site
   sales together, ordered by revenue then units.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -162,8 +163,7 @@ def _online(fair: Fair) -> tuple[tuple[int, int], dict[int, tuple[int, int]]]:
         for cooperative_id, n, total in db.session.execute(
             base.with_only_columns(
                 OrderPart.cooperative_id, sa.func.count(sa.distinct(Order.id)), sa.func.sum(OrderPart.items_total_vnd)
-            )
-            .group_by(OrderPart.cooperative_id)
+            ).group_by(OrderPart.cooperative_id)
         )
     }
     return (int(orders), int(revenue)), per_cooperative
@@ -197,7 +197,9 @@ def _onsite(fair: Fair) -> dict[int, tuple[int, int, int]]:
         booth_id: (int(n), int(units), int(revenue))
         for booth_id, n, units, revenue in db.session.execute(
             sa.select(
-                OnSiteSale.booth_id, sa.func.count(OnSiteSale.id), sa.func.sum(OnSiteSale.quantity),
+                OnSiteSale.booth_id,
+                sa.func.count(OnSiteSale.id),
+                sa.func.sum(OnSiteSale.quantity),
                 sa.func.sum(OnSiteSale.total_vnd),
             )
             .join(Booth, Booth.id == OnSiteSale.booth_id)
@@ -219,8 +221,11 @@ def _products(fair: Fair, cooperative_id: int | None) -> list[ProductRow]:
 
     online = (
         sa.select(
-            OrderItem.product_id, OrderItem.product_name, OrderPart.cooperative_id,
-            sa.func.sum(OrderItem.quantity), sa.func.sum(OrderItem.line_total_vnd),
+            OrderItem.product_id,
+            OrderItem.product_name,
+            OrderPart.cooperative_id,
+            sa.func.sum(OrderItem.quantity),
+            sa.func.sum(OrderItem.line_total_vnd),
         )
         .join(OrderPart, OrderPart.id == OrderItem.part_id)
         .join(Order, Order.id == OrderPart.order_id)
@@ -230,8 +235,11 @@ def _products(fair: Fair, cooperative_id: int | None) -> list[ProductRow]:
     )
     onsite = (
         sa.select(
-            OnSiteSale.product_id, OnSiteSale.product_name, Booth.cooperative_id,
-            sa.func.sum(OnSiteSale.quantity), sa.func.sum(OnSiteSale.total_vnd),
+            OnSiteSale.product_id,
+            OnSiteSale.product_name,
+            Booth.cooperative_id,
+            sa.func.sum(OnSiteSale.quantity),
+            sa.func.sum(OnSiteSale.total_vnd),
         )
         .join(Booth, Booth.id == OnSiteSale.booth_id)
         .where(Booth.fair_id == fair.id, OnSiteSale.voided_at.is_(None))
@@ -267,20 +275,35 @@ def fair_results(fair: Fair, booth: Booth | None = None) -> FairResults:
         scans, unique = visits.get(b.id, (0, 0))
         n_orders, online_revenue = online.get(b.cooperative_id, (0, 0))
         sales, units, onsite_revenue = onsite.get(b.id, (0, 0, 0))
-        rows.append(Row(
-            booth_id=b.id, booth_number=b.number, cooperative_id=b.cooperative_id, cooperative_name=b.cooperative.name,
-            scans=scans, unique_visitors=unique, booth_link_scans=scans, booth_link_unique=unique,
-            orders=n_orders, online_revenue_vnd=online_revenue,
-            onsite_sales=sales, onsite_units=units, onsite_revenue_vnd=onsite_revenue,
-            new_customers=int(new_per_cooperative.get(b.cooperative_id, 0)),
-        ))
+        rows.append(
+            Row(
+                booth_id=b.id,
+                booth_number=b.number,
+                cooperative_id=b.cooperative_id,
+                cooperative_name=b.cooperative.name,
+                scans=scans,
+                unique_visitors=unique,
+                booth_link_scans=scans,
+                booth_link_unique=unique,
+                orders=n_orders,
+                online_revenue_vnd=online_revenue,
+                onsite_sales=sales,
+                onsite_units=units,
+                onsite_revenue_vnd=onsite_revenue,
+                new_customers=int(new_per_cooperative.get(b.cooperative_id, 0)),
+            )
+        )
     if booth is not None:
         return FairResults(fair, None, rows, _products(fair, booth.cooperative_id))
     total = Row(
-        scans=every[0], unique_visitors=every[1],
-        fair_link_scans=fair_link[0], fair_link_unique=fair_link[1],
-        booth_link_scans=booth_links[0], booth_link_unique=booth_links[1],
-        orders=orders, online_revenue_vnd=revenue,
+        scans=every[0],
+        unique_visitors=every[1],
+        fair_link_scans=fair_link[0],
+        fair_link_unique=fair_link[1],
+        booth_link_scans=booth_links[0],
+        booth_link_unique=booth_links[1],
+        orders=orders,
+        online_revenue_vnd=revenue,
         onsite_sales=sum(v[0] for v in onsite.values()),
         onsite_units=sum(v[1] for v in onsite.values()),
         onsite_revenue_vnd=sum(v[2] for v in onsite.values()),

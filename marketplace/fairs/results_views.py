@@ -3,6 +3,7 @@
 The page and its CSV both show what fairs.results.fair_results returns, so their
 numbers are the same; the page formats money as VND, the CSV gives whole đồng.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,8 +48,6 @@ def _own_booth(coop_slug: str, slug: str) -> Booth:
     return booth
 
 
-
-
 def results_csv(found: FairResults) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -58,12 +57,18 @@ def results_csv(found: FairResults) -> str:
         rows.append((_("Whole fair"), "", found.total))
     rows += [(row.booth_number or "", row.cooperative_name or "", row) for row in found.booths]
     for booth_label, cooperative, row in rows:
-        writer.writerow([safe_cell(booth_label), safe_cell(cooperative), *(safe_cell(getattr(row, key)) for key, _label in COLUMNS)])
+        writer.writerow(
+            [safe_cell(booth_label), safe_cell(cooperative), *(safe_cell(getattr(row, key)) for key, _label in COLUMNS)]
+        )
     writer.writerow([])
     writer.writerow([_("Best-selling products"), _("Cooperative"), *(str(label) for _key, label in PRODUCT_COLUMNS)])
     for product in found.products:
         writer.writerow(
-            [safe_cell(product.name), safe_cell(product.cooperative_name), *(getattr(product, key) for key, _l in PRODUCT_COLUMNS)]
+            [
+                safe_cell(product.name),
+                safe_cell(product.cooperative_name),
+                *(getattr(product, key) for key, _l in PRODUCT_COLUMNS),
+            ]
         )
     return "\ufeff" + out.getvalue()  # the BOM lets Excel read the Vietnamese names
 
@@ -78,8 +83,13 @@ def _csv_response(found: FairResults, name: str) -> Response:
 
 def _page(found: FairResults, csv_url: str, cooperative=None):
     return render_template(
-        "fairs/results/results.html", results=found, fair=found.fair, columns=COLUMNS,
-        product_columns=PRODUCT_COLUMNS, csv_url=csv_url, cooperative=cooperative,
+        "fairs/results/results.html",
+        results=found,
+        fair=found.fair,
+        columns=COLUMNS,
+        product_columns=PRODUCT_COLUMNS,
+        csv_url=csv_url,
+        cooperative=cooperative,
     )
 
 

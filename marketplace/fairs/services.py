@@ -13,6 +13,7 @@ Emails (notify_booth_decision) are queued in the decision's transaction and sent
 
 Times: the forms take Vietnam wall-clock times; everything is stored naive UTC.
 """
+
 from __future__ import annotations
 
 import logging
@@ -168,8 +169,10 @@ def _apply_fair(fair: Fair, data: Mapping) -> None:
     if kind != FairKind.ONLINE and not venue:
         raise Refused(_("Enter the venue, e.g. the exhibition hall's name."), "venue")
     province_code, ward_code = geo.check_place(
-        data.get("province_code") or None, data.get("ward_code") or None,
-        required=kind != FairKind.ONLINE, messages=PLACE_MESSAGES,
+        data.get("province_code") or None,
+        data.get("ward_code") or None,
+        required=kind != FairKind.ONLINE,
+        messages=PLACE_MESSAGES,
     )
 
     for field in ("starts_at", "ends_at", "applications_close_at"):
@@ -439,8 +442,9 @@ def apply_for_booth(
     return booth
 
 
-def update_booth(booth: Booth, product_ids_with_fair_prices, message: str | None, by: User,
-                 at: datetime | None = None) -> Booth:
+def update_booth(
+    booth: Booth, product_ids_with_fair_prices, message: str | None, by: User, at: datetime | None = None
+) -> Booth:
     """The cooperative changes its showcased products, fair prices (and its message while
     pending) while the booth is pending or approved and the fair has not ended."""
     _require_manager(by, booth.cooperative)
@@ -552,14 +556,13 @@ def send_booth_decision(booth_id: int) -> None:
     if booth.status not in (BoothStatus.APPROVED, BoothStatus.REJECTED):
         return
     approved = booth.status == BoothStatus.APPROVED
-    link = url_for(
-        "fair_workspace.booth", coop_slug=booth.cooperative.slug, fair_slug=booth.fair.slug, _external=True
-    )
+    link = url_for("fair_workspace.booth", coop_slug=booth.cooperative.slug, fair_slug=booth.fair.slug, _external=True)
     for email, name in booth_recipients(booth.cooperative):
         with force_locale("vi"):
             if approved:
-                subject = _("Your booth at %(fair)s is approved: booth %(number)s", fair=booth.fair.name,
-                            number=booth.number)
+                subject = _(
+                    "Your booth at %(fair)s is approved: booth %(number)s", fair=booth.fair.name, number=booth.number
+                )
             else:
                 subject = _("Your booth application for %(fair)s was not accepted", fair=booth.fair.name)
             send_email(
@@ -572,7 +575,6 @@ def send_booth_decision(booth_id: int) -> None:
                 name=name,
                 link=link,
             )
-
 
 
 BOOTH_DECISION = "booth_decision"

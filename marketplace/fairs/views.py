@@ -4,6 +4,7 @@ Drafts and unknown fairs are 404s; the rules are in fairs.queries. The home page
 the fairs on now through the `fairs_on_now()` template global (templates/fairs/_home_banner.html),
 so the catalogue's home view does not need to know about fairs.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
@@ -47,7 +48,8 @@ def index():
     else:
         pagination = None
         sections = [
-            (phase, queries.fairs_in_phase(phase, now, limit=OVERVIEW_SIZE)) for phase in ("ongoing", "upcoming", "past")
+            (phase, queries.fairs_in_phase(phase, now, limit=OVERVIEW_SIZE))
+            for phase in ("ongoing", "upcoming", "past")
         ]
     booths = queries.booth_counts(fair.id for _phase, fairs in sections for fair in fairs)
     return render_template(

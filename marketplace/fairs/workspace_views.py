@@ -4,6 +4,7 @@ Every route sits under /workspace/<coop_slug>/fairs and starts with the workspac
 check (managed_cooperative): another cooperative's workspace is 403 and changes nothing.
 Deciding on a booth is not here at all: only agency staff do that (fairs.agency_views).
 """
+
 from __future__ import annotations
 
 import logging
@@ -124,8 +125,7 @@ def apply(coop_slug: str, fair_slug: str):
             flash(_("Your cooperative has already applied for a booth at this fair."), "error")
             return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
         if outcome.done:
-            flash(_("Your application is sent. The organisers will decide and you will be told by email."),
-                  "success")
+            flash(_("Your application is sent. The organisers will decide and you will be told by email."), "success")
             return redirect(url_for("fair_workspace.booth", coop_slug=cooperative.slug, fair_slug=fair.slug))
         if not form.attach(outcome.refused):
             flash(outcome.refused.message, "error")
@@ -156,7 +156,9 @@ def booth(coop_slug: str, fair_slug: str):
         form = BoothForm(formdata=None, products=active_products(cooperative), booth=booth)
         form.message.data = booth.message
     showcased = db.session.scalars(
-        sa.select(BoothProduct).where(BoothProduct.booth_id == booth.id).options(selectinload(BoothProduct.product))
+        sa.select(BoothProduct)
+        .where(BoothProduct.booth_id == booth.id)
+        .options(selectinload(BoothProduct.product))
         .order_by(BoothProduct.id)
     ).all()
     return (

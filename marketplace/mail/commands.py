@@ -1,4 +1,5 @@
 """`marketplace mail ...`: sending queued email from the command line (cron, a service)."""
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,10 @@ logger = logging.getLogger(__name__)
 
 
 def _summary(delivery) -> str:
-    return (f"Sent {delivery.sent} queued email job(s); {delivery.retrying} failed and will be retried; "
-            f"{delivery.failed} given up.")
+    return (
+        f"Sent {delivery.sent} queued email job(s); {delivery.retrying} failed and will be retried; "
+        f"{delivery.failed} given up."
+    )
 
 
 @mail.command("send")
@@ -33,8 +36,9 @@ def send_command(limit: int) -> None:
 
 
 @mail.command("work")
-@click.option("--interval", type=click.FloatRange(0.1), default=5.0, show_default=True,
-              help="Seconds between looks at the queue.")
+@click.option(
+    "--interval", type=click.FloatRange(0.1), default=5.0, show_default=True, help="Seconds between looks at the queue."
+)
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Jobs claimed per batch.")
 def work_command(interval: float, limit: int) -> None:
     """Send queued email as it comes, until interrupted (Ctrl+C or SIGTERM): the mail worker

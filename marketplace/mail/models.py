@@ -1,4 +1,5 @@
 """One queued email job: what to send (a registered kind) about which row, and its delivery state."""
+
 from __future__ import annotations
 
 from datetime import datetime

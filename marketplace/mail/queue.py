@@ -30,6 +30,7 @@ A failing handler is retried after BACKOFF (1 min, 5 min, 30 min, 2 h, 6 h) and 
 (`failed_at`) after MAX_ATTEMPTS; an unknown kind or a row that no longer exists is given up
 at once. Either way it is logged and the other jobs are sent.
 """
+
 from __future__ import annotations
 
 import logging
@@ -175,11 +176,14 @@ def claim(limit: int, now: datetime, ids: Iterable[int] | None = None) -> list[i
         candidates = list(db.session.scalars(query))
         claimed = []
         if candidates:
-            claimed = sorted(db.session.scalars(
-                sa.update(table).where(table.c.id.in_(candidates), _due(now))
-                .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
-                .returning(table.c.id)
-            ))
+            claimed = sorted(
+                db.session.scalars(
+                    sa.update(table)
+                    .where(table.c.id.in_(candidates), _due(now))
+                    .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
+                    .returning(table.c.id)
+                )
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -206,14 +210,19 @@ def deliver_due(limit: int = BATCH, now: datetime | None = None, ids: Iterable[i
     loaded: list = []
     with _marks_connection() as marks, one_connection():
         try:
-            jobs = session.scalars(sa.select(QueuedEmail).where(QueuedEmail.id.in_(claimed)).order_by(QueuedEmail.id)).all()
+            jobs = session.scalars(
+                sa.select(QueuedEmail).where(QueuedEmail.id.in_(claimed)).order_by(QueuedEmail.id)
+            ).all()
             loaded = _preload(jobs)  # held: the session's identity map only keeps rows someone references
             for index, job in enumerate(jobs):
                 if time.monotonic() - started > LEASE.total_seconds() / 2:
                     # Slow mail server: let the rest go before the lease runs out and another sender takes them.
                     table = QueuedEmail.__table__
-                    marks.execute(sa.update(table).where(table.c.id.in_([j.id for j in jobs[index:]]))
-                                  .values(claimed_until=None, attempts=table.c.attempts - 1))
+                    marks.execute(
+                        sa.update(table)
+                        .where(table.c.id.in_([j.id for j in jobs[index:]]))
+                        .values(claimed_until=None, attempts=table.c.attempts - 1)
+                    )
                     break
                 result = _run(job, fixed_now or utcnow(), marks)
                 setattr(outcome, result, getattr(outcome, result) + 1)
@@ -275,14 +284,23 @@ def _run(job: QueuedEmail, now: datetime, marks) -> str:
             db.session.rollback()  # the next jobs need a working session
         message = f"{type(error).__name__}: {error}"[:2000]
         if attempts >= MAX_ATTEMPTS:
-            logger.exception("Email job %s (%s %s) failed %d times, given up: %s", job_id, name, object_id, attempts,
-                             message)
+            logger.exception(
+                "Email job %s (%s %s) failed %d times, given up: %s", job_id, name, object_id, attempts, message
+            )
             statement = _update(job_id, failed_at=now, claimed_until=None, last_error=message)
             outcome = "failed"
         else:
             delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            logger.warning("Email job %s (%s %s) failed (attempt %d), retrying in %s: %s", job_id, name, object_id,
-                           attempts, delay, message, exc_info=True)
+            logger.warning(
+                "Email job %s (%s %s) failed (attempt %d), retrying in %s: %s",
+                job_id,
+                name,
+                object_id,
+                attempts,
+                delay,
+                message,
+                exc_info=True,
+            )
             statement = _update(job_id, send_after=now + delay, claimed_until=None, last_error=message)
             outcome = "retrying"
     else:
@@ -317,18 +335,25 @@ def status(now: datetime | None = None) -> dict:
     """Counts for `marketplace mail status` and monitoring."""
     now = now or utcnow()
     pending = sa.and_(QueuedEmail.sent_at.is_(None), QueuedEmail.failed_at.is_(None))
-    row = db.session.execute(sa.select(
-        sa.func.count().filter(pending),
-        sa.func.count().filter(pending, QueuedEmail.send_after <= now),
-        sa.func.count().filter(pending, QueuedEmail.attempts > 0, QueuedEmail.claimed_until.is_(None)),
-        sa.func.count().filter(QueuedEmail.failed_at.is_not(None)),
-        sa.func.count().filter(QueuedEmail.sent_at.is_not(None)),
-        sa.func.min(QueuedEmail.created_at).filter(pending),
-    )).one()
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(pending),
+            sa.func.count().filter(pending, QueuedEmail.send_after <= now),
+            sa.func.count().filter(pending, QueuedEmail.attempts > 0, QueuedEmail.claimed_until.is_(None)),
+            sa.func.count().filter(QueuedEmail.failed_at.is_not(None)),
+            sa.func.count().filter(QueuedEmail.sent_at.is_not(None)),
+            sa.func.min(QueuedEmail.created_at).filter(pending),
+        )
+    ).one()
     oldest = row[5]
     return {
-        "pending": row[0], "due": row[1], "retrying": row[2], "failed": row[3], "sent": row[4],
-        "oldest_pending": oldest, "oldest_pending_age": (now - oldest) if oldest else None,
+        "pending": row[0],
+        "due": row[1],
+        "retrying": row[2],
+        "failed": row[3],
+        "sent": row[4],
+        "oldest_pending": oldest,
+        "oldest_pending_age": (now - oldest) if oldest else None,
     }
 
 

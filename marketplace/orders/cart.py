@@ -6,6 +6,7 @@ price change since then is shown rather than hidden, and quantities are kept
 within stock. Prices are current prices (catalog.pricing): a fair price while its fair
 is on, so a fair starting or ending after a line was added shows as a price change.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -95,10 +96,14 @@ class CartGroup:
             if method != DeliveryMethod.FAIR_BOOTH
         ]
         for booth in self.booths:
-            options.append(DeliveryOption(
-                f"{DeliveryMethod.FAIR_BOOTH.value}-{booth.id}", booth_pickup_label(booth),
-                self.delivery_fee_vnd(DeliveryMethod.FAIR_BOOTH), booth,
-            ))
+            options.append(
+                DeliveryOption(
+                    f"{DeliveryMethod.FAIR_BOOTH.value}-{booth.id}",
+                    booth_pickup_label(booth),
+                    self.delivery_fee_vnd(DeliveryMethod.FAIR_BOOTH),
+                    booth,
+                )
+            )
         return options
 
     def delivery_fee_vnd(self, method: DeliveryMethod = DeliveryMethod.HOME) -> int:
@@ -189,9 +194,9 @@ class Cart:
         """The figures for {cooperative id: delivery option value} (home where none is given),
         each fee from delivery_fee_vnd as place_order charges it."""
         delivery = delivery or {}
-        return CheckoutTotals([
-            GroupTotal(group, group.chosen_option(delivery.get(group.cooperative.id))) for group in self.groups
-        ])
+        return CheckoutTotals(
+            [GroupTotal(group, group.chosen_option(delivery.get(group.cooperative.id))) for group in self.groups]
+        )
 
     @property
     def has_problems(self) -> bool:
@@ -240,10 +245,14 @@ def _save(user, session, product: Product, quantity: int, price_seen_vnd: int | 
             if item is not None:
                 db.session.delete(item)
         elif item is None:
-            db.session.add(CartItem(
-                user_id=user.id, product_id=product.id, quantity=quantity,
-                price_seen_vnd=product.price_vnd if price_seen_vnd is None else price_seen_vnd,
-            ))
+            db.session.add(
+                CartItem(
+                    user_id=user.id,
+                    product_id=product.id,
+                    quantity=quantity,
+                    price_seen_vnd=product.price_vnd if price_seen_vnd is None else price_seen_vnd,
+                )
+            )
         else:
             item.quantity = quantity
         db.session.flush()
@@ -314,9 +323,7 @@ def remove_lines(user, session, product_ids) -> None:
     """Drop lines (a removal, or what an order just bought)."""
     product_ids = set(product_ids)
     if user is not None and user.is_authenticated:
-        db.session.execute(
-            sa.delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id.in_(product_ids))
-        )
+        db.session.execute(sa.delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id.in_(product_ids)))
         return
     stored = {k: v for k, v in (session.get(SESSION_KEY) or {}).items() if k not in {str(i) for i in product_ids}}
     session[SESSION_KEY] = stored
@@ -407,7 +414,7 @@ def _buy_now_entries(session) -> dict[int, tuple[int, int]]:
     if not isinstance(stored, dict) or len(stored) != 1:
         return {}
     try:
-        (key, value), = stored.items()
+        ((key, value),) = stored.items()
         return {int(key): (int(value[0]), int(value[1]))}
     except (TypeError, ValueError, IndexError):
         return {}  # a damaged cookie value: nothing to buy

@@ -1,5 +1,6 @@
 """Cash on delivery: offered for every order; each cooperative collects its part's money when
 it delivers (marking the part delivered records the payment), or records it by hand."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

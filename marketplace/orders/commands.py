@@ -1,4 +1,5 @@
 """`marketplace orders ...`: order housekeeping from the command line (cron)."""
+
 from __future__ import annotations
 
 import logging

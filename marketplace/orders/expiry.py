@@ -6,6 +6,7 @@ cron still frees its stock). The request hook runs in its own app context, hence
 own session and transaction: it never touches the request's session, and any error is
 rolled back and logged, never shown to the visitor. A negative interval turns it off.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ filters, registered once by init_app: `part.status|status_label`,
 `order.payment_status|payment_status_label`, `order.payment_method|payment_method_label`,
 `part|delivery_label`.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -49,7 +50,7 @@ def payment_method_label(code: str):
 
 
 def booth_pickup_label(booth) -> str:
-    """"Pickup at booth A12, <fair name>": the delivery option of a booth (fair loaded)."""
+    """ "Pickup at booth A12, <fair name>": the delivery option of a booth (fair loaded)."""
     return _("Pickup at booth %(number)s, %(fair)s", number=booth.number or "", fair=booth.fair.name)
 
 

@@ -4,6 +4,7 @@ Every amount is whole đồng (VND has no minor unit). An order's items snapshot
 product's name, unit and price when it was placed, so later edits of the product
 never change what was bought.
 """
+
 from __future__ import annotations
 
 import enum
@@ -90,9 +91,7 @@ class Order(HasAddress, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     # Its payment method's code ("cod", "bank_transfer", "card": orders.payment_methods checks it).
     payment_method: Mapped[str] = mapped_column(sa.String(32))
-    payment_status: Mapped[PaymentStatus] = mapped_column(
-        enum_column(PaymentStatus), default=PaymentStatus.UNPAID
-    )
+    payment_status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), default=PaymentStatus.UNPAID)
     items_total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     delivery_total_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     total_vnd: Mapped[int] = mapped_column(sa.BigInteger)

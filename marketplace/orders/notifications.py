@@ -4,6 +4,7 @@
 are rendered and sent after the commit, by whoever MAIL_QUEUE names. A failing mail
 server is retried by the queue, never turned into an error page: the order stands.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,15 @@ def send_confirmation(order_id: int) -> None:
     link = url_for("orders.order_page", number=order.number, token=order.tracking_token, _external=True)
     method = payment_methods.of(order)
     with force_locale("vi"):
-        send_email(order.contact_email, _("Your order %(number)s", number=order.number), "order_confirmation",
-                   order=order, link=link, payment_method=method, payment=method.details(order))
+        send_email(
+            order.contact_email,
+            _("Your order %(number)s", number=order.number),
+            "order_confirmation",
+            order=order,
+            link=link,
+            payment_method=method,
+            payment=method.details(order),
+        )
 
 
 def send_new_part(part_id: int) -> None:
@@ -66,24 +74,33 @@ def send_new_part(part_id: int) -> None:
     workspace = url_for("order_workspace.part", coop_slug=part.cooperative.slug, part_id=part.id, _external=True)
     with force_locale("vi"):
         for address in cooperative_recipients(part.cooperative):
-            send_email(address, _("New order %(number)s", number=order.number), "order_new_part",
-                       order=order, part=part, link=workspace)
+            send_email(
+                address,
+                _("New order %(number)s", number=order.number),
+                "order_new_part",
+                order=order,
+                part=part,
+                link=workspace,
+            )
 
 
 def preload_orders(order_ids: list[int]) -> list:
     """A batch of confirmations: the orders with their parts, cooperatives and items, in three queries."""
     return db.session.scalars(
-        sa.select(Order).where(Order.id.in_(order_ids)).options(
-            selectinload(Order.parts).options(joinedload(OrderPart.cooperative), selectinload(OrderPart.items))
-        )
+        sa.select(Order)
+        .where(Order.id.in_(order_ids))
+        .options(selectinload(Order.parts).options(joinedload(OrderPart.cooperative), selectinload(OrderPart.items)))
     ).all()
 
 
 def preload_parts(part_ids: list[int]) -> list:
     """A batch of cooperative notices: the parts with their orders, cooperatives (and managers) and items."""
     return db.session.scalars(
-        sa.select(OrderPart).where(OrderPart.id.in_(part_ids)).options(
-            joinedload(OrderPart.order), selectinload(OrderPart.items),
+        sa.select(OrderPart)
+        .where(OrderPart.id.in_(part_ids))
+        .options(
+            joinedload(OrderPart.order),
+            selectinload(OrderPart.items),
             joinedload(OrderPart.cooperative).selectinload(Cooperative.managers),
         )
     ).all()

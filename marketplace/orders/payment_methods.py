@@ -16,6 +16,7 @@ to the order page, the checkout, the confirmation email and the packing slip).
 An order stores its method's code (Order.payment_method). An order whose method is no
 longer registered still shows, under its code, and is handled by the defaults below.
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app

@@ -9,6 +9,7 @@ stock >= n`), checked by what it returns: on SQLite and PostgreSQL alike, two bu
 of the last unit cannot both succeed, without holding locks while the order is built.
 Products are updated in id order so concurrent orders lock rows in the same order.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,6 +62,7 @@ TRANSITIONS: dict[PartStatus, set[PartStatus]] = {
     PartStatus.COMPLETED: set(),
     PartStatus.CANCELLED: set(),
 }
+
 
 class OutOfStock(Refused):
     """A line asks for more than is left; nothing of the order is written."""
@@ -125,9 +127,14 @@ def _clean_checkout(checkout: Checkout) -> dict:
     if payment_methods.get(method) is None:
         raise Refused(_("Choose a payment method."), field="payment_method")
     return {
-        "contact_name": name, "contact_phone": phone, "contact_email": email,
-        "province_code": province, "ward_code": ward, "street": street,
-        "note": note, "payment_method": method,
+        "contact_name": name,
+        "contact_phone": phone,
+        "contact_email": email,
+        "province_code": province,
+        "ward_code": ward,
+        "street": street,
+        "note": note,
+        "payment_method": method,
     }
 
 
@@ -274,7 +281,9 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
             or product.cooperative.status != CooperativeStatus.APPROVED
         ):
             raise Refused(
-                _("%(name)s is no longer for sale.", name=product.name) if product else _("This product is not for sale."),
+                _("%(name)s is no longer for sale.", name=product.name)
+                if product
+                else _("This product is not for sale."),
                 field="items",
             )
     cooperatives: dict[int, Cooperative] = {}
@@ -311,8 +320,13 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     for cooperative_id in sorted(cooperatives, key=lambda cid: cooperatives[cid].name):
         part = OrderPart(
             cooperative=cooperatives[cooperative_id],  # kept: serialising the order needs no reload
-            cooperative_id=cooperative_id, delivery_method=delivery[cooperative_id],
-            booth_id=booths.get(cooperative_id), items_total_vnd=0, delivery_fee_vnd=0, total_vnd=0, created_at=now,
+            cooperative_id=cooperative_id,
+            delivery_method=delivery[cooperative_id],
+            booth_id=booths.get(cooperative_id),
+            items_total_vnd=0,
+            delivery_fee_vnd=0,
+            total_vnd=0,
+            created_at=now,
         )
         for product_id in sorted(quantities):
             product = products[product_id]
@@ -321,18 +335,32 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
             quantity = quantities[product_id]
             fair_price = fair.get(product_id)
             unit_price = fair_price if fair_price is not None else product.price_vnd
-            part.items.append(OrderItem(
-                product_id=product.id, product_name=product.name, sku=product.sku, unit=product.unit,
-                unit_price_vnd=unit_price, regular_price_vnd=product.price_vnd if fair_price is not None else None,
-                quantity=quantity, line_total_vnd=unit_price * quantity,
-            ))
+            part.items.append(
+                OrderItem(
+                    product_id=product.id,
+                    product_name=product.name,
+                    sku=product.sku,
+                    unit=product.unit,
+                    unit_price_vnd=unit_price,
+                    regular_price_vnd=product.price_vnd if fair_price is not None else None,
+                    quantity=quantity,
+                    line_total_vnd=unit_price * quantity,
+                )
+            )
         part.items_total_vnd = sum(item.line_total_vnd for item in part.items)
-        part.delivery_fee_vnd = delivery_fee_vnd(cooperatives[cooperative_id], part.delivery_method, part.items_total_vnd)
+        part.delivery_fee_vnd = delivery_fee_vnd(
+            cooperatives[cooperative_id], part.delivery_method, part.items_total_vnd
+        )
         part.total_vnd = part.items_total_vnd + part.delivery_fee_vnd
-        part.history.append(OrderStatusChange(
-            from_status=None, to_status=PartStatus.PLACED, actor="customer", created_at=now,
-            changed_by_id=order.user_id,
-        ))
+        part.history.append(
+            OrderStatusChange(
+                from_status=None,
+                to_status=PartStatus.PLACED,
+                actor="customer",
+                created_at=now,
+                changed_by_id=order.user_id,
+            )
+        )
         order.parts.append(part)
     order.items_total_vnd = sum(p.items_total_vnd for p in order.parts)
     order.delivery_total_vnd = sum(p.delivery_fee_vnd for p in order.parts)
@@ -378,11 +406,15 @@ def _pickup_booths(cooperative_ids: list[int], chosen: dict[int, int], now: date
 
     wanted = {cid: chosen[cid] for cid in cooperative_ids if chosen.get(cid) is not None}
     on_now = sa.and_(
-        Booth.status == BoothStatus.APPROVED, Fair.status == FairStatus.PUBLISHED,
-        Fair.starts_at <= now, Fair.ends_at > now,
+        Booth.status == BoothStatus.APPROVED,
+        Fair.status == FairStatus.PUBLISHED,
+        Fair.starts_at <= now,
+        Fair.ends_at > now,
     )
     rows = db.session.scalars(
-        sa.select(Booth).join(Booth.fair).options(contains_eager(Booth.fair))
+        sa.select(Booth)
+        .join(Booth.fair)
+        .options(contains_eager(Booth.fair))
         .where(Booth.cooperative_id.in_(cooperative_ids), sa.or_(Booth.id.in_(list(wanted.values())), on_now))
         .order_by(Fair.ends_at, Booth.id)
     ).all()
@@ -405,8 +437,11 @@ def _check_booth(booth, cooperative: Cooperative, now: datetime) -> None:
         )
     if not booth.fair.is_on(now):
         raise Refused(
-            _("%(fair)s is not on now, so pickup at booth %(number)s is not possible: choose another delivery.",
-              fair=booth.fair.name, number=booth.number or ""),
+            _(
+                "%(fair)s is not on now, so pickup at booth %(number)s is not possible: choose another delivery.",
+                fair=booth.fair.name,
+                number=booth.number or "",
+            ),
             field="delivery",
         )
 
@@ -421,10 +456,15 @@ def fair_booths_on(cooperative_ids, now: datetime | None = None) -> dict[int, li
         return {}
     now = now or utcnow()
     rows = db.session.scalars(
-        sa.select(Booth).join(Booth.fair).options(contains_eager(Booth.fair))
+        sa.select(Booth)
+        .join(Booth.fair)
+        .options(contains_eager(Booth.fair))
         .where(
-            Booth.cooperative_id.in_(ids), Booth.status == BoothStatus.APPROVED,
-            Fair.status == FairStatus.PUBLISHED, Fair.starts_at <= now, Fair.ends_at > now,
+            Booth.cooperative_id.in_(ids),
+            Booth.status == BoothStatus.APPROVED,
+            Fair.status == FairStatus.PUBLISHED,
+            Fair.starts_at <= now,
+            Fair.ends_at > now,
         )
         .order_by(Fair.ends_at, Booth.id)
     ).all()
@@ -492,8 +532,11 @@ def change_part_status(
         if to_status == PartStatus.CONFIRMED and _awaiting_payment(part.order) and part.status == PartStatus.PLACED:
             raise Refused(str(payment_methods.of(part.order).awaiting_payment), field="status")
         raise Refused(
-            _("An order part that is %(current)s cannot become %(target)s.",
-              current=STATUS_LABELS[part.status].lower(), target=STATUS_LABELS[to_status].lower()),
+            _(
+                "An order part that is %(current)s cannot become %(target)s.",
+                current=STATUS_LABELS[part.status].lower(),
+                target=STATUS_LABELS[to_status].lower(),
+            ),
             field="status",
         )
     if to_status == PartStatus.CANCELLED and actor == "cooperative" and not reason:
@@ -501,8 +544,12 @@ def change_part_status(
     if len(reason) > 1000:
         raise Refused(_("The reason is too long."), field="reason")
     change = OrderStatusChange(
-        from_status=part.status, to_status=to_status, reason=reason, actor=actor,
-        changed_by_id=getattr(by, "id", None), created_at=now,
+        from_status=part.status,
+        to_status=to_status,
+        reason=reason,
+        actor=actor,
+        changed_by_id=getattr(by, "id", None),
+        created_at=now,
     )
     part.history.append(change)
     part.status = to_status
@@ -593,8 +640,9 @@ class Cancellation:
     refused: list[tuple[OrderPart, str]] = field(default_factory=list)
 
 
-def cancel_order(order: Order, *, by, actor: str = "customer", reason: str = "",
-                 now: datetime | None = None) -> Cancellation:
+def cancel_order(
+    order: Order, *, by, actor: str = "customer", reason: str = "", now: datetime | None = None
+) -> Cancellation:
     """Cancel every part of the order that `actor` may still cancel, each through
     change_part_status (its own history entry, stock given back, a card-paid part refunded).
     Each part in its own savepoint: a part refused on the way (its refund failed) stays as it
@@ -655,7 +703,9 @@ def reorder(order: Order, user, session, now: datetime | None = None) -> Reorder
             wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
             paid.setdefault(item.product_id, item.unit_price_vnd)
             names.setdefault(item.product_id, item.product_name)
-    products = {p.id: p for p in db.session.scalars(public_products(with_category=False).where(Product.id.in_(list(wanted))))}
+    products = {
+        p.id: p for p in db.session.scalars(public_products(with_category=False).where(Product.id.in_(list(wanted))))
+    }
     fair = adjusted_prices(list(products), now)
     in_cart = {line.product.id: line.quantity for line in carts.load_cart(user, session).lines}
     for product_id, quantity in wanted.items():
@@ -715,8 +765,9 @@ def expire_order(order: Order, *, now: datetime | None = None) -> bool:
         return False
     for part in order.parts:
         if part.status != PartStatus.CANCELLED:
-            change_part_status(part, PartStatus.CANCELLED, actor="system", reason=_("Payment not received in time."),
-                               now=now)
+            change_part_status(
+                part, PartStatus.CANCELLED, actor="system", reason=_("Payment not received in time."), now=now
+            )
     order.expired_at = now
     db.session.flush()
     logger.info("Order %s expired unpaid", order.number)
@@ -749,10 +800,12 @@ def lookup_guest_order(number: str, phone_or_email: str, client: str) -> Order |
     answer is refused (TooManyAttempts) until the window has passed. Flushes, never commits."""
     keys = (client, "order:" + (number or "").strip().upper())
     if throttle.exceeded(LOOKUP_LIMIT, *keys):
-        raise throttle.TooManyAttempts(_(
-            "Too many attempts to find an order. Please wait %(minutes)d minutes and try again.",
-            minutes=LOOKUP_LIMIT.minutes,
-        ))
+        raise throttle.TooManyAttempts(
+            _(
+                "Too many attempts to find an order. Please wait %(minutes)d minutes and try again.",
+                minutes=LOOKUP_LIMIT.minutes,
+            )
+        )
     order = find_guest_order(number, phone_or_email)
     if order is None:
         throttle.record(LOOKUP_LIMIT, *keys)

@@ -11,6 +11,7 @@ results and promotion's reports read those columns back. Attribution never chang
 or who may buy. Order.source_fair, source_booth and source_activity are mapped by the
 packages that own what they point at (fairs.models, promotion.models).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -4,6 +4,7 @@ Queued in the change's own transaction and sent after the commit (marketplace.ma
 A failing mail server is retried by the queue, never shown to the cooperative as an
 error: the change itself has happened.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,20 +54,33 @@ def send_status_email(change_id: int) -> None:
     # What cancelling did with the payment (card: refunded it; services.change_part_status).
     note = payment_methods.of(order).cancellation_note(part) if change.to_status == PartStatus.CANCELLED else None
     with force_locale("vi"):
-        subject = _("Order %(number)s: %(status)s", number=order.number, status=str(STATUS_LABELS[change.to_status]).lower())
+        subject = _(
+            "Order %(number)s: %(status)s", number=order.number, status=str(STATUS_LABELS[change.to_status]).lower()
+        )
         send_email(
-            order.contact_email, subject, "order_status_changed",
-            order=order, part=part, change=change, status=change.to_status.value,
-            status_label=STATUS_LABELS[change.to_status], link=order_link(order), cancellation_note=note,
+            order.contact_email,
+            subject,
+            "order_status_changed",
+            order=order,
+            part=part,
+            change=change,
+            status=change.to_status.value,
+            status_label=STATUS_LABELS[change.to_status],
+            link=order_link(order),
+            cancellation_note=note,
         )
 
 
 def preload_changes(change_ids: list[int]) -> list:
     """A batch of status emails: the changes with their parts, orders, cooperatives and items."""
     return db.session.scalars(
-        sa.select(OrderStatusChange).where(OrderStatusChange.id.in_(change_ids)).options(
+        sa.select(OrderStatusChange)
+        .where(OrderStatusChange.id.in_(change_ids))
+        .options(
             joinedload(OrderStatusChange.part).options(
-                joinedload(OrderPart.order), joinedload(OrderPart.cooperative), selectinload(OrderPart.items),
+                joinedload(OrderPart.order),
+                joinedload(OrderPart.cooperative),
+                selectinload(OrderPart.items),
             )
         )
     ).all()

@@ -6,6 +6,7 @@ nothing. Emails are queued in that transaction and sent after the commit (market
 An order is shown to whoever holds its tracking token (guests,
 email links) and to its signed-in owner; anyone else gets a 404.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,7 +55,9 @@ def cart_in_header():
         if current_user.is_authenticated:
             try:
                 return db.session.scalar(
-                    sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0)).where(CartItem.user_id == current_user.id)
+                    sa.select(sa.func.coalesce(sa.func.sum(CartItem.quantity), 0)).where(
+                        CartItem.user_id == current_user.id
+                    )
                 )
             except sa.exc.SQLAlchemyError:  # an error page while the database is failing: no count
                 roll_back()  # so that the page can still be drawn with this session
@@ -78,7 +81,10 @@ def _whole_number(text: str | None) -> int | None:
 
 @bp.post("/cart/add")
 def add_to_cart():
-    product_id, quantity = _whole_number(request.form.get("product_id")), _whole_number(request.form.get("quantity", "1"))
+    product_id, quantity = (
+        _whole_number(request.form.get("product_id")),
+        _whole_number(request.form.get("quantity", "1")),
+    )
     if quantity is None:
         flash(_("Quantity must be at least 1."), "error")
         return redirect(url_for("orders.cart"))
@@ -135,8 +141,15 @@ def _flash_if_limited(product_id: int, kept: int, wanted: int) -> None:
         return
     line = next((l for l in carts.load_cart(current_user, session).lines if l.product.id == product_id), None)
     if line is not None:
-        flash(_("Only %(stock)d of %(name)s are left: your cart holds %(kept)d.",
-                stock=line.product.stock, name=line.product.name, kept=kept), "warning")
+        flash(
+            _(
+                "Only %(stock)d of %(name)s are left: your cart holds %(kept)d.",
+                stock=line.product.stock,
+                name=line.product.name,
+                kept=kept,
+            ),
+            "warning",
+        )
 
 
 # --- checkout -----------------------------------------------------------------------------------
@@ -208,11 +221,17 @@ def checkout():
     chosen = {cid: f"{method}-{booths[cid]}" if cid in booths else method for cid, method in delivery.items()}
     shown = _checkout_cart() if status != 200 else current
     return render_template(
-        "orders/checkout.html", form=form, cart=shown, totals=shown.totals(chosen),
-        general_error=general_error, delivery_error=delivery_error, buy_now=_buying_now(),
+        "orders/checkout.html",
+        form=form,
+        cart=shown,
+        totals=shown.totals(chosen),
+        general_error=general_error,
+        delivery_error=delivery_error,
+        buy_now=_buying_now(),
         payment_methods={method.code: method for method in methods},
         address_book=address_book,
-        source=services.source_of(source), source_activity=services.source_activity_of(source),
+        source=services.source_of(source),
+        source_activity=services.source_activity_of(source),
         scanned_at=source.scanned_at if source is not None else None,
     ), status
 
@@ -230,8 +249,12 @@ def _checkout_cart():
 def _not_ready(current):
     """Back to where the lines can be fixed: the cart, or the buy-now product's page."""
     if not _buying_now():
-        flash(_("Your cart is empty.") if current.is_empty else _("Fix the lines marked in your cart before checking out."),
-              "warning")
+        flash(
+            _("Your cart is empty.")
+            if current.is_empty
+            else _("Fix the lines marked in your cart before checking out."),
+            "warning",
+        )
         return redirect(url_for("orders.cart"))
     if current.is_empty:
         flash(_("There is nothing to buy now: choose a product first."), "warning")
@@ -269,8 +292,7 @@ def _address_book(form) -> dict:
         form.province_code.data, form.ward_code.data = chosen.province_code, chosen.ward_code
         form.street.data = chosen.street
         form.ward_code.choices = [form.ward_code.choices[0], *geo.wards(chosen.province_code)]
-    return {"saved": saved, "chosen": chosen.id if chosen else None,
-            "can_save": len(saved) < addresses.MAX_ADDRESSES}
+    return {"saved": saved, "chosen": chosen.id if chosen else None, "can_save": len(saved) < addresses.MAX_ADDRESSES}
 
 
 def _remember_address(order: Order) -> None:
@@ -282,10 +304,16 @@ def _remember_address(order: Order) -> None:
 
     try:  # in a savepoint: whatever happens to the address book, the order stands
         with db.session.begin_nested():
-            addresses.remember_address(current_user, addresses.AddressData(
-                recipient_name=order.contact_name, phone=order.contact_phone, province_code=order.province_code,
-                ward_code=order.ward_code, street=order.street,
-            ))
+            addresses.remember_address(
+                current_user,
+                addresses.AddressData(
+                    recipient_name=order.contact_name,
+                    phone=order.contact_phone,
+                    province_code=order.province_code,
+                    ward_code=order.ward_code,
+                    street=order.street,
+                ),
+            )
     except sa.exc.SQLAlchemyError:
         logger.exception("The address of order %s was not saved for user %s", order.number, current_user.id)
 
@@ -311,8 +339,11 @@ def _placed(order: Order, current):
 
 @bp.post("/buy-now")
 def buy_now():
-    """"Mua ngay": check out one product at once; the cart is left as it is."""
-    product_id, quantity = _whole_number(request.form.get("product_id")), _whole_number(request.form.get("quantity", "1"))
+    """ "Mua ngay": check out one product at once; the cart is left as it is."""
+    product_id, quantity = (
+        _whole_number(request.form.get("product_id")),
+        _whole_number(request.form.get("quantity", "1")),
+    )
     if quantity is None or quantity < 1:
         flash(_("Quantity must be at least 1."), "error")
         return redirect(url_for("orders.cart"))
@@ -358,8 +389,12 @@ def order_page(number: str):
     order = viewable_order(number, token)
     method = payment_methods.of(order)
     return render_template(
-        "orders/order.html", order=order, token=token if order.tracking_token == token else "",
-        status=services.order_status(order), payment_method=method, payment=method.details(order),
+        "orders/order.html",
+        order=order,
+        token=token if order.tracking_token == token else "",
+        status=services.order_status(order),
+        payment_method=method,
+        payment=method.details(order),
         cancellable={p.id for p in order.parts if PartStatus.CANCELLED in services.allowed_next(p, "customer")},
     )
 
@@ -382,7 +417,7 @@ def cancel_part(number: str, part_id: int):
 
 @bp.post("/orders/<number>/cancel")
 def cancel_order(number: str):
-    """"Huỷ đơn hàng": every part the customer may still cancel, at once."""
+    """ "Huỷ đơn hàng": every part the customer may still cancel, at once."""
     token = _token(request.form.get("token"))
     order = viewable_order(number, token)
     user = current_user if current_user.is_authenticated else None
@@ -393,18 +428,30 @@ def cancel_order(number: str):
         cancelled = ", ".join(part.cooperative.name for part in done.cancelled)
         flash(_("Your order is cancelled from: %(cooperatives)s.", cooperatives=cancelled), "success")
         for part in done.kept:
-            flash(_("The part from %(cooperative)s is %(status)s and could not be cancelled; contact the cooperative "
-                    "if you need to.", cooperative=part.cooperative.name, status=STATUS_LABELS[part.status].lower()),
-                  "warning")
+            flash(
+                _(
+                    "The part from %(cooperative)s is %(status)s and could not be cancelled; contact the cooperative "
+                    "if you need to.",
+                    cooperative=part.cooperative.name,
+                    status=STATUS_LABELS[part.status].lower(),
+                ),
+                "warning",
+            )
         for part, message in done.refused:
-            flash(_("The part from %(cooperative)s could not be cancelled: %(reason)s", cooperative=part.cooperative.name,
-                    reason=message), "error")
+            flash(
+                _(
+                    "The part from %(cooperative)s could not be cancelled: %(reason)s",
+                    cooperative=part.cooperative.name,
+                    reason=message,
+                ),
+                "error",
+            )
     return redirect(_order_url(order, token if order.tracking_token == token else ""))
 
 
 @bp.post("/orders/<number>/reorder")
 def reorder(number: str):
-    """"Mua lại": the order's products still for sale go into the cart at today's prices."""
+    """ "Mua lại": the order's products still for sale go into the cart at today's prices."""
     token = _token(request.form.get("token"))
     order = viewable_order(number, token)
     result = services.reorder(order, current_user, session)
@@ -415,9 +462,15 @@ def reorder(number: str):
 def _flash_reorder(result, number: str) -> None:
     """Say what buying again put in the cart and everything that is not as it was."""
     if result.added:
-        flash(ngettext("%(num)d product from order %(number)s is in your cart.",
-                       "%(num)d products from order %(number)s are in your cart.", len(result.added), number=number),
-              "success")
+        flash(
+            ngettext(
+                "%(num)d product from order %(number)s is in your cart.",
+                "%(num)d products from order %(number)s are in your cart.",
+                len(result.added),
+                number=number,
+            ),
+            "success",
+        )
     else:
         flash(_("Nothing from order %(number)s could be put in your cart.", number=number), "error")
     if result.unavailable:
@@ -425,11 +478,25 @@ def _flash_reorder(result, number: str) -> None:
     if result.sold_out:
         flash(_("Sold out: %(names)s.", names=", ".join(result.sold_out)), "warning")
     for name, paid, today in result.repriced:
-        flash(_("The price of %(name)s has changed: %(old)s → %(new)s.", name=name, old=format_vnd(paid),
-                new=format_vnd(today)), "warning")
+        flash(
+            _(
+                "The price of %(name)s has changed: %(old)s → %(new)s.",
+                name=name,
+                old=format_vnd(paid),
+                new=format_vnd(today),
+            ),
+            "warning",
+        )
     for name, ordered, kept in result.limited:
-        flash(_("Only %(kept)d of %(name)s are left (you ordered %(ordered)d): your cart holds %(kept)d.",
-                name=name, kept=kept, ordered=ordered), "warning")
+        flash(
+            _(
+                "Only %(kept)d of %(name)s are left (you ordered %(ordered)d): your cart holds %(kept)d.",
+                name=name,
+                kept=kept,
+                ordered=ordered,
+            ),
+            "warning",
+        )
     for message in dict.fromkeys(result.refused):
         flash(message, "error")
 

@@ -5,6 +5,7 @@ access check (managed_cooperative): another cooperative's workspace is 403, and 
 of another cooperative's order is simply not found (404) here. Each action is one
 transaction; the customer's email goes out only after it committed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -141,8 +142,11 @@ def _move(coop_slug: str, part_id: int, target):
         flash(outcome.refused.message, "error")
     else:
         flash(
-            _("Order %(number)s is now %(status)s. The customer was told by email.",
-              number=part.order.number, status=STATUS_LABELS[part.status].lower()),
+            _(
+                "Order %(number)s is now %(status)s. The customer was told by email.",
+                number=part.order.number,
+                status=STATUS_LABELS[part.status].lower(),
+            ),
             "success",
         )
     return redirect(url_for("order_workspace.part", coop_slug=cooperative.slug, part_id=part.id))

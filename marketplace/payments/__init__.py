@@ -1,4 +1,5 @@
 """Payments: Stripe card payments and refunds, VietQR bank transfers."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -2,6 +2,7 @@
 the customer makes one transfer to each cooperative (payments.vietqr), which records it when
 the money arrives. The order page, the confirmation email and the API show what to transfer
 for each part still to be paid."""
+
 from __future__ import annotations
 
 import logging
@@ -31,15 +32,23 @@ class BankTransfer(PaymentMethodType):
     }
     api_properties = {
         "transfers": {
-            "type": "array", "items": {"$ref": "#/components/schemas/BankTransfer"},
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/BankTransfer"},
             "description": "Unpaid bank transfer orders: one transfer per cooperative still to be paid.",
         },
     }
     api_schemas = {
         "BankTransfer": {
             "type": "object",
-            "required": ["cooperative", "bank_name", "account_number", "account_name", "amount_vnd", "memo",
-                         "vietqr_payload"],
+            "required": [
+                "cooperative",
+                "bank_name",
+                "account_number",
+                "account_name",
+                "amount_vnd",
+                "memo",
+                "vietqr_payload",
+            ],
             "additionalProperties": False,
             "properties": {
                 "cooperative": {"type": "string", "description": "Slug of the cooperative to pay."},
@@ -66,7 +75,9 @@ class BankTransfer(PaymentMethodType):
 
 def awaits_transfer(part) -> bool:
     """A part of a bank-transfer order still to be paid: not cancelled, no payment received."""
-    return part.order.payment_method == CODE and part.status != PartStatus.CANCELLED and part.payment_received_at is None
+    return (
+        part.order.payment_method == CODE and part.status != PartStatus.CANCELLED and part.payment_received_at is None
+    )
 
 
 def transfer_for(part):
@@ -88,13 +99,15 @@ def transfers_json(order) -> list[dict]:
             transfer = vietqr.transfer_for_part(part)
         except vietqr.NoBankAccount:  # removed since the order was placed: the cooperative arranges payment
             continue
-        transfers.append({
-            "cooperative": part.cooperative.slug,
-            "bank_name": transfer.bank_name,
-            "account_number": transfer.account_number,
-            "account_name": transfer.account_name,
-            "amount_vnd": transfer.amount_vnd,
-            "memo": transfer.memo,
-            "vietqr_payload": transfer.payload,
-        })
+        transfers.append(
+            {
+                "cooperative": part.cooperative.slug,
+                "bank_name": transfer.bank_name,
+                "account_number": transfer.account_number,
+                "account_name": transfer.account_name,
+                "amount_vnd": transfer.amount_vnd,
+                "memo": transfer.memo,
+                "vietqr_payload": transfer.payload,
+            }
+        )
     return transfers

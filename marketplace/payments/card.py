@@ -2,6 +2,7 @@
 page the checkout leads to (payments.views), marked paid by Stripe's webhook; cancelling a
 paid part refunds it, and an order left unpaid expires once its PaymentIntent is cancelled.
 Talking to Stripe is payments.stripe_payments'."""
+
 from __future__ import annotations
 
 from flask import current_app, url_for

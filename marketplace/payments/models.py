@@ -1,4 +1,5 @@
 """What Stripe told us, and the refunds we asked it for."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -12,6 +12,7 @@ key derived from the order, so a retried request never charges or refunds twice.
 Statuses only move forward (unpaid → paid → partially refunded → refunded): events may
 arrive late, twice or out of order and change nothing they should not.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,7 +40,10 @@ CURRENCY = "vnd"
 TIMEOUT = 20
 REFUND_STATUSES = {"pending", "succeeded", "failed", "canceled"}
 PAYMENT_STATUS_ORDER = [
-    PaymentStatus.UNPAID, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED,
+    PaymentStatus.UNPAID,
+    PaymentStatus.PAID,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
 ]
 
 
@@ -49,7 +53,9 @@ class PaymentUnavailable(payment_methods.PaymentUnavailable):
     def __init__(self, message: str | None = None):
         super().__init__(
             message
-            or _("Card payment is not available right now. Please try again in a few minutes or choose another payment method."),
+            or _(
+                "Card payment is not available right now. Please try again in a few minutes or choose another payment method."
+            ),
             field="payment_method",
         )
 
@@ -184,14 +190,22 @@ def handle_event(event) -> Order | None:
             if _is_orders_payment(order, obj):
                 _mark_paid(order)
             else:
-                logger.error("PaymentIntent %s does not match order %s (amount %s %s); not marked paid",
-                             field_of(obj, "id"), order.number, field_of(obj, "amount"), field_of(obj, "currency"))
+                logger.error(
+                    "PaymentIntent %s does not match order %s (amount %s %s); not marked paid",
+                    field_of(obj, "id"),
+                    order.number,
+                    field_of(obj, "amount"),
+                    field_of(obj, "currency"),
+                )
         return order
     if kind == "payment_intent.payment_failed":
         order = _locked_order(field_of(obj, "id"))
         if order is not None:  # recorded with the event; a failure never un-pays an order
-            logger.info("Card payment failed for order %s: %s", order.number,
-                        field_of(field_of(obj, "last_payment_error", {}), "message", "no reason given"))
+            logger.info(
+                "Card payment failed for order %s: %s",
+                order.number,
+                field_of(field_of(obj, "last_payment_error", {}), "message", "no reason given"),
+            )
         return order
     if kind == "charge.refunded":
         return _sync_charge_refunds(obj)
@@ -224,7 +238,8 @@ def _sync_charge_refunds(charge) -> Order | None:
         return None
     unpaid = order.payment_status == PaymentStatus.UNPAID
     if unpaid and not (
-        field_of(charge, "status") == "succeeded" and field_of(charge, "paid", True)
+        field_of(charge, "status") == "succeeded"
+        and field_of(charge, "paid", True)
         and field_of(charge, "amount") == order.total_vnd
         and str(field_of(charge, "currency", "")).lower() == CURRENCY
     ):
@@ -257,8 +272,12 @@ def _update_refund_row(refund) -> Refund | None:
     if row.status == "pending":  # pending ends once, as succeeded, failed or canceled
         row.status = status
         if status in ("failed", "canceled"):
-            logger.error("Refund %s of order %s %s: pay the customer back by hand",
-                         row.stripe_refund_id, row.order.number, status)
+            logger.error(
+                "Refund %s of order %s %s: pay the customer back by hand",
+                row.stripe_refund_id,
+                row.order.number,
+                status,
+            )
     return row
 
 
@@ -316,9 +335,7 @@ def refund_part(part: OrderPart) -> Refund | None:
     order = part.order
     # Lock the order row and read its refunds afresh: a charge.refunded event for this very
     # refund may be processed at the same time, and must not count it twice.
-    locked = db.session.execute(
-        sa.select(Order.refunded_vnd).where(Order.id == order.id).with_for_update()
-    ).one()
+    locked = db.session.execute(sa.select(Order.refunded_vnd).where(Order.id == order.id).with_for_update()).one()
     if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         return None
     already = max(locked.refunded_vnd, order.refunded_vnd)
@@ -343,7 +360,10 @@ def refund_part(part: OrderPart) -> Refund | None:
         ) from None
     status = field_of(refund, "status", "pending")
     row = Refund(
-        order_id=order.id, part_id=part.id, amount_vnd=amount, stripe_refund_id=refund.id,
+        order_id=order.id,
+        part_id=part.id,
+        amount_vnd=amount,
+        stripe_refund_id=refund.id,
         status=status if status in REFUND_STATUSES else "pending",
     )
     db.session.add(row)

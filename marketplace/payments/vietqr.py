@@ -9,6 +9,7 @@ Both are imported where a payload or a picture is made: every web process import
 module (the checkout, the API), few of them draw a QR code. The bank list is core.banks;
 a cooperative's account is set with its other settings (cooperatives.services).
 """
+
 from __future__ import annotations
 
 import io
@@ -103,8 +104,14 @@ def qr_code(payload: str):
 def qr_svg(payload: str, label: str) -> Markup:
     """An inline, scalable SVG QR code (viewBox, no width/height, no styles) labelled for screen readers."""
     svg = qr_code(payload).svg_inline(
-        scale=1, border=4, omitsize=True, title=label, svgclass="vietqr-code", lineclass=None,
-        dark="#000", light="#fff",
+        scale=1,
+        border=4,
+        omitsize=True,
+        title=label,
+        svgclass="vietqr-code",
+        lineclass=None,
+        dark="#000",
+        light="#fff",
     )
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
 

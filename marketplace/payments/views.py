@@ -4,6 +4,7 @@ Each request is one transaction (core.transaction): committed after a successful
 rolled back after any other, so a webhook event answered 503 is not recorded and Stripe
 delivers it again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,12 +78,17 @@ def card_payment(number: str):
         client_secret = stripe_payments.client_secret_for(order)
     except stripe_payments.PaymentUnavailable as refused:
         error = refused.message  # answered 503: nothing is kept
-    response = current_app.make_response(render_template(
-        "payments/card.html", order=order, client_secret=client_secret, error=error, order_url=order_page_url(order),
-        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
-        return_url=url_for("payments.card_return", number=order.number, token=order.tracking_token,
-                           _external=True),
-    ))
+    response = current_app.make_response(
+        render_template(
+            "payments/card.html",
+            order=order,
+            client_secret=client_secret,
+            error=error,
+            order_url=order_page_url(order),
+            publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+            return_url=url_for("payments.card_return", number=order.number, token=order.tracking_token, _external=True),
+        )
+    )
     if error:
         response.status_code = 503
     response.headers["Content-Security-Policy"] = card_page_policy()
@@ -95,9 +101,14 @@ def card_return(number: str):
     """Where Stripe sends the customer back. Shows what our database knows: only the
     signed webhook (or the expiry's check with Stripe) marks an order paid."""
     order = _card_order_or_404(number)
-    response = current_app.make_response(render_template(
-        "payments/card_return.html", order=order, outcome=payment_outcome(order), order_url=order_page_url(order),
-    ))
+    response = current_app.make_response(
+        render_template(
+            "payments/card_return.html",
+            order=order,
+            outcome=payment_outcome(order),
+            order_url=order_page_url(order),
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,6 +1,7 @@
 """Admin page for the programme's targets at /admin/targets: value and description of each
 target per commitment, metric and year; add one for a year or the whole programme. Admins only.
 The request commits after the view when the answer is a success (core.transaction)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -58,8 +59,9 @@ def new():
     form = NewTargetForm()
     if form.validate():
         with attempt(form) as outcome:
-            targets.create_target(form.metric.data, form.year.data, form.value.data, form.description.data,
-                                  current_user)
+            targets.create_target(
+                form.metric.data, form.year.data, form.value.data, form.description.data, current_user
+            )
         if outcome.done:
             flash(_("The target is saved."), "success")
             return redirect(url_for("program_admin.index"))

@@ -1,4 +1,5 @@
 """Forms of the programme pages. They parse what people typed; the rules live in services/targets."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -24,10 +25,17 @@ def _place_choices(form) -> None:
 
 
 class TrainingForm(FlaskForm):
-    held_on = DayField(_l("Date held"), format="%Y-%m-%d", render_kw={"type": "date"},
-                       validators=[InputRequired(_l("Enter the day the class was held."))])
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(_l("Enter the class's title.")),
-                                                                   Length(max=services.MAX_TEXT)])
+    held_on = DayField(
+        _l("Date held"),
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+        validators=[InputRequired(_l("Enter the day the class was held."))],
+    )
+    title = StringField(
+        _l("Title"),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the class's title.")), Length(max=services.MAX_TEXT)],
+    )
     agency_id = SelectField(_l("Agency"), coerce=optional_int, validate_choice=False)
     organiser = StringField(_l("Organiser"), filters=[strip], validators=[Optional(), Length(max=services.MAX_TEXT)])
     participants = WholeNumberField(_l("Participants"), validators=[Optional()])
@@ -42,16 +50,25 @@ class TrainingForm(FlaskForm):
 
 
 class SupportedForm(FlaskForm):
-    name = StringField(_l("Cooperative name"), filters=[strip],
-                       validators=[DataRequired(_l("Enter the cooperative's name.")), Length(max=services.MAX_TEXT)])
-    founded_on = DayField(_l("Date founded"), format="%Y-%m-%d", render_kw={"type": "date"},
-                          validators=[InputRequired(_l("Enter the day it was founded."))])
+    name = StringField(
+        _l("Cooperative name"),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the cooperative's name.")), Length(max=services.MAX_TEXT)],
+    )
+    founded_on = DayField(
+        _l("Date founded"),
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+        validators=[InputRequired(_l("Enter the day it was founded."))],
+    )
     is_youth = BooleanField(_l("Youth cooperative"), default=True)
     cooperative_id = SelectField(_l("On this platform as"), coerce=optional_int, validate_choice=False)
     agency_id = SelectField(_l("Supporting agency"), coerce=optional_int, validate_choice=False)
     province_code = SelectField(_l("Province or city"), coerce=optional_int, validate_choice=False)
     ward_code = SelectField(_l("Ward or commune"), coerce=optional_int, validate_choice=False)
-    street = StringField(_l("Street or village"), filters=[strip], validators=[Optional(), Length(max=services.MAX_TEXT)])
+    street = StringField(
+        _l("Street or village"), filters=[strip], validators=[Optional(), Length(max=services.MAX_TEXT)]
+    )
     notes = TextAreaField(_l("Notes"), filters=[strip], validators=[Optional(), Length(max=services.MAX_NOTES)])
 
     def __init__(self, *args, **kwargs):
@@ -64,13 +81,15 @@ class SupportedForm(FlaskForm):
 
 class TargetForm(FlaskForm):
     value = WholeNumberField(_l("Target value"), validators=[InputRequired(_l("Enter the target value."))])
-    description = TextAreaField(_l("Description"), filters=[strip],
-                                validators=[Optional(), Length(max=targets.MAX_DESCRIPTION)])
+    description = TextAreaField(
+        _l("Description"), filters=[strip], validators=[Optional(), Length(max=targets.MAX_DESCRIPTION)]
+    )
 
 
 class NewTargetForm(TargetForm):
-    metric = SelectField(_l("What it counts"), validate_choice=False,
-                         validators=[InputRequired(_l("Choose what the target counts."))])
+    metric = SelectField(
+        _l("What it counts"), validate_choice=False, validators=[InputRequired(_l("Choose what the target counts."))]
+    )
     year = SelectField(_l("Year"), coerce=optional_int, validate_choice=False)
 
     def __init__(self, *args, **kwargs):

@@ -1,4 +1,5 @@
 """Programme targets (data an admin edits), training classes and supported new cooperatives."""
+
 from __future__ import annotations
 
 import enum
@@ -29,7 +30,7 @@ class TargetMetric(str, enum.Enum):
 
 
 class ProgramTarget(db.Model):
-    """"At least `value` of `metric` in `year`" (year None: over the whole programme)."""
+    """ "At least `value` of `metric` in `year`" (year None: over the whole programme)."""
 
     __tablename__ = "program_targets"
     __table_args__ = (
@@ -38,8 +39,11 @@ class ProgramTarget(db.Model):
         sa.UniqueConstraint("metric", "year"),
         # NULL years do not clash in a unique constraint: one whole-programme target per metric.
         sa.Index(
-            "ux_program_targets_metric_whole_programme", "metric", unique=True,
-            postgresql_where=sa.text("year IS NULL"), sqlite_where=sa.text("year IS NULL"),
+            "ux_program_targets_metric_whole_programme",
+            "metric",
+            unique=True,
+            postgresql_where=sa.text("year IS NULL"),
+            sqlite_where=sa.text("year IS NULL"),
         ),
     )
 

@@ -21,6 +21,7 @@ no target (nothing to compare with).
 
 Six small aggregate queries (plus the report service's own), whatever the number of records.
 """
+
 from __future__ import annotations
 
 import logging
@@ -147,7 +148,9 @@ def _by_year(rows) -> dict[int, tuple]:
 
 def _targets() -> dict[TargetMetric, dict[int | None, int]]:
     result: dict[TargetMetric, dict[int | None, int]] = {m: {} for m in TargetMetric}
-    for metric, year, value in db.session.execute(select(ProgramTarget.metric, ProgramTarget.year, ProgramTarget.value)):
+    for metric, year, value in db.session.execute(
+        select(ProgramTarget.metric, ProgramTarget.year, ProgramTarget.value)
+    ):
         result[metric][year] = int(value)
     return result
 
@@ -165,26 +168,38 @@ def _actuals() -> tuple[dict[TargetMetric, dict[int | None, int]], int]:
     """Every metric per programme year and for the whole programme; also the whole programme's
     distinct cooperatives (not the sum of the years')."""
     training_year = extract("year", TrainingClass.held_on)
-    training = _by_year(db.session.execute(
-        select(training_year, func.count(TrainingClass.id))
-        .where(TrainingClass.held_on.between(PROGRAM_START, PROGRAM_END))
-        .group_by(training_year)
-    ))
+    training = _by_year(
+        db.session.execute(
+            select(training_year, func.count(TrainingClass.id))
+            .where(TrainingClass.held_on.between(PROGRAM_START, PROGRAM_END))
+            .group_by(training_year)
+        )
+    )
     founded_year = extract("year", SupportedCooperative.founded_on)
-    founded = _by_year(db.session.execute(
-        select(founded_year, func.count(SupportedCooperative.id))
-        .where(SupportedCooperative.is_youth.is_(True),
-               SupportedCooperative.founded_on.between(PROGRAM_START, PROGRAM_END))
-        .group_by(founded_year)
-    ))
-    approved = (PromotionActivity.status == ActivityStatus.APPROVED,
-                PromotionActivity.start_date.between(PROGRAM_START, PROGRAM_END))
+    founded = _by_year(
+        db.session.execute(
+            select(founded_year, func.count(SupportedCooperative.id))
+            .where(
+                SupportedCooperative.is_youth.is_(True),
+                SupportedCooperative.founded_on.between(PROGRAM_START, PROGRAM_END),
+            )
+            .group_by(founded_year)
+        )
+    )
+    approved = (
+        PromotionActivity.status == ActivityStatus.APPROVED,
+        PromotionActivity.start_date.between(PROGRAM_START, PROGRAM_END),
+    )
     start_year = extract("year", PromotionActivity.start_date)
-    activities = _by_year(db.session.execute(
-        select(start_year, func.count(PromotionActivity.id), func.coalesce(func.sum(PromotionActivity.sales_vnd), 0))
-        .where(*approved)
-        .group_by(start_year)
-    ))
+    activities = _by_year(
+        db.session.execute(
+            select(
+                start_year, func.count(PromotionActivity.id), func.coalesce(func.sum(PromotionActivity.sales_vnd), 0)
+            )
+            .where(*approved)
+            .group_by(start_year)
+        )
+    )
     taking_part = (
         select(start_year, func.count(distinct(promotion_cooperatives.c.cooperative_id)))
         .select_from(PromotionActivity)
@@ -192,9 +207,10 @@ def _actuals() -> tuple[dict[TargetMetric, dict[int | None, int]], int]:
         .where(*approved)
     )
     reached = _by_year(db.session.execute(taking_part.group_by(start_year)))
-    reached_whole = db.session.scalar(
-        taking_part.with_only_columns(func.count(distinct(promotion_cooperatives.c.cooperative_id)))
-    ) or 0
+    reached_whole = (
+        db.session.scalar(taking_part.with_only_columns(func.count(distinct(promotion_cooperatives.c.cooperative_id))))
+        or 0
+    )
 
     def per_year(source: dict[int, tuple], index: int = 0) -> dict[int | None, int]:
         return {year: source.get(year, (0, 0))[index] for year in PROGRAM_YEARS}
@@ -214,8 +230,9 @@ def measured_sales() -> dict[int | None, int]:
     from the report service (its rules, not a copy of them)."""
     from marketplace.promotion.reports import ReportQuery, promotion_report
 
-    report = promotion_report(ReportQuery(date_from=PROGRAM_START, date_to=PROGRAM_END, group_by="year"),
-                              previous_year=False)
+    report = promotion_report(
+        ReportQuery(date_from=PROGRAM_START, date_to=PROGRAM_END, group_by="year"), previous_year=False
+    )
     result: dict[int | None, int] = {year: 0 for year in PROGRAM_YEARS}
     for group in report.groups:
         try:
@@ -252,5 +269,6 @@ def dashboard(year: int | None = None, today: date | None = None) -> Dashboard:
                 cell.measured = measured.get(key, 0)
             item.cells[key] = cell
         metrics.append(item)
-    return Dashboard(years=[k for k in keys if k is not None], metrics=metrics, today=today,
-                     measured_available=measured is not None)
+    return Dashboard(
+        years=[k for k in keys if k is not None], metrics=metrics, today=today, measured_available=measured is not None
+    )

@@ -5,6 +5,7 @@ Agency staff and admins record them; the records are the programme's, shared by 
 Plain functions: they validate, change rows, flush, and raise Refused naming the field. They never
 commit; the request does, once, after the view (core.transaction).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,8 +78,14 @@ def _day(value: date | None, field: str, *, latest: date, missing: str) -> date:
     if value is None:
         raise Refused(missing, field=field)
     if value < EARLIEST or value > latest:
-        raise Refused(_("Enter a date between %(first)s and %(last)s.", first=EARLIEST.strftime("%d/%m/%Y"),
-                        last=latest.strftime("%d/%m/%Y")), field=field)
+        raise Refused(
+            _(
+                "Enter a date between %(first)s and %(last)s.",
+                first=EARLIEST.strftime("%d/%m/%Y"),
+                last=latest.strftime("%d/%m/%Y"),
+            ),
+            field=field,
+        )
     return value
 
 
@@ -86,8 +93,12 @@ def _day(value: date | None, field: str, *, latest: date, missing: str) -> date:
 
 
 def _check_training(data: TrainingInput) -> dict:
-    held_on = _day(data.held_on, "held_on", latest=today() + timedelta(days=PLANNING_DAYS),
-                   missing=_("Enter the day the class was held."))
+    held_on = _day(
+        data.held_on,
+        "held_on",
+        latest=today() + timedelta(days=PLANNING_DAYS),
+        missing=_("Enter the day the class was held."),
+    )
     title = _text(data.title, "title", required_message=_("Enter the class's title."))
     participants = 0 if data.participants is None else data.participants
     if isinstance(participants, bool) or not isinstance(participants, int):
@@ -142,8 +153,10 @@ def _check_supported(data: SupportedInput, current: SupportedCooperative | None)
             select(SupportedCooperative.id).where(SupportedCooperative.cooperative_id == data.cooperative.id)
         )
         if taken is not None and (current is None or taken != current.id):
-            raise Refused(_("%(name)s is already recorded as a supported cooperative.", name=data.cooperative.name),
-                          field="cooperative_id")
+            raise Refused(
+                _("%(name)s is already recorded as a supported cooperative.", name=data.cooperative.name),
+                field="cooperative_id",
+            )
     province, ward = geo.check_place(data.province_code, data.ward_code)
     return {
         "name": name,

@@ -6,6 +6,7 @@ and the admin page call it lazily so a fresh installation has targets to show.
 
 Plain functions: they validate, change rows, flush, and raise Refused naming the field; they never commit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,20 +72,39 @@ class DefaultTarget:
 
 def _defaults() -> list[DefaultTarget]:
     items = [
-        DefaultTarget(TargetMetric.TRAINING_CLASSES, year, 1,
-                      "At least one training class a year for cooperative founders and staff.")
+        DefaultTarget(
+            TargetMetric.TRAINING_CLASSES,
+            year,
+            1,
+            "At least one training class a year for cooperative founders and staff.",
+        )
         for year in PROGRAM_YEARS
     ]
-    items.append(DefaultTarget(TargetMetric.NEW_YOUTH_COOPERATIVES, None, 6,
-                               "At least six new youth cooperatives founded with the programme's support by the end of 2025."))
+    items.append(
+        DefaultTarget(
+            TargetMetric.NEW_YOUTH_COOPERATIVES,
+            None,
+            6,
+            "At least six new youth cooperatives founded with the programme's support by the end of 2025.",
+        )
+    )
     for year in PROGRAM_YEARS:
         items += [
-            DefaultTarget(TargetMetric.PROMOTION_ACTIVITIES, year, 4,
-                          "Four approved promotion activities a year (one a quarter)."),
-            DefaultTarget(TargetMetric.COOPERATIVES_REACHED, year, 10,
-                          "Ten different cooperatives taking part in the year's promotion activities."),
-            DefaultTarget(TargetMetric.SALES_VND, year, 500_000_000,
-                          "500,000,000 VND of direct sales reported by the year's approved activities."),
+            DefaultTarget(
+                TargetMetric.PROMOTION_ACTIVITIES, year, 4, "Four approved promotion activities a year (one a quarter)."
+            ),
+            DefaultTarget(
+                TargetMetric.COOPERATIVES_REACHED,
+                year,
+                10,
+                "Ten different cooperatives taking part in the year's promotion activities.",
+            ),
+            DefaultTarget(
+                TargetMetric.SALES_VND,
+                year,
+                500_000_000,
+                "500,000,000 VND of direct sales reported by the year's approved activities.",
+            ),
         ]
     return items
 
@@ -104,8 +124,15 @@ def ensure_default_targets() -> int:
     try:
         with db.session.begin_nested():
             for item in missing:
-                db.session.add(ProgramTarget(commitment=item.commitment, metric=item.metric, year=item.year,
-                                             value=item.value, description=item.description))
+                db.session.add(
+                    ProgramTarget(
+                        commitment=item.commitment,
+                        metric=item.metric,
+                        year=item.year,
+                        value=item.value,
+                        description=item.description,
+                    )
+                )
     except IntegrityError:
         # Another request inserted them at the same moment: theirs stand.
         return 0
@@ -133,8 +160,9 @@ def check_value(metric: TargetMetric, value) -> int:
 def _description(text: str | None) -> str:
     text = (text or "").strip()
     if len(text) > MAX_DESCRIPTION:
-        raise Refused(_("The description is too long (at most %(max)s characters).", max=MAX_DESCRIPTION),
-                      field="description")
+        raise Refused(
+            _("The description is too long (at most %(max)s characters).", max=MAX_DESCRIPTION), field="description"
+        )
     return text
 
 
@@ -164,9 +192,15 @@ def create_target(metric, year: int | None, value, description: str | None, user
     clash = clash.where(ProgramTarget.year.is_(None) if year is None else ProgramTarget.year == year)
     if db.session.scalar(clash) is not None:
         raise Refused(_("This target already exists for that year: change it instead."), field="year")
-    target = ProgramTarget(commitment=COMMITMENT[metric], metric=metric, year=year,
-                           value=check_value(metric, value), description=_description(description),
-                           updated_by_id=user.id, updated_at=utcnow())
+    target = ProgramTarget(
+        commitment=COMMITMENT[metric],
+        metric=metric,
+        year=year,
+        value=check_value(metric, value),
+        description=_description(description),
+        updated_by_id=user.id,
+        updated_at=utcnow(),
+    )
     db.session.add(target)
     db.session.flush()
     return target

@@ -4,6 +4,7 @@ and the public summary at /program (counts only, no personal data).
 Every view: load, check, call the service, respond; the request commits after it when the
 answer is a success (core.transaction).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -80,8 +81,11 @@ def summary():
     linked = db.session.scalars(
         select(Cooperative)
         .join(SupportedCooperative, SupportedCooperative.cooperative_id == Cooperative.id)
-        .where(Cooperative.status == CooperativeStatus.APPROVED, SupportedCooperative.is_youth.is_(True),
-               SupportedCooperative.founded_on.between(progress.PROGRAM_START, progress.PROGRAM_END))
+        .where(
+            Cooperative.status == CooperativeStatus.APPROVED,
+            SupportedCooperative.is_youth.is_(True),
+            SupportedCooperative.founded_on.between(progress.PROGRAM_START, progress.PROGRAM_END),
+        )
         .order_by(Cooperative.name)
     ).all()
     return render_template("program/public.html", board=board, linked=linked)
@@ -131,16 +135,33 @@ def training_list():
 
 def _training_input(form: TrainingForm) -> services.TrainingInput:
     return services.TrainingInput(
-        held_on=form.held_on.data, title=form.title.data or "", organiser=form.organiser.data or "",
-        agency=_agency(form.agency_id.data), participants=form.participants.data or 0,
-        province_code=form.province_code.data, ward_code=form.ward_code.data,
-        street=form.street.data or "", notes=form.notes.data or "",
+        held_on=form.held_on.data,
+        title=form.title.data or "",
+        organiser=form.organiser.data or "",
+        agency=_agency(form.agency_id.data),
+        participants=form.participants.data or 0,
+        province_code=form.province_code.data,
+        ward_code=form.ward_code.data,
+        street=form.street.data or "",
+        notes=form.notes.data or "",
     )
 
 
 def _training_form_data(training: TrainingClass) -> dict:
-    return {name: getattr(training, name) for name in (
-        "held_on", "title", "agency_id", "organiser", "participants", "province_code", "ward_code", "street", "notes")}
+    return {
+        name: getattr(training, name)
+        for name in (
+            "held_on",
+            "title",
+            "agency_id",
+            "organiser",
+            "participants",
+            "province_code",
+            "ward_code",
+            "street",
+            "notes",
+        )
+    }
 
 
 def _saved(form, save) -> bool:
@@ -186,9 +207,14 @@ def training_delete(training_id: int):
         services.delete_training(training, current_user)
         flash(_("%(name)s is deleted.", name=title), "success")
         return redirect(url_for("program.training_list"))
-    return render_template("program/confirm_delete.html", form=form, name=training.title,
-                           action=url_for("program.training_delete", training_id=training.id),
-                           back=url_for("program.training_list"), heading=_("Delete this training class?"))
+    return render_template(
+        "program/confirm_delete.html",
+        form=form,
+        name=training.title,
+        action=url_for("program.training_delete", training_id=training.id),
+        back=url_for("program.training_list"),
+        heading=_("Delete this training class?"),
+    )
 
 
 # --- supported new cooperatives -----------------------------------------------------------
@@ -220,17 +246,33 @@ def _supported_input(form: SupportedForm) -> services.SupportedInput:
         if cooperative is None:
             raise Refused(_("Choose from the list."), field="cooperative_id")
     return services.SupportedInput(
-        name=form.name.data or "", founded_on=form.founded_on.data, is_youth=bool(form.is_youth.data),
-        cooperative=cooperative, agency=_agency(form.agency_id.data),
-        province_code=form.province_code.data, ward_code=form.ward_code.data,
-        street=form.street.data or "", notes=form.notes.data or "",
+        name=form.name.data or "",
+        founded_on=form.founded_on.data,
+        is_youth=bool(form.is_youth.data),
+        cooperative=cooperative,
+        agency=_agency(form.agency_id.data),
+        province_code=form.province_code.data,
+        ward_code=form.ward_code.data,
+        street=form.street.data or "",
+        notes=form.notes.data or "",
     )
 
 
 def _supported_form_data(supported: SupportedCooperative) -> dict:
-    return {name: getattr(supported, name) for name in (
-        "name", "founded_on", "is_youth", "cooperative_id", "agency_id", "province_code", "ward_code", "street",
-        "notes")}
+    return {
+        name: getattr(supported, name)
+        for name in (
+            "name",
+            "founded_on",
+            "is_youth",
+            "cooperative_id",
+            "agency_id",
+            "province_code",
+            "ward_code",
+            "street",
+            "notes",
+        )
+    }
 
 
 @bp.route("/cooperatives/new", methods=["GET", "POST"])
@@ -267,6 +309,11 @@ def supported_delete(supported_id: int):
         services.delete_supported(supported, current_user)
         flash(_("%(name)s is deleted.", name=name), "success")
         return redirect(url_for("program.supported_list"))
-    return render_template("program/confirm_delete.html", form=form, name=supported.name,
-                           action=url_for("program.supported_delete", supported_id=supported.id),
-                           back=url_for("program.supported_list"), heading=_("Delete this supported cooperative?"))
+    return render_template(
+        "program/confirm_delete.html",
+        form=form,
+        name=supported.name,
+        action=url_for("program.supported_delete", supported_id=supported.id),
+        back=url_for("program.supported_list"),
+        heading=_("Delete this supported cooperative?"),
+    )

@@ -1,4 +1,5 @@
 """Promotion activities (commitment four): records, evidence, approval, tracking links, reports."""
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """Hand-written SVG charts for the reports, drawn on the server (no script, no inline style:
 colours come from reports.css classes). Each chart has a <title> and a <desc>, and the page
 puts the same numbers in a table next to it."""
+
 from __future__ import annotations
 
 from markupsafe import Markup, escape
@@ -46,7 +47,9 @@ def bar_chart(chart_id: str, title: str, description: str, bars: list[tuple[str,
             f"<title>{escape(label)}: {_number(value)}</title></rect>"
         )
         if not small or value:
-            parts.append(f'<text class="value" x="{middle}" y="{max(y - 4, 12)}" text-anchor="middle">{_number(value)}</text>')
+            parts.append(
+                f'<text class="value" x="{middle}" y="{max(y - 4, 12)}" text-anchor="middle">{_number(value)}</text>'
+            )
         if not small or index % 3 == 0:
             parts.append(
                 f'<text class="label" x="{middle}" y="{20 + BAR_AREA + 18}" text-anchor="middle">{escape(label)}</text>'

@@ -1,4 +1,5 @@
 """`marketplace promotion ...`: promotion activities (commitment four) from the command line."""
+
 from __future__ import annotations
 
 import click

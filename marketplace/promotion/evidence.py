@@ -5,6 +5,7 @@ read a photo as JPEG, PNG or WebP, and a PDF must start with the `%PDF-` signatu
 Files are kept as sent (they are evidence) under UPLOAD_FOLDER/promotion with a random
 name; the original file name is kept for the download. Only agency staff download them.
 """
+
 from __future__ import annotations
 
 import io

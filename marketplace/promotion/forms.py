@@ -1,4 +1,5 @@
 """Forms of the promotion pages. They parse what people typed; the rules live in services."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -35,21 +36,36 @@ def _number(label):
 
 
 class ActivityForm(FlaskForm):
-    type = SelectField(_l("Type"), validate_choice=False, validators=[InputRequired(_l("Choose the type of activity."))])
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(_l("Enter the activity's title.")),
-                                                                   Length(max=services.MAX_TITLE)])
-    start_date = DayField(_l("Start date"), format="%Y-%m-%d", render_kw={"type": "date"},
-                          validators=[InputRequired(_l("Enter the start date."))])
-    end_date = DayField(_l("End date"), format="%Y-%m-%d", render_kw={"type": "date"},
-                        validators=[InputRequired(_l("Enter the end date."))])
+    type = SelectField(
+        _l("Type"), validate_choice=False, validators=[InputRequired(_l("Choose the type of activity."))]
+    )
+    title = StringField(
+        _l("Title"),
+        filters=[strip],
+        validators=[DataRequired(_l("Enter the activity's title.")), Length(max=services.MAX_TITLE)],
+    )
+    start_date = DayField(
+        _l("Start date"),
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+        validators=[InputRequired(_l("Enter the start date."))],
+    )
+    end_date = DayField(
+        _l("End date"),
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+        validators=[InputRequired(_l("Enter the end date."))],
+    )
     province_code = SelectField(_l("Province or city"), coerce=optional_int, validate_choice=False)
     ward_code = SelectField(_l("Ward or commune"), coerce=optional_int, validate_choice=False)
     agencies = _Checkboxes(_l("Organising agencies"), coerce=int, validate_choice=False)
-    organising_unit = StringField(_l("Organising unit"), filters=[strip],
-                                  validators=[Optional(), Length(max=services.MAX_UNIT)])
+    organising_unit = StringField(
+        _l("Organising unit"), filters=[strip], validators=[Optional(), Length(max=services.MAX_UNIT)]
+    )
     fair_id = SelectField(_l("Linked fair"), coerce=optional_int, validate_choice=False)
-    cooperatives = SelectMultipleField(_l("Participating cooperatives"), coerce=int, validate_choice=False,
-                                       render_kw={"size": 10})
+    cooperatives = SelectMultipleField(
+        _l("Participating cooperatives"), coerce=int, validate_choice=False, render_kw={"size": 10}
+    )
     products = _Checkboxes(_l("Products introduced"), coerce=int, validate_choice=False)
     budget_vnd = _number(_l("Budget (VND)"))
     visitors = _number(_l("Visitors"))
@@ -72,17 +88,25 @@ class ActivityForm(FlaskForm):
         )
         self.cooperatives.choices = [(c.id, c.name) for c in cooperatives]
         chosen = [i for i in (self.cooperatives.data or []) if isinstance(i, int)]
-        products = db.session.scalars(
-            select(Product).where(Product.cooperative_id.in_(chosen)).order_by(Product.cooperative_id, Product.name)
-        ) if chosen else []
+        products = (
+            db.session.scalars(
+                select(Product).where(Product.cooperative_id.in_(chosen)).order_by(Product.cooperative_id, Product.name)
+            )
+            if chosen
+            else []
+        )
         self.products.choices = [(p.id, f"{p.name} ({p.sku})") for p in products]
 
 
 class ReturnForm(FlaskForm):
-    comment = TextAreaField(_l("What needs correcting"), filters=[strip],
-                            validators=[DataRequired(_l("Say what needs correcting.")),
-                                        Length(max=services.MAX_COMMENT)])
+    comment = TextAreaField(
+        _l("What needs correcting"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say what needs correcting.")), Length(max=services.MAX_COMMENT)],
+    )
 
 
 class EvidenceForm(FlaskForm):
-    file = FileField(_l("Photo (JPEG, PNG, WebP) or PDF"), render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"})
+    file = FileField(
+        _l("Photo (JPEG, PNG, WebP) or PDF"), render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+    )

@@ -5,6 +5,7 @@ when they were reported), marked as imported in its history. A row whose title a
 date match an activity already recorded is refused, so running the same file twice does
 not count anything twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -162,12 +163,15 @@ class _RowChecker:
         products = self._products(cells, cooperatives)
         numbers = {}
         for column, name in NUMBER_COLUMNS.items():
-            numbers[name] = cells.whole_number(
-                column,
-                grouped=True,
-                required=False,
-                maximum=services.MAX_VND if column in _MONEY else services.MAX_COUNT,
-            ) or 0
+            numbers[name] = (
+                cells.whole_number(
+                    column,
+                    grouped=True,
+                    required=False,
+                    maximum=services.MAX_VND if column in _MONEY else services.MAX_COUNT,
+                )
+                or 0
+            )
         if title and start is not None and not cells.failed("title"):
             key = (normalize_name(title), start)
             if key in self.existing:
@@ -227,7 +231,11 @@ class _RowChecker:
                 if not cells.failed("cooperatives"):
                     cells.fail(
                         "products",
-                        _("%(value)s: the cooperative %(slug)s is not in the cooperatives column", value=pair, slug=slug),
+                        _(
+                            "%(value)s: the cooperative %(slug)s is not in the cooperatives column",
+                            value=pair,
+                            slug=slug,
+                        ),
                     )
                 continue
             product = self.products.get((self.cooperatives[slug].id, sku))

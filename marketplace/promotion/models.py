@@ -5,6 +5,7 @@ Workflow: draft -> submitted -> approved, or returned (with a comment) -> edited
 An activity is approved by another agency than the ones that organised it, or by an admin.
 Imported activities (`marketplace promotion import`) are approved historical records.
 """
+
 from __future__ import annotations
 
 import enum
@@ -152,9 +153,7 @@ class ActivityEvidence(db.Model):
     __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("promotion_activities.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("promotion_activities.id", ondelete="CASCADE"), index=True)
     kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, name="evidencekind"))
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     original_filename: Mapped[str] = mapped_column(sa.String(255))
@@ -174,9 +173,7 @@ class ActivityChange(db.Model):
     __tablename__ = "promotion_activity_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("promotion_activities.id", ondelete="CASCADE"), index=True
-    )
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("promotion_activities.id", ondelete="CASCADE"), index=True)
     # created, imported, updated, submitted, approved, returned, evidence_added, evidence_removed
     action: Mapped[str] = mapped_column(sa.String(30))
     field: Mapped[str] = mapped_column(sa.String(50), default="")

@@ -6,6 +6,7 @@ The page, its CSV and XLSX exports and the print page all render one Report obje
 the records behind it (/records?figure=...&group=...), listed from the same report.
 Also: an activity's tracking link (create it, its poster with the QR code).
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,9 +53,14 @@ WORKSPACE_URL = "/workspace/<coop_slug>/reports/promotion"
 PERIOD_KINDS = ("program", "year", "quarter", "month", "custom")
 # Figures whose records are the activities themselves (their column summed).
 ACTIVITY_FIGURES = {
-    "activities": None, "visitors": "visitors", "business_contacts": "business_contacts",
-    "contracts_count": "contracts_count", "contracts_value_vnd": "contracts_value_vnd",
-    "sales_reported_vnd": "sales_vnd", "budget_vnd": "budget_vnd", "media_items": "media_items",
+    "activities": None,
+    "visitors": "visitors",
+    "business_contacts": "business_contacts",
+    "contracts_count": "contracts_count",
+    "contracts_value_vnd": "contracts_value_vnd",
+    "sales_reported_vnd": "sales_vnd",
+    "budget_vnd": "budget_vnd",
+    "media_items": "media_items",
 }
 
 
@@ -87,7 +93,10 @@ def _period() -> tuple[date, date]:
     period = request.args.get("period", "").strip() or "program"
     if period == "custom":
         try:
-            start, end = date.fromisoformat(request.args.get("from", "")), date.fromisoformat(request.args.get("to", ""))
+            start, end = (
+                date.fromisoformat(request.args.get("from", "")),
+                date.fromisoformat(request.args.get("to", "")),
+            )
         except ValueError:
             raise BadQuery(_("Give the first and last day of the period (YYYY-MM-DD).")) from None
         return reports.parse_period(f"{start.isoformat()}..{end.isoformat()}")
@@ -175,17 +184,26 @@ def _charts(report: Report) -> dict:
         "over_time": over_time,
         "shares": shares,
         "activities_svg": charts.bar_chart(
-            "chart-activities", _("Activities by %(unit)s", unit=unit),
-            _("Approved activities started in each %(unit)s of the period; the table below gives the numbers.", unit=unit),
+            "chart-activities",
+            _("Activities by %(unit)s", unit=unit),
+            _(
+                "Approved activities started in each %(unit)s of the period; the table below gives the numbers.",
+                unit=unit,
+            ),
             [(label, n) for label, n, _s in over_time],
         ),
         "sales_svg": charts.bar_chart(
-            "chart-sales", _("Sales reported by %(unit)s (VND)", unit=unit),
-            _("Direct sales reported by the activities started in each %(unit)s; the table below gives the numbers.", unit=unit),
+            "chart-sales",
+            _("Sales reported by %(unit)s (VND)", unit=unit),
+            _(
+                "Direct sales reported by the activities started in each %(unit)s; the table below gives the numbers.",
+                unit=unit,
+            ),
             [(label, s) for label, _n, s in over_time],
         ),
         "shares_svg": charts.share_chart(
-            "chart-types", _("Activities by type"),
+            "chart-types",
+            _("Activities by type"),
             _("Each activity type's share of the period's activities; the table below gives the numbers."),
             shares,
         ),
@@ -197,8 +215,11 @@ def _choices(cooperative: Cooperative | None) -> dict:
 
     choices = {
         "types": [(kind.value, str(TYPE_LABELS[kind])) for kind in ActivityType],
-        "group_bys": [(key, str(grouping.label)) for key, grouping in GROUPINGS.items()
-                      if cooperative is None or grouping.for_cooperative],
+        "group_bys": [
+            (key, str(grouping.label))
+            for key, grouping in GROUPINGS.items()
+            if cooperative is None or grouping.for_cooperative
+        ],
         "provinces": geo.provinces(),
         "years": list(range(reports.PROGRAM_START.year, reports.PROGRAM_END.year + 2)),
     }
@@ -212,15 +233,23 @@ def _choices(cooperative: Cooperative | None) -> dict:
 
 def _endpoints(cooperative: Cooperative | None) -> dict:
     if cooperative is None:
-        return {"page": url_for(".agency_page"), "csv": url_for(".agency_csv", **request.args),
-                "xlsx": url_for(".agency_xlsx", **request.args), "print": url_for(".agency_print", **request.args),
-                "records": ".agency_records", "kwargs": {}}
+        return {
+            "page": url_for(".agency_page"),
+            "csv": url_for(".agency_csv", **request.args),
+            "xlsx": url_for(".agency_xlsx", **request.args),
+            "print": url_for(".agency_print", **request.args),
+            "records": ".agency_records",
+            "kwargs": {},
+        }
     slug = cooperative.slug
-    return {"page": url_for(".workspace_page", coop_slug=slug),
-            "csv": url_for(".workspace_csv", coop_slug=slug, **request.args),
-            "xlsx": url_for(".workspace_xlsx", coop_slug=slug, **request.args),
-            "print": url_for(".workspace_print", coop_slug=slug, **request.args),
-            "records": ".workspace_records", "kwargs": {"coop_slug": slug}}
+    return {
+        "page": url_for(".workspace_page", coop_slug=slug),
+        "csv": url_for(".workspace_csv", coop_slug=slug, **request.args),
+        "xlsx": url_for(".workspace_xlsx", coop_slug=slug, **request.args),
+        "print": url_for(".workspace_print", coop_slug=slug, **request.args),
+        "records": ".workspace_records",
+        "kwargs": {"coop_slug": slug},
+    }
 
 
 def _render(cooperative: Cooperative | None, *, printable: bool = False):
@@ -240,22 +269,35 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
         earlier = query.previous_year()
         args = _args_without("figure", "group", "period", "from", "to", "group_by")
         return url_for(
-            endpoints["records"], figure=figure, period="custom", **{"from": earlier.date_from.isoformat()},
-            to=earlier.date_to.isoformat(), **endpoints["kwargs"], **args,
+            endpoints["records"],
+            figure=figure,
+            period="custom",
+            **{"from": earlier.date_from.isoformat()},
+            to=earlier.date_to.isoformat(),
+            **endpoints["kwargs"],
+            **args,
         )
 
     return render_template(
         "promotion/reports/report.html",
-        report=report, query=query, cooperative=cooperative, figures=FIGURES, filters=_filter_text(query),
-        charts=_charts(report), choices=_choices(cooperative), endpoints=endpoints, record_url=record_url,
+        report=report,
+        query=query,
+        cooperative=cooperative,
+        figures=FIGURES,
+        filters=_filter_text(query),
+        charts=_charts(report),
+        choices=_choices(cooperative),
+        endpoints=endpoints,
+        record_url=record_url,
         previous_url=previous_url,
-        args=request.args, printable=printable, grouping=grouping, group_label=grouping.label if grouping else "",
+        args=request.args,
+        printable=printable,
+        grouping=grouping,
+        group_label=grouping.label if grouping else "",
     )
 
 
 # --- exports -------------------------------------------------------------------------------------
-
-
 
 
 def export_rows(report: Report, cooperative: Cooperative | None) -> list[list]:
@@ -296,8 +338,10 @@ def _csv(cooperative: Cooperative | None) -> Response:
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(report, cooperative, "csv")}"',
-                 "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(report, cooperative, "csv")}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -324,8 +368,10 @@ def _xlsx(cooperative: Cooperative | None) -> Response:
     return Response(
         out.getvalue(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(report, cooperative, "xlsx")}"',
-                 "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(report, cooperative, "xlsx")}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -341,10 +387,17 @@ def _records(cooperative: Cooperative | None):
     report = reports.promotion_report(query, previous_year=False)
     endpoints = _endpoints(cooperative)
     context = {
-        "report": report, "query": query, "cooperative": cooperative, "figure": figure,
-        "figure_label": dict(FIGURES)[figure], "filters": _filter_text(query), "endpoints": endpoints,
+        "report": report,
+        "query": query,
+        "cooperative": cooperative,
+        "figure": figure,
+        "figure_label": dict(FIGURES)[figure],
+        "filters": _filter_text(query),
+        "endpoints": endpoints,
         "back_url": url_for(
-            ".agency_page" if cooperative is None else ".workspace_page", **endpoints["kwargs"], **_args_without("figure", "group")
+            ".agency_page" if cooperative is None else ".workspace_page",
+            **endpoints["kwargs"],
+            **_args_without("figure", "group"),
         ),
     }
     if group is not None:
@@ -449,7 +502,9 @@ def create_tracking_link(activity_id: int):
         tracking.create_tracking_link(activity, current_user)
     if not outcome.done:
         return redirect(url_for("promotion.detail", activity_id=activity.id)), 303
-    logger.info("Tracking link %s created for activity %s by user %s", activity.tracking_code, activity.id, current_user.id)
+    logger.info(
+        "Tracking link %s created for activity %s by user %s", activity.tracking_code, activity.id, current_user.id
+    )
     flash(_("Tracking link created: print its poster or share the link."), "success")
     return redirect(url_for("promotion.detail", activity_id=activity.id) + "#tracking-link"), 303
 
@@ -463,8 +518,9 @@ def tracking_poster(activity_id: int):
     if not activity.tracking_code:
         abort(404)
     poster = _activity_poster(activity)
-    return render_template("promotion/reports/tracking_poster.html", activity=activity, poster=poster,
-                           qr=posters.qr_svg(poster))
+    return render_template(
+        "promotion/reports/tracking_poster.html", activity=activity, poster=poster, qr=posters.qr_svg(poster)
+    )
 
 
 def _activity_poster(activity: PromotionActivity):
@@ -473,8 +529,12 @@ def _activity_poster(activity: PromotionActivity):
 
     first, last = format_day(activity.start_date), format_day(activity.end_date)
     return posters.Poster(
-        code=activity.tracking_code, url=posters.short_url(activity.tracking_code), fair_name=activity.title,
-        dates=first if first == last else f"{first} – {last}", venue=activity.place, booth_number=None,
+        code=activity.tracking_code,
+        url=posters.short_url(activity.tracking_code),
+        fair_name=activity.title,
+        dates=first if first == last else f"{first} – {last}",
+        venue=activity.place,
+        booth_number=None,
         cooperative_name=", ".join(c.name for c in activity.cooperatives) or None,
         call_to_action=_("Scan to see the products and order online"),
     )

@@ -37,6 +37,7 @@ Rules (every amount whole đồng):
   groups; GROUPINGS marks them `overlaps`), so those groups need not add up to the total; type,
   province, ward, year and month groups partition the activities.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -242,7 +243,7 @@ def program_range() -> tuple[date, date]:
 
 
 def parse_period(text: str) -> tuple[date, date]:
-    """"program", "2024", "2024-Q2", "2024-05" or "2024-01-01..2024-03-31" as (first day, last day).
+    """ "program", "2024", "2024-Q2", "2024-05" or "2024-01-01..2024-03-31" as (first day, last day).
     Raises BadQuery for anything else."""
     value = (text or "").strip()
     try:
@@ -269,7 +270,12 @@ def period_label(date_from: date, date_to: date) -> str:
     """How a period reads on the page: 'Q2/2024', '05/2024', '2024', the programme, or a range."""
     if (date_from, date_to) == program_range():
         return _("Whole programme 2023–2025")
-    if (date_from.month, date_from.day, date_to.month, date_to.day) == (1, 1, 12, 31) and date_from.year == date_to.year:
+    if (date_from.month, date_from.day, date_to.month, date_to.day) == (
+        1,
+        1,
+        12,
+        31,
+    ) and date_from.year == date_to.year:
         return str(date_from.year)
     if date_from.day == 1 and date_from.year == date_to.year:
         if date_to == month_range(date_from.year, date_from.month)[1]:
@@ -324,7 +330,9 @@ def _ids_select(query: ReportQuery, periods: list[tuple[date, date]]) -> sa.Sele
         select = select.where(A.ward_code == query.ward_code)
     if query.agency_id is not None:
         select = select.where(
-            A.id.in_(sa.select(promotion_agencies.c.activity_id).where(promotion_agencies.c.agency_id == query.agency_id))
+            A.id.in_(
+                sa.select(promotion_agencies.c.activity_id).where(promotion_agencies.c.agency_id == query.agency_id)
+            )
         )
     for coop_id in (query.cooperative_id, query.cooperative_scope):
         if coop_id is not None:
@@ -404,9 +412,20 @@ def _load(query: ReportQuery, *, agencies: bool, bucket: str | None, earlier: Re
     pc = promotion_cooperatives.c
     loaded = db.session.execute(
         sa.select(
-            A.id, A.type, A.start_date, A.province_code, A.ward_code, A.fair_id, A.tracking_code,
-            A.budget_vnd, A.visitors, A.business_contacts, A.contracts_count, A.contracts_value_vnd,
-            A.sales_vnd, A.media_items,
+            A.id,
+            A.type,
+            A.start_date,
+            A.province_code,
+            A.ward_code,
+            A.fair_id,
+            A.tracking_code,
+            A.budget_vnd,
+            A.visitors,
+            A.business_contacts,
+            A.contracts_count,
+            A.contracts_value_vnd,
+            A.sales_vnd,
+            A.media_items,
         ).where(A.id.in_(ids))
     ).all()
     rows_of = [{row.id: row for row in loaded if q.date_from <= row.start_date <= q.date_to} for q in queries]
@@ -454,7 +473,9 @@ def _load(query: ReportQuery, *, agencies: bool, bucket: str | None, earlier: Re
         fair_set, tracked_set = set(fairs), set(tracked)
         for fair_id, activity_id, coop_id, total in db.session.execute(
             sa.select(
-                Order.source_fair_id, Order.source_activity_id, OrderPart.cooperative_id,
+                Order.source_fair_id,
+                Order.source_activity_id,
+                OrderPart.cooperative_id,
                 sa.func.sum(OrderPart.items_total_vnd),
             )
             .join(OrderPart, OrderPart.order_id == Order.id)
@@ -505,9 +526,12 @@ def _platform(queries, rows_of, coops_of, coop_info, bucket: str | None) -> list
     if bucket:
         columns.append(_local_bucket(OrderPart.created_at, bucket))
     sums = [
-        sa.func.sum(sa.case(
-            (sa.and_(OrderPart.created_at >= start, OrderPart.created_at < end), OrderPart.items_total_vnd), else_=0,
-        ))
+        sa.func.sum(
+            sa.case(
+                (sa.and_(OrderPart.created_at >= start, OrderPart.created_at < end), OrderPart.items_total_vnd),
+                else_=0,
+            )
+        )
         for start, end in bounds
     ]
     where = platform_parts_where(every, min(b[0] for b in bounds), max(b[1] for b in bounds))
@@ -519,7 +543,7 @@ def _platform(queries, rows_of, coops_of, coop_info, bucket: str | None) -> list
     for values in db.session.execute(select):
         coop_id = values[0]
         month = _bucket_key(values[1], bucket) if bucket else ""
-        for index, total in enumerate(values[len(columns):]):
+        for index, total in enumerate(values[len(columns) :]):
             if coop_id in participating[index] and total:
                 by_month_of = result[index].setdefault(coop_id, {})
                 by_month_of[month] = by_month_of.get(month, 0) + int(total)
@@ -684,12 +708,26 @@ GROUPINGS = {
     grouping.key: grouping
     for grouping in (
         Grouping("type", _l("Activity type"), _by_type, api_key="the activity type value"),
-        Grouping("agency", _l("Agency"), _by_agency, api_key="the agency's id",
-                 for_cooperative=False, overlaps=True, agencies=True),
-        Grouping("cooperative", _l("Cooperative"), _by_cooperative, api_key="the cooperative's id",
-                 for_cooperative=False, overlaps=True),
-        Grouping("province", _l("Province"), _by_province,
-                 api_key="the official province code (null: online, no place)"),
+        Grouping(
+            "agency",
+            _l("Agency"),
+            _by_agency,
+            api_key="the agency's id",
+            for_cooperative=False,
+            overlaps=True,
+            agencies=True,
+        ),
+        Grouping(
+            "cooperative",
+            _l("Cooperative"),
+            _by_cooperative,
+            api_key="the cooperative's id",
+            for_cooperative=False,
+            overlaps=True,
+        ),
+        Grouping(
+            "province", _l("Province"), _by_province, api_key="the official province code (null: online, no place)"
+        ),
         Grouping("ward", _l("Ward"), _by_ward),
         Grouping("year", _l("Year"), _by_year, api_key="the year (of the activities' start dates)", bucket="year"),
         Grouping("month", _l("Month"), _by_month, bucket="month"),
@@ -791,7 +829,9 @@ def drill_platform_parts(report: Report, group: str | None = None) -> list[Order
         return []
     from sqlalchemy.orm import joinedload
 
-    where = sa.or_(*(sa.and_(*platform_parts_where(coops, start, end)) for start, end in _platform_bounds(report, members)))
+    where = sa.or_(
+        *(sa.and_(*platform_parts_where(coops, start, end)) for start, end in _platform_bounds(report, members))
+    )
     return list(
         db.session.scalars(
             sa.select(OrderPart)
@@ -848,8 +888,15 @@ def activity_measured(activity: PromotionActivity) -> dict[str, int]:
     fair's attributed online orders and revenue, on-site sales and new customers
     (fairs.results.fair_results), the orders of its own tracking link, the new customers among
     those, and how many cooperatives sold through either (not cancelled parts, not voided sales)."""
-    result = {"fair_orders": 0, "fair_online_vnd": 0, "fair_onsite_vnd": 0, "fair_new_customers": 0,
-              "tracked_orders": 0, "tracked_vnd": 0, "tracked_new_customers": 0}
+    result = {
+        "fair_orders": 0,
+        "fair_online_vnd": 0,
+        "fair_onsite_vnd": 0,
+        "fair_new_customers": 0,
+        "tracked_orders": 0,
+        "tracked_vnd": 0,
+        "tracked_new_customers": 0,
+    }
     sold_by: set[int] = set()
     if activity.fair is not None:
         from marketplace.fairs.results import fair_results
@@ -859,14 +906,20 @@ def activity_measured(activity: PromotionActivity) -> dict[str, int]:
         result["fair_online_vnd"] = total.online_revenue_vnd
         result["fair_onsite_vnd"] = total.onsite_revenue_vnd
         result["fair_new_customers"] = total.new_customers
-        sold_by.update(db.session.scalars(
-            sa.select(OrderPart.cooperative_id).join(Order, Order.id == OrderPart.order_id)
-            .where(Order.source_fair_id == activity.fair_id, counted_part())
-        ))
-        sold_by.update(db.session.scalars(
-            sa.select(Booth.cooperative_id).join(OnSiteSale, OnSiteSale.booth_id == Booth.id)
-            .where(Booth.fair_id == activity.fair_id, OnSiteSale.voided_at.is_(None))
-        ))
+        sold_by.update(
+            db.session.scalars(
+                sa.select(OrderPart.cooperative_id)
+                .join(Order, Order.id == OrderPart.order_id)
+                .where(Order.source_fair_id == activity.fair_id, counted_part())
+            )
+        )
+        sold_by.update(
+            db.session.scalars(
+                sa.select(Booth.cooperative_id)
+                .join(OnSiteSale, OnSiteSale.booth_id == Booth.id)
+                .where(Booth.fair_id == activity.fair_id, OnSiteSale.voided_at.is_(None))
+            )
+        )
     tracked = sa.and_(Order.source_activity_id == activity.id, counted_part())
     orders, revenue = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Order.id)), sa.func.coalesce(sa.func.sum(OrderPart.items_total_vnd), 0))
@@ -876,16 +929,22 @@ def activity_measured(activity: PromotionActivity) -> dict[str, int]:
     result["tracked_orders"], result["tracked_vnd"] = int(orders), int(revenue)
     # A new customer: the phone number had no order on the platform before (fairs.results' rule).
     earlier = aliased(Order)
-    result["tracked_new_customers"] = int(db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Order.contact_phone)))
-        .join(OrderPart, OrderPart.order_id == Order.id)
-        .where(tracked, ~sa.exists().where(
-            earlier.contact_phone == Order.contact_phone, earlier.created_at < Order.created_at
-        ))
-    ) or 0)
-    sold_by.update(db.session.scalars(
-        sa.select(OrderPart.cooperative_id).join(Order, Order.id == OrderPart.order_id).where(tracked)
-    ))
+    result["tracked_new_customers"] = int(
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Order.contact_phone)))
+            .join(OrderPart, OrderPart.order_id == Order.id)
+            .where(
+                tracked,
+                ~sa.exists().where(earlier.contact_phone == Order.contact_phone, earlier.created_at < Order.created_at),
+            )
+        )
+        or 0
+    )
+    sold_by.update(
+        db.session.scalars(
+            sa.select(OrderPart.cooperative_id).join(Order, Order.id == OrderPart.order_id).where(tracked)
+        )
+    )
     result["measured_vnd"] = result["fair_online_vnd"] + result["fair_onsite_vnd"] + result["tracked_vnd"]
     result["attributed_orders"] = result["fair_orders"] + result["tracked_orders"]
     result["new_customers"] = result["fair_new_customers"] + result["tracked_new_customers"]

@@ -9,6 +9,7 @@ Who may do what:
 - approve and return: admins, and staff of an agency that is NOT among the organising
   agencies nor the creator's agency (the "other agency" checks the report).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -179,14 +180,13 @@ def _check(data: ActivityInput) -> dict:
         raise Refused(_("Choose at least one organising agency."), field="agencies")
     unit = (data.organising_unit or "").strip()
     if len(unit) > MAX_UNIT:
-        raise Refused(_("The organising unit is too long (at most %(max)s characters).", max=MAX_UNIT),
-                      field="organising_unit")
+        raise Refused(
+            _("The organising unit is too long (at most %(max)s characters).", max=MAX_UNIT), field="organising_unit"
+        )
     cooperatives = _unique(data.cooperatives)
     for cooperative in cooperatives:
         if not cooperative.is_approved:
-            raise Refused(
-                _("%(name)s is not an approved cooperative.", name=cooperative.name), field="cooperatives"
-            )
+            raise Refused(_("%(name)s is not an approved cooperative.", name=cooperative.name), field="cooperatives")
     cooperative_ids = {c.id for c in cooperatives}
     products = _unique(data.products)
     for product in products:
@@ -267,8 +267,9 @@ def _snapshot(activity: PromotionActivity) -> dict[str, str]:
     return {name: shown_value(name, getattr(activity, name)) for name in names}
 
 
-def record(activity: PromotionActivity, user: User | None, action: str, field_name: str = "",
-           old: str = "", new: str = "") -> ActivityChange:
+def record(
+    activity: PromotionActivity, user: User | None, action: str, field_name: str = "", old: str = "", new: str = ""
+) -> ActivityChange:
     change = ActivityChange(
         activity=activity,
         action=action,
@@ -351,9 +352,7 @@ def _require_decider(activity: PromotionActivity, user: User) -> None:
     if activity.status != ActivityStatus.SUBMITTED:
         raise Refused(_("Only a submitted activity can be approved or returned."))
     if not may_decide(user, activity):
-        raise Refused(
-            _("An activity is approved by another agency than the ones that organised it, or by an admin.")
-        )
+        raise Refused(_("An activity is approved by another agency than the ones that organised it, or by an admin."))
 
 
 def approve(activity: PromotionActivity, user: User) -> None:

@@ -7,6 +7,7 @@ activity's measured sales; fairs.attribution reads the link, and `credit` (regis
 the orders' source hook by promotion.init_app) turns it into the order's credit. Codes share the fairs' alphabet and never collide with a fair's or
 a booth's code.
 """
+
 from __future__ import annotations
 
 import secrets

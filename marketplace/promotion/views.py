@@ -4,6 +4,7 @@ Agency staff and admins only (roles_required); everyone else gets 403. Every vie
 load, check, call the service, respond; the request commits after it when the answer is a
 success, and a refusal is rolled back (core.transaction).
 """
+
 from __future__ import annotations
 
 import logging
@@ -85,7 +86,8 @@ def index():
         if not year.isdigit() or not 2000 <= int(year) <= 2100:
             abort(400)
         query = query.where(
-            PromotionActivity.start_date >= date(int(year), 1, 1), PromotionActivity.start_date <= date(int(year), 12, 31)
+            PromotionActivity.start_date >= date(int(year), 1, 1),
+            PromotionActivity.start_date <= date(int(year), 12, 31),
         )
     if agency:
         if not agency.isdigit():
@@ -241,8 +243,11 @@ def _act(activity_id: int, action, success: str):
 @bp.post("/<int:activity_id>/submit")
 @roles_required(Role.AGENCY_STAFF)
 def submit(activity_id: int):
-    return _act(activity_id, lambda a: services.submit(a, current_user),
-                _("Submitted: another agency or an admin will now review it."))
+    return _act(
+        activity_id,
+        lambda a: services.submit(a, current_user),
+        _("Submitted: another agency or an admin will now review it."),
+    )
 
 
 @bp.post("/<int:activity_id>/approve")
@@ -320,5 +325,6 @@ def download_evidence(activity_id: int, evidence_id: int):
 def delete_evidence(activity_id: int, evidence_id: int):
     item = _evidence_or_404(activity_id, evidence_id)
     name = item.original_filename
-    return _act(activity_id, lambda _a: evidence_files.delete_evidence(item, current_user),
-                _("%(name)s is removed.", name=name))
+    return _act(
+        activity_id, lambda _a: evidence_files.delete_evidence(item, current_user), _("%(name)s is removed.", name=name)
+    )

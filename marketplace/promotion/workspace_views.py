@@ -1,6 +1,7 @@
 """A cooperative's managers see, read-only, the approved promotion activities their
 cooperative took part in: /workspace/<coop_slug>/promotion. No evidence files here
 (those are for agency staff), no other cooperative's figures."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
@@ -32,16 +33,13 @@ def labels():
 
 
 def _activities_of(cooperative):
-    return (
-        select(PromotionActivity)
-        .where(
-            PromotionActivity.status == ActivityStatus.APPROVED,
-            PromotionActivity.id.in_(
-                select(promotion_cooperatives.c.activity_id).where(
-                    promotion_cooperatives.c.cooperative_id == cooperative.id
-                )
-            ),
-        )
+    return select(PromotionActivity).where(
+        PromotionActivity.status == ActivityStatus.APPROVED,
+        PromotionActivity.id.in_(
+            select(promotion_cooperatives.c.activity_id).where(
+                promotion_cooperatives.c.cooperative_id == cooperative.id
+            )
+        ),
     )
 
 

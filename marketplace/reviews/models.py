@@ -1,4 +1,5 @@
 """A verified buyer's review of one order item: rating, text, photos, the cooperative's reply."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ A product's `rating_count` and `rating_sum` count its visible reviews only; they
 changed with one UPDATE each (`rating_count = rating_count + 1`), so two reviews written
 at the same moment both count. Changing them changes the storefront (content_version).
 """
+
 from __future__ import annotations
 
 import logging
@@ -189,7 +190,9 @@ def hide(review: Review, user: User, reason: str, *, now: datetime | None = None
         raise Refused(_("Only agency staff can hide reviews."))
     if review.is_hidden:
         raise Refused(_("This review is already hidden."))
-    reason = _clean_text(reason, MAX_REASON, _("The reason is too long (at most %(num)d characters).", num=MAX_REASON), "reason")
+    reason = _clean_text(
+        reason, MAX_REASON, _("The reason is too long (at most %(num)d characters).", num=MAX_REASON), "reason"
+    )
     if not reason:
         raise Refused(_("Give a reason for hiding this review."), field="reason")
     # Conditional, so hiding twice at once cannot take the rating off the figures twice.
@@ -258,8 +261,9 @@ def summary(product_id: int) -> Summary:
 def cooperative_rating(cooperative_id: int) -> tuple[float | None, int]:
     """Average of all visible reviews of the cooperative's products, and their count."""
     count, total = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Product.rating_count), 0), sa.func.coalesce(sa.func.sum(Product.rating_sum), 0))
-        .where(Product.cooperative_id == cooperative_id)
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Product.rating_count), 0), sa.func.coalesce(sa.func.sum(Product.rating_sum), 0)
+        ).where(Product.cooperative_id == cooperative_id)
     ).one()
     return (total / count if count else None), int(count)
 

@@ -4,6 +4,7 @@ replies (workspace), and hiding by agency staff (/agency/reviews).
 Every view: load, check access, act, respond; the request commits after it when the answer
 is a success, and a refusal is rolled back (core.transaction).
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,7 +61,7 @@ def format_compact_count(value: int) -> str:
 
 @bp.app_template_filter("public_name")
 def public_name(full_name: str) -> str:
-    """"Lê Thị Hoa" -> "L. T. Hoa": the given name (last in Vietnamese) and initials."""
+    """ "Lê Thị Hoa" -> "L. T. Hoa": the given name (last in Vietnamese) and initials."""
     words = (full_name or "").split()
     if len(words) < 2:
         return full_name or ""
@@ -94,9 +95,12 @@ def order_reviews(order) -> dict:
 def product_list(slug: str):
     def render() -> str:
         product = queries.get_public_product(slug)
-        page = db.paginate(services.visible_reviews(product.id), page=requested_page(), per_page=PER_PAGE, error_out=False)
-        return render_template("reviews/product_list.html", product=product, page=page,
-                               summary=services.summary(product.id))
+        page = db.paginate(
+            services.visible_reviews(product.id), page=requested_page(), per_page=PER_PAGE, error_out=False
+        )
+        return render_template(
+            "reviews/product_list.html", product=product, page=page, summary=services.summary(product.id)
+        )
 
     return cached_page(render)
 
@@ -125,8 +129,9 @@ def write(item_id: int):
         stems: list[str] = []
         try:
             with attempt(form) as outcome:
-                review = services.write_review(current_user, item, form.rating.data, form.text.data,
-                                               [u.stream for u in uploads])
+                review = services.write_review(
+                    current_user, item, form.rating.data, form.text.data, [u.stream for u in uploads]
+                )
                 stems = [photo.stem for photo in review.photos]
         except IntegrityError:  # the same form sent twice at once: the first one counts (rolled back)
             services.discard_files(stems)
@@ -136,8 +141,7 @@ def write(item_id: int):
             flash(_("Thank you! Your review is published."), "success")
             return redirect(url_for("reviews.mine"))
     status = 403 if refusal else 200
-    return render_template("reviews/write.html", item=item, form=form, refusal=refusal,
-                           max_photos=MAX_PHOTOS), status
+    return render_template("reviews/write.html", item=item, form=form, refusal=refusal, max_photos=MAX_PHOTOS), status
 
 
 @bp.get("/account/reviews")
@@ -154,11 +158,18 @@ def mine():
 @login_required
 def workspace_index(coop_slug: str):
     cooperative = managed_cooperative(coop_slug)
-    page = db.paginate(services.reviews_of_cooperative(cooperative.id), page=requested_page(),
-                       per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        services.reviews_of_cooperative(cooperative.id), page=requested_page(), per_page=PER_PAGE, error_out=False
+    )
     average, count = services.cooperative_rating(cooperative.id)
-    return render_template("reviews/workspace.html", cooperative=cooperative, page=page,
-                           average=average, count=count, form=ReplyForm(formdata=None))
+    return render_template(
+        "reviews/workspace.html",
+        cooperative=cooperative,
+        page=page,
+        average=average,
+        count=count,
+        form=ReplyForm(formdata=None),
+    )
 
 
 @workspace_bp.post("/<int:review_id>/reply")
@@ -169,10 +180,14 @@ def workspace_reply(coop_slug: str, review_id: int):
     if review is None or review.cooperative_id != cooperative.id:
         abort(404)
     form = ReplyForm()
-    back = url_for("review_workspace.workspace_index", coop_slug=cooperative.slug, page=request.args.get("page") or None)
+    back = url_for(
+        "review_workspace.workspace_index", coop_slug=cooperative.slug, page=request.args.get("page") or None
+    )
     if not form.validate_on_submit():
-        flash(_("Reply not sent: %(problem)s", problem=" ".join(str(e) for e in form.text.errors) or _("try again.")),
-              "error")
+        flash(
+            _("Reply not sent: %(problem)s", problem=" ".join(str(e) for e in form.text.errors) or _("try again.")),
+            "error",
+        )
         return redirect(back + f"#review-{review.id}")
     with attempt() as outcome:
         services.reply(review, current_user, form.text.data)
@@ -202,10 +217,14 @@ def agency_index():
 def agency_hide(review_id: int):
     review = db.get_or_404(Review, review_id)
     form = HideForm()
-    back = url_for("review_agency.agency_index", show=request.args.get("show") if request.args.get("show") in SHOWS else None)
+    back = url_for(
+        "review_agency.agency_index", show=request.args.get("show") if request.args.get("show") in SHOWS else None
+    )
     if not form.validate_on_submit():
-        flash(_("Not hidden: %(problem)s", problem=" ".join(str(e) for e in form.reason.errors) or _("try again.")),
-              "error")
+        flash(
+            _("Not hidden: %(problem)s", problem=" ".join(str(e) for e in form.reason.errors) or _("try again.")),
+            "error",
+        )
         return redirect(back + f"#review-{review.id}")
     with attempt() as outcome:
         services.hide(review, current_user, form.reason.data)

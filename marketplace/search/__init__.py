@@ -5,6 +5,7 @@ Public API (see engine.py): `search_products`, `suggest`, `SearchResults`,
 recorded in `search_changes` in the same transaction and applied to the index
 after the commit; searches catch up from that log first. Wired in `init_app`.
 """
+
 from __future__ import annotations
 
 

@@ -10,6 +10,7 @@ variants of each text are indexed:
 
 A match on the exact form ranks above one on the folded form.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ applies them. Writes the listener cannot see are logged with `log_products`: the
 catalogue's bulk import announces them (catalog.signals.products_written), the orders'
 stock updates call it. Nothing else in the code base needs to know about search.
 """
+
 from __future__ import annotations
 
 import logging
@@ -113,9 +114,7 @@ def record_bulk_changes(state) -> None:
     else:
         return
     rows = products.add_columns(sa.literal(utcnow(), SearchChange.created_at.type))
-    state.session.connection().execute(
-        SearchChange.__table__.insert().from_select(["product_id", "created_at"], rows)
-    )
+    state.session.connection().execute(SearchChange.__table__.insert().from_select(["product_id", "created_at"], rows))
     state.session.info[PENDING] = True
 
 

@@ -1,4 +1,5 @@
 """`marketplace search ...`: rebuild, catch up and inspect the product index."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

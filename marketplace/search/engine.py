@@ -24,6 +24,7 @@ prefix less); in-stock products come before sold-out ones, and the newest
 first among equals. Because scores take few values, ranking works on groups of
 documents with the same score, not document by document.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -336,9 +337,7 @@ class _Segment:
         if terms is None:
             if len(self._expansions) > 10_000:
                 self._expansions.clear()
-            terms = [
-                t for t in reader.terms_within(clause.field, clause.text, 1, prefix=1) if t != clause.text
-            ]
+            terms = [t for t in reader.terms_within(clause.field, clause.text, 1, prefix=1) if t != clause.text]
             self._expansions[key] = terms
         docs = 0
         for term in terms:
@@ -502,7 +501,9 @@ def _leaves(index, reading) -> list[_Leaf]:
                     target=_warm_up, args=(reading.index, key[1], segment), name="search-warm-up", daemon=True
                 ).start()
         deleted = list(reader.segment().deleted_docs())
-        leaves.append(_Leaf(reader, offset, segment, segment.every & ~segment.bits(deleted) if deleted else segment.every))
+        leaves.append(
+            _Leaf(reader, offset, segment, segment.every & ~segment.bits(deleted) if deleted else segment.every)
+        )
     # Forget segments of a replaced index at once, merged-away ones lazily (other threads
     # may still be a generation behind).
     lenient = len(cache) <= 2 * len(keep) + 16
@@ -724,8 +725,9 @@ def search_products(
         if results.total == 0 and words:
             suggestion = did_you_mean(reading, words)
             if suggestion is not None:
-                fixed = _search(reading, query_words(suggestion), filters_, sort, page, per_page, with_facets,
-                                suggestion)
+                fixed = _search(
+                    reading, query_words(suggestion), filters_, sort, page, per_page, with_facets, suggestion
+                )
                 if fixed.total:
                     if autocorrect:
                         fixed.query, fixed.suggestion, fixed.corrected = query or "", suggestion, True
@@ -774,7 +776,8 @@ def _with_index(work: Callable):
             if attempt == 2:
                 raise
             logger.warning(
-                "Search failed; %s the index and trying again", "checking" if attempt == 0 else "rebuilding",
+                "Search failed; %s the index and trying again",
+                "checking" if attempt == 0 else "rebuilding",
                 exc_info=True,
             )
             index.forget()
@@ -931,9 +934,7 @@ def excerpt(text: str, matcher: _Matcher, length: int = DESCRIPTION_EXCERPT) -> 
     text = " ".join(analysis.normalize(text).split())
     if len(text) <= length:
         return highlight(text, matcher)
-    first = next(
-        (m.start() for m in analysis.WORD.finditer(text) if matcher.matches(m.group(), allow_prefix=False)), 0
-    )
+    first = next((m.start() for m in analysis.WORD.finditer(text) if matcher.matches(m.group(), allow_prefix=False)), 0)
     start = max(0, min(first - length // 4, len(text) - length))
     if start:
         start = text.find(" ", start) + 1 or start

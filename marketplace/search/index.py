@@ -16,6 +16,7 @@ commits, so on PostgreSQL a lower id can appear after a higher one. The meta
 keeps the ids it skipped over ("open" ranges) and looks for them again until
 GAP_TIMEOUT has passed; a rolled-back transaction leaves a gap that simply expires.
 """
+
 from __future__ import annotations
 
 import calendar

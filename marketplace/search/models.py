@@ -1,4 +1,5 @@
 """The change log that keeps every search index in step with the database."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +11,7 @@ from marketplace.extensions import db
 
 
 class SearchChange(db.Model):
-    """"Product `product_id` may have changed": written in the transaction that changed it.
+    """ "Product `product_id` may have changed": written in the transaction that changed it.
 
     Each index remembers the highest id it has applied (see index.Meta), so any
     number of processes and servers catch up from this one table. No foreign key:

@@ -5,6 +5,7 @@ document changes: each version has its own index directory, so the new code
 builds its index from the database on first use (old processes still running
 during a deploy keep using theirs).
 """
+
 from __future__ import annotations
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema

@@ -10,6 +10,7 @@ price use the regular price, also during a fair. What is shown is the current pr
 (catalog.pricing, one query per page): the results' cards and the suggestions give the
 fair price while it applies, with the regular price beside it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -72,9 +73,7 @@ class SearchRequest:
     sort: str
 
 
-def read_search_request(
-    args: Mapping[str, str], *, per_page: int, allow_per_page: bool = False
-) -> SearchRequest:
+def read_search_request(args: Mapping[str, str], *, per_page: int, allow_per_page: bool = False) -> SearchRequest:
     """The words, filters, sort and page of a search; InvalidParameters names every bad one.
 
     Filters, page and per_page are read by catalog.queries, as on /products. The sort
@@ -107,8 +106,12 @@ class SearchPagination(Pagination):
     def __init__(self, results: engine.SearchResults, products: list):
         self.results = results
         super().__init__(
-            page=results.page, per_page=results.per_page, max_per_page=None, error_out=False,
-            items=products, total=results.total,
+            page=results.page,
+            per_page=results.per_page,
+            max_per_page=None,
+            error_out=False,
+            items=products,
+            total=results.total,
         )
 
     def _query_items(self) -> list:
@@ -206,8 +209,13 @@ def facet_counts(search: SearchRequest, pagination: SearchPagination) -> dict[st
         if getattr(search.filters, name) is None:
             continue
         without = engine.search_products(
-            query, filters=dataclasses.replace(search.filters, **{name: None}), sort="newest",
-            page=1, per_page=1, with_facets=True, autocorrect=False,
+            query,
+            filters=dataclasses.replace(search.filters, **{name: None}),
+            sort="newest",
+            page=1,
+            per_page=1,
+            with_facets=True,
+            autocorrect=False,
         )
         for facet in FACETS_OF_FILTER[name]:
             counts[facet] = without.facets.get(facet, [])
@@ -245,16 +253,18 @@ def category_options(filters: queries.ProductFilters, counts: dict) -> list[Face
     options = []
     tops = sorted((by_slug[s] for s in top_counts if s in by_slug), key=lambda c: (c.position, c.name))
     for top in tops:
-        option = FacetOption(top.name, top_counts[top.slug], toggle_url("category", top.slug, current),
-                             selected=top.slug == current)
+        option = FacetOption(
+            top.name, top_counts[top.slug], toggle_url("category", top.slug, current), selected=top.slug == current
+        )
         if top.id == chosen_top:
             children = sorted(
                 (c for c in by_slug.values() if c.parent_id == top.id and leaf_counts.get(c.slug)),
                 key=lambda c: (c.position, c.name),
             )
             option.children = [
-                FacetOption(c.name, leaf_counts[c.slug], toggle_url("category", c.slug, current),
-                            selected=c.slug == current)
+                FacetOption(
+                    c.name, leaf_counts[c.slug], toggle_url("category", c.slug, current), selected=c.slug == current
+                )
                 for c in children
             ]
         options.append(option)
@@ -278,8 +288,12 @@ def cooperative_options(filters: queries.ProductFilters, counts: dict) -> list[F
 
 def province_options(filters: queries.ProductFilters, counts: dict) -> list[FacetOption]:
     return [
-        FacetOption(geo.province_name(code), count, toggle_url("province", code, filters.province),
-                    selected=code == filters.province)
+        FacetOption(
+            geo.province_name(code),
+            count,
+            toggle_url("province", code, filters.province),
+            selected=code == filters.province,
+        )
         for code, count in counts.get("province", [])
     ]
 
@@ -288,8 +302,12 @@ def youth_options(filters: queries.ProductFilters, counts: dict) -> list[FacetOp
     """Youth cooperatives first, then the others."""
     current = None if filters.youth is None else int(filters.youth)
     return [
-        FacetOption(_("Youth cooperatives") if flag else _("Other cooperatives"), count,
-                    toggle_url("youth", flag, current), selected=flag == current)
+        FacetOption(
+            _("Youth cooperatives") if flag else _("Other cooperatives"),
+            count,
+            toggle_url("youth", flag, current),
+            selected=flag == current,
+        )
         for flag, count in sorted(counts.get("youth", []), reverse=True)
     ]
 
@@ -302,8 +320,14 @@ def ocop_options(filters: queries.ProductFilters, counts: dict) -> list[FacetOpt
     for stars in OCOP_STARS:
         count = sum(c for s, c in per_stars.items() if s >= stars)
         if count:
-            options.append(FacetOption(labels[stars], count, toggle_url("ocop_min", stars, filters.ocop_min),
-                                       selected=stars == filters.ocop_min))
+            options.append(
+                FacetOption(
+                    labels[stars],
+                    count,
+                    toggle_url("ocop_min", stars, filters.ocop_min),
+                    selected=stars == filters.ocop_min,
+                )
+            )
     return options
 
 
@@ -312,17 +336,21 @@ def active_filters(filters: queries.ProductFilters) -> list[ActiveFilter]:
     if filters.category is not None:
         found.append(ActiveFilter(_("Category: %(name)s", name=filters.category.name), search_url(category=None)))
     if filters.cooperative is not None:
-        found.append(ActiveFilter(_("Cooperative: %(name)s", name=filters.cooperative.name),
-                                  search_url(cooperative=None)))
+        found.append(
+            ActiveFilter(_("Cooperative: %(name)s", name=filters.cooperative.name), search_url(cooperative=None))
+        )
     if filters.province is not None:
-        found.append(ActiveFilter(_("Province: %(name)s", name=geo.province_name(filters.province)),
-                                  search_url(province=None)))
+        found.append(
+            ActiveFilter(_("Province: %(name)s", name=geo.province_name(filters.province)), search_url(province=None))
+        )
     if filters.ocop_min is not None:
-        found.append(ActiveFilter(_("OCOP: %(stars)d stars or more", stars=filters.ocop_min),
-                                  search_url(ocop_min=None)))
+        found.append(
+            ActiveFilter(_("OCOP: %(stars)d stars or more", stars=filters.ocop_min), search_url(ocop_min=None))
+        )
     if filters.youth is not None:
-        found.append(ActiveFilter(_("Youth cooperatives") if filters.youth else _("Other cooperatives"),
-                                  search_url(youth=None)))
+        found.append(
+            ActiveFilter(_("Youth cooperatives") if filters.youth else _("Other cooperatives"), search_url(youth=None))
+        )
     return found
 
 
@@ -390,12 +418,14 @@ def suggestions() -> dict:
     items = []
     for item in found:
         price = fair[item["id"]].price_vnd if item["id"] in fair else item["price_vnd"]
-        items.append({
-            "id": item["id"],
-            "name": item["name"],
-            "slug": item["slug"],
-            "url": url_for("catalog.product", slug=item["slug"]),
-            "price_vnd": price,  # the current price: the fair price while one applies
-            "price": format_vnd(price),
-        })
+        items.append(
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "slug": item["slug"],
+                "url": url_for("catalog.product", slug=item["slug"]),
+                "price_vnd": price,  # the current price: the fair price while one applies
+                "price": format_vnd(price),
+            }
+        )
     return {"items": items}

@@ -1,4 +1,5 @@
 """Helpers for account tests: pages are read in English so assertions do not depend on the catalogue."""
+
 from __future__ import annotations
 
 import pytest

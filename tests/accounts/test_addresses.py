@@ -1,5 +1,6 @@
 """Saved addresses: the services (one default, validation, the cap), the "My addresses" pages
 with their access control, and checkout filling in and saving addresses."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,14 @@ HANOI_WARD = geo.wards(f.HA_NOI)[0][0]
 
 
 def data(**fields) -> AddressData:
-    values = {"label": "Nhà", "recipient_name": "Nguyễn Thị Lan", "phone": "+84 912 345 678",
-              "province_code": f.BAC_NINH, "ward_code": f.LUC_NGAN, "street": "Số 12, thôn Đồng Cốc"}
+    values = {
+        "label": "Nhà",
+        "recipient_name": "Nguyễn Thị Lan",
+        "phone": "+84 912 345 678",
+        "province_code": f.BAC_NINH,
+        "ward_code": f.LUC_NGAN,
+        "street": "Số 12, thôn Đồng Cốc",
+    }
     values.update(fields)
     return AddressData(**values)
 
@@ -35,7 +42,8 @@ def saved(user) -> list[tuple[str, bool]]:
     db.session.expire_all()
     rows = db.session.execute(
         sa.select(SavedAddress.street, SavedAddress.is_default)
-        .where(SavedAddress.user_id == user.id).order_by(SavedAddress.id)
+        .where(SavedAddress.user_id == user.id)
+        .order_by(SavedAddress.id)
     )
     return [tuple(row) for row in rows]
 
@@ -83,8 +91,17 @@ def test_the_database_refuses_a_second_default(app, make):
     addresses.add_address(customer, data())
     f.commit()
 
-    db.session.add(SavedAddress(user_id=customer.id, recipient_name="X", phone="0912345678", province_code=f.BAC_NINH,
-                                ward_code=f.LUC_NGAN, street="Khác", is_default=True))
+    db.session.add(
+        SavedAddress(
+            user_id=customer.id,
+            recipient_name="X",
+            phone="0912345678",
+            province_code=f.BAC_NINH,
+            ward_code=f.LUC_NGAN,
+            street="Khác",
+            is_default=True,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -109,20 +126,23 @@ def test_deleting_the_default_makes_the_oldest_remaining_one_the_default(app, ma
     assert saved(other) == [("Của người khác", True)]
 
 
-@pytest.mark.parametrize("field, value", [
-    ("label", "x" * 41),
-    ("recipient_name", "   "),
-    ("recipient_name", "ạ" * 121),
-    ("phone", "024 3825 1234"),  # a landline
-    ("phone", ""),
-    ("province_code", 999_999),
-    ("province_code", "abc"),
-    ("province_code", "9" * 40),
-    ("ward_code", HANOI_WARD),  # a ward of another province
-    ("ward_code", None),
-    ("street", ""),
-    ("street", "x" * 201),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("label", "x" * 41),
+        ("recipient_name", "   "),
+        ("recipient_name", "ạ" * 121),
+        ("phone", "024 3825 1234"),  # a landline
+        ("phone", ""),
+        ("province_code", 999_999),
+        ("province_code", "abc"),
+        ("province_code", "9" * 40),
+        ("ward_code", HANOI_WARD),  # a ward of another province
+        ("ward_code", None),
+        ("street", ""),
+        ("street", "x" * 201),
+    ],
+)
 def test_bad_values_are_refused_by_name_and_nothing_is_kept(app, make, field, value):
     customer = make.user()
     home = addresses.add_address(customer, data(street="Cũ"))
@@ -155,7 +175,10 @@ def test_remembering_an_address_skips_one_already_kept(app, make):
     customer = make.user()
     addresses.add_address(customer, data(label="Nhà"))
 
-    assert addresses.remember_address(customer, data(label="", phone="0912.345.678", street="số 12, Thôn Đồng Cốc")) is None
+    assert (
+        addresses.remember_address(customer, data(label="", phone="0912.345.678", street="số 12, Thôn Đồng Cốc"))
+        is None
+    )
     kept = addresses.remember_address(customer, data(label="", street="Số 14"))
     assert kept is not None and not kept.is_default
     assert addresses.remember_address(customer, data(phone="not a phone")) is None
@@ -199,11 +222,18 @@ def browser_of(app):
         sign_in(client, user)
         use_english(client)
         return client
+
     return signed_in
 
 
-FORM = {"label": "Nhà", "recipient_name": "Nguyễn Thị Lan", "phone": "0912 345 678",
-        "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc"}
+FORM = {
+    "label": "Nhà",
+    "recipient_name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
+}
 
 
 def test_address_pages_need_a_signed_in_customer(client, customer):
@@ -248,7 +278,9 @@ def test_editing_keeps_the_form_on_bad_input_and_saves_good_input(browser_of, cu
     assert re.search(rf'<option selected value="{f.LUC_NGAN}">', page)  # the ward list of its province, its ward chosen
     assert "This is your default address." in page
 
-    bad = client.post(f"/account/addresses/{home.id}/edit", data={**FORM, "ward_code": str(HANOI_WARD), "street": "Mới"})
+    bad = client.post(
+        f"/account/addresses/{home.id}/edit", data={**FORM, "ward_code": str(HANOI_WARD), "street": "Mới"}
+    )
     assert bad.status_code == 422
     assert "Choose a ward or commune of that province." in text(bad)
     bad = client.post(f"/account/addresses/{home.id}/edit", data={**FORM, "phone": "12345", "street": "Mới"})
@@ -356,8 +388,9 @@ def test_checkout_fills_in_the_default_address(browser_of, customer, product):
 
 def test_checkout_offers_the_others_and_never_another_customers(browser_of, customer, product, make):
     addresses.add_address(customer, data(label="Nhà", street="Số 12"))
-    office = addresses.add_address(customer, data(label="Cơ quan", province_code=f.HA_NOI, ward_code=HANOI_WARD,
-                                                  street="Toà nhà B"))
+    office = addresses.add_address(
+        customer, data(label="Cơ quan", province_code=f.HA_NOI, ward_code=HANOI_WARD, street="Toà nhà B")
+    )
     theirs = addresses.add_address(make.user(), data(label="Bí mật", street="Nhà người khác"))
     f.commit()
     client = browser_of(customer)
@@ -396,9 +429,15 @@ def test_guests_get_no_address_book(client, product):
     assert "save_address" not in page and "Use this address" not in page
 
 
-ORDER = {"name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "khach@example.vn",
-         "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
-         "payment_method": "cod"}
+ORDER = {
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "khach@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
+    "payment_method": "cod",
+}
 
 
 def place(client, product, **fields):
@@ -430,8 +469,17 @@ def test_the_order_stands_when_its_address_cannot_be_saved(browser_of, customer,
     f.commit()
 
     def two_defaults(user, _data):
-        db.session.add(SavedAddress(user_id=user.id, recipient_name="X", phone="0912345678", province_code=f.BAC_NINH,
-                                    ward_code=f.LUC_NGAN, street="Hỏng", is_default=True))
+        db.session.add(
+            SavedAddress(
+                user_id=user.id,
+                recipient_name="X",
+                phone="0912345678",
+                province_code=f.BAC_NINH,
+                ward_code=f.LUC_NGAN,
+                street="Hỏng",
+                is_default=True,
+            )
+        )
         db.session.flush()
 
     monkeypatch.setattr(addresses, "remember_address", two_defaults)
@@ -463,8 +511,13 @@ def test_address_forms_survive_bad_input(app, world):  # noqa: F811 - the fixtur
     addresses.add_address(customer, data(street="Số 2"))
     f.commit()
     client = client_of(app, customer)
-    valid = {"recipient_name": "Nguyễn Thị Lan", "phone": "0912345678", "province_code": str(f.BAC_NINH),
-             "ward_code": str(f.LUC_NGAN), "street": "Số {n}"}
+    valid = {
+        "recipient_name": "Nguyễn Thị Lan",
+        "phone": "0912345678",
+        "province_code": str(f.BAC_NINH),
+        "ward_code": str(f.LUC_NGAN),
+        "street": "Số {n}",
+    }
 
     assert fuzz_form(client, "/account/addresses/new", "/account/addresses/new", valid) > 40
     fuzz_form(client, f"/account/addresses/{home.id}/edit", "/edit")

@@ -93,8 +93,9 @@ def test_bad_role_filter_is_400(client, admin):
 
 def test_pagination(client, admin, make):
     # Built directly: hashing 30 passwords would be the slowest part of the suite.
-    db.session.add_all(User(email=f"person{n:02d}@example.vn", full_name=f"Người {n}", password_hash="x")
-                       for n in range(30))
+    db.session.add_all(
+        User(email=f"person{n:02d}@example.vn", full_name=f"Người {n}", password_hash="x") for n in range(30)
+    )
     make.commit()
     first = client.get("/admin/users").get_data(as_text=True)
     second = client.get("/admin/users?page=2").get_data(as_text=True)
@@ -109,15 +110,18 @@ def test_admin_creates_users(client, admin, make):
     agency = make.agency()
     make.commit()
     base = {"full_name": "Người mới", "password": "mat-khau-an-toan", "active": "y", "agency": "0"}
-    response = client.post("/admin/users/new", data={**base, "email": "Moi@Example.vn", "role": "cooperative_manager",
-                                                     "cooperatives": [str(cooperative.id)]})
+    response = client.post(
+        "/admin/users/new",
+        data={**base, "email": "Moi@Example.vn", "role": "cooperative_manager", "cooperatives": [str(cooperative.id)]},
+    )
     assert response.status_code == 302
     manager = db.session.scalar(select(User).where(User.email == "moi@example.vn"))
     assert manager.role == Role.COOPERATIVE_MANAGER and manager.cooperatives == [cooperative]
     assert manager.check_password("mat-khau-an-toan")
 
-    client.post("/admin/users/new", data={**base, "email": "staff@example.vn", "role": "agency_staff",
-                                          "agency": str(agency.id)})
+    client.post(
+        "/admin/users/new", data={**base, "email": "staff@example.vn", "role": "agency_staff", "agency": str(agency.id)}
+    )
     staff = db.session.scalar(select(User).where(User.email == "staff@example.vn"))
     assert staff.agency == agency
 
@@ -135,8 +139,15 @@ def test_admin_creates_users(client, admin, make):
     ],
 )
 def test_admin_create_with_bad_input_creates_nobody(client, admin, change, message):
-    data = {"email": "moi@example.vn", "full_name": "Người mới", "password": "mat-khau-an-toan",
-            "role": "customer", "active": "y", "agency": "0", **change}
+    data = {
+        "email": "moi@example.vn",
+        "full_name": "Người mới",
+        "password": "mat-khau-an-toan",
+        "role": "customer",
+        "active": "y",
+        "agency": "0",
+        **change,
+    }
     response = client.post("/admin/users/new", data=data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
@@ -147,10 +158,17 @@ def test_admin_edits_role_agency_and_cooperatives(client, admin, make):
     customer = make.user(full_name="Khách hàng")
     first, second = make.cooperative(), make.cooperative()
     make.commit()
-    response = client.post(f"/admin/users/{customer.id}/edit", data={
-        "full_name": "Quản lý mới", "phone": "0912 345 678", "role": "cooperative_manager", "active": "y",
-        "agency": "0", "cooperatives": [str(first.id), str(second.id)],
-    })
+    response = client.post(
+        f"/admin/users/{customer.id}/edit",
+        data={
+            "full_name": "Quản lý mới",
+            "phone": "0912 345 678",
+            "role": "cooperative_manager",
+            "active": "y",
+            "agency": "0",
+            "cooperatives": [str(first.id), str(second.id)],
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(customer)
     assert customer.role == Role.COOPERATIVE_MANAGER
@@ -158,10 +176,16 @@ def test_admin_edits_role_agency_and_cooperatives(client, admin, make):
     assert (customer.full_name, customer.phone) == ("Quản lý mới", "0912345678")
 
     # Back to customer: the cooperatives must be let go explicitly, and then the access is gone.
-    response = client.post(f"/admin/users/{customer.id}/edit", data={
-        "full_name": "Quản lý mới", "role": "customer", "active": "y", "agency": "0",
-        "cooperatives": [str(first.id)],
-    })
+    response = client.post(
+        f"/admin/users/{customer.id}/edit",
+        data={
+            "full_name": "Quản lý mới",
+            "role": "customer",
+            "active": "y",
+            "agency": "0",
+            "cooperatives": [str(first.id)],
+        },
+    )
     assert "Only cooperative managers and admins can manage cooperatives." in response.get_data(as_text=True)
     client.post(f"/admin/users/{customer.id}/edit", data={"full_name": "Quản lý", "role": "customer", "agency": "0"})
     db.session.refresh(customer)
@@ -181,9 +205,15 @@ def test_edit_form_shows_current_values(client, admin, make):
 def test_staff_needs_an_agency(client, admin, make):
     customer = make.user()
     make.commit()
-    response = client.post(f"/admin/users/{customer.id}/edit", data={
-        "full_name": customer.full_name, "role": "agency_staff", "active": "y", "agency": "0",
-    })
+    response = client.post(
+        f"/admin/users/{customer.id}/edit",
+        data={
+            "full_name": customer.full_name,
+            "role": "agency_staff",
+            "active": "y",
+            "agency": "0",
+        },
+    )
     assert response.status_code == 200
     assert "Agency staff must belong to an agency." in response.get_data(as_text=True)
     db.session.refresh(customer)
@@ -193,9 +223,15 @@ def test_staff_needs_an_agency(client, admin, make):
 def test_manager_needs_a_cooperative(client, admin, make):
     customer = make.user()
     make.commit()
-    response = client.post(f"/admin/users/{customer.id}/edit", data={
-        "full_name": customer.full_name, "role": "cooperative_manager", "active": "y", "agency": "0",
-    })
+    response = client.post(
+        f"/admin/users/{customer.id}/edit",
+        data={
+            "full_name": customer.full_name,
+            "role": "cooperative_manager",
+            "active": "y",
+            "agency": "0",
+        },
+    )
     assert "must manage at least one cooperative" in response.get_data(as_text=True)
     db.session.refresh(customer)
     assert customer.role == Role.CUSTOMER
@@ -203,8 +239,10 @@ def test_manager_needs_a_cooperative(client, admin, make):
 
 @pytest.mark.parametrize(
     "change, message",
-    [({"role": "customer"}, "You cannot remove your own admin role."),
-     ({"active": ""}, "You cannot deactivate your own account.")],
+    [
+        ({"role": "customer"}, "You cannot remove your own admin role."),
+        ({"active": ""}, "You cannot deactivate your own account."),
+    ],
 )
 def test_admin_cannot_demote_or_deactivate_themselves(client, admin, change, message):
     data = {"full_name": "Tên mới", "role": "admin", "active": "y", "agency": "0", **change}
@@ -233,8 +271,10 @@ def test_agencies_create_edit_and_refuse_duplicates(client, admin):
     edit_page = client.get(f"/admin/agencies/{agency.id}/edit").get_data(as_text=True)
     assert '<option selected value="youth_union">' in edit_page
 
-    response = client.post(f"/admin/agencies/{agency.id}/edit",
-                           data={"name": "Liên minh HTX tỉnh Bắc Ninh", "kind": "cooperative_alliance"})
+    response = client.post(
+        f"/admin/agencies/{agency.id}/edit",
+        data={"name": "Liên minh HTX tỉnh Bắc Ninh", "kind": "cooperative_alliance"},
+    )
     assert response.status_code == 302
     db.session.refresh(agency)
     assert agency.kind == AgencyKind.COOPERATIVE_ALLIANCE

@@ -1,5 +1,6 @@
 """API bearer tokens: made by `marketplace tokens create`, shown once, only their hash kept;
 checked from an Authorization header; listed and revoked from the command line."""
+
 from __future__ import annotations
 
 import hashlib
@@ -147,8 +148,17 @@ def test_tokens_are_unique_and_hashes_differ(make):
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token {token}", "Bearer {token}x", "Bearer x{token}",
-     "Bearer {token} extra"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Token {token}",
+        "Bearer {token}x",
+        "Bearer x{token}",
+        "Bearer {token} extra",
+    ],
 )
 def test_authenticate_refuses_anything_but_the_exact_bearer_token(make, header):
     token, plaintext = api_tokens.create_token(make.staff())

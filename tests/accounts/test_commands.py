@@ -18,14 +18,29 @@ def only_user() -> User:
 
 
 def test_create_customer_with_password(runner):
-    result = create(runner, "--email", "Khach@Example.vn", "--role", "customer", "--password", "mat-khau-an-toan",
-                    "--full-name", "Nguyễn Văn Khách", "--phone", "+84912345678")
+    result = create(
+        runner,
+        "--email",
+        "Khach@Example.vn",
+        "--role",
+        "customer",
+        "--password",
+        "mat-khau-an-toan",
+        "--full-name",
+        "Nguyễn Văn Khách",
+        "--phone",
+        "+84912345678",
+    )
     assert result.exit_code == 0, result.output
     assert "khach@example.vn" in result.output
     assert "mat-khau-an-toan" not in result.output
     user = only_user()
     assert (user.email, user.full_name, user.role, user.phone) == (
-        "khach@example.vn", "Nguyễn Văn Khách", Role.CUSTOMER, "0912345678")
+        "khach@example.vn",
+        "Nguyễn Văn Khách",
+        Role.CUSTOMER,
+        "0912345678",
+    )
     assert user.check_password("mat-khau-an-toan")
 
 
@@ -42,8 +57,17 @@ def test_create_admin_with_generated_password(runner):
 def test_create_manager_of_several_cooperatives(runner, make):
     first, second = make.cooperative(slug="htx-vai-thieu"), make.cooperative(slug="htx-ga-doi")
     make.commit()
-    result = create(runner, "--email", "an@example.vn", "--role", "cooperative_manager",
-                    "--cooperative", "htx-vai-thieu", "--cooperative", "htx-ga-doi")
+    result = create(
+        runner,
+        "--email",
+        "an@example.vn",
+        "--role",
+        "cooperative_manager",
+        "--cooperative",
+        "htx-vai-thieu",
+        "--cooperative",
+        "htx-ga-doi",
+    )
     assert result.exit_code == 0, result.output
     user = only_user()
     assert user.role == Role.COOPERATIVE_MANAGER

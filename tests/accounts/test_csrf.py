@@ -1,4 +1,5 @@
 """With CSRF protection on (as in production) a POST without its token is refused and changes nothing."""
+
 import re
 
 import pytest
@@ -39,8 +40,12 @@ def test_login_without_token(client, lan):
 
 
 def test_register_without_token(client):
-    data = {"email": "moi@example.vn", "full_name": "Người mới", "password": "mat-khau-an-toan",
-            "confirm": "mat-khau-an-toan"}
+    data = {
+        "email": "moi@example.vn",
+        "full_name": "Người mới",
+        "password": "mat-khau-an-toan",
+        "confirm": "mat-khau-an-toan",
+    }
     assert client.post("/account/register", data=data).status_code == 400
     assert db.session.scalar(select(func.count(User.id))) == 0
 
@@ -48,8 +53,10 @@ def test_register_without_token(client):
 def test_profile_and_password_without_token(client, lan):
     sign_in_directly(client, lan)
     assert client.post("/account/profile", data={"full_name": "Tên khác"}).status_code == 400
-    response = client.post("/account/password", data={
-        "current_password": factories.PASSWORD, "password": "mat-khau-moi-dai", "confirm": "mat-khau-moi-dai"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "password": "mat-khau-moi-dai", "confirm": "mat-khau-moi-dai"},
+    )
     assert response.status_code == 400
     db.session.refresh(lan)
     assert lan.full_name == "Trần Thị Lan" and lan.check_password(factories.PASSWORD)
@@ -73,8 +80,9 @@ def test_admin_edit_without_token(client, lan):
 
 def test_forms_carry_a_token_that_works(client, lan):
     token = token_in(client.get("/account/login").get_data(as_text=True))
-    response = client.post("/account/login", data={"email": lan.email, "password": factories.PASSWORD,
-                                                   "csrf_token": token})
+    response = client.post(
+        "/account/login", data={"email": lan.email, "password": factories.PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     token = token_in(client.get("/").get_data(as_text=True))
     assert client.post("/account/logout", data={"csrf_token": token}).status_code == 302

@@ -39,8 +39,9 @@ def test_full_flow(client, lan, outbox):
     client.post("/account/logout")
 
     # The link worked once: the password it was made for is gone.
-    response = client.post(link, data={"password": "yet-another-password", "confirm": "yet-another-password"},
-                           follow_redirects=True)
+    response = client.post(
+        link, data={"password": "yet-another-password", "confirm": "yet-another-password"}, follow_redirects=True
+    )
     assert "invalid or has expired" in response.get_data(as_text=True)
     db.session.refresh(lan)
     assert lan.check_password(NEW)

@@ -72,11 +72,15 @@ def test_change_password(client, lan):
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"current_password": "wrong-password", "password": "mat-khau-moi-dai", "confirm": "mat-khau-moi-dai"},
-         "Your current password is not correct."),
+        (
+            {"current_password": "wrong-password", "password": "mat-khau-moi-dai", "confirm": "mat-khau-moi-dai"},
+            "Your current password is not correct.",
+        ),
         ({"current_password": PASSWORD, "password": "short", "confirm": "short"}, "at least 10 characters"),
-        ({"current_password": PASSWORD, "password": "mat-khau-moi-dai", "confirm": "khac-nhau-hoan-toan"},
-         "The passwords do not match."),
+        (
+            {"current_password": PASSWORD, "password": "mat-khau-moi-dai", "confirm": "khac-nhau-hoan-toan"},
+            "The passwords do not match.",
+        ),
     ],
 )
 def test_bad_password_change_changes_nothing(client, lan, data, message):

@@ -1,4 +1,5 @@
 """The business verbs, called directly."""
+
 import pytest
 
 from marketplace.accounts import services

@@ -16,6 +16,7 @@ in its description (a form with blank fields sends them so).
 tests/conftest.py makes every test app's client a ContractClient, so the check runs in every
 test, whichever package it is in, without the test asking for it.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -106,8 +107,11 @@ def _decoded(response: Response) -> Response:
 def _as_read(request: Request) -> Request:
     """The request without its empty query parameters: the API reads them as not given."""
     environ = dict(request.environ)
-    given = [(name, value) for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-             if value != ""]
+    given = [
+        (name, value)
+        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if value != ""
+    ]
     environ["QUERY_STRING"] = urlencode(given)
     return Request(environ)
 

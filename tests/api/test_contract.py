@@ -1,5 +1,6 @@
 """The contract check itself (tests/api/contract.py): it catches each kind of disagreement
 between the API and its OpenAPI document, and the test client runs it on every /api/ call."""
+
 from __future__ import annotations
 
 import gzip
@@ -18,6 +19,8 @@ PAGE = {"items": [], "total": 0, "page": 1, "pages": 0}
 def _app(app):
     """The document lists the app's payment methods: it is built in an app's context."""
     return app
+
+
 PROVINCE = {"code": 24, "name": "Tỉnh Bắc Ninh"}
 
 
@@ -30,15 +33,18 @@ def call(path: str, status: int, body, query: str = "", method: str = "GET", gzi
     check_call(app_contract(current_app, "http://localhost/api/v1"), request, response)
 
 
-@pytest.mark.parametrize(("path", "status", "body", "query", "broken"), [
-    ("/api/v1/cooperatives", 200, {**PAGE, "next": None}, "", "'next' was unexpected"),
-    ("/api/v1/provinces", 200, {"items": [{**PROVINCE, "code": "24"}]}, "", "'24' is not of type 'integer'"),
-    ("/api/v1/provinces", 200, {"items": [{"code": 24}]}, "", "'name' is a required property"),
-    ("/api/v1/provinces", 418, {"items": []}, "", "Unknown response http status: 418"),
-    ("/api/v1/cooperatives", 200, PAGE, "page=0", "accepted a request the document refuses"),
-    ("/api/v1/cooperatives", 200, PAGE, "youth=maybe", "accepted a request the document refuses"),
-    ("/api/v1/no-such-list", 200, PAGE, "", "not in the OpenAPI document"),
-])
+@pytest.mark.parametrize(
+    ("path", "status", "body", "query", "broken"),
+    [
+        ("/api/v1/cooperatives", 200, {**PAGE, "next": None}, "", "'next' was unexpected"),
+        ("/api/v1/provinces", 200, {"items": [{**PROVINCE, "code": "24"}]}, "", "'24' is not of type 'integer'"),
+        ("/api/v1/provinces", 200, {"items": [{"code": 24}]}, "", "'name' is a required property"),
+        ("/api/v1/provinces", 418, {"items": []}, "", "Unknown response http status: 418"),
+        ("/api/v1/cooperatives", 200, PAGE, "page=0", "accepted a request the document refuses"),
+        ("/api/v1/cooperatives", 200, PAGE, "youth=maybe", "accepted a request the document refuses"),
+        ("/api/v1/no-such-list", 200, PAGE, "", "not in the OpenAPI document"),
+    ],
+)
 def test_each_kind_of_disagreement_is_caught(path, status, body, query, broken):
     with pytest.raises(ContractBroken, match=broken):
         call(path, status, body, query)
@@ -46,8 +52,15 @@ def test_each_kind_of_disagreement_is_caught(path, status, body, query, broken):
 
 def test_a_url_must_be_absolute():
     cooperative = {
-        "id": 1, "name": "HTX", "slug": "htx", "province": PROVINCE, "ward": {"code": 7582, "name": "Xã Lục Ngạn"},
-        "is_youth": True, "member_count": 7, "youth_member_count": 5, "founded_on": None,
+        "id": 1,
+        "name": "HTX",
+        "slug": "htx",
+        "province": PROVINCE,
+        "ward": {"code": 7582, "name": "Xã Lục Ngạn"},
+        "is_youth": True,
+        "member_count": 7,
+        "youth_member_count": 5,
+        "founded_on": None,
         "url": "http://localhost/cooperatives/htx",
     }
     call("/api/v1/cooperatives/htx", 200, cooperative)

@@ -1,4 +1,5 @@
 """GET /api/v1/cooperatives and the province/ward look-ups."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,8 +11,16 @@ from marketplace.core import geo
 from tests.factories import BAC_NINH, HA_NOI, LUC_NGAN
 
 COOPERATIVE_KEYS = {
-    "id", "name", "slug", "province", "ward", "is_youth",
-    "member_count", "youth_member_count", "founded_on", "url",
+    "id",
+    "name",
+    "slug",
+    "province",
+    "ward",
+    "is_youth",
+    "member_count",
+    "youth_member_count",
+    "founded_on",
+    "url",
 }
 
 

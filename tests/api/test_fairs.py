@@ -1,4 +1,5 @@
 """GET /api/v1/fairs and /api/v1/fairs/<slug>: phases, drafts hidden, booths and current prices."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,11 +12,34 @@ START = datetime(2026, 12, 4, 1, 0)
 END = START + timedelta(days=3)
 
 FAIR_KEYS = {
-    "slug", "name", "kind", "status", "phase", "starts_at", "ends_at", "applications_close_at", "venue",
-    "address", "organisers", "description", "banner_url", "booth_count", "url",
+    "slug",
+    "name",
+    "kind",
+    "status",
+    "phase",
+    "starts_at",
+    "ends_at",
+    "applications_close_at",
+    "venue",
+    "address",
+    "organisers",
+    "description",
+    "banner_url",
+    "booth_count",
+    "url",
 }
-PRODUCT_KEYS = {"id", "name", "slug", "unit", "stock", "price_vnd", "regular_price_vnd", "fair_price",
-                "booth_fair_price_vnd", "url"}
+PRODUCT_KEYS = {
+    "id",
+    "name",
+    "slug",
+    "unit",
+    "stock",
+    "price_vnd",
+    "regular_price_vnd",
+    "fair_price",
+    "booth_fair_price_vnd",
+    "url",
+}
 
 
 @pytest.fixture
@@ -39,8 +63,14 @@ def slugs(client, query: str = "") -> list[str]:
 @pytest.fixture
 def fair_with_booths(make):
     youth_union = make.agency("Tỉnh đoàn Bắc Ninh")
-    fair = make.fair("Hội chợ Nông sản OCOP Bắc Ninh 2026", slug="hoi-cho-ocop", starts_at=START, ends_at=END,
-                     organisers=[youth_union], street="Đường Lý Thái Tổ")
+    fair = make.fair(
+        "Hội chợ Nông sản OCOP Bắc Ninh 2026",
+        slug="hoi-cho-ocop",
+        starts_at=START,
+        ends_at=END,
+        organisers=[youth_union],
+        street="Đường Lý Thái Tổ",
+    )
     coop = make.cooperative("HTX Vải thiều", slug="htx-vai-thieu")
     honey = make.product(coop, name="Mật ong", slug="mat-ong", price_vnd=150_000, unit="chai")
     tea = make.product(coop, name="Trà", slug="tra", price_vnd=80_000)
@@ -84,8 +114,9 @@ def test_list_item_shape(client, fair_with_booths, clock):
     assert item["phase"] == "ongoing" and item["status"] == "published" and item["kind"] == "trade_fair"
     assert (item["starts_at"], item["ends_at"]) == ("2026-12-04T01:00:00Z", "2026-12-07T01:00:00Z")
     assert item["booth_count"] == 1
-    assert item["organisers"] == [{"id": item["organisers"][0]["id"], "name": "Tỉnh đoàn Bắc Ninh",
-                                   "kind": "youth_union"}]
+    assert item["organisers"] == [
+        {"id": item["organisers"][0]["id"], "name": "Tỉnh đoàn Bắc Ninh", "kind": "youth_union"}
+    ]
     assert item["address"]["province"]["name"] == "Bắc Ninh" and item["address"]["street"] == "Đường Lý Thái Tổ"
     assert item["url"] == "http://localhost/fairs/hoi-cho-ocop" and item["banner_url"] is None
 
@@ -101,9 +132,16 @@ def test_detail_has_booths_with_current_prices_during_the_fair(client, fair_with
     honey, tea = booth["products"]
     assert set(honey) == PRODUCT_KEYS
     assert (honey["slug"], honey["price_vnd"], honey["regular_price_vnd"], honey["booth_fair_price_vnd"]) == (
-        "mat-ong", 120_000, 150_000, 120_000)
-    assert honey["fair_price"] == {"price_vnd": 120_000, "fair": {"slug": "hoi-cho-ocop",
-                                   "name": "Hội chợ Nông sản OCOP Bắc Ninh 2026"}, "ends_at": "2026-12-07T01:00:00Z"}
+        "mat-ong",
+        120_000,
+        150_000,
+        120_000,
+    )
+    assert honey["fair_price"] == {
+        "price_vnd": 120_000,
+        "fair": {"slug": "hoi-cho-ocop", "name": "Hội chợ Nông sản OCOP Bắc Ninh 2026"},
+        "ends_at": "2026-12-07T01:00:00Z",
+    }
     assert (tea["price_vnd"], tea["fair_price"], tea["booth_fair_price_vnd"]) == (80_000, None, None)
 
 
@@ -130,5 +168,7 @@ def test_documented_in_openapi(client):
     schemas = doc["components"]["schemas"]
     assert set(schemas["Fair"]["properties"]) == FAIR_KEYS == set(schemas["Fair"]["required"])
     assert set(schemas["FairDetail"]["properties"]) == FAIR_KEYS | {"booths"}
-    assert set(schemas["ShowcasedProduct"]["properties"]) == PRODUCT_KEYS == set(schemas["ShowcasedProduct"]["required"])
+    assert (
+        set(schemas["ShowcasedProduct"]["properties"]) == PRODUCT_KEYS == set(schemas["ShowcasedProduct"]["required"])
+    )
     assert schemas["Fair"]["properties"]["phase"]["enum"] == ["upcoming", "ongoing", "past"]

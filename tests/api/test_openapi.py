@@ -1,4 +1,5 @@
 """The OpenAPI document describes the API that really exists."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,15 @@ def test_document_is_openapi_3_1_and_lists_every_route(app, client):
     assert doc["info"]["title"] and doc["info"]["version"]
     assert doc["servers"] == [{"url": "http://localhost/api/v1"}]
     assert set(doc["paths"]) == api_routes(app)
-    assert {"/products", "/products/{product_id}", "/cooperatives", "/cooperatives/{slug}",
-            "/provinces", "/provinces/{code}/wards", "/openapi.json"} <= set(doc["paths"])
+    assert {
+        "/products",
+        "/products/{product_id}",
+        "/cooperatives",
+        "/cooperatives/{slug}",
+        "/provinces",
+        "/provinces/{code}/wards",
+        "/openapi.json",
+    } <= set(doc["paths"])
 
 
 def test_every_reference_resolves_and_every_operation_is_complete(client):
@@ -84,7 +92,15 @@ def test_documented_query_parameters_are_the_ones_read(client):
         return [p["name"] for p in paths[path]["get"]["parameters"]]
 
     assert names("/products") == [
-        "q", "category", "cooperative", "province", "ocop_min", "youth", "sort", "page", "per_page"
+        "q",
+        "category",
+        "cooperative",
+        "province",
+        "ocop_min",
+        "youth",
+        "sort",
+        "page",
+        "per_page",
     ]
     assert names("/cooperatives") == ["province", "youth", "page", "per_page"]
     # Each documented constraint is enforced: a value outside it is a 400 naming the parameter.

@@ -1,4 +1,5 @@
 """POST /api/v1/orders and GET /api/v1/orders/<number>?token=: placing and following orders."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,20 +11,36 @@ from marketplace.orders.models import Order, OrderItem
 from tests.factories import BAC_NINH, LUC_NGAN
 
 ORDER_KEYS = {
-    "number", "tracking_token", "status", "payment", "parts",
-    "items_total_vnd", "delivery_total_vnd", "total_vnd", "url",
+    "number",
+    "tracking_token",
+    "status",
+    "payment",
+    "parts",
+    "items_total_vnd",
+    "delivery_total_vnd",
+    "total_vnd",
+    "url",
 }
 
 
 @pytest.fixture
 def shop(make):
     lychee_coop = make.cooperative(
-        "HTX Vải thiều Lục Ngạn", slug="htx-vai", delivery_fee_vnd=30_000, free_delivery_from_vnd=500_000,
-        bank_bin="970436", bank_account_number="0011004455667", bank_account_name="HTX VAI THIEU LUC NGAN",
+        "HTX Vải thiều Lục Ngạn",
+        slug="htx-vai",
+        delivery_fee_vnd=30_000,
+        free_delivery_from_vnd=500_000,
+        bank_bin="970436",
+        bank_account_number="0011004455667",
+        bank_account_name="HTX VAI THIEU LUC NGAN",
     )
     honey_coop = make.cooperative(
-        "HTX Mật ong Sóc Sơn", slug="htx-ong", delivery_fee_vnd=25_000,
-        bank_bin="970415", bank_account_number="113000998877", bank_account_name="HTX MAT ONG SOC SON",
+        "HTX Mật ong Sóc Sơn",
+        slug="htx-ong",
+        delivery_fee_vnd=25_000,
+        bank_bin="970415",
+        bank_account_number="113000998877",
+        bank_account_name="HTX MAT ONG SOC SON",
     )
     lychee = make.product(lychee_coop, name="Vải thiều sấy", unit="kg", price_vnd=120_000, stock=10)
     honey = make.product(honey_coop, name="Mật ong rừng", unit="chai", price_vnd=250_000, stock=1)
@@ -64,12 +81,21 @@ def test_cash_order_from_two_cooperatives(client, shop):
     honey_part, lychee_part = order["parts"]
     assert honey_part["cooperative"] == {"slug": "htx-ong", "name": "HTX Mật ong Sóc Sơn"}
     assert (honey_part["delivery_method"], honey_part["delivery_fee_vnd"], honey_part["total_vnd"]) == (
-        "home", 25_000, 275_000)
+        "home",
+        25_000,
+        275_000,
+    )
     assert (lychee_part["delivery_method"], lychee_part["delivery_fee_vnd"]) == ("pickup", 0)
-    assert lychee_part["items"] == [{
-        "product_id": shop.lychee.id, "name": "Vải thiều sấy", "unit": "kg",
-        "unit_price_vnd": 120_000, "quantity": 2, "line_total_vnd": 240_000,
-    }]
+    assert lychee_part["items"] == [
+        {
+            "product_id": shop.lychee.id,
+            "name": "Vải thiều sấy",
+            "unit": "kg",
+            "unit_price_vnd": 120_000,
+            "quantity": 2,
+            "line_total_vnd": 240_000,
+        }
+    ]
     assert (order["items_total_vnd"], order["delivery_total_vnd"], order["total_vnd"]) == (490_000, 25_000, 515_000)
     assert order["url"] == f"http://localhost/orders/{order['number']}?token={order['tracking_token']}"
     assert response.headers["Location"].endswith(f"/api/v1/orders/{order['number']}?token={order['tracking_token']}")
@@ -90,8 +116,9 @@ def test_the_customer_and_each_cooperative_are_emailed_after_the_commit(client, 
 
 
 def test_bank_transfer_gives_a_vietqr_payload_per_cooperative(client, shop):
-    response = client.post("/api/v1/orders", json=body((shop.lychee, 1), (shop.honey, 1),
-                                                      payment_method="bank_transfer"))
+    response = client.post(
+        "/api/v1/orders", json=body((shop.lychee, 1), (shop.honey, 1), payment_method="bank_transfer")
+    )
     assert response.status_code == 201, response.get_json()
     order = response.get_json()
     transfers = {t["cooperative"]: t for t in order["payment"]["transfers"]}
@@ -151,7 +178,9 @@ def test_every_bad_field_is_named_at_once(client, shop):
     response = client.post("/api/v1/orders", json=data)
     assert response.status_code == 400
     assert set(response.get_json()["details"]) == {
-        "items[0].quantity", "contact.phone", "address",
+        "items[0].quantity",
+        "contact.phone",
+        "address",
     }
 
 

@@ -1,4 +1,5 @@
 """GET /api/v1/products: envelope, item shape, filters, sort, visibility, bad parameters."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,8 +12,22 @@ from marketplace.core import geo
 from tests.factories import BAC_NINH, HA_NOI
 
 PRODUCT_KEYS = {
-    "id", "name", "slug", "sku", "price_vnd", "regular_price_vnd", "fair_price", "unit", "stock",
-    "ocop_stars", "rating", "units_sold", "category", "origin", "cooperative", "url",
+    "id",
+    "name",
+    "slug",
+    "sku",
+    "price_vnd",
+    "regular_price_vnd",
+    "fair_price",
+    "unit",
+    "stock",
+    "ocop_stars",
+    "rating",
+    "units_sold",
+    "category",
+    "origin",
+    "cooperative",
+    "url",
 }
 
 
@@ -30,8 +45,16 @@ def test_item_has_exactly_the_documented_fields(client, make):
     category = make.category("Mật ong", slug="mat-ong")
     coop = make.cooperative("HTX Ong", slug="htx-ong")
     product = make.product(
-        coop, category, slug="mat-ong-rung", name="Mật ong rừng", sku="MO-1", price_vnd=285_000,
-        unit="chai", stock=12, ocop_stars=4, origin="Sơn Động",
+        coop,
+        category,
+        slug="mat-ong-rung",
+        name="Mật ong rừng",
+        sku="MO-1",
+        price_vnd=285_000,
+        unit="chai",
+        stock=12,
+        ocop_stars=4,
+        origin="Sơn Động",
     )
     make.commit()
 

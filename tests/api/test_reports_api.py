@@ -1,5 +1,6 @@
 """GET /api/v1/reports/promotion: agency staff and admins with a bearer token get the promotion
 report of a period; every total and group checked against numbers worked out by hand."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,9 +21,18 @@ URL = "/api/v1/reports/promotion"
 PERIOD = "from=2024-11-01&to=2025-12-31"
 M = 1_000_000
 FIGURES = [
-    "activities", "cooperatives_reached", "products_introduced", "visitors", "business_contacts",
-    "contracts_count", "contracts_value_vnd", "sales_reported_vnd", "sales_measured_vnd",
-    "platform_sales_vnd", "budget_vnd", "media_items",
+    "activities",
+    "cooperatives_reached",
+    "products_introduced",
+    "visitors",
+    "business_contacts",
+    "contracts_count",
+    "contracts_value_vnd",
+    "sales_reported_vnd",
+    "sales_measured_vnd",
+    "platform_sales_vnd",
+    "budget_vnd",
+    "media_items",
 ]
 
 
@@ -73,12 +83,40 @@ class World:
     manager: object
 
 
-def activity(type_, start, end, agencies, cooperatives=(), products=(), *, status=ActivityStatus.APPROVED,
-             province=None, ward=None, budget=0, visitors=0, contacts=0, contracts=0, value=0, sales=0, media=0):
+def activity(
+    type_,
+    start,
+    end,
+    agencies,
+    cooperatives=(),
+    products=(),
+    *,
+    status=ActivityStatus.APPROVED,
+    province=None,
+    ward=None,
+    budget=0,
+    visitors=0,
+    contacts=0,
+    contracts=0,
+    value=0,
+    sales=0,
+    media=0,
+):
     record = PromotionActivity(
-        type=type_, title=f"{type_.value} {start}", status=status, start_date=start, end_date=end,
-        province_code=province, ward_code=ward, budget_vnd=budget, visitors=visitors, business_contacts=contacts,
-        contracts_count=contracts, contracts_value_vnd=value, sales_vnd=sales, media_items=media,
+        type=type_,
+        title=f"{type_.value} {start}",
+        status=status,
+        start_date=start,
+        end_date=end,
+        province_code=province,
+        ward_code=ward,
+        budget_vnd=budget,
+        visitors=visitors,
+        business_contacts=contacts,
+        contracts_count=contracts,
+        contracts_value_vnd=value,
+        sales_vnd=sales,
+        media_items=media,
     )
     record.agencies.extend(agencies)
     record.cooperatives.extend(cooperatives)
@@ -115,25 +153,88 @@ def build_world() -> World:
     bn, ln, hn = make.BAC_NINH, make.LUC_NGAN, make.HA_NOI
 
     # Counted in 2024-11-01 .. 2025-12-31 (approved, starting in the period).
-    a1 = activity(ActivityType.LIVESTREAM, date(2025, 3, 10), date(2025, 3, 10), [youth_union], [coop_a], [pa1],
-                  province=bn, ward=ln, budget=10 * M, visitors=1_000, contacts=5, contracts=1, value=100 * M,
-                  sales=20 * M, media=2)
-    a2 = activity(ActivityType.FAIR, date(2025, 6, 1), date(2025, 6, 3), [youth_union, alliance], [coop_a, coop_b],
-                  [pa2, pb1], province=hn, budget=30 * M, visitors=5_000, contacts=20, contracts=3, value=500 * M,
-                  sales=80 * M, media=4)
-    a3 = activity(ActivityType.CONFERENCE, date(2024, 11, 20), date(2024, 11, 21), [alliance], [coop_b], [pb1],
-                  province=bn, budget=5 * M, visitors=200, contacts=15, contracts=2, value=250 * M, media=1)
+    a1 = activity(
+        ActivityType.LIVESTREAM,
+        date(2025, 3, 10),
+        date(2025, 3, 10),
+        [youth_union],
+        [coop_a],
+        [pa1],
+        province=bn,
+        ward=ln,
+        budget=10 * M,
+        visitors=1_000,
+        contacts=5,
+        contracts=1,
+        value=100 * M,
+        sales=20 * M,
+        media=2,
+    )
+    a2 = activity(
+        ActivityType.FAIR,
+        date(2025, 6, 1),
+        date(2025, 6, 3),
+        [youth_union, alliance],
+        [coop_a, coop_b],
+        [pa2, pb1],
+        province=hn,
+        budget=30 * M,
+        visitors=5_000,
+        contacts=20,
+        contracts=3,
+        value=500 * M,
+        sales=80 * M,
+        media=4,
+    )
+    a3 = activity(
+        ActivityType.CONFERENCE,
+        date(2024, 11, 20),
+        date(2024, 11, 21),
+        [alliance],
+        [coop_b],
+        [pb1],
+        province=bn,
+        budget=5 * M,
+        visitors=200,
+        contacts=15,
+        contracts=2,
+        value=250 * M,
+        media=1,
+    )
     # Starts on the last day of the period (ends after it): counted. Online, nobody took part.
     a4 = activity(ActivityType.MEDIA, date(2025, 12, 31), date(2026, 1, 15), [youth_union], budget=2 * M, media=10)
 
     # Not counted: not approved, or starting outside the period.
     for status in (ActivityStatus.DRAFT, ActivityStatus.SUBMITTED, ActivityStatus.RETURNED):
-        activity(ActivityType.LIVESTREAM, date(2025, 5, 1), date(2025, 5, 1), [youth_union], [coop_c], [pc1],
-                 status=status, province=bn, budget=999 * M, visitors=99_999, sales=999 * M, media=99)
+        activity(
+            ActivityType.LIVESTREAM,
+            date(2025, 5, 1),
+            date(2025, 5, 1),
+            [youth_union],
+            [coop_c],
+            [pc1],
+            status=status,
+            province=bn,
+            budget=999 * M,
+            visitors=99_999,
+            sales=999 * M,
+            media=99,
+        )
     activity(ActivityType.OTHER, date(2026, 1, 1), date(2026, 1, 2), [youth_union], [coop_c], visitors=7, media=7)
     # Starts the day before the period: only in the year-earlier comparison (2023-11-01 .. 2024-12-31).
-    activity(ActivityType.FAIR, date(2024, 10, 31), date(2024, 11, 2), [alliance], [coop_c], [pc1], province=bn,
-             budget=1 * M, visitors=300, contacts=4, sales=5 * M)
+    activity(
+        ActivityType.FAIR,
+        date(2024, 10, 31),
+        date(2024, 11, 2),
+        [alliance],
+        [coop_c],
+        [pc1],
+        province=bn,
+        budget=1 * M,
+        visitors=300,
+        contacts=4,
+        sales=5 * M,
+    )
 
     # Platform orders (items totals; delivery fees never count). Times naive UTC, days in Vietnam (UTC+7).
     placed(pa1, 3, datetime(2025, 6, 2, 3, 0), source_activity=a1)  # A 300,000; also measured for a1
@@ -145,7 +246,14 @@ def build_world() -> World:
     placed(pb1, 1, datetime(2024, 10, 31, 16, 59))  # B 150,000 at 23:59 on 31 Oct in Vietnam: the year before
 
     world = World(
-        youth_union=youth_union, alliance=alliance, coop_a=coop_a, coop_b=coop_b, a1=a1, a2=a2, a3=a3, a4=a4,
+        youth_union=youth_union,
+        alliance=alliance,
+        coop_a=coop_a,
+        coop_b=coop_b,
+        a1=a1,
+        a2=a2,
+        a3=a3,
+        a4=a4,
         staff=make.staff(youth_union, email="doan@example.vn"),
         admin=make.admin(email="admin@example.vn"),
         customer=make.user(Role.CUSTOMER, email="khach@example.vn"),
@@ -213,10 +321,16 @@ def test_grouped_by_agency_an_activity_counts_for_each_of_its_agencies(client, s
     body = get(client, PERIOD + "&group_by=agency", staff_token).get_json()
     assert body["totals"] == TOTALS
     assert body["groups"] == [
-        {"key": world.alliance.id, "label": "Liên minh HTX Bắc Ninh",
-         **figures(2, 2, 2, 5_200, 35, 5, 750 * M, 80 * M, 0, 550_000, 35 * M, 5)},
-        {"key": world.youth_union.id, "label": "Tỉnh đoàn Bắc Ninh",
-         **figures(3, 2, 3, 6_000, 25, 4, 600 * M, 100 * M, 300_000, 550_000, 42 * M, 16)},
+        {
+            "key": world.alliance.id,
+            "label": "Liên minh HTX Bắc Ninh",
+            **figures(2, 2, 2, 5_200, 35, 5, 750 * M, 80 * M, 0, 550_000, 35 * M, 5),
+        },
+        {
+            "key": world.youth_union.id,
+            "label": "Tỉnh đoàn Bắc Ninh",
+            **figures(3, 2, 3, 6_000, 25, 4, 600 * M, 100 * M, 300_000, 550_000, 42 * M, 16),
+        },
     ]
 
 
@@ -224,10 +338,16 @@ def test_grouped_by_cooperative_counts_only_that_cooperatives_products_and_sales
     body = get(client, PERIOD + "&group_by=cooperative", staff_token).get_json()
     assert body["totals"] == TOTALS
     assert body["groups"] == [
-        {"key": world.coop_b.id, "label": "HTX Gà đồi",
-         **figures(2, 1, 1, 5_200, 35, 5, 750 * M, 80 * M, 0, 150_000, 35 * M, 5)},
-        {"key": world.coop_a.id, "label": "HTX Vải thiều",
-         **figures(2, 1, 2, 6_000, 25, 4, 600 * M, 100 * M, 300_000, 400_000, 40 * M, 6)},
+        {
+            "key": world.coop_b.id,
+            "label": "HTX Gà đồi",
+            **figures(2, 1, 1, 5_200, 35, 5, 750 * M, 80 * M, 0, 150_000, 35 * M, 5),
+        },
+        {
+            "key": world.coop_a.id,
+            "label": "HTX Vải thiều",
+            **figures(2, 1, 2, 6_000, 25, 4, 600 * M, 100 * M, 300_000, 400_000, 40 * M, 6),
+        },
     ]
 
 
@@ -236,7 +356,8 @@ def test_grouped_by_province_online_last(client, staff_token):
     assert body["totals"] == TOTALS
     groups = body["groups"]
     assert [(g["key"], g["label"]) for g in groups[:2]] == [
-        (make.BAC_NINH, "Bắc Ninh"), (make.HA_NOI, "Thành phố Hà Nội"),
+        (make.BAC_NINH, "Bắc Ninh"),
+        (make.HA_NOI, "Thành phố Hà Nội"),
     ]
     assert groups[2]["key"] is None and groups[2]["label"]
     assert [{k: g[k] for k in FIGURES} for g in groups] == [
@@ -251,8 +372,11 @@ def test_grouped_by_year_platform_sales_within_each_year(client, staff_token):
     assert body["totals"] == TOTALS
     assert body["groups"] == [
         {"key": 2024, "label": "2024", **figures(1, 1, 1, 200, 15, 2, 250 * M, 0, 0, 0, 5 * M, 1)},
-        {"key": 2025, "label": "2025",
-         **figures(3, 2, 3, 6_000, 25, 4, 600 * M, 100 * M, 300_000, 450_000, 42 * M, 16)},
+        {
+            "key": 2025,
+            "label": "2025",
+            **figures(3, 2, 3, 6_000, 25, 4, 600 * M, 100 * M, 300_000, 450_000, 42 * M, 16),
+        },
     ]
 
 
@@ -260,7 +384,9 @@ def test_the_api_answers_what_the_report_service_computes(client, staff_token):
     from marketplace.promotion.reports import ReportQuery, promotion_report
 
     body = get(client, "from=2025-01-01&to=2025-06-30&group_by=cooperative", staff_token).get_json()
-    report = promotion_report(ReportQuery(date_from=date(2025, 1, 1), date_to=date(2025, 6, 30), group_by="cooperative"))
+    report = promotion_report(
+        ReportQuery(date_from=date(2025, 1, 1), date_to=date(2025, 6, 30), group_by="cooperative")
+    )
     assert body["totals"] == report.totals.as_dict()
     assert body["previous_year"] == report.previous_year.as_dict()
     assert [(g["key"], {k: g[k] for k in FIGURES}) for g in body["groups"]] == [
@@ -368,11 +494,18 @@ def test_a_refused_request_still_notes_the_tokens_use(client, world, who, query,
         ("from=2025-02-30&to=2025-12-31", {"from": "not a real date"}),
         ("from=2025-12-31&to=2025-01-01", {"to": "must not be before from"}),
         ("from=1999-12-31&to=2025-01-01", {"from": "must be between 2000-01-01 and 2100-12-31"}),
-        ("from=2025-01-01&to=2025-12-31&group_by=month", {
-            "group_by": "must be one of type, agency, cooperative, province, year"}),
-        ("from=x&to=y&group_by=nope", {
-            "from": "must be a date YYYY-MM-DD", "to": "must be a date YYYY-MM-DD",
-            "group_by": "must be one of type, agency, cooperative, province, year"}),
+        (
+            "from=2025-01-01&to=2025-12-31&group_by=month",
+            {"group_by": "must be one of type, agency, cooperative, province, year"},
+        ),
+        (
+            "from=x&to=y&group_by=nope",
+            {
+                "from": "must be a date YYYY-MM-DD",
+                "to": "must be a date YYYY-MM-DD",
+                "group_by": "must be one of type, agency, cooperative, province, year",
+            },
+        ),
     ],
 )
 def test_bad_parameters_are_400_naming_each(client, staff_token, query, details):
@@ -394,7 +527,10 @@ def test_the_openapi_document_describes_the_endpoint_and_its_answer(client, staf
     operation = doc["paths"]["/reports/promotion"]["get"]
     assert operation["security"] == [{"bearerToken": []}]
     assert doc["components"]["securitySchemes"]["bearerToken"] == {
-        **doc["components"]["securitySchemes"]["bearerToken"], "type": "http", "scheme": "bearer"}
+        **doc["components"]["securitySchemes"]["bearerToken"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     assert [p["name"] for p in operation["parameters"]] == ["from", "to", "group_by"]
     assert {"200", "400", "401", "403"} <= set(operation["responses"])
     group_by = next(p for p in operation["parameters"] if p["name"] == "group_by")

@@ -1,4 +1,5 @@
 """A live server in a thread and a headless Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """A signed-in customer with a saved default address adds a second one, finds the default
 filled in at checkout, on a phone and on a laptop, and places a cash-on-delivery order to it."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,10 +21,17 @@ pytestmark = pytest.mark.browser
 def test_checkout_fills_in_the_default_address(app, live_server, browser, width, height):
     customer = f.user(email="hoa@example.vn", full_name="Lê Thị Hoa")
     product = f.product(f.cooperative(slug="vai-thieu"), name="Vải thiều sấy", slug="vai-say", stock=5)
-    addresses.add_address(customer, addresses.AddressData(
-        label="Nhà", recipient_name="Nguyễn Thị Lan", phone="0912345678", province_code=f.BAC_NINH,
-        ward_code=f.LUC_NGAN, street="Số 12, thôn Đồng Cốc",
-    ))
+    addresses.add_address(
+        customer,
+        addresses.AddressData(
+            label="Nhà",
+            recipient_name="Nguyễn Thị Lan",
+            phone="0912345678",
+            province_code=f.BAC_NINH,
+            ward_code=f.LUC_NGAN,
+            street="Số 12, thôn Đồng Cốc",
+        ),
+    )
     f.commit()
     context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()
@@ -71,5 +79,9 @@ def test_checkout_fills_in_the_default_address(app, live_server, browser, width,
     order = db.session.scalar(select(Order).where(Order.user_id == customer.id))
     assert order is not None
     assert (order.contact_name, order.contact_phone, order.ward_code, order.street) == (
-        "Nguyễn Thị Lan", "0912345678", f.LUC_NGAN, "Số 12, thôn Đồng Cốc")
+        "Nguyễn Thị Lan",
+        "0912345678",
+        f.LUC_NGAN,
+        "Số 12, thôn Đồng Cốc",
+    )
     assert len(addresses.addresses_of(customer)) == 2  # the same address: not saved twice

@@ -2,6 +2,7 @@
 (without the page reloading), is told that bank transfer means one transfer per cooperative,
 and pays by transfer without giving an email. Money is written by the script as the server
 writes it, in Vietnamese and in English."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,9 @@ pytestmark = pytest.mark.browser
 def phone(browser, request):
     width, height = request.param
     mobile = width < 600
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", is_mobile=mobile,
-                                  has_touch=mobile)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="vi-VN", is_mobile=mobile, has_touch=mobile
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -32,11 +34,23 @@ def phone(browser, request):
 @pytest.fixture
 def shop(app, live_server):
     bank = {"bank_bin": "970436", "bank_account_name": "HTX"}
-    lychee_coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=30_000,
-                                free_delivery_from_vnd=500_000, offers_pickup=True,
-                                bank_account_number="0011001234567", **bank)
-    honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000, offers_pickup=False,
-                               bank_account_number="0011007654321", **bank)
+    lychee_coop = f.cooperative(
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=30_000,
+        free_delivery_from_vnd=500_000,
+        offers_pickup=True,
+        bank_account_number="0011001234567",
+        **bank,
+    )
+    honey_coop = f.cooperative(
+        "HTX Mật ong Sóc Sơn",
+        slug="mat-ong",
+        delivery_fee_vnd=25_000,
+        offers_pickup=False,
+        bank_account_number="0011007654321",
+        **bank,
+    )
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=10, slug="vai-say")
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=10, slug="mat-ong-rung")
     f.commit()
@@ -79,7 +93,9 @@ def test_guest_sees_the_total_change_with_pickup_and_pays_two_transfers_without_
     text = note.inner_text()
     assert "2 lần chuyển khoản riêng" in text
     assert "HTX Vải thiều Lục Ngạn: 240.000\xa0₫" in text and "HTX Mật ong Sóc Sơn: 275.000\xa0₫" in text
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # nothing wider than the screen
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    )  # nothing wider than the screen
 
     # In English the script writes money as the server does there too.
     page.goto(f"{shop.url}/lang/en?next=/checkout")

@@ -6,6 +6,7 @@ on the order page that the order is credited to the booth (and that the price is
 fair price); the cooperative then records the transfer in its workspace and the order
 is paid. Card payment (Stripe) is not driven here: it is covered by tests/payments.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def fair_site(app, live_server):
     coop = f.cooperative(
-        "HTX Vải thiều Lục Ngạn", slug="vai-thieu",
-        bank_bin="970436", bank_account_number="0011001234567", bank_account_name="HTX VAI THIEU",
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        bank_bin="970436",
+        bank_account_number="0011001234567",
+        bank_account_name="HTX VAI THIEU",
     )
     lychee = f.product(coop, name="Vải thiều sấy", slug="vai-thieu-say", price_vnd=120_000, stock=10)
     fair = f.fair("Hội chợ Nông sản Bắc Ninh", slug="hoi-cho-bac-ninh", code="HCBN26")

@@ -1,4 +1,5 @@
 """End-to-end journeys in headless Chromium against a live server with the demo data."""
+
 from __future__ import annotations
 
 import io

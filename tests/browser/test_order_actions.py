@@ -1,6 +1,7 @@
 """On a 390px phone and a 1366px laptop: "Mua lại" on a past order fills the cart and says the price changed,
 and checkout (with the saved address filled in) places it at today's price;
 "Mua ngay" on a product page goes to checkout with that product only."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,10 +20,17 @@ def test_buy_again_and_buy_now(app, live_server, browser, width, height):
     customer = f.user(email="hoa@example.vn", full_name="Lê Thị Hoa")
     order = f.order([(honey, 2)], user=customer)
     honey.price_vnd = 270_000
-    addresses.add_address(customer, addresses.AddressData(
-        label="Nhà", recipient_name="Lê Thị Hoa", phone="0912345678", province_code=f.BAC_NINH,
-        ward_code=f.LUC_NGAN, street="Số 12, thôn Đồng Cốc",
-    ))
+    addresses.add_address(
+        customer,
+        addresses.AddressData(
+            label="Nhà",
+            recipient_name="Lê Thị Hoa",
+            phone="0912345678",
+            province_code=f.BAC_NINH,
+            ward_code=f.LUC_NGAN,
+            street="Số 12, thôn Đồng Cốc",
+        ),
+    )
     f.commit()
     context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     page = context.new_page()

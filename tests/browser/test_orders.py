@@ -1,4 +1,5 @@
 """A guest buys from two cooperatives in headless Chromium, paying cash on delivery."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Shopping on a phone (390×844) and on a laptop (1366×900): a short sticky header with a
 "Menu" button, filters folded behind "Bộ lọc" so products come first, no page wider than
 the screen, and a manager's orders as cards whose totals are whole."""
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,10 @@ def a_manager_with_orders():
     for user in demo.USERS:
         for slug in user.cooperatives:
             part = db.session.scalar(
-                select(OrderPart.id).join(Cooperative, Cooperative.id == OrderPart.cooperative_id)
-                .where(Cooperative.slug == slug).limit(1)
+                select(OrderPart.id)
+                .join(Cooperative, Cooperative.id == OrderPart.cooperative_id)
+                .where(Cooperative.slug == slug)
+                .limit(1)
             )
             if part is not None:
                 return user, slug

@@ -1,5 +1,6 @@
 """On a 390px phone and a 1366px laptop: the buyer reviews a delivered item with a photo, the cooperative replies,
 agency staff hide another review; the product card shows the stars and "Đã bán"."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Paying by VietQR on the phone that shows the order page: copy the amount, save the QR picture."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,11 +12,22 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def transfer_order(app):
     """A bank-transfer order from two cooperatives, with long names that must wrap on a phone."""
-    lychee_coop = f.cooperative("Hợp tác xã Thanh niên Nông nghiệp Công nghệ cao Vải thiều Lục Ngạn", slug="vai-thieu",
-                                delivery_fee_vnd=20_000, bank_bin="970436", bank_account_number="1023456789",
-                                bank_account_name="HOP TAC XA THANH NIEN NONG NGHIEP CONG NGHE CAO VAI THIEU LUC NGAN")
-    honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000, bank_bin="970415",
-                               bank_account_number="1133666688889999", bank_account_name="HOP TAC XA MAT ONG SOC SON")
+    lychee_coop = f.cooperative(
+        "Hợp tác xã Thanh niên Nông nghiệp Công nghệ cao Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=20_000,
+        bank_bin="970436",
+        bank_account_number="1023456789",
+        bank_account_name="HOP TAC XA THANH NIEN NONG NGHIEP CONG NGHE CAO VAI THIEU LUC NGAN",
+    )
+    honey_coop = f.cooperative(
+        "HTX Mật ong Sóc Sơn",
+        slug="mat-ong",
+        delivery_fee_vnd=25_000,
+        bank_bin="970415",
+        bank_account_number="1133666688889999",
+        bank_account_name="HOP TAC XA MAT ONG SOC SON",
+    )
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=10)
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=5)
     order = f.order([(lychee, 5), (honey, 1)], payment_method="bank_transfer")

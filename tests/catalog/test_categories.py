@@ -1,4 +1,5 @@
 """Agency staff manage a two-level category tree; a category in use cannot be deleted."""
+
 from __future__ import annotations
 
 import pytest

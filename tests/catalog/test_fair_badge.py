@@ -1,6 +1,7 @@
 """The fair price on cards is a short badge ("Giá hội chợ · đến 07/12"); the product page
 names the fair and its end without saying "hội chợ" twice; the filter box says how many
 filters are on and starts folded."""
+
 from __future__ import annotations
 
 import html

@@ -1,4 +1,5 @@
 """Photos are checked by content, re-encoded as WebP copies and served only by strict name."""
+
 from __future__ import annotations
 
 import io

@@ -1,6 +1,7 @@
 """Product imports at catalogue scale: checked in a first pass over the file, written in
 batches in a second, every problem still reported by row and column, and the search index
 and the planner statistics fresh after the command."""
+
 from __future__ import annotations
 
 import csv
@@ -90,8 +91,10 @@ def small_batches(monkeypatch):
 def test_rows_across_many_batches_are_all_created_and_logged(app, make, coop, small_batches):
     make.cooperative(slug="htx-b")
     make.commit()
-    rows = [row(n, cooperative="htx-a" if n % 2 else "htx-b", name="Vải thiều Lục Ngạn" if n % 5 == 0 else f"Gà {n}")
-            for n in range(1, 251)]
+    rows = [
+        row(n, cooperative="htx-a" if n % 2 else "htx-b", name="Vải thiều Lục Ngạn" if n % 5 == 0 else f"Gà {n}")
+        for n in range(1, 251)
+    ]
 
     result = import_products(product_file(rows))
     db.session.commit()
@@ -289,8 +292,9 @@ def test_promotion_import_refreshes_its_statistics(app, runner, tmp_path):
 
     build_world()
     factories.commit()
-    lines = [line(title=f"Hội chợ {n}", start_date=f"2024-06-{n:02d}", end_date=f"2024-06-{n:02d}")
-             for n in range(1, 8)]
+    lines = [
+        line(title=f"Hội chợ {n}", start_date=f"2024-06-{n:02d}", end_date=f"2024-06-{n:02d}") for n in range(1, 8)
+    ]
     path = tmp_path / "hoat-dong.csv"
     path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
 

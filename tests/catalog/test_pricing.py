@@ -1,5 +1,6 @@
 """The catalogue's pricing hook: the prices a package above registers are what the storefront,
 search and orders charge, and with several adjusters the lowest price wins."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -39,7 +40,9 @@ def test_the_fairs_register_their_prices_and_when_they_start_and_end(world):
 
     assert list(found) == [lychee.id]
     assert (found[lychee.id].price_vnd, found[lychee.id].regular_price_vnd, found[lychee.id].saving_vnd) == (
-        99_000, 120_000, 21_000,
+        99_000,
+        120_000,
+        21_000,
     )
     assert found[lychee.id].fair_name  # the fairs' own FairPrice, with its fair
     assert (by_column(lychee, DURING), by_column(honey, DURING)) == (99_000, None)
@@ -54,12 +57,16 @@ def test_with_two_adjusters_the_lowest_price_wins(world, monkeypatch, other_pric
     def prices(ids, at):
         return {pid: pricing.AdjustedPrice(pid, other_price, 120_000, END) for pid in ids if pid == lychee.id}
 
-    monkeypatch.setitem(pricing._adjusters, "market-day", pricing.Adjuster(
-        name="market-day",
-        prices=prices,
-        price_column=lambda at: sa.case((Product.id == lychee.id, other_price), else_=sa.null()),
-        change_instants=lambda: [END],
-    ))
+    monkeypatch.setitem(
+        pricing._adjusters,
+        "market-day",
+        pricing.Adjuster(
+            name="market-day",
+            prices=prices,
+            price_column=lambda at: sa.case((Product.id == lychee.id, other_price), else_=sa.null()),
+            change_instants=lambda: [END],
+        ),
+    )
 
     assert pricing.adjusted_prices([lychee.id, honey.id], DURING)[lychee.id].price_vnd == charged
     assert (by_column(lychee, DURING), by_column(honey, DURING)) == (charged, None)

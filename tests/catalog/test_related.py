@@ -1,6 +1,7 @@
 """Related products under a product page: the same category first, then the same cooperative,
 in stock before sold out; never the product itself nor anything the public may not see; the
 cached page shows a change at once; the page stays cheap."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The public storefront: what visitors see, filter, sort and page through."""
+
 from __future__ import annotations
 
 import re
@@ -264,8 +265,16 @@ def test_product_page_shows_price_unit_origin_certifications_and_cooperative(cli
     lychee = make.category("Vải thiều", parent=fruit, slug="vai-thieu")
     coop = make.cooperative("HTX Vải Lục Ngạn", slug="htx-vai", is_youth=True)
     make.product(
-        coop, lychee, slug="vai-loai-1", name="Vải thiều loại 1", price_vnd=150_000, unit="kg",
-        origin="Lục Ngạn, Bắc Ninh", certifications=["vietgap"], ocop_stars=4, description="Quả to.\nVị ngọt.",
+        coop,
+        lychee,
+        slug="vai-loai-1",
+        name="Vải thiều loại 1",
+        price_vnd=150_000,
+        unit="kg",
+        origin="Lục Ngạn, Bắc Ninh",
+        certifications=["vietgap"],
+        ocop_stars=4,
+        description="Quả to.\nVị ngọt.",
     )
     make.commit()
 
@@ -354,8 +363,15 @@ def test_price_in_vietnamese_and_english(client, make):
 
 def test_cooperative_page_profile_with_vietnamese_date(client, make):
     make.cooperative(
-        "HTX Gà đồi Yên Thế", slug="ga-doi", founded_on=date(2021, 3, 9), member_count=25, youth_member_count=18,
-        representative="Trần Thị Hoa", phone="0912 345 678", email="lienhe@gadoi.vn", description="Nuôi gà thả đồi.",
+        "HTX Gà đồi Yên Thế",
+        slug="ga-doi",
+        founded_on=date(2021, 3, 9),
+        member_count=25,
+        youth_member_count=18,
+        representative="Trần Thị Hoa",
+        phone="0912 345 678",
+        email="lienhe@gadoi.vn",
+        description="Nuôi gà thả đồi.",
     )
     make.commit()
 
@@ -379,7 +395,7 @@ def test_home_shows_featured_new_products_cooperatives_and_categories(client, ma
     make.commit()
 
     page = text(client.get("/"))
-    featured = page[page.index('id="featured-heading"'):page.index('id="newest-heading"')]
+    featured = page[page.index('id="featured-heading"') : page.index('id="newest-heading"')]
     assert "/products/noi-bat" in featured
     assert "/products/moi" not in featured
     assert "/products/moi" in page
@@ -396,7 +412,7 @@ def test_home_shows_each_product_once(client, make):
 
     page = text(client.get("/"))
 
-    newest = page[page.index('id="newest-heading"'):]
+    newest = page[page.index('id="newest-heading"') :]
     assert page.count('href="/products/moi-noi-bat"') == 1
     assert "/products/moi-noi-bat" not in newest and "/products/cu" in newest
 
@@ -417,7 +433,7 @@ def test_categories_index_counts_public_products(client, make):
 
 def test_main_navigation_links(client):
     page = text(client.get("/products"))
-    nav = page[page.index('class="main-nav"'):page.index('class="user-nav"')]
+    nav = page[page.index('class="main-nav"') : page.index('class="user-nav"')]
     assert 'href="/products"' in nav and 'aria-current="page"' in nav
     assert 'href="/categories"' in nav
     assert 'href="/cooperatives/"' in nav
@@ -450,8 +466,14 @@ def test_listing_pages_do_not_query_per_product(client, make):
 
     parent = make.category()
     add_products(2)
-    urls = ("/", "/products", f"/categories/{parent.slug}", "/cooperatives/", "/api/v1/products",
-            "/api/v1/cooperatives")
+    urls = (
+        "/",
+        "/products",
+        f"/categories/{parent.slug}",
+        "/cooperatives/",
+        "/api/v1/products",
+        "/api/v1/cooperatives",
+    )
     few = {url: count_queries(client, url) for url in urls}
     add_products(8)
     many = {url: count_queries(client, url) for url in few}

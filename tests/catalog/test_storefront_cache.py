@@ -11,6 +11,7 @@ SQL statements at most.
 
 Times are naive UTC; the `clock` fixture moves "now" where prices and the cache read it.
 """
+
 from __future__ import annotations
 
 import io
@@ -84,26 +85,49 @@ def world(servers):
         fruit = f.category("Trái cây", slug="trai-cay")
         dried = f.category("Sấy khô", parent=fruit, slug="say-kho")
         poultry = f.category("Gia cầm", slug="gia-cam")
-        lychee = f.product(coop, dried, name="Vải thiều sấy", slug="vai-thieu-say", sku="VT-SAY",
-                           price_vnd=REGULAR, stock=50, is_featured=True)
-        honey = f.product(coop, fruit, name="Mật ong hoa vải", slug="mat-ong-hoa-vai", sku="MO-1",
-                          price_vnd=200_000, stock=2)
+        lychee = f.product(
+            coop,
+            dried,
+            name="Vải thiều sấy",
+            slug="vai-thieu-say",
+            sku="VT-SAY",
+            price_vnd=REGULAR,
+            stock=50,
+            is_featured=True,
+        )
+        honey = f.product(
+            coop, fruit, name="Mật ong hoa vải", slug="mat-ong-hoa-vai", sku="MO-1", price_vnd=200_000, stock=2
+        )
         chicken = f.product(other, poultry, name="Gà đồi Yên Thế", slug="ga-doi", sku="GA-1", price_vnd=180_000)
         manager = f.manager(coop)
         staff = f.staff()
         f.commit()
         return SimpleNamespace(
-            coop_id=coop.id, other_id=other.id, fruit_id=fruit.id, dried_id=dried.id,
-            lychee_id=lychee.id, honey_id=honey.id, chicken_id=chicken.id,
-            manager_id=manager.id, staff_id=staff.id,
+            coop_id=coop.id,
+            other_id=other.id,
+            fruit_id=fruit.id,
+            dried_id=dried.id,
+            lychee_id=lychee.id,
+            honey_id=honey.id,
+            chicken_id=chicken.id,
+            manager_id=manager.id,
+            staff_id=staff.id,
         )
 
 
 def storefront(product_slug: str = "vai-thieu-say", product_id: int | None = None, *more: str) -> list[str]:
     """The public pages a change may show on (those each test looks at again)."""
     urls = [
-        "/", "/products", "/categories/trai-cay", "/categories/say-kho", f"/products/{product_slug}",
-        "/search?q=vai", "/cooperatives/htx-vai-thieu", "/api/v1/products", "/search/suggest?q=vai", *more,
+        "/",
+        "/products",
+        "/categories/trai-cay",
+        "/categories/say-kho",
+        f"/products/{product_slug}",
+        "/search?q=vai",
+        "/cooperatives/htx-vai-thieu",
+        "/api/v1/products",
+        "/search/suggest?q=vai",
+        *more,
     ]
     if product_id is not None:
         urls.append(f"/api/v1/products/{product_id}")
@@ -141,10 +165,21 @@ def test_an_edited_name_and_price_show_on_the_other_server(servers, world):
     warm(servers, storefront(product_id=world.lychee_id))
     a.sign_in(world.manager_id)
 
-    response = a.post(f"/workspace/htx-vai-thieu/products/{world.lychee_id}/edit", data={
-        "name": "Vải thiều sấy lạnh", "category_id": str(world.dried_id), "description": "", "unit": "kg",
-        "price_vnd": "135.000", "stock": "50", "sku": "VT-SAY", "ocop_stars": "", "origin": "", "status": "active",
-    })
+    response = a.post(
+        f"/workspace/htx-vai-thieu/products/{world.lychee_id}/edit",
+        data={
+            "name": "Vải thiều sấy lạnh",
+            "category_id": str(world.dried_id),
+            "description": "",
+            "unit": "kg",
+            "price_vnd": "135.000",
+            "stock": "50",
+            "sku": "VT-SAY",
+            "ocop_stars": "",
+            "origin": "",
+            "status": "active",
+        },
+    )
     assert response.status_code == 302
 
     for url in ("/", "/products", "/categories/trai-cay", "/categories/say-kho", "/cooperatives/htx-vai-thieu"):
@@ -166,8 +201,14 @@ def test_an_edited_name_and_price_show_on_the_other_server(servers, world):
 def test_stock_and_price_changed_from_the_products_list_show_on_the_other_server(servers, world):
     """The manager's quick update (stock, then price) goes through the ORM session."""
     a, b = servers
-    urls = ("/", "/products", "/categories/trai-cay", "/categories/say-kho", "/search?q=vai",
-            "/cooperatives/htx-vai-thieu")
+    urls = (
+        "/",
+        "/products",
+        "/categories/trai-cay",
+        "/categories/say-kho",
+        "/search?q=vai",
+        "/cooperatives/htx-vai-thieu",
+    )
     warm(servers, storefront(product_id=world.lychee_id))
     a.sign_in(world.manager_id)
     quick, prefix = f"/workspace/htx-vai-thieu/products/{world.lychee_id}/quick", f"p{world.lychee_id}-"
@@ -194,8 +235,14 @@ def test_a_new_product_appears_on_the_other_server(servers, world):
     assert fruit_tile_count(b.get("/")) == 2  # the honey, and the lychee in a sub-category
 
     with a.context() as session:
-        f.product(session.get(Cooperative, world.coop_id), session.get(Category, world.fruit_id),
-                  name="Vải thiều tươi", slug="vai-thieu-tuoi", sku="VT-TUOI", price_vnd=45_000)
+        f.product(
+            session.get(Cooperative, world.coop_id),
+            session.get(Category, world.fruit_id),
+            name="Vải thiều tươi",
+            slug="vai-thieu-tuoi",
+            sku="VT-TUOI",
+            price_vnd=45_000,
+        )
         f.commit()
 
     for url in ("/", "/products", "/categories/trai-cay", "/search?q=vai", "/cooperatives/htx-vai-thieu"):
@@ -209,14 +256,22 @@ def test_a_new_product_appears_on_the_other_server(servers, world):
 
 def test_archived_and_hidden_products_are_gone_from_the_other_server(servers, world):
     a, b = servers
-    warm(servers, storefront("vai-thieu-say", world.lychee_id, "/products/mat-ong-hoa-vai",
-                             f"/api/v1/products/{world.honey_id}"))
+    warm(
+        servers,
+        storefront("vai-thieu-say", world.lychee_id, "/products/mat-ong-hoa-vai", f"/api/v1/products/{world.honey_id}"),
+    )
     a.sign_in(world.manager_id)
 
     assert a.post(f"/workspace/htx-vai-thieu/products/{world.lychee_id}/archive").status_code == 302
 
-    for url in ("/", "/products", "/categories/trai-cay", "/categories/say-kho", "/search?q=vai",
-                "/cooperatives/htx-vai-thieu"):
+    for url in (
+        "/",
+        "/products",
+        "/categories/trai-cay",
+        "/categories/say-kho",
+        "/search?q=vai",
+        "/cooperatives/htx-vai-thieu",
+    ):
         assert "vai-thieu-say" not in listed(b.get(url)), url
     assert "mat-ong-hoa-vai" in listed(b.get("/products"))
     assert b.get("/products/vai-thieu-say").status_code == 404
@@ -329,8 +384,17 @@ def test_a_new_photo_shows_on_the_other_server(servers, world):
 
 def test_a_suspended_cooperative_vanishes_from_the_other_server(servers, world):
     a, b = servers
-    warm(servers, storefront("vai-thieu-say", world.lychee_id, "/search?q=mat+ong", "/cooperatives/",
-                             "/api/v1/cooperatives", "/api/v1/cooperatives/htx-vai-thieu"))
+    warm(
+        servers,
+        storefront(
+            "vai-thieu-say",
+            world.lychee_id,
+            "/search?q=mat+ong",
+            "/cooperatives/",
+            "/api/v1/cooperatives",
+            "/api/v1/cooperatives/htx-vai-thieu",
+        ),
+    )
 
     with a.context() as session:
         cooperative_services.suspend_cooperative(
@@ -345,8 +409,12 @@ def test_a_suspended_cooperative_vanishes_from_the_other_server(servers, world):
     assert "HTX Vải thiều Lục Ngạn" not in page_text(b.get("/"))
     assert "HTX Vải thiều Lục Ngạn" not in page_text(b.get("/cooperatives/"))
     assert "HTX Gà đồi Yên Thế" in page_text(b.get("/cooperatives/"))
-    for url in ("/cooperatives/htx-vai-thieu", "/products/vai-thieu-say", f"/api/v1/products/{world.lychee_id}",
-                "/api/v1/cooperatives/htx-vai-thieu"):
+    for url in (
+        "/cooperatives/htx-vai-thieu",
+        "/products/vai-thieu-say",
+        f"/api/v1/products/{world.lychee_id}",
+        "/api/v1/cooperatives/htx-vai-thieu",
+    ):
         assert b.get(url).status_code == 404, url
     assert set(api_items(b.get("/api/v1/products"))) == {"ga-doi"}
     assert set(api_items(b.get("/api/v1/cooperatives"))) == {"htx-ga-doi"}
@@ -407,8 +475,12 @@ def _fair_prices_everywhere(server, world) -> dict[str, object]:
 
 def _expect(price: int | None) -> dict[str, object]:
     pages = ("/", "/products", "/categories/say-kho", "/search?q=vai", "/cooperatives/htx-vai-thieu", "product page")
-    return {**dict.fromkeys(pages, price), "api list": price or REGULAR, "api product": price or REGULAR,
-            "suggest": price or REGULAR}
+    return {
+        **dict.fromkeys(pages, price),
+        "api list": price or REGULAR,
+        "api product": price or REGULAR,
+        "suggest": price or REGULAR,
+    }
 
 
 def test_a_fair_price_starts_and_ends_at_its_instants_without_a_commit(servers, world, clock):
@@ -456,8 +528,15 @@ def test_an_edited_fair_price_shows_on_the_other_server(servers, world, clock):
 # --- cost of a warm page ------------------------------------------------------------------------------
 
 
-WARM_PAGES = ["/", "/products", "/categories/trai-cay", "/products/vai-thieu-say", "/search?q=vai",
-              "/cooperatives/htx-vai-thieu", "/api/v1/products"]
+WARM_PAGES = [
+    "/",
+    "/products",
+    "/categories/trai-cay",
+    "/products/vai-thieu-say",
+    "/search?q=vai",
+    "/cooperatives/htx-vai-thieu",
+    "/api/v1/products",
+]
 
 
 def test_a_warm_storefront_page_runs_few_sql_statements(servers, world):

@@ -1,4 +1,5 @@
 """A manager's listings: create, edit, archive, restore, stock and price, photos, CSV files."""
+
 from __future__ import annotations
 
 import io
@@ -67,7 +68,14 @@ def png(size=(1200, 900), fmt="PNG") -> bytes:
 
 @pytest.mark.parametrize(
     "typed, value",
-    [("150000", 150000), ("150.000", 150000), ("150 000", 150000), ("1.250.000", 1250000), ("0", 0), ("150.000 ₫", 150000)],
+    [
+        ("150000", 150000),
+        ("150.000", 150000),
+        ("150 000", 150000),
+        ("1.250.000", 1250000),
+        ("0", 0),
+        ("150.000 ₫", 150000),
+    ],
 )
 def test_whole_numbers_as_people_type_them(typed, value):
     assert parse_whole_number(typed) == value
@@ -163,7 +171,9 @@ def test_manager_edits_a_product(signed_in, shop, make):
     page = signed_in.get(url).get_data(as_text=True)
     assert 'value="Vải tươi"' in page
 
-    response = signed_in.post(url, data=product_form(dried, name="Vải thiều loại 1", sku="VT-1", ocop_stars="", certifications=[]))
+    response = signed_in.post(
+        url, data=product_form(dried, name="Vải thiều loại 1", sku="VT-1", ocop_stars="", certifications=[])
+    )
     assert response.status_code == 302
     db.session.expire_all()
     product = db.session.get(Product, product.id)
@@ -299,7 +309,10 @@ def test_suspended_cooperative_can_be_viewed_but_not_changed(client, make):
     assert client.get(f"/workspace/htx-tam-dung/products/{product.id}/edit").status_code == 200
 
     for url, data in [
-        (f"/workspace/htx-tam-dung/products/{product.id}/quick", {f"p{product.id}-stock": "9", f"p{product.id}-price_vnd": "1"}),
+        (
+            f"/workspace/htx-tam-dung/products/{product.id}/quick",
+            {f"p{product.id}-stock": "9", f"p{product.id}-price_vnd": "1"},
+        ),
         (f"/workspace/htx-tam-dung/products/{product.id}/archive", {}),
         ("/workspace/htx-tam-dung/products/new", product_form(category, sku="NEW")),
         ("/workspace/htx-tam-dung/profile", {"name": "Tên mới"}),
@@ -327,9 +340,7 @@ def test_upload_several_photos_then_reorder_and_delete(signed_in, shop, make, ap
     coop, fruit, dried, manager = shop
     product = make.product(coop, fruit)
     make.commit()
-    response = upload(
-        signed_in, product, [(io.BytesIO(png()), "a.png"), (io.BytesIO(png(fmt="JPEG")), "b.jpg")]
-    )
+    response = upload(signed_in, product, [(io.BytesIO(png()), "a.png"), (io.BytesIO(png(fmt="JPEG")), "b.jpg")])
     assert response.status_code == 302
     images = db.session.scalars(select(ProductImage).order_by(ProductImage.position)).all()
     assert len(images) == 2
@@ -347,9 +358,12 @@ def test_upload_several_photos_then_reorder_and_delete(signed_in, shop, make, ap
     signed_in.post(f"/workspace/htx-vai-thieu/products/{product.id}/images/{second.id}/move", data={"direction": "up"})
     db.session.expire_all()
     assert [i.id for i in db.session.get(Product, product.id).images] == [second.id, first.id]
-    assert signed_in.post(
-        f"/workspace/htx-vai-thieu/products/{product.id}/images/{second.id}/move", data={"direction": "sideways"}
-    ).status_code == 400
+    assert (
+        signed_in.post(
+            f"/workspace/htx-vai-thieu/products/{product.id}/images/{second.id}/move", data={"direction": "sideways"}
+        ).status_code
+        == 400
+    )
 
     signed_in.post(f"/workspace/htx-vai-thieu/products/{product.id}/images/{first.id}/delete")
     db.session.expire_all()
@@ -416,7 +430,17 @@ def test_oversize_upload_gets_the_413_page(signed_in, shop, make, app):
 
 def test_csv_export(signed_in, shop, make):
     coop, fruit, dried, manager = shop
-    make.product(coop, dried, name="Vải thiều sấy, loại 1", sku="VT-1", price_vnd=150_000, stock=7, ocop_stars=4, unit="hộp", origin="Lục Ngạn")
+    make.product(
+        coop,
+        dried,
+        name="Vải thiều sấy, loại 1",
+        sku="VT-1",
+        price_vnd=150_000,
+        stock=7,
+        ocop_stars=4,
+        unit="hộp",
+        origin="Lục Ngạn",
+    )
     make.product(make.cooperative(), dried, sku="OTHER-1", name="Của HTX khác")
     make.commit()
     response = signed_in.get("/workspace/htx-vai-thieu/products/export.csv")

@@ -1,4 +1,5 @@
 """Signing in and posting forms in workspace tests."""
+
 from __future__ import annotations
 
 import re

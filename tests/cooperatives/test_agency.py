@@ -1,4 +1,5 @@
 """Agency staff review cooperatives: approve, suspend, re-approve, with history and email."""
+
 from __future__ import annotations
 
 import pytest

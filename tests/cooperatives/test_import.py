@@ -1,5 +1,6 @@
 """`marketplace cooperatives import` in batches: checked first, written a batch at a time
 through the session (so search hears of renamed cooperatives), statistics refreshed."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,9 +18,17 @@ from tests.test_imports import COOP_HEADER, coop_row
 
 
 def register(count: int, **cells) -> str:
-    lines = [coop_row(slug=f"htx-so-{n}", name=f"HTX số {n}", registration_code=f"24000000{n:02d}",
-                      phone=f"09123456{n:02d}", email=f"htx{n}@example.vn", **cells)
-             for n in range(1, count + 1)]
+    lines = [
+        coop_row(
+            slug=f"htx-so-{n}",
+            name=f"HTX số {n}",
+            registration_code=f"24000000{n:02d}",
+            phone=f"09123456{n:02d}",
+            email=f"htx{n}@example.vn",
+            **cells,
+        )
+        for n in range(1, count + 1)
+    ]
     return "\n".join([COOP_HEADER, *lines]) + "\n"
 
 
@@ -85,4 +94,3 @@ def test_command_refreshes_planner_statistics(app, runner, tmp_path):
     db.session.expire_all()
     assert planner_row_count("cooperatives") == 7
     assert planner_row_count("cooperative_status_changes") == 7
-

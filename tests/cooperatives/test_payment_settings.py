@@ -1,4 +1,5 @@
 """Managers set their delivery fee, free-delivery threshold, pickup and bank account on the profile."""
+
 from __future__ import annotations
 
 import re
@@ -79,8 +80,9 @@ def test_manager_saves_delivery_and_bank_settings(client, coop):
 
 
 def test_manager_removes_the_bank_account_and_free_delivery(client, coop):
-    data = form_data(**{**SETTINGS, "free_delivery_from_vnd": "", "bank_bin": "", "bank_account_number": "",
-                        "bank_account_name": ""})
+    data = form_data(
+        **{**SETTINGS, "free_delivery_from_vnd": "", "bank_bin": "", "bank_account_number": "", "bank_account_name": ""}
+    )
     del data["offers_pickup"]  # an unticked checkbox is not sent
     assert client.post(URL, data=data).status_code == 302
     assert saved(coop) == (25_000, None, False, None, None, None)

@@ -1,4 +1,5 @@
 """Managers keep their cooperative's profile and logo up to date."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Anyone signed in registers a cooperative: it is pending, they manage it, the agency hears of it."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Every workspace route against every role: a manager reaches only their own cooperative."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Money, dates and times as Vietnamese and English readers expect them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

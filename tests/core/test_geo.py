@@ -1,4 +1,5 @@
 """Provinces and wards, read from vietnam-provinces' data file: the same as the package's own objects."""
+
 from __future__ import annotations
 
 import pytest
@@ -70,15 +71,18 @@ LUC_NGAN = geo.find_ward(BAC_NINH, "Lục Ngạn")
 BA_DINH = geo.find_ward(geo.find_province("Hà Nội"), "Phường Ba Đình")
 
 
-@pytest.mark.parametrize(("province", "ward", "required", "refused"), [
-    (None, None, True, ("province_code", "Choose a province.")),
-    (99, LUC_NGAN, True, ("province_code", "Choose a province from the list.")),
-    (BAC_NINH, None, True, ("ward_code", "Choose a ward or commune.")),
-    (BAC_NINH, BA_DINH, True, ("ward_code", "Choose a ward or commune of that province.")),
-    (BAC_NINH, 99_999, False, ("ward_code", "Choose a ward or commune of that province.")),
-    (None, LUC_NGAN, False, ("province_code", "Choose the province first.")),
-    (99, None, False, ("province_code", "Choose a province from the list.")),
-])
+@pytest.mark.parametrize(
+    ("province", "ward", "required", "refused"),
+    [
+        (None, None, True, ("province_code", "Choose a province.")),
+        (99, LUC_NGAN, True, ("province_code", "Choose a province from the list.")),
+        (BAC_NINH, None, True, ("ward_code", "Choose a ward or commune.")),
+        (BAC_NINH, BA_DINH, True, ("ward_code", "Choose a ward or commune of that province.")),
+        (BAC_NINH, 99_999, False, ("ward_code", "Choose a ward or commune of that province.")),
+        (None, LUC_NGAN, False, ("province_code", "Choose the province first.")),
+        (99, None, False, ("province_code", "Choose a province from the list.")),
+    ],
+)
 def test_check_place_names_the_field_to_correct(province, ward, required, refused):
     with pytest.raises(Refused) as caught:
         geo.check_place(province, ward, required=required)
@@ -91,10 +95,13 @@ def test_check_place_returns_the_codes_to_store():
     assert geo.check_place(None, None) == (None, None)
 
 
-@pytest.mark.parametrize(("province", "ward", "refused"), [
-    (99, LUC_NGAN, ("province_code", "Choose a province.")),
-    (BAC_NINH, None, ("ward_code", "Choose a ward or commune of that province.")),
-])
+@pytest.mark.parametrize(
+    ("province", "ward", "refused"),
+    [
+        (99, LUC_NGAN, ("province_code", "Choose a province.")),
+        (BAC_NINH, None, ("ward_code", "Choose a ward or commune of that province.")),
+    ],
+)
 def test_a_delivery_address_says_one_thing_per_field(province, ward, refused):
     with pytest.raises(Refused) as caught:
         geo.check_place(province, ward, required=True, messages=geo.ADDRESS_MESSAGES)

@@ -3,6 +3,7 @@ cart, messages or form token; plain visitors get validators (ETag, Last-Modified
 and a short shared lifetime, everyone else a private answer; each language its own page;
 pages stay right with the cache off or its Redis gone; and answers are compressed when
 the browser asks."""
+
 from __future__ import annotations
 
 import gzip
@@ -21,16 +22,24 @@ from tests.cache_helpers import cart_count, csrf_tokens, listed, page_text, word
 from tests.conftest import empty_all_tables, make_app
 from tests.cooperatives.helpers import sign_in
 
-PAGES = ["/", "/products", "/categories/trai-cay", "/products/vai-thieu-say", "/search?q=vai",
-         "/cooperatives/", "/cooperatives/htx-vai-thieu"]
+PAGES = [
+    "/",
+    "/products",
+    "/categories/trai-cay",
+    "/products/vai-thieu-say",
+    "/search?q=vai",
+    "/cooperatives/",
+    "/cooperatives/htx-vai-thieu",
+]
 ALICE, BOB = "Alice Trần Thị", "Bob Lê Văn"
 
 
 def make_world():
     coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="htx-vai-thieu")
     fruit = f.category("Trái cây", slug="trai-cay")
-    lychee = f.product(coop, fruit, name="Vải thiều sấy", slug="vai-thieu-say", price_vnd=120_000, stock=20,
-                       is_featured=True)
+    lychee = f.product(
+        coop, fruit, name="Vải thiều sấy", slug="vai-thieu-say", price_vnd=120_000, stock=20, is_featured=True
+    )
     honey = f.product(coop, fruit, name="Mật ong hoa vải", slug="mat-ong-hoa-vai", price_vnd=200_000, stock=8)
     alice = f.user(full_name=ALICE, email="alice@example.vn")
     bob = f.user(full_name=BOB, email="bob@example.vn")
@@ -160,12 +169,14 @@ def test_two_sessions_get_their_own_csrf_token_on_a_cached_page_and_both_can_buy
     assert token_one != token_two
     assert is_private(page_one) and is_private(page_two)  # a page with a form token is never shared
 
-    refused = second.post("/cart/add", data={"product_id": str(world.lychee_id), "quantity": "1",
-                                             "csrf_token": token_one})
+    refused = second.post(
+        "/cart/add", data={"product_id": str(world.lychee_id), "quantity": "1", "csrf_token": token_one}
+    )
     assert refused.status_code == 400  # another session's token
     for client, token, quantity in ((first, token_one, 2), (second, token_two, 1)):
-        response = client.post("/cart/add", data={"product_id": str(world.lychee_id), "quantity": str(quantity),
-                                                  "csrf_token": token})
+        response = client.post(
+            "/cart/add", data={"product_id": str(world.lychee_id), "quantity": str(quantity), "csrf_token": token}
+        )
         assert response.status_code == 302 and response.headers["Location"].endswith("/cart")
     assert cart_count(first.get("/")) == 2
     assert cart_count(second.get("/")) == 1
@@ -261,7 +272,9 @@ def test_each_language_gets_its_own_page_at_the_same_address(app, world, english
         seen = {client: client.get(url) for client in order}
         in_english, in_vietnamese = page_text(seen[english]), page_text(seen[vietnamese])
         assert '<html lang="en">' in in_english and "Sign in" in in_english and "Đăng nhập" not in in_english, url
-        assert '<html lang="vi">' in in_vietnamese and "Đăng nhập" in in_vietnamese and "Sign in" not in in_vietnamese, url
+        assert (
+            '<html lang="vi">' in in_vietnamese and "Đăng nhập" in in_vietnamese and "Sign in" not in in_vietnamese
+        ), url
     home_en, home_vi = english.get("/"), vietnamese.get("/")
     assert home_en.headers["ETag"] != home_vi.headers["ETag"]
     assert "Cookie" in home_en.headers.get("Vary", "") and "Cookie" in home_vi.headers.get("Vary", "")
@@ -327,7 +340,10 @@ def test_pages_are_compressed_when_the_browser_asks(app, world):
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.get_data()).decode() == plain.get_data(as_text=True)
     assert zipped.headers["ETag"] == plain.headers["ETag"]
-    assert browser.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status_code == 304
+    assert (
+        browser.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status_code
+        == 304
+    )
 
     squeezed = browser.get("/", headers={"Accept-Encoding": "br"})
     assert squeezed.headers["Content-Encoding"] == "br"

@@ -1,4 +1,5 @@
 """Races in view tests: another request's change lands while this one is under way."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Running fairs and booths: the service rules (validation, status moves, applications, decisions)."""
+
 from __future__ import annotations
 
 import io
@@ -87,8 +88,7 @@ def test_create_fair_converts_vietnam_time_to_utc_and_makes_a_draft(people):
 
 def test_midnight_in_vietnam_is_the_evening_before_in_utc(people):
     fair = services.create_fair(
-        fair_data(organiser_ids=[people.agency.id], starts_at=datetime(2026, 12, 5, 0, 0),
-                  applications_close_at=None),
+        fair_data(organiser_ids=[people.agency.id], starts_at=datetime(2026, 12, 5, 0, 0), applications_close_at=None),
         people.staff,
     )
     assert fair.starts_at == datetime(2026, 12, 4, 17, 0)
@@ -217,8 +217,11 @@ def test_unknown_status_and_non_staff_are_refused(people):
 
 
 def test_applications_cannot_open_after_the_deadline(people):
-    fair = f.fair(status=FairStatus.DRAFT, starts_at=utcnow() + timedelta(days=10),
-                  applications_close_at=utcnow() - timedelta(minutes=1))
+    fair = f.fair(
+        status=FairStatus.DRAFT,
+        starts_at=utcnow() + timedelta(days=10),
+        applications_close_at=utcnow() - timedelta(minutes=1),
+    )
     with pytest.raises(Refused):
         services.change_fair_status(fair, "accepting_applications", people.staff)
     assert fair.status == FairStatus.DRAFT

@@ -1,4 +1,5 @@
 """Agency staff run fairs from /agency/fairs: list, create, edit, move the status, decide on booths."""
+
 from __future__ import annotations
 
 import io
@@ -29,9 +30,14 @@ def world(app):
     customer = f.user()
     lychee = f.product(coop, name="Vải thiều sấy", price_vnd=120_000)
     now = utcnow()
-    fair = f.fair("Hội chợ mùa đông", slug="hoi-cho-mua-dong", status=FairStatus.ACCEPTING,
-                  starts_at=now + timedelta(days=10), applications_close_at=now + timedelta(days=5),
-                  organisers=[agency])
+    fair = f.fair(
+        "Hội chợ mùa đông",
+        slug="hoi-cho-mua-dong",
+        status=FairStatus.ACCEPTING,
+        starts_at=now + timedelta(days=10),
+        applications_close_at=now + timedelta(days=5),
+        organisers=[agency],
+    )
     booth = f.booth(fair, coop, [(lychee, 99_000)], status=BoothStatus.PENDING, message="Cần 2 bàn")
     booth.number = None  # numbers come with the approval
     f.commit()
@@ -143,7 +149,9 @@ def test_create_a_fair_in_vietnam_time(client, world):
 def test_the_new_form_ticks_the_staff_members_agency(client, world):
     sign_in(client, world.staff)
     page = client.get("/agency/fairs/new").get_data(as_text=True)
-    ticked = re.findall(r'<input checked id="organiser_ids-\d+" name="organiser_ids" type="checkbox" value="(\d+)"', page)
+    ticked = re.findall(
+        r'<input checked id="organiser_ids-\d+" name="organiser_ids" type="checkbox" value="(\d+)"', page
+    )
     assert ticked == [str(world.agency.id)]
 
 
@@ -181,7 +189,9 @@ def test_edit_changes_the_fair_but_not_its_slug(client, world):
     fair = fresh(Fair, world.fair.id)
     assert fair.name == "Hội chợ xuân" and fair.slug == "hoi-cho-mua-dong"
 
-    bad = client.post("/agency/fairs/hoi-cho-mua-dong/edit", data=valid_form(world, name="Sai", ends_at="2026-12-01T08:00"))
+    bad = client.post(
+        "/agency/fairs/hoi-cho-mua-dong/edit", data=valid_form(world, name="Sai", ends_at="2026-12-01T08:00")
+    )
     assert bad.status_code == 422
     assert fresh(Fair, world.fair.id).name == "Hội chợ xuân"
 
@@ -308,6 +318,7 @@ def test_a_number_given_elsewhere_at_the_same_moment_is_refused_at_its_box(clien
     assert fresh(Booth, other.id).number == "A1"
     assert outbox == []
 
+
 def test_reject_needs_a_reason_and_emails_it(client, world, outbox):
     sign_in(client, world.staff)
     url = f"/agency/fairs/hoi-cho-mua-dong/booths/{world.booth.id}/reject"
@@ -368,8 +379,10 @@ def test_the_fair_pages_link_to_posters_and_results_that_open(client, world):
     world.booth.status, world.booth.number = BoothStatus.APPROVED, "A4"
     f.commit()
     sign_in(client, world.staff)
-    links = re.findall(r'href="(/agency/fairs/hoi-cho-mua-dong/[^"]*(?:poster|results)[^"]*)"',
-                       client.get("/agency/fairs/hoi-cho-mua-dong/booths").get_data(as_text=True))
+    links = re.findall(
+        r'href="(/agency/fairs/hoi-cho-mua-dong/[^"]*(?:poster|results)[^"]*)"',
+        client.get("/agency/fairs/hoi-cho-mua-dong/booths").get_data(as_text=True),
+    )
     assert f"/agency/fairs/hoi-cho-mua-dong/booths/{world.booth.id}/poster" in links
     assert "/agency/fairs/hoi-cho-mua-dong/results" in links
     for url in set(links):

@@ -1,4 +1,5 @@
 """QR short links /f/<code>: visits, the attribution window, replacing sources, posters."""
+
 from __future__ import annotations
 
 import io
@@ -175,11 +176,18 @@ def test_no_source_outside_a_request(app):
 def test_an_order_placed_after_a_scan_carries_its_source(client, fair_setup):
     scan(client, "Ab3xYz")
     client.post("/cart/add", data={"product_id": fair_setup.lychee.id, "quantity": 1})
-    response = client.post("/checkout", data={
-        "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-        "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
-        "payment_method": "cod",
-    })
+    response = client.post(
+        "/checkout",
+        data={
+            "name": "Nguyễn Thị Lan",
+            "phone": "0912 345 678",
+            "email": "lan@example.vn",
+            "province_code": str(f.BAC_NINH),
+            "ward_code": str(f.LUC_NGAN),
+            "street": "Số 12, thôn Đồng Cốc",
+            "payment_method": "cod",
+        },
+    )
 
     assert response.status_code == 302
     order = db.session.scalar(sa.select(Order))
@@ -190,11 +198,18 @@ def test_an_order_placed_after_a_scan_carries_its_source(client, fair_setup):
 
 def test_an_order_without_a_scan_has_no_source(client, fair_setup):
     client.post("/cart/add", data={"product_id": fair_setup.lychee.id, "quantity": 1})
-    client.post("/checkout", data={
-        "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-        "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
-        "payment_method": "cod",
-    })
+    client.post(
+        "/checkout",
+        data={
+            "name": "Nguyễn Thị Lan",
+            "phone": "0912 345 678",
+            "email": "lan@example.vn",
+            "province_code": str(f.BAC_NINH),
+            "ward_code": str(f.LUC_NGAN),
+            "street": "Số 12, thôn Đồng Cốc",
+            "payment_method": "cod",
+        },
+    )
     order = db.session.scalar(sa.select(Order))
     assert order is not None and (order.source_fair_id, order.source_booth_id) == (None, None)
     assert order.parts[0].items[0].unit_price_vnd == 100_000
@@ -227,7 +242,9 @@ def test_agency_staff_print_fair_and_booth_posters(client, fair_setup):
     fair_page = client.get(urls["fair_html"]).get_data(as_text=True)
     assert "http://localhost/f/HCBN26" in fair_page
     # A pending booth has no poster (no number, its link does not work yet).
-    assert client.get(f"/agency/fairs/{fair_setup.fair.slug}/booths/{fair_setup.pending.id}/poster.png").status_code == 404
+    assert (
+        client.get(f"/agency/fairs/{fair_setup.fair.slug}/booths/{fair_setup.pending.id}/poster.png").status_code == 404
+    )
     # A booth of another fair is not found under this one.
     assert client.get(f"/agency/fairs/ocop-ha-noi/booths/{fair_setup.booth.id}/poster.png").status_code == 404
 
@@ -241,7 +258,7 @@ def test_the_poster_qr_code_holds_the_short_link(client, fair_setup):
     expected = segno.make("http://localhost/f/Ab3xYz", error="q").svg_inline(
         scale=1, border=4, omitsize=True, svgclass="poster-qr", lineclass=None, dark="#000", light="#fff"
     )
-    path = expected[expected.index("<path"):expected.index("/>", expected.index("<path"))]
+    path = expected[expected.index("<path") : expected.index("/>", expected.index("<path"))]
     assert path in page
 
 
@@ -263,4 +280,3 @@ def test_posters_need_sign_in(client, fair_setup):
     for url in poster_urls(fair_setup).values():
         response = client.get(url)
         assert response.status_code in (302, 401) and "/f/" not in (response.location or "")
-

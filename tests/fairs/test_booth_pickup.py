@@ -1,6 +1,7 @@
 """Pickup at a fair booth: offered for a cooperative with an approved booth while its fair
 is on, free, stored on the order part with its booth, shown to the customer and the
 cooperative, refused (nothing written) once the fair is not on."""
+
 from __future__ import annotations
 
 import html
@@ -23,8 +24,12 @@ END = datetime(2026, 12, 7, 10, 0)  # 17:00 in Vietnam
 DURING = START + timedelta(hours=3)
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
     "payment_method": "cod",
 }
 
@@ -38,16 +43,26 @@ def clock(monkeypatch):
             self.now = when
 
     c = Clock()
-    for module in ("marketplace.core.content_version", "marketplace.fairs.pricing", "marketplace.catalog.queries", "marketplace.orders.cart",
-                   "marketplace.orders.services"):
+    for module in (
+        "marketplace.core.content_version",
+        "marketplace.fairs.pricing",
+        "marketplace.catalog.queries",
+        "marketplace.orders.cart",
+        "marketplace.orders.services",
+    ):
         monkeypatch.setattr(f"{module}.utcnow", lambda: c.now)
     return c
 
 
 @pytest.fixture
 def shop(app):
-    coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=30_000,
-                         offers_pickup=False, email="vaithieu@example.vn")
+    coop = f.cooperative(
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=30_000,
+        offers_pickup=False,
+        email="vaithieu@example.vn",
+    )
     honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000)
     lychee = f.product(coop, name="Vải thiều sấy", slug="vai-say", price_vnd=120_000, stock=10)
     honey = f.product(honey_coop, name="Mật ong rừng", slug="mat-ong-rung", price_vnd=250_000, stock=5)
@@ -55,8 +70,19 @@ def shop(app):
     booth = f.booth(fair, coop, [lychee], number="A12")
     manager = f.manager(coop, email="quanly@example.vn")
     f.commit()
-    return type("Shop", (), {"coop": coop, "honey_coop": honey_coop, "lychee": lychee, "honey": honey,
-                             "fair": fair, "booth": booth, "manager": manager})
+    return type(
+        "Shop",
+        (),
+        {
+            "coop": coop,
+            "honey_coop": honey_coop,
+            "lychee": lychee,
+            "honey": honey,
+            "fair": fair,
+            "booth": booth,
+            "manager": manager,
+        },
+    )
 
 
 def text_of(response) -> str:
@@ -202,13 +228,16 @@ def test_place_order_refuses_booth_pickup_without_a_booth(shop):
 
 
 def api_order(client, shop, delivery):
-    return client.post("/api/v1/orders", json={
-        "items": [{"product_id": shop.lychee.id, "quantity": 1}],
-        "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
-        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
-        "payment_method": "cod",
-        "delivery": delivery,
-    })
+    return client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"product_id": shop.lychee.id, "quantity": 1}],
+            "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
+            "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
+            "payment_method": "cod",
+            "delivery": delivery,
+        },
+    )
 
 
 def test_the_api_accepts_fair_booth_while_the_fair_is_on(client, shop, clock):
@@ -237,13 +266,16 @@ def test_the_openapi_document_lists_fair_booth(client):
 
 
 def test_the_api_names_the_pickup_booth_of_a_part(client, shop, clock):
-    response = client.post("/api/v1/orders", json={
-        "items": [{"product_id": shop.lychee.id, "quantity": 1}, {"product_id": shop.honey.id, "quantity": 1}],
-        "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
-        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
-        "delivery": {"vai-thieu": "fair_booth", "mat-ong": "home"},
-        "payment_method": "cod",
-    })
+    response = client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"product_id": shop.lychee.id, "quantity": 1}, {"product_id": shop.honey.id, "quantity": 1}],
+            "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
+            "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
+            "delivery": {"vai-thieu": "fair_booth", "mat-ong": "home"},
+            "payment_method": "cod",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     placed = response.get_json()
     followed = client.get(response.headers["Location"]).get_json()

@@ -3,6 +3,7 @@ and the sale price on every page, in the cart, the API and orders (kept after th
 
 "Now" is set by the `clock` fixture; times are naive UTC, Vietnam is UTC+7.
 """
+
 from __future__ import annotations
 
 import html
@@ -38,8 +39,13 @@ def clock(monkeypatch):
             self.now = when
 
     c = Clock()
-    for module in ("marketplace.core.content_version", "marketplace.fairs.pricing", "marketplace.catalog.queries", "marketplace.orders.cart",
-                   "marketplace.orders.services"):
+    for module in (
+        "marketplace.core.content_version",
+        "marketplace.fairs.pricing",
+        "marketplace.catalog.queries",
+        "marketplace.orders.cart",
+        "marketplace.orders.services",
+    ):
         monkeypatch.setattr(f"{module}.utcnow", lambda: c.now)
     return c
 
@@ -49,8 +55,9 @@ def world(app):
     """A dried-lychee product at 120.000 ₫ with a fair price of 99.000 ₫ at a published fair."""
     coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=30_000)
     category = f.category("Trái cây", slug="trai-cay")
-    lychee = f.product(coop, category, name="Vải thiều sấy", slug="vai-say", price_vnd=REGULAR, stock=10,
-                       is_featured=True)
+    lychee = f.product(
+        coop, category, name="Vải thiều sấy", slug="vai-say", price_vnd=REGULAR, stock=10, is_featured=True
+    )
     fair = f.fair("Hội chợ nông sản Bắc Ninh", slug="hoi-cho-bac-ninh", starts_at=START, ends_at=END)
     booth = f.booth(fair, coop, [(lychee, FAIR)], number="A12")
     f.commit()
@@ -245,11 +252,18 @@ def test_an_order_placed_during_the_fair_keeps_the_fair_price_after_it(client, w
     client.post("/cart/add", data={"product_id": world.lychee.id, "quantity": 2})
     checkout = html_of(client.get("/checkout"))
     assert "198.000" in checkout
-    response = client.post("/checkout", data={
-        "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-        "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
-        "payment_method": "cod",
-    })
+    response = client.post(
+        "/checkout",
+        data={
+            "name": "Nguyễn Thị Lan",
+            "phone": "0912 345 678",
+            "email": "lan@example.vn",
+            "province_code": str(f.BAC_NINH),
+            "ward_code": str(f.LUC_NGAN),
+            "street": "Số 12, thôn Đồng Cốc",
+            "payment_method": "cod",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     item = db.session.scalars(sa.select(OrderItem)).one()
     assert (item.unit_price_vnd, item.regular_price_vnd, item.line_total_vnd) == (FAIR, REGULAR, 2 * FAIR)
@@ -270,12 +284,15 @@ def test_place_order_uses_the_price_at_its_moment(world):
 
 
 def test_an_api_order_pays_the_fair_price(client, world, clock):
-    response = client.post("/api/v1/orders", json={
-        "items": [{"product_id": world.lychee.id, "quantity": 3}],
-        "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
-        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
-        "payment_method": "cod",
-    })
+    response = client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"product_id": world.lychee.id, "quantity": 3}],
+            "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
+            "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
+            "payment_method": "cod",
+        },
+    )
 
     assert response.status_code == 201, response.get_json()
     line = response.get_json()["parts"][0]["items"][0]
@@ -326,8 +343,9 @@ def test_place_order_reads_the_fair_prices_with_the_products(world):
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
-        order = place_order([(world.lychee.id, 1), (others[0].id, 1), (others[1].id, 1)], f.checkout(),
-                            now=START + timedelta(hours=1))
+        order = place_order(
+            [(world.lychee.id, 1), (others[0].id, 1), (others[1].id, 1)], f.checkout(), now=START + timedelta(hours=1)
+        )
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
 

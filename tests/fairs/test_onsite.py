@@ -1,4 +1,5 @@
 """On-site sales at a fair booth: stock, fair prices, voiding, the fair's hours, access, racing online orders."""
+
 from __future__ import annotations
 
 import re
@@ -61,7 +62,10 @@ def test_a_sale_takes_stock_at_the_fair_price(booth_setup):
 
     assert (sale.quantity, sale.unit_price_vnd, sale.total_vnd) == (3, 100_000, 300_000)
     assert (sale.payment, sale.product_name, sale.unit, sale.recorded_by_id) == (
-        OnSitePayment.TRANSFER, "Vải thiều sấy", "hộp", s.manager.id,
+        OnSitePayment.TRANSFER,
+        "Vải thiều sấy",
+        "hộp",
+        s.manager.id,
     )
     assert stock_of(s.lychee) == 7
     tea_sale = onsite.record_sale(s.booth, s.tea.id, "2", "cash", s.manager)

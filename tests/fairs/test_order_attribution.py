@@ -1,6 +1,7 @@
 """Orders record the fair (and booth) whose QR link brought the customer: the checkout says
 so in a privacy note before the order is placed, the order page after; attribution never
 changes prices or who may buy, and API orders are never attributed."""
+
 from __future__ import annotations
 
 import html
@@ -17,8 +18,12 @@ from marketplace.orders.services import place_order
 from tests import factories as f
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
     "payment_method": "cod",
 }
 SCANNED = datetime(2026, 11, 20, 3, 0)  # 10:00 on 20 November in Vietnam
@@ -31,7 +36,9 @@ def shop(app):
     lychee = f.product(coop, name="Vải thiều sấy", slug="vai-say", price_vnd=120_000, stock=10)
     honey = f.product(other_coop, name="Mật ong rừng", slug="mat-ong-rung", price_vnd=250_000, stock=5)
     # A fair that has ended: attribution lasts beyond the fair, and no fair price applies.
-    fair = f.fair("Hội chợ nông sản Bắc Ninh", starts_at=SCANNED - timedelta(days=1), ends_at=SCANNED + timedelta(hours=8))
+    fair = f.fair(
+        "Hội chợ nông sản Bắc Ninh", starts_at=SCANNED - timedelta(days=1), ends_at=SCANNED + timedelta(hours=8)
+    )
     booth = f.booth(fair, coop, [(lychee, 99_000)], number="A12")
     f.commit()
     return type("Shop", (), {"coop": coop, "lychee": lychee, "honey": honey, "fair": fair, "booth": booth})
@@ -74,8 +81,10 @@ def test_a_booth_scan_is_stored_on_the_order_and_shown_before_and_after(client, 
 
     page = text_of(checkout)
     assert f'data-source-fair="{shop.fair.id}" data-source-booth="{shop.booth.id}"' in page
-    assert ("Đơn hàng này được ghi nhận cho Hội chợ nông sản Bắc Ninh, gian hàng A12 vì bạn đã quét mã QR "
-            "của gian hàng ngày 20/11/2026; việc ghi nhận không thay đổi giá hay quyền mua.") in page
+    assert (
+        "Đơn hàng này được ghi nhận cho Hội chợ nông sản Bắc Ninh, gian hàng A12 vì bạn đã quét mã QR "
+        "của gian hàng ngày 20/11/2026; việc ghi nhận không thay đổi giá hay quyền mua."
+    ) in page
     order = the_order()
     assert (order.source_fair_id, order.source_booth_id) == (shop.fair.id, shop.booth.id)
     page = text_of(client.get(placed.headers["Location"]))
@@ -141,12 +150,15 @@ def test_a_closed_fair_still_credits_its_orders(shop):
 def test_api_orders_are_never_attributed(client, shop, source):
     source.value = Source(shop.fair.id, shop.booth.id, SCANNED)
 
-    response = client.post("/api/v1/orders", json={
-        "items": [{"product_id": shop.lychee.id, "quantity": 1}],
-        "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
-        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
-        "payment_method": "cod",
-    })
+    response = client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"product_id": shop.lychee.id, "quantity": 1}],
+            "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
+            "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
+            "payment_method": "cod",
+        },
+    )
 
     assert response.status_code == 201
     assert the_order().source_fair_id is None

@@ -1,4 +1,5 @@
 """Public fair pages: phases, drafts hidden, the booth directory, fair prices, the home banner."""
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,12 @@ def section_slugs(page: str, phase: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("when", "phase"),
-    [(START - timedelta(seconds=1), "upcoming"), (START, "ongoing"), (END - timedelta(seconds=1), "ongoing"),
-     (END, "past")],
+    [
+        (START - timedelta(seconds=1), "upcoming"),
+        (START, "ongoing"),
+        (END - timedelta(seconds=1), "ongoing"),
+        (END, "past"),
+    ],
 )
 def test_phase_edges_on_the_list_and_the_fair_page(client, make, clock, when, phase):
     make.fair("Hội chợ OCOP Bắc Ninh", slug="hoi-cho-ocop", starts_at=START, ends_at=END)
@@ -101,8 +106,11 @@ def test_booth_directory_lists_only_approved_booths_of_approved_cooperatives(cli
     make.booth(fair, shown, [make.product(shown, name="Vải sấy")], number="A10")
     second = make.cooperative("HTX Gà đồi Yên Thế")
     make.booth(fair, second, [make.product(second, name="Gà đồi")], number="A2")
-    for name, status, number in (("HTX Chờ duyệt", BoothStatus.PENDING, ""), ("HTX Bị từ chối", BoothStatus.REJECTED, ""),
-                                 ("HTX Đã rút", BoothStatus.WITHDRAWN, "B7")):
+    for name, status, number in (
+        ("HTX Chờ duyệt", BoothStatus.PENDING, ""),
+        ("HTX Bị từ chối", BoothStatus.REJECTED, ""),
+        ("HTX Đã rút", BoothStatus.WITHDRAWN, "B7"),
+    ):
         coop = make.cooperative(name)
         make.booth(fair, coop, [make.product(coop)], number=number or None, status=status)
     suspended = make.cooperative("HTX Tạm đình chỉ", status=CooperativeStatus.SUSPENDED)
@@ -174,8 +182,16 @@ def test_home_banner_only_while_a_fair_is_on(client, make, clock):
 
 def test_fair_page_shows_the_facts_in_vietnam_time(client, make, clock):
     youth_union = make.agency("Tỉnh đoàn Bắc Ninh")
-    make.fair("Hội chợ OCOP", slug="hoi-cho", starts_at=START, ends_at=END, venue="Nhà thi đấu tỉnh",
-              street="Đường Lý Thái Tổ", organisers=[youth_union], description="Hơn 100 gian hàng.")
+    make.fair(
+        "Hội chợ OCOP",
+        slug="hoi-cho",
+        starts_at=START,
+        ends_at=END,
+        venue="Nhà thi đấu tỉnh",
+        street="Đường Lý Thái Tổ",
+        organisers=[youth_union],
+        description="Hơn 100 gian hàng.",
+    )
     make.commit()
 
     page = html(client.get("/fairs/hoi-cho"))

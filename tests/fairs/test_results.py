@@ -14,6 +14,7 @@ orders  E  phone P1, 30 days before, no source: a2 × 1
         O6 P5, no source: a2 × 3 · O7 P6, another fair: a2 × 1
 on site A1: a1 × 3 cash (240.000), a2 × 2 transfer (100.000), a1 × 1 voided · B2: b1 × 1 (200.000)
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,25 +36,65 @@ from tests import factories as f
 from tests.cooperatives.helpers import sign_in
 
 METRICS = (
-    "scans", "unique_visitors", "fair_link_scans", "fair_link_unique", "booth_link_scans", "booth_link_unique",
-    "orders", "online_revenue_vnd", "onsite_sales", "onsite_units", "onsite_revenue_vnd", "new_customers",
+    "scans",
+    "unique_visitors",
+    "fair_link_scans",
+    "fair_link_unique",
+    "booth_link_scans",
+    "booth_link_unique",
+    "orders",
+    "online_revenue_vnd",
+    "onsite_sales",
+    "onsite_units",
+    "onsite_revenue_vnd",
+    "new_customers",
     "total_revenue_vnd",
 )
 EXPECTED = {
     "fair": {
-        "scans": 8, "unique_visitors": 4, "fair_link_scans": 3, "fair_link_unique": 2, "booth_link_scans": 5, "booth_link_unique": 3,
-        "orders": 4, "online_revenue_vnd": 660_000, "onsite_sales": 3, "onsite_units": 6, "onsite_revenue_vnd": 540_000,
-        "new_customers": 2, "total_revenue_vnd": 1_200_000,
+        "scans": 8,
+        "unique_visitors": 4,
+        "fair_link_scans": 3,
+        "fair_link_unique": 2,
+        "booth_link_scans": 5,
+        "booth_link_unique": 3,
+        "orders": 4,
+        "online_revenue_vnd": 660_000,
+        "onsite_sales": 3,
+        "onsite_units": 6,
+        "onsite_revenue_vnd": 540_000,
+        "new_customers": 2,
+        "total_revenue_vnd": 1_200_000,
     },
     "A": {
-        "scans": 2, "unique_visitors": 2, "fair_link_scans": None, "fair_link_unique": None, "booth_link_scans": 2,
-        "booth_link_unique": 2, "orders": 3, "online_revenue_vnd": 200_000, "onsite_sales": 2, "onsite_units": 5,
-        "onsite_revenue_vnd": 340_000, "new_customers": 2, "total_revenue_vnd": 540_000,
+        "scans": 2,
+        "unique_visitors": 2,
+        "fair_link_scans": None,
+        "fair_link_unique": None,
+        "booth_link_scans": 2,
+        "booth_link_unique": 2,
+        "orders": 3,
+        "online_revenue_vnd": 200_000,
+        "onsite_sales": 2,
+        "onsite_units": 5,
+        "onsite_revenue_vnd": 340_000,
+        "new_customers": 2,
+        "total_revenue_vnd": 540_000,
     },
     "B": {
-        "scans": 3, "unique_visitors": 1, "fair_link_scans": None, "fair_link_unique": None, "booth_link_scans": 3,
-        "booth_link_unique": 1, "orders": 2, "online_revenue_vnd": 400_000, "onsite_sales": 1, "onsite_units": 1,
-        "onsite_revenue_vnd": 200_000, "new_customers": 0, "total_revenue_vnd": 600_000,
+        "scans": 3,
+        "unique_visitors": 1,
+        "fair_link_scans": None,
+        "fair_link_unique": None,
+        "booth_link_scans": 3,
+        "booth_link_unique": 1,
+        "orders": 2,
+        "online_revenue_vnd": 400_000,
+        "onsite_sales": 1,
+        "onsite_units": 1,
+        "onsite_revenue_vnd": 200_000,
+        "new_customers": 0,
+        "total_revenue_vnd": 600_000,
     },
 }
 # (name, online units, on-site units, units, revenue), best first.
@@ -87,15 +128,25 @@ def dataset(app):
     staff = f.staff()
     customer = f.user()
 
-    for booth, visitor in [(None, "v1"), (None, "v1"), (None, "v2"), (booth_a, "v1"), (booth_a, "v3"),
-                           (booth_b, "v4"), (booth_b, "v4"), (booth_b, "v4")]:
+    for booth, visitor in [
+        (None, "v1"),
+        (None, "v1"),
+        (None, "v2"),
+        (booth_a, "v1"),
+        (booth_a, "v3"),
+        (booth_b, "v4"),
+        (booth_b, "v4"),
+        (booth_b, "v4"),
+    ]:
         db.session.add(FairVisit(fair_id=fair.id, booth_id=booth.id if booth else None, visitor=f"visitor-{visitor}"))
     db.session.add(FairVisit(fair_id=other_fair.id, booth_id=None, visitor="visitor-v1"))
 
     start = utcnow() - timedelta(hours=5)
 
     def order(lines, phone, minutes, source=None, booth=None):
-        placed = place_order([(p.id, q) for p, q in lines], f.checkout(phone=phone), now=start + timedelta(minutes=minutes))
+        placed = place_order(
+            [(p.id, q) for p, q in lines], f.checkout(phone=phone), now=start + timedelta(minutes=minutes)
+        )
         placed.source_fair_id = source.id if source else None
         placed.source_booth_id = booth.id if booth else None
         return placed
@@ -157,7 +208,7 @@ def csv_blocks(data: bytes) -> tuple[list[list[str]], list[list[str]]]:
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     blank = lines.index([])
-    return lines[: blank], lines[blank + 1:]
+    return lines[:blank], lines[blank + 1 :]
 
 
 def expected_cells(values: dict) -> list[str]:
@@ -188,7 +239,10 @@ def test_agency_page_and_csv_show_the_same_correct_numbers(client, dataset):
     for index, (_name, online, on_site, units, revenue) in enumerate(PRODUCTS_FAIR, start=1):
         product = rows[f"product-{index}"]
         assert [product[k][0] for k in ("online_units", "onsite_units", "units", "revenue_vnd")] == [
-            str(online), str(on_site), str(units), str(revenue)
+            str(online),
+            str(on_site),
+            str(units),
+            str(revenue),
         ]
         assert product["revenue_vnd"][1] == format_vnd(revenue)
 
@@ -201,19 +255,20 @@ def test_agency_page_and_csv_show_the_same_correct_numbers(client, dataset):
     assert summary[3] == ["B2", "HTX B Sóc Sơn", *expected_cells(EXPECTED["B"])]
     assert products[1:] == [[name, cooperative_of(name), *map(str, numbers)] for name, *numbers in PRODUCTS_FAIR]
     # Every number of the CSV is the one on the screen.
-    for csv_row, row_id in zip(summary[1:], ["fair", f"booth-{dataset.booth_a.id}", f"booth-{dataset.booth_b.id}"],
-                               strict=True):
+    for csv_row, row_id in zip(
+        summary[1:], ["fair", f"booth-{dataset.booth_a.id}", f"booth-{dataset.booth_b.id}"], strict=True
+    ):
         assert csv_row[2:] == [rows[row_id][m][0] for m in METRICS]
 
 
 def test_the_csv_guards_names_a_spreadsheet_would_run_as_formulas(client, dataset):
-    dataset.booth_a.cooperative.name = "=HYPERLINK(\"http://x.example\",\"HTX A\")"
+    dataset.booth_a.cooperative.name = '=HYPERLINK("http://x.example","HTX A")'
     db.session.commit()
     sign_in(client, dataset.staff)
 
     summary, _products = csv_blocks(client.get("/agency/fairs/hoi-cho-ket-qua/results.csv").data)
 
-    assert summary[2][:2] == ["A1", "'=HYPERLINK(\"http://x.example\",\"HTX A\")"]
+    assert summary[2][:2] == ["A1", '\'=HYPERLINK("http://x.example","HTX A")']
 
 
 def cooperative_of(product_name: str) -> str:

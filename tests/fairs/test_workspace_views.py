@@ -1,4 +1,5 @@
 """A cooperative applies for booths from /workspace/<coop>/fairs, edits its showcase, withdraws."""
+
 from __future__ import annotations
 
 import re
@@ -37,10 +38,20 @@ def world(app):
     staff = f.staff()
     customer = f.user()
     now = utcnow()
-    open_fair = f.fair("Hội chợ mùa đông", slug="mua-dong", status=FairStatus.ACCEPTING,
-                       starts_at=now + timedelta(days=10), applications_close_at=now + timedelta(days=5))
-    closed_apps = f.fair("Hội chợ hết hạn", slug="het-han", status=FairStatus.ACCEPTING,
-                         starts_at=now + timedelta(days=10), applications_close_at=now - timedelta(minutes=1))
+    open_fair = f.fair(
+        "Hội chợ mùa đông",
+        slug="mua-dong",
+        status=FairStatus.ACCEPTING,
+        starts_at=now + timedelta(days=10),
+        applications_close_at=now + timedelta(days=5),
+    )
+    closed_apps = f.fair(
+        "Hội chợ hết hạn",
+        slug="het-han",
+        status=FairStatus.ACCEPTING,
+        starts_at=now + timedelta(days=10),
+        applications_close_at=now - timedelta(minutes=1),
+    )
     draft_fair = f.fair("Hội chợ nháp", slug="nhap", status=FairStatus.DRAFT, starts_at=now + timedelta(days=10))
     f.commit()
     return type("World", (), locals())
@@ -60,9 +71,11 @@ def booth_of(world, fair=None):
 
 
 def showcase(booth):
-    return set(db.session.execute(
-        sa.select(BoothProduct.product_id, BoothProduct.fair_price_vnd).where(BoothProduct.booth_id == booth.id)
-    ).all())
+    return set(
+        db.session.execute(
+            sa.select(BoothProduct.product_id, BoothProduct.fair_price_vnd).where(BoothProduct.booth_id == booth.id)
+        ).all()
+    )
 
 
 def test_the_fairs_page_lists_open_fairs_only(manager_client, world):
@@ -132,8 +145,13 @@ def test_bad_applications_are_shown_at_the_product_and_nothing_is_saved(manager_
 def test_two_managers_applying_at_the_same_moment_make_one_booth(manager_client, world):
     # The other manager's application lands after this request checked there was none.
     other_application = sa.insert(Booth).values(
-        fair_id=world.open_fair.id, cooperative_id=world.coop.id, code="KHAC01", status=BoothStatus.PENDING,
-        message="Từ người quản lý kia", applied_by_id=world.manager.id, applied_at=utcnow(),
+        fair_id=world.open_fair.id,
+        cooperative_id=world.coop.id,
+        code="KHAC01",
+        status=BoothStatus.PENDING,
+        message="Từ người quản lý kia",
+        applied_by_id=world.manager.id,
+        applied_at=utcnow(),
     )
     with committed_before_writing(Booth, other_application):
         response = manager_client.post(
@@ -145,6 +163,7 @@ def test_two_managers_applying_at_the_same_moment_make_one_booth(manager_client,
     assert booth.code == "KHAC01" and booth.message == "Từ người quản lý kia" and showcase(booth) == set()
     with manager_client.session_transaction() as session:
         assert [category for category, _message in session["_flashes"]] == ["error"]
+
 
 def test_applications_closed_or_draft_fairs_are_refused(manager_client, world):
     data = {"product": [str(world.lychee.id)]}
@@ -181,8 +200,11 @@ def test_other_managers_staff_and_customers_get_403_and_change_nothing(client, w
         ("get", "/workspace/vai-thieu/fairs/", None),
         ("get", "/workspace/vai-thieu/fairs/mua-dong/apply", None),
         ("get", "/workspace/vai-thieu/fairs/mua-dong/booth", None),
-        ("post", "/workspace/vai-thieu/fairs/mua-dong/booth",
-         {"product": [str(world.lychee.id)], f"fair_price_{world.lychee.id}": "1000"}),
+        (
+            "post",
+            "/workspace/vai-thieu/fairs/mua-dong/booth",
+            {"product": [str(world.lychee.id)], f"fair_price_{world.lychee.id}": "1000"},
+        ),
         ("post", "/workspace/vai-thieu/fairs/mua-dong/booth/withdraw", {}),
         ("post", "/workspace/vai-thieu/fairs/mua-dong/apply", {"product": [str(world.lychee.id)]}),
     ]
@@ -211,12 +233,15 @@ def test_another_cooperatives_booth_is_not_found_in_ones_own_workspace(client, w
 def test_there_is_no_way_to_approve_from_the_workspace(manager_client, world):
     booth = pending_booth(world.open_fair, world.coop, [world.lychee])
     f.commit()
-    for url in ("/workspace/vai-thieu/fairs/mua-dong/booth/approve",
-                f"/workspace/vai-thieu/fairs/mua-dong/booths/{booth.id}/approve"):
+    for url in (
+        "/workspace/vai-thieu/fairs/mua-dong/booth/approve",
+        f"/workspace/vai-thieu/fairs/mua-dong/booths/{booth.id}/approve",
+    ):
         assert manager_client.post(url, data={"number": "A1"}).status_code in (404, 405)
-    assert manager_client.post(
-        f"/agency/fairs/mua-dong/booths/{booth.id}/approve", data={"number": "A1"}
-    ).status_code == 403
+    assert (
+        manager_client.post(f"/agency/fairs/mua-dong/booths/{booth.id}/approve", data={"number": "A1"}).status_code
+        == 403
+    )
     assert booth_of(world).status == BoothStatus.PENDING
 
 
@@ -247,8 +272,9 @@ def test_edit_the_showcase_while_pending(manager_client, world):
 def test_an_approved_booth_changes_fair_prices_until_the_fair_ends(manager_client, world):
     on_now = f.fair("Hội chợ đang diễn ra", slug="dang-dien-ra")
     f.booth(on_now, world.coop, [(world.lychee, 100_000)], number="A3")
-    ended = f.fair("Hội chợ đã xong", slug="da-xong", starts_at=utcnow() - timedelta(days=5),
-                   ends_at=utcnow() - timedelta(hours=1))
+    ended = f.fair(
+        "Hội chợ đã xong", slug="da-xong", starts_at=utcnow() - timedelta(days=5), ends_at=utcnow() - timedelta(hours=1)
+    )
     f.booth(ended, world.coop, [(world.lychee, 100_000)], number="C1")
     f.commit()
     url = "/workspace/vai-thieu/fairs/dang-dien-ra/booth"

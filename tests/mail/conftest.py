@@ -1,4 +1,5 @@
 """A shop of two cooperatives (one with its own address, one told through its two managers)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,12 @@ from marketplace.mail.models import QueuedEmail
 from tests import factories as f
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912345678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
 }
 
 

@@ -1,4 +1,5 @@
 """Senders: leases keep concurrent senders from sending a job twice; failures are retried, then given up."""
+
 from __future__ import annotations
 
 import threading
@@ -110,7 +111,13 @@ def test_a_failing_job_is_retried_with_backoff_then_given_up_and_the_others_are_
         else:
             assert outcome.failed == 1 and failing.failed_at == now
 
-    assert delays == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6)]
+    assert delays == [
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        timedelta(hours=6),
+    ]
     assert queue.deliver_due(now=now + timedelta(days=30)).claimed == 0
     counts = queue.status(now)
     assert (counts["pending"], counts["failed"], counts["sent"]) == (0, 1, 1)

@@ -1,4 +1,5 @@
 """Order emails go through the queue: queued in the order's transaction, sent by whoever MAIL_QUEUE names."""
+
 from __future__ import annotations
 
 import time
@@ -28,7 +29,9 @@ def test_a_rolled_back_order_queues_nothing_and_a_committed_one_queues_its_jobs(
 
     parts = sorted(part.id for part in order.parts)
     assert [(job.kind, job.object_id) for job in jobs()] == [
-        ("order_confirmation", order.id), ("order_new_part", parts[0]), ("order_new_part", parts[1]),
+        ("order_confirmation", order.id),
+        ("order_new_part", parts[0]),
+        ("order_new_part", parts[1]),
     ]
     assert all(job.sent_at is None and job.attempts == 0 for job in jobs())
     assert outbox == []  # queued, not sent: no request has ended
@@ -42,16 +45,22 @@ def test_a_checkout_request_sends_its_mail_itself_in_inline_mode(client, shop, o
     assert all(job.sent_at is not None and job.attempts == 1 and job.base_url == "http://localhost/" for job in jobs())
     order = db.session.scalar(sa.select(Order))
     confirmation = next(m for m in outbox if m["To"] == "lan@example.vn")
-    assert f"http://localhost/orders/{order.number}?token={order.tracking_token}" in confirmation.get_body(("plain",)).get_content()
+    assert (
+        f"http://localhost/orders/{order.number}?token={order.tracking_token}"
+        in confirmation.get_body(("plain",)).get_content()
+    )
 
 
 def test_a_refused_checkout_queues_nothing(client, shop, outbox):
-    response = client.post("/api/v1/orders", json={
-        "items": [{"product_id": shop.honey.id, "quantity": 6}],
-        "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
-        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
-        "payment_method": "cod",
-    })
+    response = client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"product_id": shop.honey.id, "quantity": 6}],
+            "contact": {"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn"},
+            "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "Số 12"},
+            "payment_method": "cod",
+        },
+    )
 
     assert response.status_code == 409 and jobs() == [] and outbox == []
 
@@ -59,17 +68,24 @@ def test_a_refused_checkout_queues_nothing(client, shop, outbox):
 def test_worker_mode_only_queues_and_mail_send_delivers(app, client, runner, shop, outbox):
     app.config["MAIL_QUEUE"] = "worker"
     web_checkout(client, shop)
-    api = client.post("/api/v1/orders", json={
-        "items": [{"product_id": shop.lychee.id, "quantity": 1}],
-        "contact": {"name": "Trần Văn Minh", "phone": "0987654321", "email": "minh@example.vn"},
-        "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "25 Lý Thường Kiệt"},
-        "payment_method": "cod",
-    })
+    api = client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"product_id": shop.lychee.id, "quantity": 1}],
+            "contact": {"name": "Trần Văn Minh", "phone": "0987654321", "email": "minh@example.vn"},
+            "address": {"province": f.BAC_NINH, "ward": f.LUC_NGAN, "street": "25 Lý Thường Kiệt"},
+            "payment_method": "cod",
+        },
+    )
     assert api.status_code == 201
 
     assert outbox == [] and len(jobs()) == 5 and all(job.sent_at is None for job in jobs())
     status = runner.invoke(args=["mail", "status"])
-    assert status.exit_code == 0 and "Pending: 5 (5 due now" in status.output and "Mode (MAIL_QUEUE): worker" in status.output
+    assert (
+        status.exit_code == 0
+        and "Pending: 5 (5 due now" in status.output
+        and "Mode (MAIL_QUEUE): worker" in status.output
+    )
 
     result = runner.invoke(args=["mail", "send"])
 

@@ -1,5 +1,6 @@
 """Queued emails over SMTP: one connection per batch, a dropped idle connection reopened,
 and a refused recipient failing only its own email."""
+
 from __future__ import annotations
 
 import smtplib
@@ -60,8 +61,14 @@ class FakeSMTP:
 def smtp(app, monkeypatch):
     FakeSMTP.connections, FakeSMTP.sent, FakeSMTP.drop_before_send, FakeSMTP.refuse = [], [], set(), set()
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="mail.example.vn", MAIL_PORT=587, MAIL_USE_TLS=True,
-                      MAIL_USERNAME="no-reply", MAIL_PASSWORD="secret")
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="mail.example.vn",
+        MAIL_PORT=587,
+        MAIL_USE_TLS=True,
+        MAIL_USERNAME="no-reply",
+        MAIL_PASSWORD="secret",
+    )
     return FakeSMTP
 
 

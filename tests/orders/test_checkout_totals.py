@@ -1,5 +1,6 @@
 """What the checkout shows you pay, the cart's delivery terms, the note about several bank
 transfers, and guest orders without an email (the phone is the contact)."""
+
 from __future__ import annotations
 
 import re
@@ -24,11 +25,23 @@ BANK = {"bank_bin": "970436", "bank_account_name": "HTX"}
 def shop(app):
     """Lychees (30.000 ₫ home delivery, free from 500.000 ₫, pickup, a booth at a fair on now)
     and honey (25.000 ₫, no pickup); both take bank transfers."""
-    lychee_coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=30_000,
-                                free_delivery_from_vnd=500_000, offers_pickup=True,
-                                bank_account_number="0011001234567", **BANK)
-    honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000, offers_pickup=False,
-                               bank_account_number="0011007654321", **BANK)
+    lychee_coop = f.cooperative(
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=30_000,
+        free_delivery_from_vnd=500_000,
+        offers_pickup=True,
+        bank_account_number="0011001234567",
+        **BANK,
+    )
+    honey_coop = f.cooperative(
+        "HTX Mật ong Sóc Sơn",
+        slug="mat-ong",
+        delivery_fee_vnd=25_000,
+        offers_pickup=False,
+        bank_account_number="0011007654321",
+        **BANK,
+    )
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=999, slug="vai-say")
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=999, slug="mat-ong-rung")
     booth = f.booth(f.fair("Hội chợ OCOP Bắc Ninh"), lychee_coop, number="A12")
@@ -38,8 +51,12 @@ def shop(app):
 
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
     "payment_method": "bank_transfer",
 }
 
@@ -82,14 +99,16 @@ def test_cart_totals_are_what_place_order_charges(shop, case):
     assert (totals.items_total_vnd, totals.delivery_total_vnd) == (490_000, lychee_fee + honey_fee)
     order = services.place_order(
         [(shop.lychee.id, 2), (shop.honey.id, 1)],
-        f.checkout(delivery={shop.lychee_coop.id: "fair_booth" if lychee_choice == "booth" else lychee_choice,
-                             shop.honey_coop.id: honey_choice},
-                   booths={shop.lychee_coop.id: shop.booth.id} if lychee_choice == "booth" else {}),
+        f.checkout(
+            delivery={
+                shop.lychee_coop.id: "fair_booth" if lychee_choice == "booth" else lychee_choice,
+                shop.honey_coop.id: honey_choice,
+            },
+            booths={shop.lychee_coop.id: shop.booth.id} if lychee_choice == "booth" else {},
+        ),
     )
     assert order.total_vnd == totals.total_vnd == 490_000 + lychee_fee + honey_fee
-    assert {p.cooperative_id: p.total_vnd for p in order.parts} == {
-        cid: t.total_vnd for cid, t in by_coop.items()
-    }
+    assert {p.cooperative_id: p.total_vnd for p in order.parts} == {cid: t.total_vnd for cid, t in by_coop.items()}
 
 
 def test_home_delivery_is_free_from_the_threshold_and_an_unknown_choice_counts_as_home(shop):
@@ -125,8 +144,11 @@ def test_update_total_shows_the_choice_places_nothing_and_equals_the_placed_tota
     (lychee_choice, honey_choice), (lychee_fee, honey_fee) = CHOICES[case]
     add(client, shop.lychee, 2)
     add(client, shop.honey, 1)
-    data = {**CONTACT, f"delivery-{shop.lychee_coop.id}": form_value(shop, lychee_choice),
-            f"delivery-{shop.honey_coop.id}": honey_choice}
+    data = {
+        **CONTACT,
+        f"delivery-{shop.lychee_coop.id}": form_value(shop, lychee_choice),
+        f"delivery-{shop.honey_coop.id}": honey_choice,
+    }
 
     recalculated = client.post("/checkout", data={**data, "recalculate": "Cập nhật tổng tiền"})
 
@@ -161,8 +183,9 @@ def test_bank_transfer_to_two_cooperatives_says_two_transfers_with_each_amount(c
     add(client, shop.lychee, 2)
     add(client, shop.honey, 1)
 
-    page = text(client.post("/checkout", data={**CONTACT, f"delivery-{shop.lychee_coop.id}": "pickup",
-                                               "recalculate": "1"}))
+    page = text(
+        client.post("/checkout", data={**CONTACT, f"delivery-{shop.lychee_coop.id}": "pickup", "recalculate": "1"})
+    )
 
     note = page.split('id="transfer-split"')[1].split("</div>")[0]
     assert "2 lần chuyển khoản riêng" in note
@@ -241,8 +264,9 @@ def test_the_cooperative_still_hears_of_it_and_status_changes_email_nobody(app, 
 
     manager = app.test_client()
     sign_in(manager, shop.manager)
-    response = manager.post(f"/workspace/{shop.honey_coop.slug}/orders/{order.parts[0].id}/status",
-                            data={"status": "confirmed"})
+    response = manager.post(
+        f"/workspace/{shop.honey_coop.slug}/orders/{order.parts[0].id}/status", data={"status": "confirmed"}
+    )
 
     db.session.expire_all()
     assert response.status_code == 302 and order.parts[0].status == PartStatus.CONFIRMED
@@ -331,7 +355,9 @@ def test_api_refuses_a_bad_email(client, shop, email, reason):
 
 
 def test_openapi_says_the_email_is_optional(client):
-    contact = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["OrderRequest"]["properties"]["contact"]
+    contact = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["OrderRequest"]["properties"][
+        "contact"
+    ]
 
     assert contact["required"] == ["name", "phone"]
     assert "Optional" in contact["properties"]["email"]["description"]

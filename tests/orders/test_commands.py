@@ -1,4 +1,5 @@
 """`marketplace orders expire`: cron's way of giving back the stock of unpaid card orders."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -7,6 +7,7 @@ gunicorn workers are). On SQLite the writers queue on the busy timeout the app s
 (create_app: 30 s) instead of failing with "database is locked"; any error other
 than OutOfStock fails the test with its message.
 """
+
 from __future__ import annotations
 
 import multiprocessing

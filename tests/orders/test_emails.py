@@ -1,4 +1,5 @@
 """The emails of a new order: the customer's confirmation and each cooperative's notice."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -11,17 +12,34 @@ from marketplace.orders.models import Order
 from tests import factories as f
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912345678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
 }
 
 
 @pytest.fixture
 def shop(app):
-    lychee_coop = f.cooperative("HTX Vải thiều", slug="vai-thieu", delivery_fee_vnd=30_000, email="vaithieu@example.vn",
-                                bank_bin="970436", bank_account_number="0011001234567", bank_account_name="HTX VAI THIEU")
-    honey_coop = f.cooperative("HTX Mật ong", slug="mat-ong", delivery_fee_vnd=25_000,
-                               bank_bin="970436", bank_account_number="0011007654321", bank_account_name="HTX MAT ONG")
+    lychee_coop = f.cooperative(
+        "HTX Vải thiều",
+        slug="vai-thieu",
+        delivery_fee_vnd=30_000,
+        email="vaithieu@example.vn",
+        bank_bin="970436",
+        bank_account_number="0011001234567",
+        bank_account_name="HTX VAI THIEU",
+    )
+    honey_coop = f.cooperative(
+        "HTX Mật ong",
+        slug="mat-ong",
+        delivery_fee_vnd=25_000,
+        bank_bin="970436",
+        bank_account_number="0011007654321",
+        bank_account_name="HTX MAT ONG",
+    )
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=10)
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=5)
     f.manager(honey_coop, email="quanly.matong@example.vn")
@@ -81,7 +99,9 @@ def test_bank_transfer_confirmation_carries_what_to_transfer(client, shop, outbo
         assert any(order.number in line and "270.000" in line for line in lines)  # amount and message to use
 
 
-def test_a_failing_mail_server_does_not_undo_the_order_and_the_queue_tries_again(client, shop, app, monkeypatch, outbox):
+def test_a_failing_mail_server_does_not_undo_the_order_and_the_queue_tries_again(
+    client, shop, app, monkeypatch, outbox
+):
     from datetime import timedelta
 
     from marketplace.core.models import utcnow
@@ -102,5 +122,8 @@ def test_a_failing_mail_server_does_not_undo_the_order_and_the_queue_tries_again
     monkeypatch.undo()  # the server is back; the retry is due a minute later
     assert deliver_all(now=utcnow() + timedelta(minutes=2)).sent == 3
     assert sorted(m["To"] for m in outbox) == [
-        "lan@example.vn", "phophong.matong@example.vn", "quanly.matong@example.vn", "vaithieu@example.vn",
+        "lan@example.vn",
+        "phophong.matong@example.vn",
+        "quanly.matong@example.vn",
+        "vaithieu@example.vn",
     ]

@@ -1,4 +1,5 @@
 """Unpaid card orders expire from requests themselves, at most once per interval per process."""
+
 from __future__ import annotations
 
 from datetime import timedelta

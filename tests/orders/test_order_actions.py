@@ -1,6 +1,7 @@
 """Order actions for a customer on a phone: "Huỷ đơn hàng" (every cancellable part at once),
 "Mua lại" (an old order's products back in the cart) and "Mua ngay" (one product straight to
 checkout, the cart left as it is)."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,12 @@ def shop(app):
 
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
     "payment_method": "cod",
 }
 
@@ -79,7 +84,10 @@ def test_cancel_order_cancels_every_placed_part_each_with_its_history_and_stock(
     assert stock_of(shop.lychee) == 10 and stock_of(shop.honey) == 5
     for part in order.parts:  # each part records its own change, by the customer
         assert [(c.from_status, c.to_status, c.actor) for c in part.history][-1] == (
-            PartStatus.PLACED, PartStatus.CANCELLED, "customer")
+            PartStatus.PLACED,
+            PartStatus.CANCELLED,
+            "customer",
+        )
 
 
 def test_cancel_order_keeps_a_confirmed_part_and_refuses_when_nothing_is_left(shop):
@@ -99,7 +107,8 @@ def test_cancel_order_keeps_a_confirmed_part_and_refuses_when_nothing_is_left(sh
 
 
 def test_a_refund_refused_for_one_part_leaves_it_placed_and_the_others_cancelled_and_refunded(
-        app, client, shop, monkeypatch):
+    app, client, shop, monkeypatch
+):
     from marketplace.orders.models import PaymentStatus
     from marketplace.payments import stripe_payments
 
@@ -117,8 +126,9 @@ def test_a_refund_refused_for_one_part_leaves_it_placed_and_the_others_cancelled
 
     monkeypatch.setattr(stripe_payments, "refund_part", refund)
 
-    page = text(client.post(f"/orders/{order.number}/cancel", data={"token": order.tracking_token},
-                            follow_redirects=True))
+    page = text(
+        client.post(f"/orders/{order.number}/cancel", data={"token": order.tracking_token}, follow_redirects=True)
+    )
 
     db.session.expire_all()
     lychee, honey = part_of(order, shop.lychee_coop), part_of(order, shop.honey_coop)
@@ -136,7 +146,7 @@ def test_order_page_offers_one_cancel_button_only_while_two_parts_can_be_cancell
     url = f"/orders/{order.number}?token={order.tracking_token}"
     page = text(client.get(url))
     assert f'action="/orders/{order.number}/cancel"' in page and "Huỷ đơn hàng" in page
-    assert page.count("/cancel\"") == 3  # the whole order and each part
+    assert page.count('/cancel"') == 3  # the whole order and each part
 
     services.change_part_status(part_of(order, shop.honey_coop), PartStatus.CONFIRMED, actor="cooperative")
     f.commit()
@@ -185,8 +195,12 @@ def test_another_customer_cannot_cancel_or_reorder_the_order(app, shop):
 
     db.session.expire_all()
     assert all(p.status == PartStatus.PLACED for p in order.parts) and cart_of(stranger) == {}
-    assert db.session.scalar(sa.select(sa.func.count(OrderStatusChange.id)).where(
-        OrderStatusChange.to_status == PartStatus.CANCELLED)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(OrderStatusChange.id)).where(OrderStatusChange.to_status == PartStatus.CANCELLED)
+        )
+        == 0
+    )
 
 
 # --- "Mua lại" ----------------------------------------------------------------------------------------
@@ -253,8 +267,9 @@ def test_buy_again_button_fills_the_cart_and_tells_the_customer(app, shop, chang
 
 def test_guest_buys_again_with_the_token(client, shop):
     order = placed(shop, [(shop.lychee, 2)])
-    response = client.post(f"/orders/{order.number}/reorder", data={"token": order.tracking_token},
-                           follow_redirects=True)
+    response = client.post(
+        f"/orders/{order.number}/reorder", data={"token": order.tracking_token}, follow_redirects=True
+    )
     assert "1 sản phẩm từ đơn" in text(response) and 'value="2"' in text(response)
     assert client.post(f"/orders/{order.number}/reorder", data={"token": "x" * 500}).status_code == 404
 
@@ -308,16 +323,19 @@ def test_the_ordinary_checkout_still_buys_the_cart(client, shop):
         assert session["cart"] == {} and list(session["buy_now"]) == [str(shop.honey.id)]
 
 
-@pytest.mark.parametrize("data", [
-    {"product_id": "999999", "quantity": "1"},
-    {"product_id": "abc", "quantity": "1"},
-    {"product_id": "", "quantity": "1"},
-    {"quantity": "1"},
-    {"product_id": "{honey}", "quantity": "0"},
-    {"product_id": "{honey}", "quantity": "-2"},
-    {"product_id": "{honey}", "quantity": "9" * 40},
-    {"product_id": "{draft}", "quantity": "1"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"product_id": "999999", "quantity": "1"},
+        {"product_id": "abc", "quantity": "1"},
+        {"product_id": "", "quantity": "1"},
+        {"quantity": "1"},
+        {"product_id": "{honey}", "quantity": "0"},
+        {"product_id": "{honey}", "quantity": "-2"},
+        {"product_id": "{honey}", "quantity": "9" * 40},
+        {"product_id": "{draft}", "quantity": "1"},
+    ],
+)
 def test_bad_buy_now_input_is_refused_with_a_message(client, shop, data):
     draft = f.product(shop.honey_coop, name="Sáp ong", slug="sap-ong", status=ProductStatus.DRAFT)
     f.commit()

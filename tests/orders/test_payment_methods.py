@@ -2,6 +2,7 @@
 registered by a test app the way payments registers card, is offered where it is available,
 placed through the checkout and the API, and shown on the pages and emails, with no change
 to orders, the API or the templates."""
+
 from __future__ import annotations
 
 import pytest
@@ -79,8 +80,12 @@ def voucher(app, shop):
 
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
 }
 
 
@@ -116,7 +121,9 @@ def test_a_fourth_method_is_placed_through_the_checkout_and_shown(app, client, s
     placed = client.post("/checkout", data={**CONTACT, "payment_method": "voucher"})
 
     [order] = orders()
-    assert placed.status_code == 302 and placed.location.endswith(f"/orders/{order.number}?token={order.tracking_token}")
+    assert placed.status_code == 302 and placed.location.endswith(
+        f"/orders/{order.number}?token={order.tracking_token}"
+    )
     assert (order.payment_method, order.payment_status, order.expires_at) == ("voucher", PaymentStatus.PAID, None)
     assert order.paid_at is not None and voucher.started == [order.number]
     page = text(client.get(placed.location))

@@ -1,4 +1,5 @@
 """Placing orders, totals, stock, statuses and expiry, through the service functions."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -42,7 +43,11 @@ def test_one_order_splits_into_a_part_per_cooperative_with_whole_vnd_totals(shop
     # Parts in the cooperatives' alphabetical order.
     honey_part, lychee_part = order.parts
     assert lychee_part.cooperative == shop.lychee_coop and honey_part.cooperative == shop.honey_coop
-    assert (lychee_part.items_total_vnd, lychee_part.delivery_fee_vnd, lychee_part.total_vnd) == (285_000, 30_000, 315_000)
+    assert (lychee_part.items_total_vnd, lychee_part.delivery_fee_vnd, lychee_part.total_vnd) == (
+        285_000,
+        30_000,
+        315_000,
+    )
     assert (honey_part.items_total_vnd, honey_part.delivery_fee_vnd) == (250_000, 25_000)
     assert (order.items_total_vnd, order.delivery_total_vnd, order.total_vnd) == (535_000, 55_000, 590_000)
     assert order.contact_phone == "0912345678" and order.contact_email == "lan.nguyen@example.vn"
@@ -83,8 +88,17 @@ def test_a_short_line_refuses_the_whole_order_and_writes_nothing(shop):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("phone", "024 3826 1234"), ("phone", "12345"), ("email", "lan@"), ("name", "  "), ("street", ""),
-     ("ward_code", 1), ("province_code", None), ("payment_method", "bitcoin"), ("payment_method", "card")],
+    [
+        ("phone", "024 3826 1234"),
+        ("phone", "12345"),
+        ("email", "lan@"),
+        ("name", "  "),
+        ("street", ""),
+        ("ward_code", 1),
+        ("province_code", None),
+        ("payment_method", "bitcoin"),
+        ("payment_method", "card"),
+    ],
 )
 def test_bad_checkout_is_refused_naming_the_field(shop, field, value):
     with pytest.raises(Refused) as refused:
@@ -120,7 +134,11 @@ def test_the_cooperative_moves_its_part_forward_and_illegal_moves_are_refused(sh
         change_part_status(part, status, by=manager, actor="cooperative")
     f.commit()
     assert [h.to_status for h in part.history] == [
-        PartStatus.PLACED, PartStatus.CONFIRMED, PartStatus.SHIPPED, PartStatus.DELIVERED, PartStatus.COMPLETED
+        PartStatus.PLACED,
+        PartStatus.CONFIRMED,
+        PartStatus.SHIPPED,
+        PartStatus.DELIVERED,
+        PartStatus.COMPLETED,
     ]
     assert part.history[1].changed_by == manager
     # Cash collected on delivery: the whole order is paid.

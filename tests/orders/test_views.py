@@ -1,4 +1,5 @@
 """The customer side: cart, checkout, the order page, cancelling, guest lookup and history."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,14 @@ from tests.cooperatives.helpers import sign_in
 @pytest.fixture
 def shop(app):
     """Two cooperatives: lychees (30.000 ₫ delivery, free from 500.000 ₫, pickup) and honey (25.000 ₫)."""
-    lychee_coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=30_000,
-                                free_delivery_from_vnd=500_000, offers_pickup=True, email="vaithieu@example.vn")
+    lychee_coop = f.cooperative(
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=30_000,
+        free_delivery_from_vnd=500_000,
+        offers_pickup=True,
+        email="vaithieu@example.vn",
+    )
     honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000)
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=10, slug="vai-say")
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=2, slug="mat-ong-rung")
@@ -30,8 +37,12 @@ def shop(app):
 
 
 CONTACT = {
-    "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-    "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12, thôn Đồng Cốc",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "lan@example.vn",
+    "province_code": str(f.BAC_NINH),
+    "ward_code": str(f.LUC_NGAN),
+    "street": "Số 12, thôn Đồng Cốc",
     "payment_method": "cod",
 }
 
@@ -77,11 +88,15 @@ def test_update_and_remove_lines(client, shop):
     add(client, shop.lychee, 1)
     add(client, shop.honey, 1)
 
-    page = text(client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": "4"}, follow_redirects=True))
+    page = text(
+        client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": "4"}, follow_redirects=True)
+    )
     assert f'id="qty-{shop.lychee.id}" name="quantity" value="4"' in page
     page = text(client.post("/cart/remove", data={"product_id": shop.honey.id}, follow_redirects=True))
     assert "Mật ong rừng" not in page
-    page = text(client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": "0"}, follow_redirects=True))
+    page = text(
+        client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": "0"}, follow_redirects=True)
+    )
     assert "Vải thiều sấy" not in page
 
 
@@ -89,7 +104,9 @@ def test_update_and_remove_lines(client, shop):
 def test_bad_quantities_change_nothing(client, shop, quantity):
     add(client, shop.lychee, 1)
 
-    response = client.post("/cart/update", data={"product_id": shop.lychee.id, "quantity": quantity}, follow_redirects=True)
+    response = client.post(
+        "/cart/update", data={"product_id": shop.lychee.id, "quantity": quantity}, follow_redirects=True
+    )
 
     assert response.status_code == 200
     assert 'name="quantity" value="1"' in text(response)
@@ -249,8 +266,9 @@ def test_guessing_the_contact_of_an_order_is_stopped_then_allowed_again(client, 
     order = placed(shop)
     right = {"number": order.number, "contact": "0912345678"}
 
-    guesses = [client.post("/orders/lookup", data={"number": order.number, "contact": f"09000000{n:02d}"})
-               for n in range(3)]
+    guesses = [
+        client.post("/orders/lookup", data={"number": order.number, "contact": f"09000000{n:02d}"}) for n in range(3)
+    ]
     stopped = client.post("/orders/lookup", data=right)  # even the right phone, for now
 
     assert [g.status_code for g in guesses] == [422, 422, 422]
@@ -270,8 +288,10 @@ def test_a_found_order_does_not_count_towards_the_limit(client, app, shop):
     app.config["ORDER_LOOKUP_MAX_FAILURES"] = 2
     order = placed(shop)
 
-    answers = [client.post("/orders/lookup", data={"number": order.number, "contact": "0912345678"}).status_code
-               for _ in range(4)]
+    answers = [
+        client.post("/orders/lookup", data={"number": order.number, "contact": "0912345678"}).status_code
+        for _ in range(4)
+    ]
 
     assert answers == [302] * 4
 
@@ -301,7 +321,9 @@ def card_shop(app, shop, monkeypatch):
 
 def test_card_order_goes_to_the_payment_page_after_the_commit(client, card_shop, monkeypatch):
     started = []
-    monkeypatch.setattr("marketplace.payments.stripe_payments.start_card_payment", lambda order: started.append(order.number))
+    monkeypatch.setattr(
+        "marketplace.payments.stripe_payments.start_card_payment", lambda order: started.append(order.number)
+    )
     add(client, card_shop.lychee)
 
     response = client.post("/checkout", data={**CONTACT, "payment_method": "card"})
@@ -329,8 +351,15 @@ def test_card_payment_that_cannot_start_writes_nothing(client, card_shop, monkey
 def test_guest_cart_is_kept_when_registering(client, shop):
     add(client, shop.honey, 1)
 
-    client.post("/account/register", data={"email": "moi@example.vn", "full_name": "Trần Văn Mới",
-                                           "password": "mat-khau-rat-dai-123", "confirm": "mat-khau-rat-dai-123"})
+    client.post(
+        "/account/register",
+        data={
+            "email": "moi@example.vn",
+            "full_name": "Trần Văn Mới",
+            "password": "mat-khau-rat-dai-123",
+            "confirm": "mat-khau-rat-dai-123",
+        },
+    )
 
     assert "Mật ong rừng" in text(client.get("/cart"))
     assert db.session.scalar(sa.select(sa.func.count(CartItem.id))) == 1

@@ -1,4 +1,5 @@
 """A cooperative's orders in its workspace: the list, status actions, payments, packing slips, access."""
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,22 @@ from tests.cooperatives.helpers import sign_in
 @pytest.fixture
 def shop(app):
     """Two cooperatives, each with a manager, and one order buying from both."""
-    lychee_coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=30_000,
-                                bank_bin="970436", bank_account_number="0011001234567", bank_account_name="HTX VAI THIEU")
-    honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000,
-                               bank_bin="970436", bank_account_number="0011007654321", bank_account_name="HTX MAT ONG")
+    lychee_coop = f.cooperative(
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=30_000,
+        bank_bin="970436",
+        bank_account_number="0011001234567",
+        bank_account_name="HTX VAI THIEU",
+    )
+    honey_coop = f.cooperative(
+        "HTX Mật ong Sóc Sơn",
+        slug="mat-ong",
+        delivery_fee_vnd=25_000,
+        bank_bin="970436",
+        bank_account_number="0011007654321",
+        bank_account_name="HTX MAT ONG",
+    )
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=10, unit="hộp")
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=5)
     manager = f.manager(lychee_coop, full_name="Trần Văn Quản")
@@ -183,9 +196,21 @@ def test_the_part_page_shows_contact_items_totals_and_history(manager_client, sh
     part = part_of(shop.order, shop.lychee_coop)
     page = manager_client.get(part_url(shop, part)).get_data(as_text=True)
 
-    for expected in ("Nguyễn Thị Lan", "0912 345 678", "lan.nguyen@example.vn", "Số 12, thôn Đồng Cốc", "Lục Ngạn",
-                     "Giao giờ hành chính", "Home delivery", "Vải thiều sấy", "₫240,000", "₫30,000", "₫270,000",
-                     "Placed", "The customer"):
+    for expected in (
+        "Nguyễn Thị Lan",
+        "0912 345 678",
+        "lan.nguyen@example.vn",
+        "Số 12, thôn Đồng Cốc",
+        "Lục Ngạn",
+        "Giao giờ hành chính",
+        "Home delivery",
+        "Vải thiều sấy",
+        "₫240,000",
+        "₫30,000",
+        "₫270,000",
+        "Placed",
+        "The customer",
+    ):
         assert expected in page, expected
     assert "Mật ong rừng" not in page
 
@@ -226,8 +251,16 @@ def test_the_packing_slip_has_what_the_courier_needs(manager_client, shop):
     part = part_of(shop.order, shop.lychee_coop)
     page = manager_client.get(f"{part_url(shop, part)}/packing-slip").get_data(as_text=True)
 
-    for expected in (shop.order.number, "Nguyễn Thị Lan", "0912 345 678", "Số 12, thôn Đồng Cốc", "Vải thiều sấy",
-                     "2 hộp", "Home delivery", "collect ₫270,000"):
+    for expected in (
+        shop.order.number,
+        "Nguyễn Thị Lan",
+        "0912 345 678",
+        "Số 12, thôn Đồng Cốc",
+        "Vải thiều sấy",
+        "2 hộp",
+        "Home delivery",
+        "collect ₫270,000",
+    ):
         assert expected in page, expected
     assert "Mật ong rừng" not in page
     assert page.count("<h1") == 1 and "no-print" in page
@@ -262,7 +295,9 @@ def test_another_cooperatives_workspace_is_forbidden_and_nothing_changes(manager
 
     assert manager_client.get(orders_url(shop, shop.honey_coop)).status_code == 403
     assert manager_client.get(part_url(shop, honey_part, shop.honey_coop)).status_code == 403
-    response = manager_client.post(f"{part_url(shop, honey_part, shop.honey_coop)}/status", data={"status": "confirmed"})
+    response = manager_client.post(
+        f"{part_url(shop, honey_part, shop.honey_coop)}/status", data={"status": "confirmed"}
+    )
 
     assert response.status_code == 403
     db.session.refresh(honey_part)

@@ -5,6 +5,7 @@ with its on-disk pickle (/tmp/localstripe.pickle, shared by every localstripe on
 machine) turned off, so it starts empty and leaves nothing behind. Nothing here
 calls the internet: the app's STRIPE_API_BASE points at this server.
 """
+
 from __future__ import annotations
 
 import json
@@ -109,16 +110,24 @@ def signed(payload: str, secret: str = WEBHOOK_SECRET) -> dict:
 
 def event_payload(kind: str, obj, event_id: str | None = None) -> str:
     data = obj.to_dict() if isinstance(obj, stripe.StripeObject) else obj
-    return json.dumps({
-        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": kind,
-        "api_version": "2026-10-28.endive", "created": int(time.time()), "data": {"object": data},
-    })
+    return json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+            "object": "event",
+            "type": kind,
+            "api_version": "2026-10-28.endive",
+            "created": int(time.time()),
+            "data": {"object": data},
+        }
+    )
 
 
 def deliver(client, kind: str, obj, event_id: str | None = None, headers: dict | None = None):
     """POST one webhook event, signed with the app's secret unless `headers` say otherwise."""
     payload = event_payload(kind, obj, event_id)
     return client.post(
-        "/payments/stripe/webhook", data=payload, content_type="application/json",
+        "/payments/stripe/webhook",
+        data=payload,
+        content_type="application/json",
         headers=signed(payload) if headers is None else headers,
     )

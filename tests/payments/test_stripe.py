@@ -1,5 +1,6 @@
 """Card payments through Stripe (localstripe): PaymentIntents, the card pages, refunds of
 cancelled parts and the expiry of unpaid orders."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -66,8 +67,11 @@ def test_a_retried_creation_sends_the_same_idempotency_key(honey, stripe_api, mo
     order = card_order((honey, 1), start=False)
     keys = []
     create = stripe_api.v1.payment_intents.create
-    monkeypatch.setattr(stripe_api.v1.payment_intents, "create",
-                        lambda params, options: keys.append(options["idempotency_key"]) or create(params, options))
+    monkeypatch.setattr(
+        stripe_api.v1.payment_intents,
+        "create",
+        lambda params, options: keys.append(options["idempotency_key"]) or create(params, options),
+    )
 
     stripe_payments.start_card_payment(order)
     order.stripe_payment_intent_id = None  # as if that transaction had been rolled back
@@ -124,8 +128,10 @@ def test_no_card_page_for_cash_orders_or_without_stripe_keys(client, app, honey)
 def test_coming_back_from_stripe_never_marks_the_order_paid(client, honey, stripe_api):
     order = card_order((honey, 1))
     intent = pay(stripe_api, order)
-    back = (f"/orders/{order.number}/pay/done?token={order.tracking_token}"
-            f"&payment_intent={intent.id}&redirect_status=succeeded")
+    back = (
+        f"/orders/{order.number}/pay/done?token={order.tracking_token}"
+        f"&payment_intent={intent.id}&redirect_status=succeeded"
+    )
 
     waiting = client.get(back)
     assert "Đang xử lý thanh toán" in waiting.get_data(as_text=True)  # "Payment processing"
@@ -156,8 +162,9 @@ def test_cancelling_a_paid_part_refunds_exactly_that_part_through_stripe(client,
     order = reload(order)
     _honey_part, lychee_part = order.parts
 
-    services.change_part_status(lychee_part, PartStatus.CANCELLED, by=two_coops.manager, actor="cooperative",
-                                reason="Hết hàng do mưa bão")
+    services.change_part_status(
+        lychee_part, PartStatus.CANCELLED, by=two_coops.manager, actor="cooperative", reason="Hết hàng do mưa bão"
+    )
     db.session.commit()
 
     order = reload(order)
@@ -182,8 +189,9 @@ def test_when_stripe_cannot_refund_the_part_is_not_cancelled(app, client, two_co
     app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # Stripe out of reach
 
     with pytest.raises(stripe_payments.PaymentUnavailable):
-        services.change_part_status(part, PartStatus.CANCELLED, by=two_coops.manager, actor="cooperative",
-                                    reason="Hết hàng")
+        services.change_part_status(
+            part, PartStatus.CANCELLED, by=two_coops.manager, actor="cooperative", reason="Hết hàng"
+        )
     db.session.rollback()
 
     order = reload(order)

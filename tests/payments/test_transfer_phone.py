@@ -1,4 +1,5 @@
 """Paying by VietQR on the phone that shows the order: the QR as a PNG to save, values to copy."""
+
 from __future__ import annotations
 
 import io
@@ -20,10 +21,22 @@ SCALE, BORDER = 8, 4
 @pytest.fixture
 def shop(app):
     """Two cooperatives taking bank transfers, one that does not."""
-    lychee_coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", delivery_fee_vnd=20_000, bank_bin="970436",
-                                bank_account_number="1023456789", bank_account_name="HTX VAI THIEU LUC NGAN")
-    honey_coop = f.cooperative("HTX Mật ong Sóc Sơn", slug="mat-ong", delivery_fee_vnd=25_000, bank_bin="970415",
-                               bank_account_number="113366668888", bank_account_name="HOP TAC XA MAT ONG SOC SON")
+    lychee_coop = f.cooperative(
+        "HTX Vải thiều Lục Ngạn",
+        slug="vai-thieu",
+        delivery_fee_vnd=20_000,
+        bank_bin="970436",
+        bank_account_number="1023456789",
+        bank_account_name="HTX VAI THIEU LUC NGAN",
+    )
+    honey_coop = f.cooperative(
+        "HTX Mật ong Sóc Sơn",
+        slug="mat-ong",
+        delivery_fee_vnd=25_000,
+        bank_bin="970415",
+        bank_account_number="113366668888",
+        bank_account_name="HOP TAC XA MAT ONG SOC SON",
+    )
     lychee = f.product(lychee_coop, name="Vải thiều sấy", price_vnd=120_000, stock=10)
     honey = f.product(honey_coop, name="Mật ong rừng", price_vnd=250_000, stock=5)
     owner = f.user(email="khach@example.vn")
@@ -54,7 +67,10 @@ def png_modules(data: bytes) -> list[list[bool]]:
     image = Image.open(io.BytesIO(data)).convert("L")
     size = image.width // SCALE - 2 * BORDER
     return [
-        [image.getpixel(((BORDER + x) * SCALE + SCALE // 2, (BORDER + y) * SCALE + SCALE // 2)) < 128 for x in range(size)]
+        [
+            image.getpixel(((BORDER + x) * SCALE + SCALE // 2, (BORDER + y) * SCALE + SCALE // 2)) < 128
+            for x in range(size)
+        ]
         for y in range(size)
     ]
 
@@ -141,7 +157,9 @@ def test_order_page_gives_each_value_to_copy_and_the_amount_in_digits(client, sh
         assert f'id="{key}-amount">{amount}<' in page
         assert re.search(rf'<code class="copy-value" id="{key}-memo">{order.number}</code>', page)
         for value in ("account", "amount", "memo"):  # hidden until static/js/copy.js shows them
-            assert re.search(rf'<button type="button" [^>]*data-copy-target="{key}-{value}"[^>]*hidden>Sao chép</button>', page)
+            assert re.search(
+                rf'<button type="button" [^>]*data-copy-target="{key}-{value}"[^>]*hidden>Sao chép</button>', page
+            )
         assert f'href="{png_url(order, part, order.tracking_token)}"' in page
     assert "Tải ảnh QR" in page and 'role="status" aria-live="polite"' in page
     assert "/static/js/copy.js" in page and "/static/css/transfer.css" in page

@@ -1,4 +1,5 @@
 """Bank transfers by VietQR: the payload a banking app scans, and the QR picture on the page."""
+
 from __future__ import annotations
 
 import re
@@ -72,7 +73,11 @@ def test_payload_carries_bank_account_amount_and_order_number(part):
 
     decoded = QRPay(transfer.payload)
     assert decoded.is_valid
-    assert (decoded.consumer.bank_bin, decoded.consumer.bank_number, decoded.amount) == ("970436", "1023456789", "270000")
+    assert (decoded.consumer.bank_bin, decoded.consumer.bank_number, decoded.amount) == (
+        "970436",
+        "1023456789",
+        "270000",
+    )
     assert decoded.additional_data.purpose == transfer.memo
 
 
@@ -119,8 +124,15 @@ def test_a_cooperative_without_bank_account_cannot_be_paid_by_transfer(app):
 def test_bank_list_for_the_select():
     banks = dict(bank_list.banks())
     expected = {
-        "970436": "Vietcombank", "970415": "VietinBank", "970418": "BIDV", "970405": "Agribank",
-        "970407": "Techcombank", "970416": "ACB", "970432": "VPBank", "970403": "Sacombank", "970423": "TPBank",
+        "970436": "Vietcombank",
+        "970415": "VietinBank",
+        "970418": "BIDV",
+        "970405": "Agribank",
+        "970407": "Techcombank",
+        "970416": "ACB",
+        "970432": "VPBank",
+        "970403": "Sacombank",
+        "970423": "TPBank",
     }
     assert expected.items() <= banks.items()
     assert banks["970422"].startswith("MB")
@@ -140,8 +152,12 @@ def test_settings_refuse_a_half_given_account(app):
     db.session.rollback()
     update_payment_settings(
         coop,
-        {"delivery_fee_vnd": 0, "bank_bin": "970436", "bank_account_number": "0011223344",
-         "bank_account_name": "Hợp tác xã Mật ong"},
+        {
+            "delivery_fee_vnd": 0,
+            "bank_bin": "970436",
+            "bank_account_number": "0011223344",
+            "bank_account_name": "Hợp tác xã Mật ong",
+        },
     )
     assert coop.bank_account_name == "HOP TAC XA MAT ONG"
 

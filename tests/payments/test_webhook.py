@@ -1,4 +1,5 @@
 """The Stripe webhook: signed events only, each once, states only moving forward."""
+
 from __future__ import annotations
 
 import json
@@ -48,12 +49,15 @@ def test_a_signed_success_event_marks_the_order_paid(client, paid_intent):
     assert events() == [("payment_intent.succeeded", order.id)]
 
 
-@pytest.mark.parametrize("headers", [
-    {},  # no Stripe-Signature at all
-    {"Stripe-Signature": "t=1,v1=deadbeef"},
-    "other secret",
-    "tampered",
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no Stripe-Signature at all
+        {"Stripe-Signature": "t=1,v1=deadbeef"},
+        "other secret",
+        "tampered",
+    ],
+)
 def test_an_unsigned_or_badly_signed_event_is_refused_and_changes_nothing(client, paid_intent, headers):
     order, intent = paid_intent
     payload = event_payload("payment_intent.succeeded", intent)

@@ -1,5 +1,6 @@
 """progress.dashboard() on the hand-computed dataset of tests/program/helpers.py: every figure,
 every status, the whole programme, and the number of queries."""
+
 from __future__ import annotations
 
 import importlib.util

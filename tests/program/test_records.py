@@ -1,6 +1,7 @@
 """Training classes and supported new cooperatives: services and the agency pages
 (/agency/program/training, /agency/program/cooperatives): create, edit, delete with a confirmation,
 validation, who may."""
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,15 @@ def staff(app):
 
 def training_form(**changes) -> dict:
     data = {
-        "held_on": "2024-05-22", "title": "Tập huấn quản trị HTX", "agency_id": "", "organiser": "Trung tâm Hỗ trợ HTX",
-        "participants": "38", "province_code": str(factories.BAC_NINH), "ward_code": str(factories.LUC_NGAN),
-        "street": "Hội trường xã", "notes": "",
+        "held_on": "2024-05-22",
+        "title": "Tập huấn quản trị HTX",
+        "agency_id": "",
+        "organiser": "Trung tâm Hỗ trợ HTX",
+        "participants": "38",
+        "province_code": str(factories.BAC_NINH),
+        "ward_code": str(factories.LUC_NGAN),
+        "street": "Hội trường xã",
+        "notes": "",
     }
     data.update(changes)
     return data
@@ -40,8 +47,15 @@ def training_form(**changes) -> dict:
 
 def supported_form(**changes) -> dict:
     data = {
-        "name": "HTX Thanh niên Dâu tây Tân Yên", "founded_on": "2024-03-12", "is_youth": "y", "cooperative_id": "",
-        "agency_id": "", "province_code": str(factories.BAC_NINH), "ward_code": "", "street": "", "notes": "",
+        "name": "HTX Thanh niên Dâu tây Tân Yên",
+        "founded_on": "2024-03-12",
+        "is_youth": "y",
+        "cooperative_id": "",
+        "agency_id": "",
+        "province_code": str(factories.BAC_NINH),
+        "ward_code": "",
+        "street": "",
+        "notes": "",
     }
     data.update(changes)
     return data
@@ -55,32 +69,54 @@ def count(model) -> int:
 
 
 def test_a_training_class_is_recorded_with_who_recorded_it(staff):
-    training = services.create_training(services.TrainingInput(
-        held_on=date(2024, 5, 22), title="  Tập huấn kế toán HTX ", organiser="Liên minh HTX", participants=38,
-        province_code=factories.BAC_NINH, ward_code=factories.LUC_NGAN, agency=staff.agency), staff)
+    training = services.create_training(
+        services.TrainingInput(
+            held_on=date(2024, 5, 22),
+            title="  Tập huấn kế toán HTX ",
+            organiser="Liên minh HTX",
+            participants=38,
+            province_code=factories.BAC_NINH,
+            ward_code=factories.LUC_NGAN,
+            agency=staff.agency,
+        ),
+        staff,
+    )
 
     assert (training.title, training.participants, training.created_by_id, training.agency_id) == (
-        "Tập huấn kế toán HTX", 38, staff.id, staff.agency_id)
+        "Tập huấn kế toán HTX",
+        38,
+        staff.id,
+        staff.agency_id,
+    )
     assert training.address.endswith("Bắc Ninh")
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"held_on": None}, "held_on"),
-    ({"held_on": date(1999, 12, 31)}, "held_on"),
-    ({"held_on": utcnow().date() + timedelta(days=400)}, "held_on"),
-    ({"title": "  "}, "title"),
-    ({"title": "x" * 201}, "title"),
-    ({"participants": -1}, "participants"),
-    ({"participants": 100_001}, "participants"),
-    ({"participants": "12"}, "participants"),
-    ({"province_code": 999}, "province_code"),
-    ({"province_code": None, "ward_code": factories.LUC_NGAN}, "province_code"),
-    ({"ward_code": HA_NOI_WARD}, "ward_code"),
-    ({"organiser": "x" * 201}, "organiser"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"held_on": None}, "held_on"),
+        ({"held_on": date(1999, 12, 31)}, "held_on"),
+        ({"held_on": utcnow().date() + timedelta(days=400)}, "held_on"),
+        ({"title": "  "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"participants": -1}, "participants"),
+        ({"participants": 100_001}, "participants"),
+        ({"participants": "12"}, "participants"),
+        ({"province_code": 999}, "province_code"),
+        ({"province_code": None, "ward_code": factories.LUC_NGAN}, "province_code"),
+        ({"ward_code": HA_NOI_WARD}, "ward_code"),
+        ({"organiser": "x" * 201}, "organiser"),
+    ],
+)
 def test_a_training_class_is_checked(staff, changes, field):
-    values = {"held_on": date(2024, 5, 22), "title": "Tập huấn", "participants": 10,
-              "province_code": factories.BAC_NINH, "ward_code": factories.LUC_NGAN, **changes}
+    values = {
+        "held_on": date(2024, 5, 22),
+        "title": "Tập huấn",
+        "participants": 10,
+        "province_code": factories.BAC_NINH,
+        "ward_code": factories.LUC_NGAN,
+        **changes,
+    }
 
     with pytest.raises(Refused) as error:
         services.create_training(services.TrainingInput(**values), staff)
@@ -97,13 +133,16 @@ def test_only_agency_staff_record_the_programme(app):
         services.create_supported(services.SupportedInput(name="HTX", founded_on=date(2024, 1, 1)), customer)
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"name": ""}, "name"),
-    ({"founded_on": None}, "founded_on"),
-    ({"founded_on": utcnow().date() + timedelta(days=1)}, "founded_on"),  # not founded yet
-    ({"founded_on": date(1999, 1, 1)}, "founded_on"),
-    ({"province_code": factories.HA_NOI, "ward_code": factories.LUC_NGAN}, "ward_code"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"name": ""}, "name"),
+        ({"founded_on": None}, "founded_on"),
+        ({"founded_on": utcnow().date() + timedelta(days=1)}, "founded_on"),  # not founded yet
+        ({"founded_on": date(1999, 1, 1)}, "founded_on"),
+        ({"province_code": factories.HA_NOI, "ward_code": factories.LUC_NGAN}, "ward_code"),
+    ],
+)
 def test_a_supported_cooperative_is_checked(staff, changes, field):
     values = {"name": "HTX Thanh niên Chè Bảo Đài", "founded_on": date(2023, 9, 7), **changes}
 
@@ -115,15 +154,24 @@ def test_a_supported_cooperative_is_checked(staff, changes, field):
 
 def test_a_platform_cooperative_is_linked_to_one_record_only(staff):
     cooperative = factories.cooperative("HTX Thanh niên Cam Bố Hạ")
-    first = services.create_supported(services.SupportedInput(
-        name="HTX Thanh niên Cam Bố Hạ", founded_on=date(2025, 8, 20), cooperative=cooperative), staff)
-    services.update_supported(first, services.SupportedInput(
-        name="HTX TN Cam Bố Hạ", founded_on=date(2025, 8, 20), cooperative=cooperative, is_youth=False), staff)
+    first = services.create_supported(
+        services.SupportedInput(name="HTX Thanh niên Cam Bố Hạ", founded_on=date(2025, 8, 20), cooperative=cooperative),
+        staff,
+    )
+    services.update_supported(
+        first,
+        services.SupportedInput(
+            name="HTX TN Cam Bố Hạ", founded_on=date(2025, 8, 20), cooperative=cooperative, is_youth=False
+        ),
+        staff,
+    )
     assert (first.name, first.is_youth, first.cooperative_id) == ("HTX TN Cam Bố Hạ", False, cooperative.id)
 
     with pytest.raises(Refused) as error:
-        services.create_supported(services.SupportedInput(
-            name="Bản ghi thứ hai", founded_on=date(2025, 8, 20), cooperative=cooperative), staff)
+        services.create_supported(
+            services.SupportedInput(name="Bản ghi thứ hai", founded_on=date(2025, 8, 20), cooperative=cooperative),
+            staff,
+        )
     assert error.value.field == "cooperative_id"
 
 
@@ -139,7 +187,11 @@ def test_staff_record_edit_and_delete_a_training_class(client, staff):
     assert response.status_code == 302
     training = db.session.scalar(select(TrainingClass))
     assert (training.held_on, training.participants, training.agency_id, training.created_by_id) == (
-        date(2024, 5, 22), 38, staff.agency_id, staff.id)
+        date(2024, 5, 22),
+        38,
+        staff.agency_id,
+        staff.id,
+    )
     listing = client.get("/agency/program/training").get_data(as_text=True)
     assert f'data-training-id="{training.id}"' in listing
 
@@ -158,16 +210,19 @@ def test_staff_record_edit_and_delete_a_training_class(client, staff):
     assert client.get(edit).status_code == 404
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"held_on": "1990-01-01"}, "held_on"),
-    ({"held_on": "not a date"}, "held_on"),
-    ({"title": ""}, "title"),
-    ({"participants": "-3"}, "participants"),
-    ({"participants": "ba mươi"}, "participants"),
-    ({"ward_code": str(HA_NOI_WARD)}, "ward_code"),
-    ({"province_code": "12345"}, "province_code"),
-    ({"agency_id": "999999"}, "agency_id"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"held_on": "1990-01-01"}, "held_on"),
+        ({"held_on": "not a date"}, "held_on"),
+        ({"title": ""}, "title"),
+        ({"participants": "-3"}, "participants"),
+        ({"participants": "ba mươi"}, "participants"),
+        ({"ward_code": str(HA_NOI_WARD)}, "ward_code"),
+        ({"province_code": "12345"}, "province_code"),
+        ({"agency_id": "999999"}, "agency_id"),
+    ],
+)
 def test_bad_training_input_is_shown_at_its_field_and_nothing_is_saved(client, staff, changes, field):
     sign_in(client, staff)
 
@@ -175,8 +230,10 @@ def test_bad_training_input_is_shown_at_its_field_and_nothing_is_saved(client, s
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', page) or \
-        f'id="{field}-error"' in page
+    assert (
+        re.search(rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', page)
+        or f'id="{field}-error"' in page
+    )
     assert count(TrainingClass) == 0
 
 
@@ -190,12 +247,18 @@ def test_staff_record_a_supported_cooperative_linked_to_the_platform(client, sta
 
     assert response.status_code == 302
     supported = db.session.scalar(select(SupportedCooperative))
-    assert (supported.cooperative_id, supported.is_youth, supported.founded_on) == (cooperative.id, True, date(2024, 3, 12))
+    assert (supported.cooperative_id, supported.is_youth, supported.founded_on) == (
+        cooperative.id,
+        True,
+        date(2024, 3, 12),
+    )
     listing = client.get("/agency/program/cooperatives").get_data(as_text=True)
     assert "/agency/cooperatives/htx-cam-bo-ha" in listing
 
-    twice = client.post("/agency/program/cooperatives/new",
-                        data=supported_form(name="Bản ghi trùng", cooperative_id=str(cooperative.id)))
+    twice = client.post(
+        "/agency/program/cooperatives/new",
+        data=supported_form(name="Bản ghi trùng", cooperative_id=str(cooperative.id)),
+    )
     assert twice.status_code == 400 and count(SupportedCooperative) == 1
 
     edit = f"/agency/program/cooperatives/{supported.id}/edit"
@@ -253,9 +316,14 @@ def test_other_roles_are_refused_and_change_nothing(client, staff, who):
     factories.commit()
     sign_in(client, user)
 
-    for url in ("/agency/program/", "/agency/program/training", "/agency/program/cooperatives",
-                "/agency/program/training/new", f"/agency/program/training/{training.id}/edit",
-                f"/agency/program/cooperatives/{supported.id}/edit"):
+    for url in (
+        "/agency/program/",
+        "/agency/program/training",
+        "/agency/program/cooperatives",
+        "/agency/program/training/new",
+        f"/agency/program/training/{training.id}/edit",
+        f"/agency/program/cooperatives/{supported.id}/edit",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.post("/agency/program/training/new", data=training_form()).status_code == 403
     assert client.post(f"/agency/program/training/{training.id}/delete").status_code == 403

@@ -1,4 +1,5 @@
 """Programme targets: the defaults, inserted once and never over an admin's edit; the admin page."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,25 +22,35 @@ def stored() -> dict:
 def test_the_defaults_follow_the_programme(app):
     assert targets.ensure_default_targets() == 13
     assert stored() == {
-        (T.TRAINING_CLASSES, 2023): 1, (T.TRAINING_CLASSES, 2024): 1, (T.TRAINING_CLASSES, 2025): 1,
+        (T.TRAINING_CLASSES, 2023): 1,
+        (T.TRAINING_CLASSES, 2024): 1,
+        (T.TRAINING_CLASSES, 2025): 1,
         (T.NEW_YOUTH_COOPERATIVES, None): 6,
         **{(T.PROMOTION_ACTIVITIES, y): 4 for y in (2023, 2024, 2025)},
         **{(T.COOPERATIVES_REACHED, y): 10 for y in (2023, 2024, 2025)},
         **{(T.SALES_VND, y): 500_000_000 for y in (2023, 2024, 2025)},
     }
     commitments = {t.metric: t.commitment for t in db.session.scalars(select(ProgramTarget))}
-    assert commitments == {T.TRAINING_CLASSES: 2, T.NEW_YOUTH_COOPERATIVES: 3, T.PROMOTION_ACTIVITIES: 4,
-                           T.COOPERATIVES_REACHED: 4, T.SALES_VND: 4}
+    assert commitments == {
+        T.TRAINING_CLASSES: 2,
+        T.NEW_YOUTH_COOPERATIVES: 3,
+        T.PROMOTION_ACTIVITIES: 4,
+        T.COOPERATIVES_REACHED: 4,
+        T.SALES_VND: 4,
+    }
     assert all(t.description for t in db.session.scalars(select(ProgramTarget)))
 
 
 def test_defaults_fill_gaps_and_never_overwrite_an_edit(app):
     admin = factories.admin()
     targets.ensure_default_targets()
-    edited = db.session.scalar(select(ProgramTarget).where(ProgramTarget.metric == T.SALES_VND, ProgramTarget.year == 2024))
+    edited = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.metric == T.SALES_VND, ProgramTarget.year == 2024)
+    )
     targets.update_target(edited, 800_000_000, "Năm 2024 nâng chỉ tiêu", admin)
-    removed = db.session.scalar(select(ProgramTarget).where(ProgramTarget.metric == T.TRAINING_CLASSES,
-                                                            ProgramTarget.year == 2023))
+    removed = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.metric == T.TRAINING_CLASSES, ProgramTarget.year == 2023)
+    )
     db.session.delete(removed)
     db.session.commit()
 
@@ -56,8 +67,9 @@ def test_only_admins_change_targets_and_values_are_checked(app):
     admin, staff = factories.admin(), factories.staff()
     targets.ensure_default_targets()
     db.session.commit()
-    target = db.session.scalar(select(ProgramTarget).where(ProgramTarget.metric == T.PROMOTION_ACTIVITIES,
-                                                           ProgramTarget.year == 2025))
+    target = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.metric == T.PROMOTION_ACTIVITIES, ProgramTarget.year == 2025)
+    )
     with pytest.raises(Refused):
         targets.update_target(target, 9, "", staff)
     for bad in (-1, None, "5", 2.5, True, 10_000_000):
@@ -111,10 +123,13 @@ def test_the_admin_page_lists_the_defaults(client):
 def test_no_one_but_an_admin_opens_or_changes_targets(client, who):
     targets.ensure_default_targets()
     cooperative = factories.cooperative()
-    user = {"staff": factories.staff, "manager": lambda: factories.manager(cooperative), "customer": factories.user}[who]()
+    user = {"staff": factories.staff, "manager": lambda: factories.manager(cooperative), "customer": factories.user}[
+        who
+    ]()
     factories.commit()
-    target = db.session.scalar(select(ProgramTarget).where(ProgramTarget.year == 2024,
-                                                           ProgramTarget.metric == T.SALES_VND))
+    target = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.year == 2024, ProgramTarget.metric == T.SALES_VND)
+    )
     sign_in(client, user)
 
     assert client.get("/admin/targets/").status_code == 403
@@ -134,16 +149,23 @@ def test_an_admin_edits_a_target_and_it_shows_who_and_when(client):
     admin = factories.admin(full_name="Quản Trị Viên")
     targets.ensure_default_targets()
     factories.commit()
-    target = db.session.scalar(select(ProgramTarget).where(ProgramTarget.year == 2024, ProgramTarget.metric == T.SALES_VND))
+    target = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.year == 2024, ProgramTarget.metric == T.SALES_VND)
+    )
     sign_in(client, admin)
 
-    response = client.post(f"/admin/targets/{target.id}/edit",
-                           data={"value": "600.000.000", "description": "Nâng chỉ tiêu doanh thu"})
+    response = client.post(
+        f"/admin/targets/{target.id}/edit", data={"value": "600.000.000", "description": "Nâng chỉ tiêu doanh thu"}
+    )
 
     assert response.status_code == 302
     db.session.expire_all()
     target = db.session.get(ProgramTarget, target.id)
-    assert (target.value, target.description, target.updated_by_id) == (600_000_000, "Nâng chỉ tiêu doanh thu", admin.id)
+    assert (target.value, target.description, target.updated_by_id) == (
+        600_000_000,
+        "Nâng chỉ tiêu doanh thu",
+        admin.id,
+    )
     listing = client.get("/admin/targets/").get_data(as_text=True)
     assert 'data-value="600000000"' in listing and "Quản Trị Viên" in listing
 
@@ -153,8 +175,9 @@ def test_a_bad_value_is_refused_and_nothing_changes(client, value):
     admin = factories.admin()
     targets.ensure_default_targets()
     factories.commit()
-    target = db.session.scalar(select(ProgramTarget).where(ProgramTarget.year == 2023,
-                                                           ProgramTarget.metric == T.PROMOTION_ACTIVITIES))
+    target = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.year == 2023, ProgramTarget.metric == T.PROMOTION_ACTIVITIES)
+    )
     sign_in(client, admin)
 
     response = client.post(f"/admin/targets/{target.id}/edit", data={"value": value, "description": "x"})

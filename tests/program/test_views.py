@@ -1,5 +1,6 @@
 """The programme dashboard (/agency/program) and the public summary (/program): the figures on the
 page, drill-downs whose records match the numbers, no personal data in public, who may see what."""
+
 from __future__ import annotations
 
 import re
@@ -27,15 +28,20 @@ def programme(app):
 def cells(html: str) -> dict:
     """{(metric, year or 'all'): (actual, target or None)} from the data attributes of the page."""
     found = {}
-    for match in re.finditer(r'data-metric="([a-z_]+)" data-year="(\w+)"\s+data-actual="(\d+)" data-target="(\d*)"', html):
+    for match in re.finditer(
+        r'data-metric="([a-z_]+)" data-year="(\w+)"\s+data-actual="(\d+)" data-target="(\d*)"', html
+    ):
         metric, year, actual, target = match.groups()
         found[metric, year] = (int(actual), int(target) if target else None)
     return found
 
 
 def expected_cells() -> dict:
-    return {(metric.value, "all" if year is None else str(year)): figures
-            for metric, per_year in EXPECTED.items() for year, figures in per_year.items()}
+    return {
+        (metric.value, "all" if year is None else str(year)): figures
+        for metric, per_year in EXPECTED.items()
+        for year, figures in per_year.items()
+    }
 
 
 def test_the_dashboard_shows_every_figure_of_the_dataset(client, programme):
@@ -46,7 +52,7 @@ def test_the_dashboard_shows_every_figure_of_the_dataset(client, programme):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert cells(html) == expected_cells()
-    assert html.count("<svg class=\"progress-bar\"") == 17  # every cell with a target
+    assert html.count('<svg class="progress-bar"') == 17  # every cell with a target
     assert 'id="commitment-2"' in html and 'id="commitment-3"' in html and 'id="commitment-4"' in html
 
 
@@ -71,8 +77,10 @@ def test_every_drill_down_lists_the_records_it_counts(client, programme):
             assert "status=approved" in url
         if year == "all" and metric not in (T.TRAINING_CLASSES.value, T.NEW_YOUTH_COOPERATIVES.value):
             assert listed == 7, url  # the activity list has no range: every approved activity (A8 and A9 too)
-        elif metric in (T.TRAINING_CLASSES.value, T.NEW_YOUTH_COOPERATIVES.value, T.PROMOTION_ACTIVITIES.value) \
-                or year == "all":
+        elif (
+            metric in (T.TRAINING_CLASSES.value, T.NEW_YOUTH_COOPERATIVES.value, T.PROMOTION_ACTIVITIES.value)
+            or year == "all"
+        ):
             assert listed == actual, url
         else:  # cooperatives and sales: the activities behind them
             assert listed == EXPECTED[T.PROMOTION_ACTIVITIES][int(year)][0], url
@@ -113,8 +121,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, programme):
 
 def test_the_public_summary_has_the_counts_and_no_personal_data(client, programme):
     linked = programme.cooperatives[0]
-    supported = db.session.scalar(select(SupportedCooperative).where(SupportedCooperative.founded_on.between(
-        date(2023, 1, 1), date(2025, 12, 31)), SupportedCooperative.is_youth.is_(True)).limit(1))
+    supported = db.session.scalar(
+        select(SupportedCooperative)
+        .where(
+            SupportedCooperative.founded_on.between(date(2023, 1, 1), date(2025, 12, 31)),
+            SupportedCooperative.is_youth.is_(True),
+        )
+        .limit(1)
+    )
     supported.cooperative = linked
     db.session.commit()
 
@@ -124,8 +138,14 @@ def test_the_public_summary_has_the_counts_and_no_personal_data(client, programm
     html = response.get_data(as_text=True)
     assert cells(html) == expected_cells()
     assert "data-drill" not in html and "/agency/" not in html
-    for private in (programme.staff.full_name, programme.staff.email, programme.admin.email,
-                    "Lớp tập huấn 2023-05-10", "Ban Thanh niên", "HTX mới số"):
+    for private in (
+        programme.staff.full_name,
+        programme.staff.email,
+        programme.admin.email,
+        "Lớp tập huấn 2023-05-10",
+        "Ban Thanh niên",
+        "HTX mới số",
+    ):
         assert private not in html, private
     assert f'href="/cooperatives/{linked.slug}"' in html and linked.name in html
 
@@ -135,7 +155,9 @@ def test_the_public_summary_names_no_cooperative_that_is_not_public(client, prog
 
     pending = programme.cooperatives[1]
     pending.status = CooperativeStatus.PENDING
-    supported = db.session.scalar(select(SupportedCooperative).where(SupportedCooperative.founded_on == date(2024, 7, 7)))
+    supported = db.session.scalar(
+        select(SupportedCooperative).where(SupportedCooperative.founded_on == date(2024, 7, 7))
+    )
     supported.cooperative = pending
     db.session.commit()
 

@@ -1,4 +1,5 @@
 """A small world for promotion tests: two agencies with staff, approved and pending cooperatives."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Evidence files: photos and PDFs checked by content and size, kept with their original
 name, downloaded only by agency staff."""
+
 from __future__ import annotations
 
 import io
@@ -61,9 +62,7 @@ def test_good_photos_and_pdfs_are_kept_as_sent(world, activity, data, name, kind
     assert item.size_bytes == len(data)
     assert evidence.path_of(item).read_bytes() == data
     assert item.stored_name != name and item.stored_name.split(".")[0].isalnum()
-    assert ("evidence_added", name) in [
-        (c.action, c.new_value) for c in db.session.scalars(select(ActivityChange))
-    ]
+    assert ("evidence_added", name) in [(c.action, c.new_value) for c in db.session.scalars(select(ActivityChange))]
 
 
 def test_folders_in_the_file_name_are_dropped(world, activity):

@@ -1,5 +1,6 @@
 """`marketplace promotion import FILE.csv`: historical activities, all or nothing, with the
 row and column of every problem."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,10 +63,24 @@ def count() -> int:
 
 
 def test_a_good_file_creates_approved_historical_activities(world, runner, tmp_path):
-    online = line(title="Livestream bán gà đồi", type="livestream_sale", start_date="2023-11-20", end_date="2023-11-20",
-                  province="", ward="", agency="Tỉnh đoàn Bắc Ninh", cooperatives="htx-ga-doi", products="",
-                  budget_vnd="", visitors="", contacts="", contracts_count="0", contracts_value_vnd="0",
-                  sales_vnd="12500000", media_items="1")
+    online = line(
+        title="Livestream bán gà đồi",
+        type="livestream_sale",
+        start_date="2023-11-20",
+        end_date="2023-11-20",
+        province="",
+        ward="",
+        agency="Tỉnh đoàn Bắc Ninh",
+        cooperatives="htx-ga-doi",
+        products="",
+        budget_vnd="",
+        visitors="",
+        contacts="",
+        contracts_count="0",
+        contracts_value_vnd="0",
+        sales_vnd="12500000",
+        media_items="1",
+    )
     path = write(tmp_path, f"\ufeff{HEADER}\n{line()}\n{online}\n")
 
     result = runner.invoke(args=["promotion", "import", path])
@@ -110,13 +125,19 @@ BAD_CELLS = [
     ({"province": "", "ward": "Lục Ngạn"}, "province", "a ward needs its province"),
     ({"agency": ""}, "agency", "a value is required"),
     ({"agency": "Hội Nông dân"}, "agency", "no agency is named Hội Nông dân"),
-    ({"cooperatives": "htx-vai-thieu;htx-khong-co", "products": ""}, "cooperatives",
-     "no cooperative has the slug htx-khong-co"),
+    (
+        {"cooperatives": "htx-vai-thieu;htx-khong-co", "products": ""},
+        "cooperatives",
+        "no cooperative has the slug htx-khong-co",
+    ),
     ({"cooperatives": "htx-cho-duyet", "products": ""}, "cooperatives", "htx-cho-duyet is not an approved cooperative"),
     ({"products": "VT-01"}, "products", "write cooperative:sku, not VT-01"),
     ({"products": "htx-vai-thieu:XX-99"}, "products", "htx-vai-thieu has no product with the SKU XX-99"),
-    ({"cooperatives": "htx-vai-thieu", "products": "htx-ga-doi:GA-01"}, "products",
-     "htx-ga-doi:GA-01: the cooperative htx-ga-doi is not in the cooperatives column"),
+    (
+        {"cooperatives": "htx-vai-thieu", "products": "htx-ga-doi:GA-01"},
+        "products",
+        "htx-ga-doi:GA-01: the cooperative htx-ga-doi is not in the cooperatives column",
+    ),
     ({"budget_vnd": "-5"}, "budget_vnd", "must be at least 0"),
     ({"visitors": "12.5"}, "visitors", "12.5 is not a whole number"),
     ({"contacts": "nhiều"}, "contacts", "nhiều is not a whole number"),
@@ -128,8 +149,9 @@ BAD_CELLS = [
 
 
 @pytest.mark.parametrize(("changes", "column", "message"), BAD_CELLS)
-def test_a_bad_cell_is_reported_by_row_and_column_and_nothing_is_imported(world, runner, tmp_path, changes, column,
-                                                                          message):
+def test_a_bad_cell_is_reported_by_row_and_column_and_nothing_is_imported(
+    world, runner, tmp_path, changes, column, message
+):
     # The good row comes first: it must not be imported either.
     path = write(tmp_path, f"{HEADER}\n{line(title='Hàng tốt')}\n{line(**changes)}\n")
 

@@ -25,6 +25,7 @@ On site at F: A's booth a1×1 100.000.
 2024: measured = F (A 100.000 + C 30.000 online, A 100.000 on site) + X3 (B 200.000) = 430.000;
 platform = A 300.000 + B 200.000 + C 90.000 = 590.000.
 """
+
 from __future__ import annotations
 
 import csv
@@ -56,18 +57,46 @@ def figures(**values) -> dict:
 
 
 TOTAL_2024 = figures(
-    activities=3, cooperatives_reached=3, products_introduced=3, visitors=2600, business_contacts=15,
-    contracts_count=3, contracts_value_vnd=150 * M, sales_reported_vnd=75 * M, sales_measured_vnd=430_000,
-    platform_sales_vnd=590_000, budget_vnd=45 * M, media_items=6,
+    activities=3,
+    cooperatives_reached=3,
+    products_introduced=3,
+    visitors=2600,
+    business_contacts=15,
+    contracts_count=3,
+    contracts_value_vnd=150 * M,
+    sales_reported_vnd=75 * M,
+    sales_measured_vnd=430_000,
+    platform_sales_vnd=590_000,
+    budget_vnd=45 * M,
+    media_items=6,
 )
 TOTAL_2023 = figures(
-    activities=1, cooperatives_reached=1, visitors=80, business_contacts=1, sales_reported_vnd=10 * M,
-    platform_sales_vnd=100_000, budget_vnd=8 * M,
+    activities=1,
+    cooperatives_reached=1,
+    visitors=80,
+    business_contacts=1,
+    sales_reported_vnd=10 * M,
+    platform_sales_vnd=100_000,
+    budget_vnd=8 * M,
 )
-X1 = {"visitors": 100, "business_contacts": 5, "contracts_count": 2, "contracts_value_vnd": 50 * M,
-      "sales_reported_vnd": 20 * M, "budget_vnd": 10 * M, "media_items": 1}
-X2 = {"visitors": 500, "business_contacts": 10, "contracts_count": 1, "contracts_value_vnd": 100 * M,
-      "sales_reported_vnd": 40 * M, "budget_vnd": 30 * M, "media_items": 2}
+X1 = {
+    "visitors": 100,
+    "business_contacts": 5,
+    "contracts_count": 2,
+    "contracts_value_vnd": 50 * M,
+    "sales_reported_vnd": 20 * M,
+    "budget_vnd": 10 * M,
+    "media_items": 1,
+}
+X2 = {
+    "visitors": 500,
+    "business_contacts": 10,
+    "contracts_count": 1,
+    "contracts_value_vnd": 100 * M,
+    "sales_reported_vnd": 40 * M,
+    "budget_vnd": 30 * M,
+    "media_items": 2,
+}
 X3 = {"visitors": 2000, "sales_reported_vnd": 15 * M, "budget_vnd": 5 * M, "media_items": 3}
 
 
@@ -103,8 +132,13 @@ def data(app):
 
     def activity(title, kind, start, agencies, coops, products=(), status=ActivityStatus.APPROVED, **values):
         item = PromotionActivity(
-            title=title, type=kind, status=status, start_date=start, end_date=start + timedelta(days=2),
-            province_code=values.pop("province_code", f.BAC_NINH), ward_code=values.pop("ward_code", None),
+            title=title,
+            type=kind,
+            status=status,
+            start_date=start,
+            end_date=start + timedelta(days=2),
+            province_code=values.pop("province_code", f.BAC_NINH),
+            ward_code=values.pop("ward_code", None),
             **values,
         )
         item.agencies.extend(agencies)
@@ -114,19 +148,72 @@ def data(app):
         db.session.flush()
         return item
 
-    x1 = activity("X1 Hội nghị", ActivityType.CONFERENCE, date(2024, 3, 10), [youth_union], [coop_a, coop_b], [a1, b1],
-                  ward_code=f.LUC_NGAN, budget_vnd=10 * M, visitors=100, business_contacts=5, contracts_count=2,
-                  contracts_value_vnd=50 * M, sales_vnd=20 * M, media_items=1)
-    x2 = activity("X2 Hội chợ", ActivityType.FAIR, date(2024, 5, 20), [youth_union, alliance], [coop_a, coop_c],
-                  [a1, c1], fair_id=fair.id, budget_vnd=30 * M, visitors=500, business_contacts=10, contracts_count=1,
-                  contracts_value_vnd=100 * M, sales_vnd=40 * M, media_items=2)
-    x3 = activity("X3 Livestream", ActivityType.LIVESTREAM, date(2024, 5, 25), [alliance], [coop_b], [b1],
-                  province_code=None, tracking_code="LIVE24X", budget_vnd=5 * M, visitors=2000, sales_vnd=15 * M,
-                  media_items=3)
-    x4 = activity("X4 Hội nghị 2023", ActivityType.CONFERENCE, date(2023, 4, 1), [youth_union], [coop_a],
-                  budget_vnd=8 * M, visitors=80, business_contacts=1, sales_vnd=10 * M)
-    x5 = activity("X5 Chờ duyệt", ActivityType.OTHER, date(2024, 6, 1), [youth_union], [coop_c],
-                  status=ActivityStatus.SUBMITTED, sales_vnd=999)
+    x1 = activity(
+        "X1 Hội nghị",
+        ActivityType.CONFERENCE,
+        date(2024, 3, 10),
+        [youth_union],
+        [coop_a, coop_b],
+        [a1, b1],
+        ward_code=f.LUC_NGAN,
+        budget_vnd=10 * M,
+        visitors=100,
+        business_contacts=5,
+        contracts_count=2,
+        contracts_value_vnd=50 * M,
+        sales_vnd=20 * M,
+        media_items=1,
+    )
+    x2 = activity(
+        "X2 Hội chợ",
+        ActivityType.FAIR,
+        date(2024, 5, 20),
+        [youth_union, alliance],
+        [coop_a, coop_c],
+        [a1, c1],
+        fair_id=fair.id,
+        budget_vnd=30 * M,
+        visitors=500,
+        business_contacts=10,
+        contracts_count=1,
+        contracts_value_vnd=100 * M,
+        sales_vnd=40 * M,
+        media_items=2,
+    )
+    x3 = activity(
+        "X3 Livestream",
+        ActivityType.LIVESTREAM,
+        date(2024, 5, 25),
+        [alliance],
+        [coop_b],
+        [b1],
+        province_code=None,
+        tracking_code="LIVE24X",
+        budget_vnd=5 * M,
+        visitors=2000,
+        sales_vnd=15 * M,
+        media_items=3,
+    )
+    x4 = activity(
+        "X4 Hội nghị 2023",
+        ActivityType.CONFERENCE,
+        date(2023, 4, 1),
+        [youth_union],
+        [coop_a],
+        budget_vnd=8 * M,
+        visitors=80,
+        business_contacts=1,
+        sales_vnd=10 * M,
+    )
+    x5 = activity(
+        "X5 Chờ duyệt",
+        ActivityType.OTHER,
+        date(2024, 6, 1),
+        [youth_union],
+        [coop_c],
+        status=ActivityStatus.SUBMITTED,
+        sales_vnd=999,
+    )
     x6 = activity("X6 Năm 2025", ActivityType.CONFERENCE, date(2025, 1, 5), [youth_union], [coop_c], sales_vnd=7)
 
     def order(lines, local: datetime, **source):
@@ -170,12 +257,25 @@ def test_totals_of_a_year_and_the_year_before(data):
 def test_groups_by_type(data):
     report = promotion_report(year(2024, group_by="type"))
     assert groups_of(report) == {
-        "trade_promotion_conference": figures(activities=1, cooperatives_reached=2, products_introduced=2,
-                                              platform_sales_vnd=500_000, **X1),
-        "fair_exhibition": figures(activities=1, cooperatives_reached=2, products_introduced=2,
-                                   sales_measured_vnd=230_000, platform_sales_vnd=390_000, **X2),
-        "livestream_sale": figures(activities=1, cooperatives_reached=1, products_introduced=1,
-                                   sales_measured_vnd=200_000, platform_sales_vnd=200_000, **X3),
+        "trade_promotion_conference": figures(
+            activities=1, cooperatives_reached=2, products_introduced=2, platform_sales_vnd=500_000, **X1
+        ),
+        "fair_exhibition": figures(
+            activities=1,
+            cooperatives_reached=2,
+            products_introduced=2,
+            sales_measured_vnd=230_000,
+            platform_sales_vnd=390_000,
+            **X2,
+        ),
+        "livestream_sale": figures(
+            activities=1,
+            cooperatives_reached=1,
+            products_introduced=1,
+            sales_measured_vnd=200_000,
+            platform_sales_vnd=200_000,
+            **X3,
+        ),
     }
     assert report.totals.as_dict() == TOTAL_2024
 
@@ -184,22 +284,52 @@ def test_groups_by_cooperative_count_each_cooperatives_own_share(data):
     report = promotion_report(year(2024, group_by="cooperative"))
     assert [g.label for g in report.groups] == ["HTX An", "HTX Bình", "HTX Cường"]
     assert groups_of(report) == {
-        data.coop_a.id: figures(activities=2, cooperatives_reached=1, products_introduced=1,
-                                sales_measured_vnd=200_000, platform_sales_vnd=300_000, **both(X1, X2)),
-        data.coop_b.id: figures(activities=2, cooperatives_reached=1, products_introduced=1,
-                                sales_measured_vnd=200_000, platform_sales_vnd=200_000, **both(X1, X3)),
-        data.coop_c.id: figures(activities=1, cooperatives_reached=1, products_introduced=1,
-                                sales_measured_vnd=30_000, platform_sales_vnd=90_000, **X2),
+        data.coop_a.id: figures(
+            activities=2,
+            cooperatives_reached=1,
+            products_introduced=1,
+            sales_measured_vnd=200_000,
+            platform_sales_vnd=300_000,
+            **both(X1, X2),
+        ),
+        data.coop_b.id: figures(
+            activities=2,
+            cooperatives_reached=1,
+            products_introduced=1,
+            sales_measured_vnd=200_000,
+            platform_sales_vnd=200_000,
+            **both(X1, X3),
+        ),
+        data.coop_c.id: figures(
+            activities=1,
+            cooperatives_reached=1,
+            products_introduced=1,
+            sales_measured_vnd=30_000,
+            platform_sales_vnd=90_000,
+            **X2,
+        ),
     }
 
 
 def test_groups_by_agency_overlap(data):
     report = promotion_report(year(2024, group_by="agency"))
     assert groups_of(report) == {
-        data.alliance.id: figures(activities=2, cooperatives_reached=3, products_introduced=3,
-                                  sales_measured_vnd=430_000, platform_sales_vnd=590_000, **both(X2, X3)),
-        data.youth_union.id: figures(activities=2, cooperatives_reached=3, products_introduced=3,
-                                     sales_measured_vnd=230_000, platform_sales_vnd=590_000, **both(X1, X2)),
+        data.alliance.id: figures(
+            activities=2,
+            cooperatives_reached=3,
+            products_introduced=3,
+            sales_measured_vnd=430_000,
+            platform_sales_vnd=590_000,
+            **both(X2, X3),
+        ),
+        data.youth_union.id: figures(
+            activities=2,
+            cooperatives_reached=3,
+            products_introduced=3,
+            sales_measured_vnd=230_000,
+            platform_sales_vnd=590_000,
+            **both(X1, X2),
+        ),
     }
 
 
@@ -207,10 +337,17 @@ def test_groups_by_month_count_platform_sales_within_the_month(data):
     report = promotion_report(year(2024, group_by="month"))
     assert [g.key for g in report.groups] == [f"2024-{m:02d}" for m in range(1, 13)]
     found = groups_of(report)
-    assert found["2024-03"] == figures(activities=1, cooperatives_reached=2, products_introduced=2,
-                                       platform_sales_vnd=200_000, **X1)
-    assert found["2024-05"] == figures(activities=2, cooperatives_reached=3, products_introduced=3,
-                                       sales_measured_vnd=430_000, platform_sales_vnd=330_000, **both(X2, X3))
+    assert found["2024-03"] == figures(
+        activities=1, cooperatives_reached=2, products_introduced=2, platform_sales_vnd=200_000, **X1
+    )
+    assert found["2024-05"] == figures(
+        activities=2,
+        cooperatives_reached=3,
+        products_introduced=3,
+        sales_measured_vnd=430_000,
+        platform_sales_vnd=330_000,
+        **both(X2, X3),
+    )
     assert all(found[k] == figures() for k in found if k not in ("2024-03", "2024-05"))
     assert sum(g.figures.activities for g in report.groups) == report.totals.activities
 
@@ -224,27 +361,57 @@ def test_groups_by_year_youth_province(data):
 
     youth = promotion_report(year(2024, group_by="youth"))
     assert groups_of(youth) == {
-        "youth": figures(activities=3, cooperatives_reached=2, products_introduced=2, sales_measured_vnd=400_000,
-                         platform_sales_vnd=500_000, **both(X1, X2, X3)),
-        "other": figures(activities=1, cooperatives_reached=1, products_introduced=1, sales_measured_vnd=30_000,
-                         platform_sales_vnd=90_000, **X2),
+        "youth": figures(
+            activities=3,
+            cooperatives_reached=2,
+            products_introduced=2,
+            sales_measured_vnd=400_000,
+            platform_sales_vnd=500_000,
+            **both(X1, X2, X3),
+        ),
+        "other": figures(
+            activities=1,
+            cooperatives_reached=1,
+            products_introduced=1,
+            sales_measured_vnd=30_000,
+            platform_sales_vnd=90_000,
+            **X2,
+        ),
     }
     province = promotion_report(year(2024, group_by="province"))
     assert [g.key for g in province.groups] == [f.BAC_NINH, None]
-    assert groups_of(province)[None] == figures(activities=1, cooperatives_reached=1, products_introduced=1,
-                                                sales_measured_vnd=200_000, platform_sales_vnd=200_000, **X3)
+    assert groups_of(province)[None] == figures(
+        activities=1,
+        cooperatives_reached=1,
+        products_introduced=1,
+        sales_measured_vnd=200_000,
+        platform_sales_vnd=200_000,
+        **X3,
+    )
     ward = promotion_report(year(2024, group_by="ward"))
     assert {g.key: g.figures.activities for g in ward.groups} == {f.LUC_NGAN: 1, None: 2}
 
 
 def test_filters(data):
     assert promotion_report(year(2024, agency_id=data.alliance.id)).totals.as_dict() == figures(
-        activities=2, cooperatives_reached=3, products_introduced=3, sales_measured_vnd=430_000,
-        platform_sales_vnd=590_000, **both(X2, X3))
+        activities=2,
+        cooperatives_reached=3,
+        products_introduced=3,
+        sales_measured_vnd=430_000,
+        platform_sales_vnd=590_000,
+        **both(X2, X3),
+    )
     assert promotion_report(year(2024, activity_type="trade_promotion_conference")).totals.as_dict() == figures(
-        activities=1, cooperatives_reached=2, products_introduced=2, platform_sales_vnd=500_000, **X1)
-    only_c = figures(activities=1, cooperatives_reached=1, products_introduced=1, sales_measured_vnd=30_000,
-                     platform_sales_vnd=90_000, **X2)
+        activities=1, cooperatives_reached=2, products_introduced=2, platform_sales_vnd=500_000, **X1
+    )
+    only_c = figures(
+        activities=1,
+        cooperatives_reached=1,
+        products_introduced=1,
+        sales_measured_vnd=30_000,
+        platform_sales_vnd=90_000,
+        **X2,
+    )
     assert promotion_report(year(2024, cooperative_id=data.coop_c.id)).totals.as_dict() == only_c
     assert promotion_report(year(2024, youth=False)).totals.as_dict() == only_c
     assert promotion_report(year(2024, province_code=f.BAC_NINH, ward_code=f.LUC_NGAN)).totals.activities == 1
@@ -252,11 +419,23 @@ def test_filters(data):
 
 def test_a_cooperatives_own_scope(data):
     report = promotion_report(year(2024, cooperative_scope=data.coop_a.id, group_by="type"))
-    assert report.totals.as_dict() == figures(activities=2, cooperatives_reached=1, products_introduced=1,
-                                              sales_measured_vnd=200_000, platform_sales_vnd=300_000, **both(X1, X2))
-    assert report.previous_year.as_dict() == figures(activities=1, cooperatives_reached=1, visitors=80,
-                                                     business_contacts=1, sales_reported_vnd=10 * M,
-                                                     platform_sales_vnd=100_000, budget_vnd=8 * M)
+    assert report.totals.as_dict() == figures(
+        activities=2,
+        cooperatives_reached=1,
+        products_introduced=1,
+        sales_measured_vnd=200_000,
+        platform_sales_vnd=300_000,
+        **both(X1, X2),
+    )
+    assert report.previous_year.as_dict() == figures(
+        activities=1,
+        cooperatives_reached=1,
+        visitors=80,
+        business_contacts=1,
+        sales_reported_vnd=10 * M,
+        platform_sales_vnd=100_000,
+        budget_vnd=8 * M,
+    )
     assert groups_of(report)["fair_exhibition"]["sales_measured_vnd"] == 200_000
 
 
@@ -303,7 +482,9 @@ def test_an_activity_counts_in_the_period_it_starts(data):
     # X2 runs 20-22 May: counted in May, not in a period that only covers its last day.
     assert promotion_report(ReportQuery(date(2024, 5, 22), date(2024, 5, 31))).totals.activities == 1  # X3
     assert promotion_report(ReportQuery(date(2024, 5, 20), date(2024, 5, 20))).totals.activities == 1  # X2
-    quarters = [promotion_report(ReportQuery(*reports.parse_period(f"2024-Q{q}"))).totals.activities for q in (1, 2, 3, 4)]
+    quarters = [
+        promotion_report(ReportQuery(*reports.parse_period(f"2024-Q{q}"))).totals.activities for q in (1, 2, 3, 4)
+    ]
     assert quarters == [1, 2, 0, 0]
 
 
@@ -401,8 +582,14 @@ def test_a_cooperative_sees_only_its_own_participation(client, data):
     own = client.get("/workspace/htx-cuong/reports/promotion", query_string={"period": "2024", "group_by": "type"})
     assert own.status_code == 200
     html = own.get_data(as_text=True)
-    assert screen_totals(html) == figures(activities=1, cooperatives_reached=1, products_introduced=1,
-                                          sales_measured_vnd=30_000, platform_sales_vnd=90_000, **X2)
+    assert screen_totals(html) == figures(
+        activities=1,
+        cooperatives_reached=1,
+        products_introduced=1,
+        sales_measured_vnd=30_000,
+        platform_sales_vnd=90_000,
+        **X2,
+    )
     assert "HTX An" not in html and "HTX Bình" not in html
     assert client.get("/workspace/htx-an/reports/promotion").status_code == 403
     assert client.get(URL).status_code == 403
@@ -430,11 +617,15 @@ def test_every_grouping_and_every_drill_down_opens(client, data):
         page = client.get(URL + "/records", query_string={"period": "2024", "figure": figure})
         assert page.status_code == 200, figure
         assert f'data-value="{TOTAL_2024[figure]}"' in page.get_data(as_text=True)
-    custom = client.get(URL, query_string={"period": "custom", "from": "2024-05-01", "to": "2024-05-31", "youth": "yes"})
+    custom = client.get(
+        URL, query_string={"period": "custom", "from": "2024-05-01", "to": "2024-05-31", "youth": "yes"}
+    )
     assert custom.status_code == 200 and screen_totals(custom.get_data(as_text=True))["activities"] == 2
     sign_in(client, data.manager_a)
     for figure in reports.FIGURE_NAMES:
-        page = client.get("/workspace/htx-an/reports/promotion/records", query_string={"period": "2024", "figure": figure})
+        page = client.get(
+            "/workspace/htx-an/reports/promotion/records", query_string={"period": "2024", "figure": figure}
+        )
         assert page.status_code == 200, figure
     assert client.get("/workspace/htx-an/reports/promotion/print").status_code == 200
     assert client.get("/workspace/htx-an/reports/promotion.xlsx").status_code == 200
@@ -449,8 +640,10 @@ def test_the_page_offers_the_groupings_of_the_report_table(app, client, data):
         return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
 
     with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
-        overlap_hint = gettext("An activity with several agencies or cooperatives appears in each of their rows, "
-                               "so the rows need not add up to the total.")
+        overlap_hint = gettext(
+            "An activity with several agencies or cooperatives appears in each of their rows, "
+            "so the rows need not add up to the total."
+        )
     sign_in(client, data.staff)
     assert offered(client.get(URL).get_data(as_text=True)) == list(reports.GROUPINGS)
     for key, grouping in reports.GROUPINGS.items():
@@ -466,15 +659,24 @@ def test_the_year_before_links_to_its_own_records(client, data):
     sign_in(client, data.staff)
     html = client.get(URL, query_string={"period": "2024"}).get_data(as_text=True)
     assert re.findall(r'data-previous="(\w+)" data-value="(\d+)"', html)[0] == ("activities", "1")
-    link = next(u for u in re.findall(r'href="(/agency/reports/promotion/records\?[^"]+)"', html)
-                if "from=2023-01-01" in u and "figure=platform_sales_vnd" in u)
+    link = next(
+        u
+        for u in re.findall(r'href="(/agency/reports/promotion/records\?[^"]+)"', html)
+        if "from=2023-01-01" in u and "figure=platform_sales_vnd" in u
+    )
     page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert page.count('data-record="') == 1 and 'data-value="100000"' in page  # O5
 
 
 def test_a_fair_linked_by_two_activities_counts_once(data):
-    again = PromotionActivity(title="X7 Hội chợ F lần hai", type=ActivityType.FAIR, status=ActivityStatus.APPROVED,
-                              start_date=date(2024, 8, 1), end_date=date(2024, 8, 1), fair_id=data.fair.id)
+    again = PromotionActivity(
+        title="X7 Hội chợ F lần hai",
+        type=ActivityType.FAIR,
+        status=ActivityStatus.APPROVED,
+        start_date=date(2024, 8, 1),
+        end_date=date(2024, 8, 1),
+        fair_id=data.fair.id,
+    )
     again.cooperatives.append(data.coop_a)
     db.session.add(again)
     f.commit()

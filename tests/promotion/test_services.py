@@ -1,5 +1,6 @@
 """Promotion activities: validation, the draft → submitted → approved/returned workflow,
 who may approve, and the edit history."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -250,7 +251,13 @@ def test_return_needs_a_comment_then_the_organisers_correct_and_resubmit(world):
     assert activity.status == ActivityStatus.APPROVED
     assert activity.return_comment == ""
     assert [c[0] for c in changes(activity)] == [
-        "created", "submitted", "returned", "returned", "updated", "submitted", "approved"
+        "created",
+        "submitted",
+        "returned",
+        "returned",
+        "updated",
+        "submitted",
+        "approved",
     ]
 
 

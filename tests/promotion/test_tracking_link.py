@@ -1,5 +1,6 @@
 """An activity's own tracking link: created for an approved activity, /f/<code> remembers the
 activity, the order placed afterwards stores it, and the report measures it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,8 +43,13 @@ def setup(app):
 
     def activity(status=ActivityStatus.APPROVED, **values):
         item = PromotionActivity(
-            title=values.pop("title", "Livestream mật ong"), type=ActivityType.LIVESTREAM, status=status,
-            start_date=date(2025, 6, 1), end_date=date(2025, 6, 1), sales_vnd=1_000_000, **values,
+            title=values.pop("title", "Livestream mật ong"),
+            type=ActivityType.LIVESTREAM,
+            status=status,
+            start_date=date(2025, 6, 1),
+            end_date=date(2025, 6, 1),
+            sales_vnd=1_000_000,
+            **values,
         )
         item.agencies.append(agency)
         item.cooperatives.append(coop)
@@ -64,7 +70,9 @@ def test_created_for_an_approved_activity_only(setup):
     with pytest.raises(Refused):
         tracking.create_tracking_link(setup.draft, setup.staff)
     assert setup.draft.tracking_code is None
-    assert db.session.scalar(sa.select(ActivityChange.new_value).where(ActivityChange.action == "tracking_link")) == code
+    assert (
+        db.session.scalar(sa.select(ActivityChange.new_value).where(ActivityChange.action == "tracking_link")) == code
+    )
 
 
 def test_the_action_on_the_activity_page(client, setup):
@@ -138,11 +146,18 @@ def test_a_real_checkout_after_scanning_an_activity_link(client, setup):
     # Attribution is said where it happens, at checkout and on the order.
     note = f'data-source-activity="{setup.approved.id}"'
     assert note in checkout.get_data(as_text=True) and "Livestream mật ong" in checkout.get_data(as_text=True)
-    placed = client.post("/checkout", data={
-        "name": "Nguyễn Thị Lan", "phone": "0912 345 678", "email": "lan@example.vn",
-        "province_code": str(f.BAC_NINH), "ward_code": str(f.LUC_NGAN), "street": "Số 12",
-        "payment_method": "cod",
-    })
+    placed = client.post(
+        "/checkout",
+        data={
+            "name": "Nguyễn Thị Lan",
+            "phone": "0912 345 678",
+            "email": "lan@example.vn",
+            "province_code": str(f.BAC_NINH),
+            "ward_code": str(f.LUC_NGAN),
+            "street": "Số 12",
+            "payment_method": "cod",
+        },
+    )
     assert placed.status_code == 302
     order = db.session.scalars(sa.select(Order)).one()
     assert (order.source_activity_id, order.source_fair_id, order.items_total_vnd) == (setup.approved.id, None, 150_000)

@@ -1,5 +1,6 @@
 """Agency pages at /agency/promotion and the cooperative's read-only list: who sees what,
 forms, workflow buttons, filters."""
+
 from __future__ import annotations
 
 import re
@@ -118,7 +119,9 @@ def test_creating_an_activity_through_the_form(world, client):
     sign_in(client, world.yu_staff)
     # The new form starts with the person's own agency ticked.
     page = client.get("/agency/promotion/new").get_data(as_text=True)
-    assert re.search(rf'<input checked id="agencies-\d+" name="agencies" type="checkbox" value="{world.youth_union.id}"', page)
+    assert re.search(
+        rf'<input checked id="agencies-\d+" name="agencies" type="checkbox" value="{world.youth_union.id}"', page
+    )
 
     response = client.post("/agency/promotion/new", data=form_data(world))
 
@@ -164,8 +167,9 @@ def test_a_pending_cooperative_is_refused_by_the_form(world, client):
     factories.commit()
     sign_in(client, world.yu_staff)
 
-    response = client.post("/agency/promotion/new", data=form_data(world, cooperatives=[str(world.pending.id)],
-                                                                    products=[]))
+    response = client.post(
+        "/agency/promotion/new", data=form_data(world, cooperatives=[str(world.pending.id)], products=[])
+    )
 
     assert response.status_code == 400
     assert 'id="cooperatives-error"' in response.get_data(as_text=True)
@@ -176,7 +180,9 @@ def test_editing_records_the_history(world, client):
     activity = create(world)
     factories.commit()
     sign_in(client, world.yu_staff2)
-    assert 'value="Livestream vải thiều 2025"' in client.get(f"/agency/promotion/{activity.id}/edit").get_data(as_text=True)
+    assert 'value="Livestream vải thiều 2025"' in client.get(f"/agency/promotion/{activity.id}/edit").get_data(
+        as_text=True
+    )
 
     response = client.post(
         f"/agency/promotion/{activity.id}/edit", data=form_data(world, type="livestream_sale", visitors="4000")
@@ -229,7 +235,9 @@ def test_the_workflow_through_the_pages(csrf_app, world):
     response = client.post(f"{url}/return", data={"csrf_token": csrf_token(client, url), "comment": ""})
     assert response.status_code == 400
     assert 'id="comment-error"' in response.get_data(as_text=True)
-    response = client.post(f"{url}/return", data={"csrf_token": csrf_token(client, url), "comment": "Thiếu ảnh gian hàng"})
+    response = client.post(
+        f"{url}/return", data={"csrf_token": csrf_token(client, url), "comment": "Thiếu ảnh gian hàng"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert activity.status == ActivityStatus.RETURNED
@@ -259,8 +267,14 @@ def test_workflow_posts_need_the_csrf_token(csrf_app, world):
 
 def test_the_list_filters_by_status_type_year_and_agency(world, client):
     draft = create(world, title="Nháp")
-    approved = create(world, status=ActivityStatus.APPROVED, title="Đã duyệt", type="trade_promotion_conference",
-                      start_date=date(2024, 3, 1), end_date=date(2024, 3, 2))
+    approved = create(
+        world,
+        status=ActivityStatus.APPROVED,
+        title="Đã duyệt",
+        type="trade_promotion_conference",
+        start_date=date(2024, 3, 1),
+        end_date=date(2024, 3, 2),
+    )
     returned = create(world, status=ActivityStatus.RETURNED, title="Trả lại", agencies=[world.alliance])
     factories.commit()
     sign_in(client, world.ca_staff)
@@ -290,8 +304,9 @@ def test_unknown_activity_is_404(world, client):
 def test_managers_see_the_approved_activities_of_their_cooperative(world, client):
     with_a = create(world, status=ActivityStatus.APPROVED)
     draft_with_a = create(world, title="Nháp có A")
-    only_b = create(world, status=ActivityStatus.APPROVED, title="Chỉ B", cooperatives=[world.coop_b],
-                    products=[world.product_b])
+    only_b = create(
+        world, status=ActivityStatus.APPROVED, title="Chỉ B", cooperatives=[world.coop_b], products=[world.product_b]
+    )
     factories.commit()
     sign_in(client, world.manager_a)
 

@@ -1,4 +1,5 @@
 """A delivered order to review, and small pictures to attach."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """GET /api/v1/products/<id>/reviews: the figures and visible reviews, as documented."""
+
 from __future__ import annotations
 
 import io
@@ -38,7 +39,8 @@ def test_reviews_of_a_product(client, app):
     assert set(body) == set(schemas["ProductReviews"]["required"]) == set(schemas["ProductReviews"]["properties"])
     assert set(item) == set(schemas["Review"]["required"]) == set(schemas["Review"]["properties"])
     assert set(body["rating"]["distribution"]) == set(
-        schemas["ProductReviews"]["properties"]["rating"]["properties"]["distribution"]["required"])
+        schemas["ProductReviews"]["properties"]["rating"]["properties"]["distribution"]["required"]
+    )
 
 
 def test_the_next_request_shows_a_new_review(client, app):

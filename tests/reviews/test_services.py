@@ -1,5 +1,6 @@
 """The rules: verified purchase only, once per item, not by the cooperative's own managers,
 one public reply, hiding with a reason (the author is told), and the product's figures."""
+
 from __future__ import annotations
 
 import io
@@ -43,8 +44,11 @@ def test_a_delivered_item_is_reviewed_once(shop):
 @pytest.mark.parametrize("status", [PartStatus.PLACED, PartStatus.CONFIRMED, PartStatus.SHIPPED])
 def test_no_review_before_delivery(app, status):
     shop = Shop(delivered=False)
-    steps = {PartStatus.PLACED: [], PartStatus.CONFIRMED: [PartStatus.CONFIRMED],
-             PartStatus.SHIPPED: [PartStatus.CONFIRMED, PartStatus.SHIPPED]}[status]
+    steps = {
+        PartStatus.PLACED: [],
+        PartStatus.CONFIRMED: [PartStatus.CONFIRMED],
+        PartStatus.SHIPPED: [PartStatus.CONFIRMED, PartStatus.SHIPPED],
+    }[status]
     move(shop.part, *steps)
     with pytest.raises(Refused, match="sau khi đã nhận hàng"):
         services.write_review(shop.customer, shop.item(shop.lychee), 5)
@@ -102,7 +106,9 @@ def test_text_is_capped(shop):
 
 
 def test_photos_are_reencoded_like_product_photos(shop):
-    review = services.write_review(shop.customer, shop.item(shop.lychee), 5, "", [io.BytesIO(png()), io.BytesIO(png(fmt="JPEG"))])
+    review = services.write_review(
+        shop.customer, shop.item(shop.lychee), 5, "", [io.BytesIO(png()), io.BytesIO(png(fmt="JPEG"))]
+    )
     assert [p.position for p in review.photos] == [0, 1]
     for photo in review.photos:
         assert (products_folder() / f"{photo.stem}-thumb.webp").exists()
@@ -112,7 +118,9 @@ def test_photos_are_reencoded_like_product_photos(shop):
 def test_a_bad_photo_refuses_the_review_and_leaves_no_file(shop):
     before = set(Path(products_folder()).glob("*")) if products_folder().exists() else set()
     with pytest.raises(Refused) as refused:
-        services.write_review(shop.customer, shop.item(shop.lychee), 5, "", [io.BytesIO(png()), io.BytesIO(b"not a picture")])
+        services.write_review(
+            shop.customer, shop.item(shop.lychee), 5, "", [io.BytesIO(png()), io.BytesIO(b"not a picture")]
+        )
     assert refused.value.field == "photos"
     db.session.rollback()
     after = set(Path(products_folder()).glob("*")) if products_folder().exists() else set()
@@ -246,9 +254,13 @@ def test_a_reply_or_hiding_that_lost_the_race_changes_nothing(shop):
     db.session.commit()
     assert review.reply_text is None and review.hidden_at is None  # as this request read it
     # Meanwhile another request replied and hid it (this session's copy is not told).
-    db.session.execute(sa.update(Review).values(reply_text="Đã trả lời", replied_at=review.created_at,
-                                                hidden_at=review.created_at, hidden_reason="Đã ẩn")
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Review)
+        .values(
+            reply_text="Đã trả lời", replied_at=review.created_at, hidden_at=review.created_at, hidden_reason="Đã ẩn"
+        )
+        .execution_options(synchronize_session=False)
+    )
     stale = review
     with pytest.raises(Refused, match="đã phản hồi"):
         services.reply(stale, shop.manager, "Lần hai")

@@ -1,5 +1,6 @@
 """Review pages: what shoppers see (and when the cached pages change), the buyer's form,
 the cooperative's replies, the agency's hiding, and who may open what."""
+
 from __future__ import annotations
 
 import io
@@ -167,9 +168,15 @@ def test_the_buyer_reviews_with_a_photo(app, shop):
     item = shop.item(shop.lychee)
     form = customer.get(f"/account/reviews/items/{item.id}")
     assert form.status_code == 200 and 'type="radio"' in text(form)
-    response = customer.post(f"/account/reviews/items/{item.id}", data={
-        "rating": "4", "text": "Ngon", "photos": [(io.BytesIO(png()), "vai.png")],
-    }, follow_redirects=True)
+    response = customer.post(
+        f"/account/reviews/items/{item.id}",
+        data={
+            "rating": "4",
+            "text": "Ngon",
+            "photos": [(io.BytesIO(png()), "vai.png")],
+        },
+        follow_redirects=True,
+    )
     assert "Đánh giá của bạn đã được đăng" in text(response)
     review = db.session.scalars(sa.select(Review)).one()
     assert (review.rating, review.text, len(review.photos)) == (4, "Ngon", 1)
@@ -182,13 +189,17 @@ def test_the_buyer_reviews_with_a_photo(app, shop):
 def test_a_bad_photo_or_missing_rating_changes_nothing(app, shop):
     customer = client_of(app, shop.customer)
     item = shop.item(shop.lychee)
-    response = customer.post(f"/account/reviews/items/{item.id}", data={
-        "rating": "5", "photos": [(io.BytesIO(b"<?php echo 1; ?>"), "a.jpg")]})
+    response = customer.post(
+        f"/account/reviews/items/{item.id}",
+        data={"rating": "5", "photos": [(io.BytesIO(b"<?php echo 1; ?>"), "a.jpg")]},
+    )
     assert response.status_code == 200 and "JPEG, PNG, WebP hoặc GIF" in text(response)
     response = customer.post(f"/account/reviews/items/{item.id}", data={"text": "Không chấm sao"})
     assert "Hãy chọn từ 1 đến 5 sao" in text(response)
-    response = customer.post(f"/account/reviews/items/{item.id}", data={
-        "rating": "5", "photos": [(io.BytesIO(png()), f"{n}.png") for n in range(4)]})
+    response = customer.post(
+        f"/account/reviews/items/{item.id}",
+        data={"rating": "5", "photos": [(io.BytesIO(png()), f"{n}.png") for n in range(4)]},
+    )
     assert "Tối đa 3 ảnh" in text(response)
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
 
@@ -207,8 +218,9 @@ def test_a_review_that_clashes_when_saved_leaves_nothing(app, shop, monkeypatch)
         return review
 
     monkeypatch.setattr(services, "write_review", clashing)
-    response = customer.post(f"/account/reviews/items/{item.id}", data={
-        "rating": "4", "photos": [(io.BytesIO(png()), "vai.png")]})
+    response = customer.post(
+        f"/account/reviews/items/{item.id}", data={"rating": "4", "photos": [(io.BytesIO(png()), "vai.png")]}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/account/reviews")
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
@@ -260,9 +272,13 @@ def test_the_cooperative_replies_from_its_workspace(app, shop):
     assert "Vải ngọt, đóng gói cẩn thận" in page and f"/reviews/{review.id}/reply" in page
     empty = manager.post(f"/workspace/vai-thieu/reviews/{review.id}/reply", data={"text": "  "}, follow_redirects=True)
     assert "Hãy viết nội dung phản hồi" in text(empty)
-    done = manager.post(f"/workspace/vai-thieu/reviews/{review.id}/reply", data={"text": "Cảm ơn bạn"}, follow_redirects=True)
+    done = manager.post(
+        f"/workspace/vai-thieu/reviews/{review.id}/reply", data={"text": "Cảm ơn bạn"}, follow_redirects=True
+    )
     assert "Phản hồi của bạn đã được đăng" in text(done)
-    twice = manager.post(f"/workspace/vai-thieu/reviews/{review.id}/reply", data={"text": "Lần hai"}, follow_redirects=True)
+    twice = manager.post(
+        f"/workspace/vai-thieu/reviews/{review.id}/reply", data={"text": "Lần hai"}, follow_redirects=True
+    )
     assert "đã phản hồi đánh giá này rồi" in text(twice)
     db.session.expire_all()
     assert db.session.get(Review, review.id).reply_text == "Cảm ơn bạn"
@@ -280,7 +296,9 @@ def test_workspace_reviews_access(app, shop):
         assert client_of(app, person).get(url).status_code == 403
         assert client_of(app, person).post(reply, data={"text": "Xin chào"}).status_code == 403
     # Another cooperative's manager on their own workspace cannot reach this review either.
-    assert client_of(app, other).post(f"/workspace/khac/reviews/{review.id}/reply", data={"text": "x"}).status_code == 404
+    assert (
+        client_of(app, other).post(f"/workspace/khac/reviews/{review.id}/reply", data={"text": "x"}).status_code == 404
+    )
     assert client_of(app, f.admin()).get(url).status_code == 200
     db.session.expire_all()
     assert db.session.get(Review, review.id).reply_text is None

@@ -1,4 +1,5 @@
 """A small hand-made catalogue whose search results and facet counts are known exactly."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -30,18 +31,48 @@ def catalogue(app):
     pending = f.cooperative("HTX Chờ duyệt", slug="htx-cho", status=CooperativeStatus.PENDING)
     p = SimpleNamespace(fruit=fruit, lychee=lychee, food=food, sweets=sweets, poultry=poultry)
     p.luc_ngan, p.ha_noi, p.pending = luc_ngan, ha_noi, pending
-    p.vai = f.product(luc_ngan, lychee, name="Vải thiều Lục Ngạn", description="Quả to, cùi dày, ngọt lịm.",
-                      price_vnd=45_000, ocop_stars=4, slug="vai-thieu-luc-ngan")
-    p.duong = f.product(ha_noi, sweets, name="Đường phèn", description="Đường phèn trắng nấu từ mía.",
-                        price_vnd=60_000, slug="duong-phen")
-    p.ga = f.product(luc_ngan, poultry, name="Gà đồi Yên Thế", description="Gà thả vườn trên đồi.",
-                     price_vnd=180_000, ocop_stars=3, slug="ga-doi")
-    p.mat_ong = f.product(ha_noi, sweets, name="Mật ong hoa vải", description="Ong nuôi dưới vườn vải.",
-                          price_vnd=200_000, stock=0, ocop_stars=5, slug="mat-ong")
-    p.gao = f.product(ha_noi, food, name="Gạo tám thơm", description="Gạo ngon, hạt ga nhỏ đều.",
-                      price_vnd=30_000, slug="gao-tam")
-    p.o_mai = f.product(luc_ngan, sweets, name="Ô mai mơ", description="Ô mai an toàn cho trẻ nhỏ.",
-                        price_vnd=80_000, slug="o-mai")
+    p.vai = f.product(
+        luc_ngan,
+        lychee,
+        name="Vải thiều Lục Ngạn",
+        description="Quả to, cùi dày, ngọt lịm.",
+        price_vnd=45_000,
+        ocop_stars=4,
+        slug="vai-thieu-luc-ngan",
+    )
+    p.duong = f.product(
+        ha_noi,
+        sweets,
+        name="Đường phèn",
+        description="Đường phèn trắng nấu từ mía.",
+        price_vnd=60_000,
+        slug="duong-phen",
+    )
+    p.ga = f.product(
+        luc_ngan,
+        poultry,
+        name="Gà đồi Yên Thế",
+        description="Gà thả vườn trên đồi.",
+        price_vnd=180_000,
+        ocop_stars=3,
+        slug="ga-doi",
+    )
+    p.mat_ong = f.product(
+        ha_noi,
+        sweets,
+        name="Mật ong hoa vải",
+        description="Ong nuôi dưới vườn vải.",
+        price_vnd=200_000,
+        stock=0,
+        ocop_stars=5,
+        slug="mat-ong",
+    )
+    p.gao = f.product(
+        ha_noi, food, name="Gạo tám thơm", description="Gạo ngon, hạt ga nhỏ đều.", price_vnd=30_000, slug="gao-tam"
+    )
+    p.o_mai = f.product(
+        luc_ngan, sweets, name="Ô mai mơ", description="Ô mai an toàn cho trẻ nhỏ.", price_vnd=80_000, slug="o-mai"
+    )
     p.draft = f.product(luc_ngan, lychee, name="Vải sấy khô", status=ProductStatus.DRAFT, slug="vai-say")
     p.archived = f.product(luc_ngan, lychee, name="Vải thiều cũ", status=ProductStatus.ARCHIVED, slug="vai-cu")
     p.hidden = f.product(pending, lychee, name="Vải thiều chờ duyệt", slug="vai-cho")

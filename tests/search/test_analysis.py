@@ -1,4 +1,5 @@
 """Vietnamese analysis: accents kept or folded, đ, capitals, and no word too short."""
+
 import pytest
 
 from marketplace.search.analysis import (

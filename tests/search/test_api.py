@@ -1,4 +1,5 @@
 """GET /api/v1/products?q=...: the search engine behind the same envelope, item shape and filters."""
+
 from __future__ import annotations
 
 import pytest

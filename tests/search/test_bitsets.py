@@ -2,6 +2,7 @@
 (facets counted value by value or document by document, price pages picked by walking
 the price order or out of a heap), checked against the same answers computed directly
 from the database rows; and the background warm-up of a large segment."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,13 +23,16 @@ def big_catalogue(app):
     categories = [factories.category(), factories.category(), factories.category()]
     products = []
     for n in range(180):
-        products.append(factories.product(
-            co_ops[n % 2], categories[n % 3],
-            name="Mật ong rừng" if n % 30 == 7 else f"Gạo nếp số {n}",
-            price_vnd=10_000 + (n * 7919) % 180 * 1_000,
-            stock=0 if n % 6 == 5 else 5,
-            created_at=START + timedelta(minutes=(n * 37) % 180),
-        ))
+        products.append(
+            factories.product(
+                co_ops[n % 2],
+                categories[n % 3],
+                name="Mật ong rừng" if n % 30 == 7 else f"Gạo nếp số {n}",
+                price_vnd=10_000 + (n * 7919) % 180 * 1_000,
+                stock=0 if n % 6 == 5 else 5,
+                created_at=START + timedelta(minutes=(n * 37) % 180),
+            )
+        )
     factories.commit()
     return products
 

@@ -1,4 +1,5 @@
 """Matching, ranking, facets, paging and odd input, on the hand-made catalogue of conftest.py."""
+
 import pytest
 from markupsafe import Markup
 
@@ -113,7 +114,22 @@ def test_long_description_is_cut_around_the_match(catalogue):
 
 @pytest.mark.parametrize(
     "query",
-    ["", "   ", "!!!", "*", '"', "AND", "OR NOT", "name:vai", "vai*", "(vai", "a" * 10_000, "vải " * 3000, "\x00\n\t", "%_'--"],
+    [
+        "",
+        "   ",
+        "!!!",
+        "*",
+        '"',
+        "AND",
+        "OR NOT",
+        "name:vai",
+        "vai*",
+        "(vai",
+        "a" * 10_000,
+        "vải " * 3000,
+        "\x00\n\t",
+        "%_'--",
+    ],
 )
 def test_odd_input_never_raises(catalogue, query):
     results = search_products(query)
@@ -177,12 +193,18 @@ def test_facet_counts_follow_query_and_filters(catalogue, facet_counting):
 def test_filters_as_dict_or_product_filters(catalogue):
     assert ids(search_products("", filters={"category": "trai-cay"})) == [catalogue.vai.id]
     assert set(ids(search_products("", filters={"category": "thuc-pham"}))) == {
-        catalogue.duong.id, catalogue.ga.id, catalogue.mat_ong.id, catalogue.gao.id, catalogue.o_mai.id
+        catalogue.duong.id,
+        catalogue.ga.id,
+        catalogue.mat_ong.id,
+        catalogue.gao.id,
+        catalogue.o_mai.id,
     }
     assert ids(search_products("", filters={"category": "gia-cam"})) == [catalogue.ga.id]
     assert ids(search_products("", filters={"cooperative": "htx-soc-son", "ocop_min": 5})) == [catalogue.mat_ong.id]
     assert set(ids(search_products("", filters={"province": factories.HA_NOI}))) == {
-        catalogue.duong.id, catalogue.mat_ong.id, catalogue.gao.id
+        catalogue.duong.id,
+        catalogue.mat_ong.id,
+        catalogue.gao.id,
     }
     filters = ProductFilters(category=catalogue.food, cooperative=catalogue.luc_ngan, ocop_min=3)
     assert ids(search_products("", filters=filters)) == [catalogue.ga.id]

@@ -1,5 +1,6 @@
 """The index follows the database: every change shows as soon as its commit returns,
 and nothing is lost when applying it fails or the index is damaged."""
+
 import os
 import shutil
 from datetime import datetime
@@ -85,7 +86,11 @@ def test_cooperative_and_category_renames_reach_their_products(catalogue):
     assert set(found("dong anh")) == {catalogue.duong.id, catalogue.mat_ong.id, catalogue.gao.id}
     # A top category's name reaches the products of its sub-categories too.
     assert set(found("dac san")) == {
-        catalogue.duong.id, catalogue.ga.id, catalogue.mat_ong.id, catalogue.gao.id, catalogue.o_mai.id
+        catalogue.duong.id,
+        catalogue.ga.id,
+        catalogue.mat_ong.id,
+        catalogue.gao.id,
+        catalogue.o_mai.id,
     }
 
 

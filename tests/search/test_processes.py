@@ -1,4 +1,5 @@
 """Several processes on one database and one index directory, as gunicorn workers are."""
+
 from __future__ import annotations
 
 import logging
@@ -47,9 +48,17 @@ def _writer(config, worker, product_ids, cooperative_id, category_id):
                 product.stock = round_ % 2
                 db.session.commit()
             db.session.add(
-                Product(cooperative_id=cooperative_id, category_id=category_id, name=f"Mới {worker} {round_}",
-                        slug=f"moi-{worker}-{round_}", sku=f"M-{worker}-{round_}", unit="kg", price_vnd=1000,
-                        stock=1, status="active")
+                Product(
+                    cooperative_id=cooperative_id,
+                    category_id=category_id,
+                    name=f"Mới {worker} {round_}",
+                    slug=f"moi-{worker}-{round_}",
+                    sku=f"M-{worker}-{round_}",
+                    unit="kg",
+                    price_vnd=1000,
+                    stock=1,
+                    status="active",
+                )
             )
             db.session.commit()
     if problems.records:

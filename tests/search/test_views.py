@@ -2,6 +2,7 @@
 
 Runs on the hand-made catalogue of tests/search/conftest.py; the UI is Vietnamese by default.
 """
+
 from __future__ import annotations
 
 import html
@@ -40,8 +41,9 @@ def facet_links(text: str) -> dict[str, tuple[int, str]]:
 
 
 def selected_facets(text: str) -> list[str]:
-    found = re.findall(r'class="facet-option is-selected"[^>]*aria-current="true">.*?class="facet-label">([^<]+)<',
-                       text, re.DOTALL)
+    found = re.findall(
+        r'class="facet-option is-selected"[^>]*aria-current="true">.*?class="facet-label">([^<]+)<', text, re.DOTALL
+    )
     return [html.unescape(label) for label in found]
 
 
@@ -100,7 +102,7 @@ def test_sold_out_is_marked_and_listed_after_those_in_stock(client, catalogue):
     text = page(client, "/search?q=vải")
 
     assert result_slugs(text) == ["vai-thieu-luc-ngan", "mat-ong"]
-    honey_card = text[text.index('href="/products/mat-ong"'):]
+    honey_card = text[text.index('href="/products/mat-ong"') :]
     assert "Hết hàng" in honey_card[: honey_card.index("</article>")]
 
 
@@ -158,12 +160,18 @@ def test_facets_count_what_was_found(client, catalogue):
     counts = {label: count for label, (count, _link) in facets.items()}
     assert counts == {
         # Categories: top ones (their sub-categories count towards them).
-        "Thực phẩm": 5, "Trái cây": 1,
-        "HTX Thanh niên Lục Ngạn": 3, "HTX Nông sản Sóc Sơn": 3,
-        "Bắc Ninh": 3, "Thành phố Hà Nội": 3,
+        "Thực phẩm": 5,
+        "Trái cây": 1,
+        "HTX Thanh niên Lục Ngạn": 3,
+        "HTX Nông sản Sóc Sơn": 3,
+        "Bắc Ninh": 3,
+        "Thành phố Hà Nội": 3,
         # OCOP: each minimum counts its stars and above (3, 4 and 5 stars are rated).
-        "Từ 3 sao trở lên": 3, "Từ 4 sao trở lên": 2, "5 sao": 1,
-        "Hợp tác xã thanh niên": 3, "Hợp tác xã khác": 3,
+        "Từ 3 sao trở lên": 3,
+        "Từ 4 sao trở lên": 2,
+        "5 sao": 1,
+        "Hợp tác xã thanh niên": 3,
+        "Hợp tác xã khác": 3,
     }
 
 
@@ -271,8 +279,17 @@ def test_nothing_found_within_filters_offers_to_search_without_them(client, cata
 
 @pytest.mark.parametrize(
     "query",
-    ["province=abc", "province=99999", "sort=best", "ocop_min=9", "youth=maybe", "category=khong-co",
-     "cooperative=htx-cho", "page=0", "page=99999999999999999999"],
+    [
+        "province=abc",
+        "province=99999",
+        "sort=best",
+        "ocop_min=9",
+        "youth=maybe",
+        "category=khong-co",
+        "cooperative=htx-cho",
+        "page=0",
+        "page=99999999999999999999",
+    ],
 )
 def test_a_bad_filter_is_the_product_list_400_page(client, catalogue, query):
     text = page(client, f"/search?q=vai&{query}", status=400)
@@ -290,8 +307,24 @@ def test_every_bad_parameter_is_named_at_once(client, catalogue):
 
 @pytest.mark.parametrize(
     "typed",
-    ['"', "*", "AND", "OR NOT", "name:vai", "vai*", "(vai", "\\", "%", "'; drop table products; --",
-     "<script>alert(1)</script>", "🍯", "a" * 10_000, "vai " * 3000, "\u0301\u0301", "  "],
+    [
+        '"',
+        "*",
+        "AND",
+        "OR NOT",
+        "name:vai",
+        "vai*",
+        "(vai",
+        "\\",
+        "%",
+        "'; drop table products; --",
+        "<script>alert(1)</script>",
+        "🍯",
+        "a" * 10_000,
+        "vai " * 3000,
+        "\u0301\u0301",
+        "  ",
+    ],
 )
 def test_odd_text_never_breaks_the_page(client, catalogue, typed):
     response = client.get("/search", query_string={"q": typed})
@@ -326,8 +359,14 @@ def test_the_page_is_sound_without_javascript(client, catalogue):
 
 @pytest.mark.parametrize(
     "url",
-    ["/search", "/search?q=vai", f"/search?q=vai&province={HA_NOI}&category=banh-keo", "/search?q=thieeeu",
-     "/search?q=zzzz&youth=1", "/search?category=thuc-pham&sort=price_desc"],
+    [
+        "/search",
+        "/search?q=vai",
+        f"/search?q=vai&province={HA_NOI}&category=banh-keo",
+        "/search?q=thieeeu",
+        "/search?q=zzzz&youth=1",
+        "/search?category=thuc-pham&sort=price_desc",
+    ],
 )
 def test_every_variant_of_the_page_passes_the_crawl_checks(client, catalogue, url):
     parser = PageParser()
@@ -354,9 +393,16 @@ def test_every_page_has_the_search_box_with_the_combobox_attributes(client, cata
         form = re.search(r'<form class="site-search" method="get" action="/search"[^>]*>(.*?)</form>', text, re.DOTALL)
         assert form, url
         box = re.search(r"<input[^>]*\bid=\"site-search-q\"[^>]*>", form.group(1), re.DOTALL).group(0)
-        for attribute in ('type="search"', 'name="q"', 'autocomplete="off"', 'role="combobox"',
-                          'aria-expanded="false"', 'aria-controls="site-search-options"',
-                          'aria-autocomplete="list"', 'data-suggest-url="/search/suggest"'):
+        for attribute in (
+            'type="search"',
+            'name="q"',
+            'autocomplete="off"',
+            'role="combobox"',
+            'aria-expanded="false"',
+            'aria-controls="site-search-options"',
+            'aria-autocomplete="list"',
+            'data-suggest-url="/search/suggest"',
+        ):
             assert attribute in box, (url, attribute)
         assert '<label class="visually-hidden" for="site-search-q">' in form.group(1)
         assert re.search(r'<ul id="site-search-options"[^>]*role="listbox"', form.group(1))

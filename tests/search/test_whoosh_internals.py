@@ -7,6 +7,7 @@ term statistics. At run time it falls back (slowly, silently) when the private m
 attributes are missing, so users never see an error; these tests fail loudly instead,
 naming what changed, so a Whoosh upgrade (pinned in pyproject.toml) cannot slip through.
 """
+
 from __future__ import annotations
 
 from array import array

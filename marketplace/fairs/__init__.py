@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def read_source():
+    """The source this browser carries (looked up when called, so tests may stand in for it)."""
+    from marketplace.fairs import attribution
+
+    return attribution.current_source()
+
+
 def init_app(app) -> None:
     """Fair prices join the catalogue's pricing (catalog.pricing): the storefront, search and
     orders then charge them, and the storefront's pages change when they start and end. A
@@ -20,3 +27,5 @@ def init_app(app) -> None:
         )
     )
     sources.register("fair", attribution.credit)
+    # The cookie a scanned link leaves is the fairs' (promotion's tracking links set it too).
+    sources.register_reader(read_source)

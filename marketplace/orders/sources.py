@@ -26,11 +26,27 @@ class Credit:
 
 
 _kinds: dict[str, Callable[[object], Credit | None]] = {}
+_readers: list[Callable[[], object]] = []
 
 
 def register(kind: str, resolve: Callable[[object], Credit | None]) -> None:
     """Called from the owning package's init_app (create_app); registering again replaces."""
     _kinds[kind] = resolve
+
+
+def register_reader(read: Callable[[], object]) -> None:
+    """How to read the source this browser carries (fairs: its attribution cookie); once."""
+    if read not in _readers:
+        _readers.append(read)
+
+
+def current_source():
+    """The source the current request carries, or None (no reader registered: no credit)."""
+    for read in _readers:
+        found = read()
+        if found is not None:
+            return found
+    return None
 
 
 def credit(source) -> Credit | None:

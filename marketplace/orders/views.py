@@ -35,7 +35,7 @@ from marketplace.core.paging import requested_page
 from marketplace.core.transaction import attempt, commit_now, roll_back
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
-from marketplace.orders import notifications, payment_methods, services
+from marketplace.orders import notifications, payment_methods, services, sources
 from marketplace.orders.forms import CheckoutForm, LookupForm
 from marketplace.orders.labels import STATUS_LABELS
 from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus
@@ -173,10 +173,8 @@ def _delivery_choices(cart) -> tuple[dict[int, str], dict[int, int]]:
 
 
 def _current_source():
-    """Where this browser's orders are credited (fairs.attribution), or None."""
-    from marketplace.fairs import attribution
-
-    return attribution.current_source()
+    """Where this browser's orders are credited (read by the hook the fairs register), or None."""
+    return sources.current_source()
 
 
 @bp.route("/checkout", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -109,6 +110,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Not sent with requests other sites start (forms posted from elsewhere), like the session cookie.
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "Remember me" keeps a device signed in this long (Flask-Login's default is a year).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 30)),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

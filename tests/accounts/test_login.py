@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import pytest
 import sqlalchemy as sa
@@ -49,6 +50,16 @@ def test_logout_is_post_only(client, lan):
 def test_remember_me_sets_the_remember_cookie(client, lan):
     response = sign_in(client, lan.email, remember="y")
     assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_the_remember_cookie_is_lax_http_only_and_lasts_30_days(client, lan):
+    response = sign_in(client, lan.email, remember="y")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
+    assert attributes["samesite"] == "SameSite=Lax"
+    assert "httponly" in attributes
+    expires = parsedate_to_datetime(attributes["expires"].split("=", 1)[1])
+    assert timedelta(days=29) < expires - datetime.now(timezone.utc) <= timedelta(days=30)
 
 
 def test_without_remember_me_no_remember_cookie(client, lan):

@@ -9,7 +9,8 @@ SQLite file unless --database-url names a PostgreSQL database, which is created 
 the end, dropped), writes a synthetic catalogue (bench/_catalogue.py) as the two CSV
 files people import, and runs each import command as a separate process, as an
 operator would. For each it prints the wall and CPU time and the peak memory of the
-process (VmHWM from /proc, sampled while it runs), both when the command printed its
+process (VmHWM from /proc, sampled while it runs; while it has child processes, such as
+the search index built in several, the sum of their PSS if that is larger), both when the command printed its
 counts (check, write, ANALYZE, commit done) and at its end (the search index brought up
 to date too). A second products run imports the same products with new prices and
 stock (every row an update that changes something).
@@ -202,10 +203,35 @@ def run(args: list[str], env: dict, progress) -> Run:
 
 
 def _watch_memory(pid: int, peaks: list[float]) -> None:
-    """Sample the process's VmHWM until it is gone (it only grows, so the last one counts)."""
+    """Sample the command's memory until it is gone: its VmHWM (it only grows), or, while it
+    has child processes (the search index built in several), the sum of the whole tree's
+    proportional set sizes (PSS: a page shared after fork counts once, split between its
+    sharers), whichever is larger."""
     while (hwm := vm_hwm_mb(pid)) is not None:
-        peaks.append(hwm)
+        tree = _descendants(pid)
+        peaks.append(max(hwm, sum(pss_mb(p) or 0.0 for p in [pid, *tree])) if tree else hwm)
         time.sleep(0.05)
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += [int(child), *_descendants(int(child))]
+    except OSError:
+        pass
+    return found
+
+
+def pss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 def _drain(stream, lines: list[str]) -> None:

@@ -86,6 +86,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         # Each server (or container) keeps its own product index here; see the README's search section.
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index"),
         "SEARCH_CHANGES_RETENTION_DAYS": _int("SEARCH_CHANGES_RETENTION_DAYS", 7),
+        # Processes building the index from the command line (rebuild, large imports).
+        "SEARCH_INDEX_PROCESSES": _int("SEARCH_INDEX_PROCESSES", min(os.cpu_count() or 1, 4)),
         # Unpaid card orders give their stock back after this long.
         "ORDER_PAYMENT_TIMEOUT_MINUTES": _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30),
         # Orders placed this many days after scanning a fair or booth QR link count for that fair.

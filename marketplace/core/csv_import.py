@@ -456,6 +456,7 @@ class SearchUpdate:
 
     def run(self) -> None:
         import click
+        from flask import current_app
 
         from marketplace.search.index import get_index
 
@@ -469,7 +470,7 @@ class SearchUpdate:
                 with click.progressbar(
                     length=self.public, label=f"Rebuilding the search index ({reason})", file=sys.stderr
                 ) as bar:
-                    count = index.rebuild(progress=bar.update)
+                    count = index.rebuild(progress=bar.update, processes=current_app.config["SEARCH_INDEX_PROCESSES"])
                 click.echo(f"Search index rebuilt: {count} products in {time.perf_counter() - start:.1f} s")
             else:
                 click.echo(f"Updating the search index ({self.pending} changes)", err=True)

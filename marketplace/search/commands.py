@@ -20,7 +20,7 @@ def rebuild_command() -> None:
     with db.engine.connect() as connection:
         total = count_public_products(connection)
     with click.progressbar(length=total, label="Indexing products") as bar:
-        count = get_index().rebuild(progress=bar.update)
+        count = get_index().rebuild(progress=bar.update, processes=current_app.config["SEARCH_INDEX_PROCESSES"])
     click.echo(f"Indexed {count} products in {get_index().current_directory()}")
 
 

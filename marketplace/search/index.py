@@ -24,6 +24,8 @@ import errno
 import fcntl
 import json
 import logging
+import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import threading
@@ -206,11 +208,15 @@ def public_documents(connection, product_ids: Iterable[int]) -> dict[int, dict]:
     return documents
 
 
-def all_public_documents(connection) -> Iterator[dict]:
-    """Every public product, in id order, a batch at a time (no server-side cursor needed)."""
-    last_id = 0
+def all_public_documents(connection, after_id: int = 0, up_to_id: int | None = None) -> Iterator[dict]:
+    """Every public product with after_id < id <= up_to_id, in id order, a batch at a time
+    (no server-side cursor needed)."""
+    last_id = after_id
+    query = _document_query()
+    if up_to_id is not None:
+        query = query.where(Product.id <= up_to_id)
     while True:
-        rows = connection.execute(_document_query().where(Product.id > last_id).order_by(Product.id).limit(BATCH)).all()
+        rows = connection.execute(query.where(Product.id > last_id).order_by(Product.id).limit(BATCH)).all()
         if not rows:
             return
         for row in rows:
@@ -221,6 +227,134 @@ def all_public_documents(connection) -> Iterator[dict]:
 def count_public_products(connection) -> int:
     query = sa.select(sa.func.count(Product.id)).join(Product.cooperative).where(is_public_product())
     return connection.scalar(query)
+
+
+# --- building in several processes --------------------------------------------------------
+
+# Below this many products a rebuild takes a few seconds and forking is not worth it.
+PARALLEL_FROM = 5000
+# Whoosh sorts postings in memory up to this many (estimated) MB, then in files on disk.
+WRITER_MB = 48
+PART_MB = 32
+
+
+@dataclass
+class _Fork:
+    """What a forked indexing process takes from its parent's memory (nothing is pickled)."""
+
+    app: object
+    indexed: object  # a shared array: how many documents each part has added so far
+
+
+_fork: _Fork | None = None
+
+
+def _id_ranges(connection, parts: int) -> list[tuple[int, int]] | None:
+    """(after id, up to id) of `parts` ranges with as many public products each, or None
+    when the catalogue is too small to be worth splitting."""
+    ids = connection.scalars(
+        sa.select(Product.id).join(Product.cooperative).where(is_public_product()).order_by(Product.id)
+    ).all()
+    if len(ids) < max(PARALLEL_FROM, 2):
+        return None
+    size = -(-len(ids) // parts)
+    ranges, after = [], 0
+    for start in range(0, len(ids), size):
+        last = ids[min(start + size, len(ids)) - 1]
+        ranges.append((after, last))
+        after = last
+    return ranges
+
+
+def _index_in_processes(directory: Path, ranges, progress) -> tuple[list, int]:
+    """Index each id range in a forked process; their segments in id order, and the count."""
+    global _fork
+    context = multiprocessing.get_context("fork")
+    _fork = _Fork(app=current_app._get_current_object(), indexed=context.RawArray("q", len(ranges)))
+    children = []
+    try:
+        for slot, (after_id, up_to_id) in enumerate(ranges):
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_index_part, args=(send, slot, str(directory), after_id, up_to_id), daemon=True
+            )
+            child.start()
+            send.close()
+            children.append((slot, child, receive))
+        outcomes: dict[int, tuple] = {}
+        reported = 0
+        while len(outcomes) < len(children):
+            ready = multiprocessing.connection.wait([r for s, _, r in children if s not in outcomes], timeout=0.2)
+            for slot, child, receive in children:
+                if receive in ready:
+                    try:
+                        outcomes[slot] = receive.recv()
+                    except EOFError:  # killed, or died before it could answer
+                        child.join()
+                        outcomes[slot] = ("failed", f"indexing process ended with exit code {child.exitcode}")
+            if progress is not None:
+                indexed = sum(_fork.indexed)
+                progress(indexed - reported)
+                reported = indexed
+    finally:
+        for _slot, child, receive in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+            receive.close()
+        _fork = None
+    failures = [outcome[1] for _slot, outcome in sorted(outcomes.items()) if outcome[0] != "done"]
+    if failures:
+        raise RuntimeError("Search index rebuild failed: " + "; ".join(failures))
+    parts = [outcomes[slot][1] for slot in sorted(outcomes)]
+    return parts, sum(outcomes[slot][2] for slot in outcomes)
+
+
+def _part_storage(directory: str, slot: int):
+    """The index's folder, with temporary files in a sub-folder of this part's own: Whoosh
+    names that folder after the index, and a writer that finishes deletes it with whatever
+    the other parts still had in it."""
+    from whoosh.filedb.filestore import FileStorage
+
+    class PartStorage(FileStorage):
+        def temp_storage(self, name=None):
+            return super().temp_storage(f"part{slot}-{name or 'tmp'}")
+
+    return PartStorage(directory)
+
+
+def _index_part(send, slot: int, directory: str, after_id: int, up_to_id: int) -> None:
+    """In a forked process: one segment of the new index, sent back to the parent."""
+    from whoosh.writing import SegmentWriter
+
+    try:
+        with _fork.app.app_context():
+            # The parent's pooled connections are not this process's to use (or to close).
+            db.engine.dispose(close=False)
+            new_index = _part_storage(directory, slot).open_index()
+            # No lock: the parent holds the index's file lock, and its writer the only TOC.
+            writer = SegmentWriter(new_index, _lk=False, limitmb=PART_MB, compound=False)
+            count = 0
+            try:
+                with db.engine.connect() as connection:
+                    for doc in all_public_documents(connection, after_id, up_to_id):
+                        writer.add_document(**doc)
+                        count += 1
+                        if count % 100 == 0:
+                            _fork.indexed[slot] = count
+                segment = writer._finalize_segment()
+            except BaseException:
+                writer.cancel()
+                raise
+            writer._finish()
+            db.engine.dispose()
+        _fork.indexed[slot] = count
+        send.send(("done", segment, count))
+    except BaseException as error:
+        logger.exception("Indexing products %d-%d failed", after_id + 1, up_to_id)
+        send.send(("failed", f"{type(error).__name__}: {error}"))
+    finally:
+        send.close()
 
 
 # --- the index of one application ---------------------------------------------------------
@@ -450,38 +584,52 @@ class SearchIndex:
 
     # rebuilding
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Build a new index from the database and switch to it. Returns the product count."""
-        with self.locked():
-            return self._rebuild_locked(progress)
+    def rebuild(self, progress: Callable[[int], None] | None = None, processes: int = 1) -> int:
+        """Build a new index from the database and switch to it. Returns the product count.
 
-    def _rebuild_locked(self, progress: Callable[[int], None] | None = None) -> int:
+        `processes` > 1 splits a large catalogue (PARALLEL_FROM products or more) into id
+        ranges indexed by as many forked processes, each writing its own segment: Whoosh
+        analyses and sorts postings in pure Python, on one core. Only command-line callers
+        ask for it; a web worker must not fork."""
+        with self.locked():
+            return self._rebuild_locked(progress, processes)
+
+    def _rebuild_locked(self, progress: Callable[[int], None] | None = None, processes: int = 1) -> int:
         now = time.time()
         directory = self.root / f"v{SCHEMA_VERSION}-{time.time_ns()}-{os.getpid()}"
         directory.mkdir(parents=True)
-        count = 0
         try:
             with db.engine.connect() as connection:
                 # Read the log before the products: a change committed in between is
                 # applied again later, never missed.
                 meta = self._meta_for_rebuild(connection, now)
-                new_index = whoosh_index.create_in(str(directory), make_schema())
-                # Separate files per segment, not one compound file: Whoosh copies the parts of a
-                # compound file it reads into memory for every reader it opens (after every write).
-                writer = new_index.writer(limitmb=48, compound=False)
-                try:
-                    for doc in all_public_documents(connection):
-                        writer.add_document(**doc)
-                        count += 1
-                        if progress is not None and count % 100 == 0:
-                            progress(100)
-                    writer.add_document(**meta.to_document())
-                except BaseException:
-                    writer.cancel()
-                    raise
+                ranges = _id_ranges(connection, processes) if processes > 1 else None
+            new_index = whoosh_index.create_in(str(directory), make_schema())
+            parts, count = _index_in_processes(directory, ranges, progress) if ranges else ([], 0)
+            # Separate files per segment, not one compound file: Whoosh copies the parts of a
+            # compound file it reads into memory for every reader it opens (after every write).
+            writer = new_index.writer(limitmb=WRITER_MB, compound=False)
+            try:
+                if not ranges:
+                    with db.engine.connect() as connection:
+                        for doc in all_public_documents(connection):
+                            writer.add_document(**doc)
+                            count += 1
+                            if progress is not None and count % 100 == 0:
+                                progress(100)
+                    if progress is not None:
+                        progress(count % 100)
+                writer.add_document(**meta.to_document())
+            except BaseException:
+                writer.cancel()
+                raise
+            if parts:
+                # As Whoosh's own MpWriter(multisegment=True) commits: the parts' segments go
+                # into the table of contents as they are, beside this writer's (the meta).
+                writer._commit_toc([*parts, writer._finalize_segment()])
+                writer._finish()
+            else:
                 writer.commit()
-                if progress is not None:
-                    progress(count % 100)
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
             raise

@@ -170,6 +170,52 @@ def test_rebuild_command(app, catalogue, runner):
     assert found("vai thieu") == [catalogue.vai.id]
 
 
+
+def _results(query, **kwargs):
+    results = search_products(query, with_facets=True, per_page=50, **kwargs)
+    return results.product_ids, results.total, results.facets
+
+
+QUERIES = [("vai thieu", {}), ("", {}), ("gao", {}), ("duong", {"sort": "price_asc"}), ("mat ong vai", {})]
+
+
+def test_rebuild_in_several_processes_finds_what_one_process_finds(app, catalogue, monkeypatch):
+    """A large catalogue is indexed by forked processes, one segment each: the same results,
+    totals and facet counts as a build in one process, and the index keeps taking changes."""
+    search_products("")
+    serial = [_results(q, **kw) for q, kw in QUERIES]
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 2)
+    seen = []
+    assert get_index().rebuild(progress=seen.append, processes=3) == 6
+    assert sum(seen) == 6
+    directory = get_index().current_directory()
+    assert len(open_dir(str(directory)).reader().leaf_readers()) == 4  # three parts and the meta
+    assert [_results(q, **kw) for q, kw in QUERIES] == serial
+    catalogue.gao.name = "Gạo ST25"
+    db.session.commit()
+    assert found("st25") == [catalogue.gao.id]
+
+
+def test_rebuild_fails_whole_when_a_process_fails(app, catalogue, monkeypatch):
+    search_products("")
+    before = get_index().current_directory()
+    monkeypatch.setattr(search_index, "PARALLEL_FROM", 2)
+
+    def broken(row):
+        if row.id == catalogue.gao.id:
+            raise ValueError("unreadable product")
+        return document(row)
+
+    document = search_index.document
+    monkeypatch.setattr(search_index, "document", broken)
+    with pytest.raises(RuntimeError, match="unreadable product"):
+        get_index().rebuild(processes=2)
+    # The live index is untouched and no half-built directory is left behind.
+    assert get_index().current_directory() == before
+    assert sorted(p.name for p in before.parent.iterdir() if p.is_dir()) == [before.name]
+    assert found("vai thieu") == [catalogue.vai.id]
+
+
 SEGMENT_FILES = (".seg", ".pst", ".trm", ".col")
 
 

@@ -203,6 +203,31 @@ def test_a_facet_link_filters_keeps_the_words_and_can_be_removed(client, catalog
     assert f'<input type="hidden" name="province" value="{HA_NOI}">' in filtered
 
 
+
+def test_a_long_cooperative_facet_lists_the_most_frequent_and_links_to_all(client, catalogue):
+    """Twelve cooperatives sell "mắm": the ten with the most products are listed, a link
+    shows all twelve, and a chosen one stays listed even when it is not among the ten."""
+    for n in range(12):
+        cooperative = factories.cooperative(f"HTX Mắm số {n:02d}", slug=f"htx-mam-{n:02d}")
+        for k in range(n + 1):  # cooperative n has n + 1 products: 11 has the most
+            factories.product(cooperative, catalogue.food, name=f"Mắm tôm {n}-{k}", slug=f"mam-{n}-{k}")
+    factories.commit()
+
+    text = page(client, "/search?q=mắm")
+    listed = [label for label in facet_links(text) if label.startswith("HTX Mắm")]
+    assert listed == [f"HTX Mắm số {n:02d}" for n in range(11, 1, -1)]
+    more = re.search(r'<a class="facet-more" href="([^"]+)">Xem tất cả 12</a>', text)
+    assert query_of(html.unescape(more.group(1))) == {"q": ["mắm"], "more": ["cooperative"]}
+
+    everything = page(client, html.unescape(more.group(1)))
+    assert len([label for label in facet_links(everything) if label.startswith("HTX Mắm")]) == 12
+    assert 'class="facet-more"' not in everything
+
+    chosen = page(client, "/search?q=mắm&cooperative=htx-mam-00")
+    assert result_slugs(chosen) == ["mam-0-0"]
+    assert "HTX Mắm số 00" in facet_links(chosen) and selected_facets(chosen) == ["HTX Mắm số 00"]
+
+
 def test_choosing_a_top_category_offers_its_sub_categories(client, catalogue):
     link = facet_links(page(client, "/search"))["Thực phẩm"][1]
 

@@ -1,5 +1,5 @@
-"""Entry point for gunicorn: `gunicorn -w 4 -b 0.0.0.0:8000 wsgi:app`."""
+"""Entry point for gunicorn from a checkout: `gunicorn -w 4 -b 0.0.0.0:8000 wsgi:app`."""
 
-from marketplace import create_app
+from marketplace.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

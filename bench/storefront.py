@@ -55,7 +55,8 @@ from bench.search import create_postgres_database, drop_postgres_database
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/bench_storefront_{products}"
 DEFAULT_WORKDIR = Path("/tmp/bench-storefront")
 HELLO_APP = "bench._hello:create_app()"
-STOREFRONT_APP = "marketplace:create_app()"
+# As the README serves it: wsgi.py also opens and warms up the search index in each worker.
+STOREFRONT_APP = "wsgi:app"
 # wrk gives up on a request after 2 s by default and leaves it out of the latencies: far too
 # short for a slow page, so every run (hello world included) waits up to this long.
 WRK_TIMEOUT_S = 30

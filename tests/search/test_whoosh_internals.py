@@ -193,6 +193,19 @@ def test_raw_column_values_have_the_shapes_the_engine_keeps(built, searcher):
         assert values == expected, f"{WHOOSH}: raw {fieldname} column values no longer translate to the documents'"
 
 
+def test_raw_column_reads_each_column_in_one_go_with_whoosh_s_values(built, searcher):
+    """engine.raw_column reads numeric, bytes and reference columns straight from the file
+    through private attributes of Whoosh's column readers; it must give exactly what the
+    readers give one value at a time, and not quietly fall back to them."""
+    reader = _first_leaf(searcher)
+    for fieldname in ("created_at", *FACET_FIELDS, "in_stock", "price_vnd"):
+        slow = list(reader.column_reader(fieldname, translate=False))
+        fast = engine.raw_column(reader, fieldname)
+        kind = type(reader.column_reader(fieldname, translate=False)).__qualname__
+        assert not hasattr(fast, "_dbfile"), f"{WHOOSH}: raw_column({fieldname}) fell back to the {kind} reader"
+        assert list(fast) == slow, f"{WHOOSH}: raw_column({fieldname}) differs from the {kind} reader's values"
+
+
 def test_segments_terms_and_statistics(built, searcher):
     leaves = list(searcher.reader().leaf_readers())
     assert [offset for _, offset in leaves] == [0, PRODUCTS + 1], f"{WHOOSH}: leaf_readers() offsets changed"

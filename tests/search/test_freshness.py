@@ -170,7 +170,6 @@ def test_rebuild_command(app, catalogue, runner):
     assert found("vai thieu") == [catalogue.vai.id]
 
 
-
 def _results(query, **kwargs):
     results = search_products(query, with_facets=True, per_page=50, **kwargs)
     return results.product_ids, results.total, results.facets

@@ -203,7 +203,6 @@ def test_a_facet_link_filters_keeps_the_words_and_can_be_removed(client, catalog
     assert f'<input type="hidden" name="province" value="{HA_NOI}">' in filtered
 
 
-
 def test_a_long_cooperative_facet_lists_the_most_frequent_and_links_to_all(client, catalogue):
     """Twelve cooperatives sell "mắm": the ten with the most products are listed, a link
     shows all twelve, and a chosen one stays listed even when it is not among the ten."""

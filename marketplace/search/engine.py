@@ -72,11 +72,13 @@ WEIGHT_FUZZY_NAME = 0.8
 WEIGHT_FUZZY_BODY = 0.3
 # Past this many distinct score groups (long queries), documents are scored one by one.
 MAX_SCORE_GROUPS = 64
-# Decoded posting lists kept per segment, in bytes (each is a bit set of the whole segment:
-# 12.5 kB at 100,000 products). Pages are cached per catalogue version above the engine, so a
+# Decoded posting lists kept for the whole index, in bytes, shared among its segments by size
+# (each list is a bit set of its segment: 12.5 kB for a segment of 100,000 products). Pages are cached per catalogue version above the engine, so a
 # web worker searches far less often than it answers: memory is worth more than a few decodes.
 POSTINGS_BUDGET_BYTES = 24 * 1024 * 1024
-# What a large segment's warm-up decodes ahead of searches: its most frequent terms, up to this.
+# What the warm-up decodes ahead of searches, shared among the segments by size: each
+# segment's most frequent terms (an index rebuilt by several processes has as many large
+# segments; a budget per segment would double the memory of two).
 WARM_UP_BYTES = 4 * 1024 * 1024
 # Facet counting: one `&` + bit_count walks a whole segment (size/8 bytes) in C; counting one
 # document by its column value in Python costs about as much as this many bytes of that.
@@ -225,13 +227,33 @@ def raw_column(reader, fieldname: str) -> Sequence:
         if len(lengths) == size:
             end = max((offset + length for offset, length in zip(offsets, lengths)), default=0)
             data = column._dbfile.get(column._basepos, end) if end else b""
-            return [data[offset : offset + length] for offset, length in zip(offsets, lengths)]
+            return _Slices(data, offsets, lengths)
     elif isinstance(column, RefBytesColumn.Reader):
         refs = _big_endian_array(column._typecode, column._dbfile.get(column._basepos, size * column._itemsize))
         if refs is not None:
             uniques = column._uniques
             return [uniques[ref] for ref in refs]
     return column
+
+
+class _Slices(Sequence):
+    """The values of a variable-length bytes column, sliced from its data when asked: a
+    list of 100,000 small bytes objects would be freed right after use but leave the
+    worker's memory fragmented (several MB of RSS that never goes back)."""
+
+    __slots__ = ("_data", "_offsets", "_lengths")
+
+    def __init__(self, data: bytes, offsets, lengths) -> None:
+        self._data, self._offsets, self._lengths = data, offsets, lengths
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def __getitem__(self, docnum):
+        if isinstance(docnum, slice):
+            return [self[i] for i in range(*docnum.indices(len(self)))]
+        offset = self._offsets[docnum]
+        return self._data[offset : offset + self._lengths[docnum]]
 
 
 def _big_endian_array(typecode: str, data: bytes) -> array | None:
@@ -302,6 +324,8 @@ class _Segment:
         for rank, docnum in enumerate(self.order):
             self.rank_of[docnum] = rank
         self._lock = threading.Lock()
+        # This segment's part of the index (set by _leaves each generation): its share of the budgets.
+        self.share = 1.0
         self._postings: OrderedDict = OrderedDict()
         self._postings_bytes = 0
         self._columns: dict[str, Column | array] = {}
@@ -354,7 +378,7 @@ class _Segment:
             if key not in self._postings:
                 self._postings_bytes += nbytes
             self._postings[key] = value
-            while self._postings_bytes > POSTINGS_BUDGET_BYTES and len(self._postings) > 1:
+            while self._postings_bytes > POSTINGS_BUDGET_BYTES * self.share and len(self._postings) > 1:
                 dropped_key, _ = self._postings.popitem(last=False)
                 self._postings_bytes -= self._entry_bytes(dropped_key)
 
@@ -378,7 +402,7 @@ class _Segment:
                     frequent.append((info.doc_frequency(), fieldname, word))
         # The most frequent first: they cost the most to decode during a search.
         frequent.sort(key=lambda item: item[0], reverse=True)
-        for _frequency, fieldname, word in frequent[: WARM_UP_BYTES // max(1, self.nbytes)]:
+        for _frequency, fieldname, word in frequent[: int(WARM_UP_BYTES * self.share) // max(1, self.nbytes)]:
             self.postings(reader, fieldname, word)
 
     def clause(self, reader, clause: Clause) -> int:
@@ -542,16 +566,19 @@ def _leaves(index, reading) -> list[_Leaf]:
         return leaves
     cache = index.segment_cache
     leaves, keep = [], set()
+    total = max(1, reading.searcher.reader().doc_count_all())
     for reader, offset in reading.searcher.reader().leaf_readers():
         key = (reading.directory, reader.segment().segment_id())
         keep.add(key)
         segment = cache.get(key)
-        if segment is None:
+        created = segment is None
+        if created:
             segment = cache[key] = _Segment(reader)
-            if segment.size >= WARM_IN_BACKGROUND_AT:
-                threading.Thread(
-                    target=_warm_up, args=(reading.index, key[1], segment), name="search-warm-up", daemon=True
-                ).start()
+        segment.share = segment.size / total
+        if created and segment.size >= WARM_IN_BACKGROUND_AT:
+            threading.Thread(
+                target=_warm_up, args=(reading.index, key[1], segment), name="search-warm-up", daemon=True
+            ).start()
         deleted = list(reader.segment().deleted_docs())
         leaves.append(
             _Leaf(reader, offset, segment, segment.every & ~segment.bits(deleted) if deleted else segment.every)

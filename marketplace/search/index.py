@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import errno
 import fcntl
+import gc
 import json
 import logging
 import multiprocessing
@@ -235,7 +236,7 @@ def count_public_products(connection) -> int:
 PARALLEL_FROM = 5000
 # Whoosh sorts postings in memory up to this many (estimated) MB, then in files on disk.
 WRITER_MB = 48
-PART_MB = 32
+PART_MB = 16
 
 
 @dataclass
@@ -270,6 +271,10 @@ def _index_in_processes(directory: Path, ranges, progress) -> tuple[list, int]:
     """Index each id range in a forked process; their segments in id order, and the count."""
     global _fork
     context = multiprocessing.get_context("fork")
+    # Objects the parent already has stay out of the children's garbage collections, which
+    # would otherwise touch (and so copy) every page holding one: less memory per child.
+    gc.collect()
+    gc.freeze()
     _fork = _Fork(app=current_app._get_current_object(), indexed=context.RawArray("q", len(ranges)))
     children = []
     try:
@@ -303,6 +308,7 @@ def _index_in_processes(directory: Path, ranges, progress) -> tuple[list, int]:
             child.join()
             receive.close()
         _fork = None
+        gc.unfreeze()
     failures = [outcome[1] for _slot, outcome in sorted(outcomes.items()) if outcome[0] != "done"]
     if failures:
         raise RuntimeError("Search index rebuild failed: " + "; ".join(failures))

@@ -1,6 +1,6 @@
 """Every feature's models, imported together so the metadata is complete."""
 
-from marketplace.accounts.models import Agency, AgencyKind, ApiToken, LoginAttempt, Role, User  # noqa: F401
+from marketplace.accounts.models import Agency, AgencyKind, ApiToken, Role, User  # noqa: F401
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus  # noqa: F401
 from marketplace.cooperatives.models import (  # noqa: F401
     Cooperative,
@@ -9,7 +9,7 @@ from marketplace.cooperatives.models import (  # noqa: F401
     cooperative_managers,
 )
 from marketplace.core.content_version import ContentVersion  # noqa: F401
-from marketplace.core.throttle import ThrottledAttempt  # noqa: F401
+from marketplace.core.throttle import ThrottleCounter  # noqa: F401
 from marketplace.fairs.models import (  # noqa: F401
     Booth,
     BoothProduct,

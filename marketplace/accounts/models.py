@@ -120,17 +120,6 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.prefix}… user={self.user_id}>"
 
 
-class LoginAttempt(db.Model):
-    """Failed sign-ins, counted per email to slow down password guessing across workers."""
-
-    __tablename__ = "login_attempts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
 class SavedAddress(HasAddress, db.Model):
     """A customer's delivery address, kept for the next checkout; one of them is the default
     (accounts.addresses keeps it so; the partial unique index refuses a second one)."""

@@ -11,11 +11,9 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,10 +21,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts import tokens
-from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User, normalise_email
+from marketplace.accounts.models import Agency, AgencyKind, Role, User, normalise_email
 from marketplace.core import throttle
 from marketplace.core.errors import Refused
-from marketplace.core.models import utcnow
 from marketplace.core.text import normalize_name
 from marketplace.extensions import db
 
@@ -38,7 +35,6 @@ logger = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 RESET_TOKEN_SALT = "password-reset"
 RESET_TOKEN_MAX_AGE = 3600  # seconds
-IP_MAX_ATTEMPTS = 20
 
 
 class AccountError(Refused):
@@ -214,18 +210,21 @@ RESET_PER_CLIENT = throttle.Limit(
 def count_reset_request(email: str, client: str) -> None:
     """Count a password-reset request against the address asked for and the client asking, or
     raise TooManyAttempts. Counted whether or not the address has an account, so the refusal
-    says nothing about who has one; it keeps anybody's inbox from being flooded with resets."""
-    email_key = "email:" + normalise_email(email)
-    if throttle.exceeded(RESET_PER_EMAIL, email_key) or throttle.exceeded(RESET_PER_CLIENT, client):
+    says nothing about who has one; it keeps anybody's inbox from being flooded with resets.
+    Counted at once (throttle.take commits by itself), whatever the request answers."""
+    taken = throttle.take(RESET_PER_EMAIL, "email:" + normalise_email(email))
+    if taken:
+        taken = throttle.take(RESET_PER_CLIENT, client)
+        if not taken:
+            throttle.give_back(RESET_PER_EMAIL, "email:" + normalise_email(email))
+    if not taken:
         raise throttle.TooManyAttempts(
             _(
                 "Too many password-reset requests. Please wait %(minutes)d minutes and try again.",
-                minutes=RESET_PER_EMAIL.minutes,
+                minutes=taken.wait_minutes,
             ),
             field="email",
         )
-    throttle.record(RESET_PER_EMAIL, email_key)
-    throttle.record(RESET_PER_CLIENT, client)
 
 
 # --- Signing in, with rate limiting -----------------------------------------------------
@@ -236,33 +235,29 @@ def _dummy_password_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def _window_start():
-    return utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+LOGIN_PER_EMAIL = throttle.Limit("login", "LOGIN_MAX_ATTEMPTS", "LOGIN_LOCKOUT_MINUTES")
+LOGIN_PER_CLIENT = throttle.Limit("login_client", "LOGIN_MAX_ATTEMPTS_PER_IP", "LOGIN_LOCKOUT_MINUTES")
 
 
-def _failures_since(column, value: str, since) -> int:
-    query = select(sa.func.count(LoginAttempt.id)).where(column == value, LoginAttempt.created_at >= since)
-    return db.session.scalar(query) or 0
+def _login_keys(email: str, ip: str | None) -> tuple[str, str]:
+    return "email:" + normalise_email(email), f"ip:{ip or '-'}"
 
 
-def is_locked_out(email: str, ip: str | None) -> bool:
-    """Too many recent failures for this email, or from this address across emails."""
-    since = _window_start()
-    if _failures_since(LoginAttempt.email, normalise_email(email), since) >= current_app.config["LOGIN_MAX_ATTEMPTS"]:
-        return True
-    ip_limit = current_app.config.get("LOGIN_MAX_ATTEMPTS_PER_IP", IP_MAX_ATTEMPTS)
-    return bool(ip and ip_limit and _failures_since(LoginAttempt.ip_address, ip, since) >= ip_limit)
-
-
-def record_failed_login(email: str, ip: str | None) -> None:
-    # Rows older than the window count for nothing; dropping them keeps the table small.
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < _window_start()))
-    db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=(ip or None) and ip[:45]))
-    db.session.flush()
+def take_login_attempt(email: str, ip: str | None) -> throttle.Taken:
+    """Count a sign-in attempt against the email and the client address, atomically, before the
+    password is checked: of many parallel guesses only the limit's number are checked. Refused
+    (counting nothing) when either has used up its attempts in the window."""
+    email_key, ip_key = _login_keys(email, ip)
+    taken = throttle.take(LOGIN_PER_EMAIL, email_key)
+    if taken and ip:
+        taken = throttle.take(LOGIN_PER_CLIENT, ip_key)
+        if not taken:
+            throttle.give_back(LOGIN_PER_EMAIL, email_key)
+    return taken
 
 
 def clear_failed_logins(email: str) -> None:
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == normalise_email(email)))
+    throttle.forget(LOGIN_PER_EMAIL, _login_keys(email, None)[0])
 
 
 def authenticate(email: str, password: str, ip: str | None) -> User:
@@ -270,15 +265,18 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
 
     The same InvalidCredentials comes for an unknown email and a wrong password, after
     the same amount of hashing work, so the answer reveals nothing about who has an account.
-    While locked out even the right password is refused, and nothing more is recorded,
-    so the lock ends when the window after the last counted failure has passed.
+    Each attempt is counted before the password is checked (take_login_attempt), so of many
+    parallel guesses only LOGIN_MAX_ATTEMPTS are checked; the right password forgets the
+    email's failures. While locked out even the right password is refused; the lock ends
+    LOGIN_LOCKOUT_MINUTES after the first counted failure, however often it is tried meanwhile.
     """
     email = normalise_email(email)
-    if is_locked_out(email, ip):
+    taken = take_login_attempt(email, ip)
+    if not taken:
         raise AccountLocked(
             _(
                 "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
-                minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                minutes=taken.wait_minutes,
             )
         )
     user = find_user_by_email(email)
@@ -287,13 +285,14 @@ def authenticate(email: str, password: str, ip: str | None) -> User:
         valid = False
     else:
         valid = user.check_password(password or "")
-    if not valid:
-        record_failed_login(email, ip)
+    if not valid:  # stays counted
         logger.info("Failed sign-in for %s from %s", email, ip)
         raise InvalidCredentials(_("Email or password is incorrect."))
+    clear_failed_logins(email)  # the failures before it count no more, nor does this attempt
+    if ip:
+        throttle.give_back(LOGIN_PER_CLIENT, _login_keys(email, ip)[1])
     if not user.active:
         raise AccountInactive(_("This account has been deactivated. Please contact the site administrators."))
-    clear_failed_logins(email)
     return user
 
 

@@ -30,7 +30,7 @@ from marketplace.accounts.forms import (
 from marketplace.core import throttle
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
-from marketplace.core.transaction import attempt, commit_now
+from marketplace.core.transaction import attempt
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,7 @@ def reset_request():
         except throttle.TooManyAttempts as refused:
             form.email.errors.append(refused.message)
             return render_template("accounts/reset_request.html", form=form), 429
-        # Counted even when sending fails: that answer (503) would roll the count back.
-        commit_now()
+        # Counted already (throttle.take commits by itself), even if sending fails (503).
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
             token = services.make_reset_token(user)

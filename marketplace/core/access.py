@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 
 
@@ -15,6 +15,8 @@ def roles_required(*roles: str):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:  # login_required lets OPTIONS through
+                return current_app.login_manager.unauthorized()
             if not (current_user.is_admin or current_user.role in roles):
                 abort(403)
             return view(*args, **kwargs)

@@ -795,20 +795,23 @@ LOOKUP_LIMIT = throttle.Limit("order_lookup", "ORDER_LOOKUP_MAX_FAILURES", "ORDE
 
 
 def lookup_guest_order(number: str, phone_or_email: str, client: str) -> Order | None:
-    """find_guest_order for a guest's lookup form, slowed down against guessing: failed lookups
-    count per client (throttle.client_key()) and per order number; past the limit even a right
-    answer is refused (TooManyAttempts) until the window has passed. Flushes, never commits."""
+    """find_guest_order for a guest's lookup form, slowed down against guessing: lookups count
+    per client (throttle.client_key()) and per order number, before the order is looked at, so
+    of many parallel guesses only the limit's number are tried; a lookup that finds the order is
+    given back. Past the limit even a right answer is refused (TooManyAttempts) until the window
+    has passed. The count is committed at once, whatever the request answers."""
     keys = (client, "order:" + (number or "").strip().upper())
-    if throttle.exceeded(LOOKUP_LIMIT, *keys):
+    taken = throttle.take(LOOKUP_LIMIT, *keys)
+    if not taken:
         raise throttle.TooManyAttempts(
             _(
                 "Too many attempts to find an order. Please wait %(minutes)d minutes and try again.",
-                minutes=LOOKUP_LIMIT.minutes,
+                minutes=taken.wait_minutes,
             )
         )
     order = find_guest_order(number, phone_or_email)
-    if order is None:
-        throttle.record(LOOKUP_LIMIT, *keys)
+    if order is not None:
+        throttle.give_back(LOOKUP_LIMIT, *keys)
     return order
 
 

@@ -32,7 +32,7 @@ from marketplace.core import throttle
 from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_vnd
 from marketplace.core.paging import requested_page
-from marketplace.core.transaction import attempt, commit_now, roll_back
+from marketplace.core.transaction import attempt, roll_back
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
 from marketplace.orders import notifications, payment_methods, services, sources
@@ -522,7 +522,6 @@ def lookup():
             return render_template("orders/lookup.html", form=form), 429
         if order is not None:
             return redirect(url_for("orders.order_page", number=order.number, token=order.tracking_token))
-        commit_now()  # the failed lookup counts, though this answer (a 422) rolls the rest back
         form.number.errors.append(_("We found no order with this number and phone or email. Check both."))
         status = 422
     elif request.method == "POST":

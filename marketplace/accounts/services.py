@@ -203,6 +203,14 @@ def set_password(user: User, new_password: str) -> None:
     logger.info("Password changed for user %s", user.id)
 
 
+def end_sessions(user: User) -> None:
+    """Sign `user` out everywhere: every session and remember-me cookie made so far stops
+    working (sign-out, "sign out everywhere", deactivation)."""
+    user.end_sessions()
+    db.session.flush()
+    logger.info("Sessions ended for user %s", user.id)
+
+
 # --- Password-reset requests, limited -------------------------------------------------------
 
 RESET_PER_EMAIL = throttle.Limit("password_reset", "PASSWORD_RESET_MAX_REQUESTS", "PASSWORD_RESET_WINDOW_MINUTES")

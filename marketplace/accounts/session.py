@@ -1,6 +1,15 @@
-"""Flask-Login wiring: how a session cookie becomes a User."""
+"""Flask-Login wiring: how a session cookie becomes a User.
+
+The session and the remember-me cookie hold `User.get_id()`, "<id>:<session token>". A cookie
+signs someone in only while its token is the user's current one and the user is active, so a
+new token (User.end_sessions: sign-out, a password changed or reset, an admin deactivating
+the account, "sign out everywhere") ends every session and remember-me cookie made before it,
+copies included.
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from flask_babel import lazy_gettext as _l
 
@@ -19,7 +28,12 @@ def init_app(app) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+    """The active user whose current session token the cookie carries; None otherwise (an
+    old token, an id alone as cookies held before tokens existed, anything malformed)."""
+    number, _, token = str(user_id).partition(":")
+    if not (number.isascii() and number.isdigit() and len(number) <= 18 and token):
         return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user

@@ -92,6 +92,9 @@ def login():
 def logout():
     # CSRFProtect has already refused a POST without a valid token (400).
     if LogoutForm().validate_on_submit() and current_user.is_authenticated:
+        # A new session token: a copy of this browser's cookies signs nobody in any more. The
+        # token is the user's, not the browser's: their other browsers are signed out too.
+        services.end_sessions(current_user)
         logout_user()
         flash(_("You have signed out."), "success")
     return redirect(url_for("catalog.home"))

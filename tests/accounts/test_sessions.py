@@ -1,0 +1,151 @@
+"""Revocable sessions: the session and remember-me cookies carry the user's session token, and
+signing out, a password changed or reset, an admin's deactivation and "sign out everywhere"
+give the user a new one, so every cookie made before (copies included) signs nobody in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app
+from marketplace.accounts import api_tokens, services
+from marketplace.accounts.models import ApiToken, User
+from marketplace.core.migrations import upgrade_database
+from marketplace.extensions import db
+from tests import factories
+from tests.accounts.conftest import sign_in, sign_in_as, use_english
+from tests.conftest import make_app
+from tests.factories import PASSWORD
+
+NEW_PASSWORD = "mot-mat-khau-moi-123"
+REPORT = "/api/v1/reports/promotion?from=2024-11-01&to=2025-12-31"
+
+
+@pytest.fixture
+def lan(make):
+    user = make.staff(email="lan@example.vn", full_name="Trần Thị Lan")
+    make.commit()
+    return user
+
+
+def browser(app, email: str | None = None, remember: bool = False):
+    """A new test client, in English, signed in with the login form when `email` is given."""
+    client = app.test_client()
+    use_english(client)
+    if email:
+        response = sign_in(client, email, **({"remember": "y"} if remember else {}))
+        assert response.status_code == 302
+    return client
+
+
+def copy_of(app, source, names=("session", "remember_token")):
+    """Another browser holding copies of `source`'s cookies (someone who copied them)."""
+    thief = app.test_client()
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def signed_in(client) -> bool:
+    response = client.get("/account/profile")
+    assert response.status_code in (200, 302)
+    return response.status_code == 200
+
+
+def test_a_copied_session_cookie_signs_nobody_in_after_sign_out(app, lan):
+    lan_browser = browser(app, lan.email)
+    thief = copy_of(app, lan_browser, names=("session",))
+    assert signed_in(thief)  # the copy works while the session lasts
+
+    assert lan_browser.post("/account/logout").status_code == 302
+
+    assert not signed_in(lan_browser)
+    assert not signed_in(thief)
+    assert not signed_in(copy_of(app, thief))
+
+
+def test_a_copied_remember_cookie_signs_nobody_in_after_sign_out(app, lan):
+    lan_browser = browser(app, lan.email, remember=True)
+    assert lan_browser.get_cookie("remember_token") is not None
+    cookie_only = copy_of(app, lan_browser, names=("remember_token",))
+    assert signed_in(cookie_only)  # the remember-me cookie alone signs in
+
+    lan_browser.post("/account/logout")
+
+    assert not signed_in(copy_of(app, lan_browser, names=("remember_token",)))
+    assert not signed_in(copy_of(app, cookie_only, names=("remember_token",)))
+    assert not signed_in(cookie_only)  # nor the session it made
+
+
+def test_a_session_from_before_session_tokens_signs_nobody_in(app, lan):
+    old = browser(app)
+    with old.session_transaction() as session:
+        session["_user_id"] = str(lan.id)  # what cookies held before: the id alone
+        session["_fresh"] = True
+    assert not signed_in(old)
+
+
+def test_every_user_has_a_token_of_their_own(make):
+    first, second = make.user(), make.user()
+    assert len(first.session_token) >= 32 and first.session_token != second.session_token
+    assert first.get_id() == f"{first.id}:{first.session_token}"
+
+
+# --- the migration ----------------------------------------------------------------------------------
+
+BEFORE_SESSION_TOKENS = "e4f506172839"
+
+
+def test_the_migration_gives_each_existing_user_a_token_of_their_own(tmp_path):
+    """On a SQLite file of its own: the column is added, filled, then made NOT NULL (SQLite
+    copies the table for that); users keep their rows and the table keeps its CHECKs."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite3'}",
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        }
+    )
+    with app.app_context():
+        try:
+            upgrade_database(BEFORE_SESSION_TOKENS)
+            for n in range(3):
+                db.session.execute(
+                    sa.text(
+                        "INSERT INTO users (email, full_name, password_hash, active, role, created_at) "
+                        "VALUES (:email, 'Người dùng', 'x', 1, 'customer', '2026-12-01 00:00:00')"
+                    ),
+                    {"email": f"user{n}@example.vn"},
+                )
+            db.session.commit()
+            db.session.remove()
+
+            upgrade_database()
+
+            tokens = db.session.scalars(sa.select(User.session_token).order_by(User.id)).all()
+            assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) == 32 for t in tokens)
+            with pytest.raises(sa.exc.IntegrityError):  # the table still refuses upper-case emails
+                db.session.execute(
+                    sa.text(
+                        "INSERT INTO users (email, full_name, password_hash, active, role, created_at, session_token) "
+                        "VALUES ('Upper@example.vn', 'X', 'x', 1, 'customer', '2026-12-01 00:00:00', 't')"
+                    )
+                )
+            db.session.rollback()
+            with pytest.raises(sa.exc.IntegrityError):  # and a user without a token
+                db.session.execute(
+                    sa.text(
+                        "INSERT INTO users (email, full_name, password_hash, active, role, created_at) "
+                        "VALUES ('new@example.vn', 'X', 'x', 1, 'customer', '2026-12-01 00:00:00')"
+                    )
+                )
+            db.session.rollback()
+        finally:
+            db.session.remove()
+            db.engine.dispose()

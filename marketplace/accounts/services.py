@@ -195,9 +195,12 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Set a new password; this also kills every outstanding reset link for the user."""
+    """Set a new password; this also kills every outstanding reset link for the user, and
+    ends every session and remember-me cookie (the browser that changed it may stay signed
+    in: accounts.session.stay_signed_in)."""
     check_password_strength(new_password)
     user.set_password(new_password)
+    user.end_sessions()
     clear_failed_logins(user.email)
     db.session.flush()
     logger.info("Password changed for user %s", user.id)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hmac
 
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db, login_manager
@@ -37,3 +39,10 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     return user
+
+
+def stay_signed_in(user: User) -> None:
+    """After this browser ended the user's other sessions (a password changed here), it stays
+    signed in: its session, and its remember-me cookie if it had one, carry the new token."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)

@@ -27,6 +27,7 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from marketplace.accounts.session import stay_signed_in
 from marketplace.core import throttle
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
@@ -136,6 +137,7 @@ def change_password():
         services.change_password(current_user, form.current_password.data, form.password.data)
     if not outcome.done:
         return _render_profile(password_form=form)
+    stay_signed_in(current_user._get_current_object())  # every other session has ended
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("accounts.profile"))
 

@@ -82,6 +82,36 @@ def test_a_copied_remember_cookie_signs_nobody_in_after_sign_out(app, lan):
     assert not signed_in(cookie_only)  # nor the session it made
 
 
+def test_a_password_changed_in_one_browser_signs_the_others_out(app, lan):
+    laptop = browser(app, lan.email, remember=True)
+    phone = browser(app, lan.email, remember=True)
+    stolen_cookie = copy_of(app, laptop, names=("remember_token",))
+
+    response = phone.post(
+        "/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert not signed_in(laptop)
+    assert not signed_in(stolen_cookie)
+    # The browser that changed it stays signed in, and its new remember-me cookie works.
+    assert signed_in(phone)
+    assert signed_in(copy_of(app, phone, names=("remember_token",)))
+
+
+def test_a_password_reset_signs_every_browser_out(app, lan):
+    laptop = browser(app, lan.email, remember=True)
+    stolen = copy_of(app, laptop)
+    token = services.make_reset_token(lan)
+
+    response = browser(app).post(f"/account/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert not signed_in(laptop)
+    assert not signed_in(stolen)
+    assert not signed_in(copy_of(app, laptop, names=("remember_token",)))
+
+
 def test_a_session_from_before_session_tokens_signs_nobody_in(app, lan):
     old = browser(app)
     with old.session_transaction() as session:

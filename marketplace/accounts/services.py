@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.accounts import tokens
+from marketplace.accounts import api_tokens, tokens
 from marketplace.accounts.models import Agency, AgencyKind, LoginAttempt, Role, User, normalise_email
 from marketplace.core import throttle
 from marketplace.core.errors import Refused
@@ -181,6 +181,12 @@ def update_user_roles(
             active,
             by.id,
         )
+    if user.active and not active:
+        # Deactivated: signed out everywhere and the API tokens revoked, so that turning the
+        # account on again later gives nothing back to whoever held a cookie or a token.
+        end_sessions(user)
+        revoked = api_tokens.revoke_all(user)
+        logger.info("User %s deactivated: sessions ended, %s API tokens revoked", user.id, revoked)
     user.role = role
     user.active = active
     user.agency = agency

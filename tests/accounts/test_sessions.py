@@ -112,6 +112,47 @@ def test_a_password_reset_signs_every_browser_out(app, lan):
     assert not signed_in(copy_of(app, laptop, names=("remember_token",)))
 
 
+def test_an_admin_deactivating_a_user_ends_their_sessions_and_revokes_their_api_tokens(app, make, lan):
+    admin = make.admin(email="admin@example.vn")
+    make.commit()
+    _, plaintext = api_tokens.create_token(lan)
+    db.session.commit()
+    lan_browser = browser(app, lan.email, remember=True)
+    stolen = copy_of(app, lan_browser)
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {plaintext}"}
+    assert api.get(REPORT, headers=bearer).status_code == 200
+    admin_browser = browser(app)
+    sign_in_as(admin_browser, admin)
+
+    def save_lan(**fields):
+        data = {"full_name": lan.full_name, "role": "agency_staff", "agency": str(lan.agency_id), **fields}
+        assert admin_browser.post(f"/admin/users/{lan.id}/edit", data=data).status_code == 302
+
+    save_lan()  # deactivated: "active" not ticked
+    assert not signed_in(lan_browser)
+    assert not signed_in(stolen)
+    assert api.get(REPORT, headers=bearer).status_code == 401
+
+    save_lan(active="y")  # turned on again: old cookies and tokens stay dead, a new sign-in works
+    assert not signed_in(lan_browser)
+    assert not signed_in(copy_of(app, stolen, names=("remember_token",)))
+    assert api.get(REPORT, headers=bearer).status_code == 401
+    assert db.session.scalar(sa.select(ApiToken.revoked_at)) is not None
+    assert signed_in(browser(app, lan.email))
+
+
+def test_an_admin_saving_an_active_user_signs_nobody_out(app, make, lan):
+    admin = make.admin(email="admin@example.vn")
+    make.commit()
+    lan_browser = browser(app, lan.email)
+    admin_browser = browser(app)
+    sign_in_as(admin_browser, admin)
+    data = {"full_name": "Trần Thị Lan", "role": "agency_staff", "agency": str(lan.agency_id), "active": "y"}
+    assert admin_browser.post(f"/admin/users/{lan.id}/edit", data=data).status_code == 302
+    assert signed_in(lan_browser)
+
+
 def test_a_session_from_before_session_tokens_signs_nobody_in(app, lan):
     old = browser(app)
     with old.session_transaction() as session:

@@ -101,6 +101,17 @@ def logout():
     return redirect(url_for("catalog.home"))
 
 
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    # CSRFProtect has already refused a POST without a valid token (400).
+    if LogoutForm().validate_on_submit():
+        services.end_sessions(current_user)
+        logout_user()
+        flash(_("You have been signed out on every device and browser, this one included."), "success")
+    return redirect(url_for("accounts.login"))
+
+
 def _render_profile(profile_form=None, password_form=None):
     profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
     password_form = password_form or ChangePasswordForm(formdata=None)

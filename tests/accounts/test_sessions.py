@@ -153,6 +153,42 @@ def test_an_admin_saving_an_active_user_signs_nobody_out(app, make, lan):
     assert signed_in(lan_browser)
 
 
+def test_sign_out_everywhere_ends_every_session_this_one_included(app, lan):
+    laptop = browser(app, lan.email, remember=True)
+    phone = browser(app, lan.email)
+    stolen = copy_of(app, laptop, names=("remember_token",))
+    page = phone.get("/account/profile").get_data(as_text=True)
+    assert 'action="/account/sign-out-everywhere"' in page
+
+    response = phone.post("/account/sign-out-everywhere", follow_redirects=True)
+
+    assert response.request.path == "/account/login"
+    assert "You have been signed out on every device and browser, this one included." in response.get_data(as_text=True)
+    assert not signed_in(phone)
+    assert not signed_in(laptop)
+    assert not signed_in(stolen)
+    assert signed_in(browser(app, lan.email))  # signing in again works
+
+
+def test_sign_out_everywhere_needs_a_signed_in_post(app, lan):
+    anonymous = browser(app)
+    assert anonymous.get("/account/sign-out-everywhere").status_code == 405
+    response = anonymous.post("/account/sign-out-everywhere")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+
+
+def test_sign_out_everywhere_without_its_csrf_token_is_refused(csrf_app):
+    user = factories.user(email="lan@example.vn")
+    factories.commit()
+    token_before = user.session_token
+    client = csrf_app.test_client()
+    sign_in_as(client, user)
+    assert client.post("/account/sign-out-everywhere").status_code == 400
+    assert signed_in(client)
+    db.session.refresh(user)
+    assert user.session_token == token_before
+
+
 def test_a_session_from_before_session_tokens_signs_nobody_in(app, lan):
     old = browser(app)
     with old.session_transaction() as session:

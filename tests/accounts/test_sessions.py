@@ -203,6 +203,35 @@ def test_every_user_has_a_token_of_their_own(make):
     assert first.get_id() == f"{first.id}:{first.session_token}"
 
 
+# --- the remember-me cookie (development: tests/accounts/test_login.py) -------------------------
+
+
+def remember_cookie(response) -> dict[str, str]:
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    return {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
+
+
+def test_in_production_the_remember_cookie_is_secure_and_remember_days_sets_its_lifetime(
+    database_url, tmp_path, monkeypatch, make, lan
+):
+    monkeypatch.setenv("MARKETPLACE_PRODUCTION", "1")
+    monkeypatch.setenv("SECRET_KEY", "a-long-production-secret-for-this-test")
+    monkeypatch.setenv("REMEMBER_DAYS", "7")
+    production = make_app(database_url, tmp_path)
+    assert production.config["REMEMBER_COOKIE_SECURE"] is True
+    client = production.test_client()
+    use_english(client)
+    try:
+        attributes = remember_cookie(sign_in(client, lan.email, remember="y"))
+    finally:
+        with production.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    assert "secure" in attributes and "httponly" in attributes and attributes["samesite"] == "SameSite=Lax"
+    expires = parsedate_to_datetime(attributes["expires"].split("=", 1)[1])
+    assert timedelta(days=6) < expires - datetime.now(timezone.utc) <= timedelta(days=7)
+
+
 # --- the migration ----------------------------------------------------------------------------------
 
 BEFORE_SESSION_TOKENS = "e4f506172839"

@@ -103,6 +103,17 @@ def revoke(token: ApiToken) -> bool:
     return True
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every token of `user` still in use (an admin deactivated them); how many."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
 def find_for_revoking(prefix_or_id: str) -> ApiToken:
     """The token named by its prefix (as `tokens list` shows it) or its id; Refused when none
     or several match."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,10 @@ class Agency(db.Model):
         return f"<Agency {self.name!r}>"
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)  # 32 characters, 192 random bits
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -63,6 +68,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.CUSTOMER)
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session and remember-me cookie (get_id); a new one ends them all (end_sessions).
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
 
     agency: Mapped[Agency | None] = relationship(back_populates="staff")
     cooperatives: Mapped[list[Cooperative]] = relationship(
@@ -84,6 +91,15 @@ class User(UserMixin, db.Model):
     @property
     def is_agency_staff(self) -> bool:
         return self.role in (Role.AGENCY_STAFF, Role.ADMIN)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id and the
+        session token, so cookies made before the token changed no longer sign anyone in."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign this user out everywhere: every session and remember-me cookie stops working."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])

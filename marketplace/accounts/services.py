@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.accounts import tokens
+from marketplace.accounts import api_tokens, tokens
 from marketplace.accounts.models import Agency, AgencyKind, Role, User, normalise_email
 from marketplace.core import throttle
 from marketplace.core.errors import Refused
@@ -177,6 +177,12 @@ def update_user_roles(
             active,
             by.id,
         )
+    if user.active and not active:
+        # Deactivated: signed out everywhere and the API tokens revoked, so that turning the
+        # account on again later gives nothing back to whoever held a cookie or a token.
+        end_sessions(user)
+        revoked = api_tokens.revoke_all(user)
+        logger.info("User %s deactivated: sessions ended, %s API tokens revoked", user.id, revoked)
     user.role = role
     user.active = active
     user.agency = agency
@@ -191,12 +197,23 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Set a new password; this also kills every outstanding reset link for the user."""
+    """Set a new password; this also kills every outstanding reset link for the user, and
+    ends every session and remember-me cookie (the browser that changed it may stay signed
+    in: accounts.session.stay_signed_in)."""
     check_password_strength(new_password)
     user.set_password(new_password)
+    user.end_sessions()
     clear_failed_logins(user.email)
     db.session.flush()
     logger.info("Password changed for user %s", user.id)
+
+
+def end_sessions(user: User) -> None:
+    """Sign `user` out everywhere: every session and remember-me cookie made so far stops
+    working (sign-out, "sign out everywhere", deactivation)."""
+    user.end_sessions()
+    db.session.flush()
+    logger.info("Sessions ended for user %s", user.id)
 
 
 # --- Password-reset requests, limited -------------------------------------------------------

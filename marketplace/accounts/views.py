@@ -27,6 +27,7 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from marketplace.accounts.session import stay_signed_in
 from marketplace.core import throttle
 from marketplace.core.mail import send_email
 from marketplace.core.security import safe_next_url
@@ -92,9 +93,23 @@ def login():
 def logout():
     # CSRFProtect has already refused a POST without a valid token (400).
     if LogoutForm().validate_on_submit() and current_user.is_authenticated:
+        # A new session token: a copy of this browser's cookies signs nobody in any more. The
+        # token is the user's, not the browser's: their other browsers are signed out too.
+        services.end_sessions(current_user)
         logout_user()
         flash(_("You have signed out."), "success")
     return redirect(url_for("catalog.home"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    # CSRFProtect has already refused a POST without a valid token (400).
+    if LogoutForm().validate_on_submit():
+        services.end_sessions(current_user)
+        logout_user()
+        flash(_("You have been signed out on every device and browser, this one included."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 def _render_profile(profile_form=None, password_form=None):
@@ -133,6 +148,7 @@ def change_password():
         services.change_password(current_user, form.current_password.data, form.password.data)
     if not outcome.done:
         return _render_profile(password_form=form)
+    stay_signed_in(current_user._get_current_object())  # every other session has ended
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("accounts.profile"))
 

@@ -18,7 +18,7 @@ def sign_in(client, email: str, password: str = PASSWORD, **fields):
 
 def sign_in_as(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -29,7 +29,7 @@ def token_in(page: str) -> str:
 
 def sign_in_directly(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

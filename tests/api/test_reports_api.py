@@ -59,7 +59,7 @@ def sign_in(client, user) -> None:
     with current_app.test_request_context(environ_base=dict(client.environ_base)):
         identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["_id"] = identifier
 

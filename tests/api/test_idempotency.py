@@ -200,3 +200,12 @@ def test_requests_sent_at_once_with_one_key_place_one_order(app, honey, monkeypa
     assert sorted(replayed or "" for _status, _body, replayed in answers) == [""] + ["true"] * (SENDERS - 1)
     db.session.expire_all()
     assert orders_placed() == 1 and stock_of(honey) == 8
+
+
+def test_the_key_and_its_answers_are_in_the_openapi_document(client):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/orders"]["post"]
+    (header,) = operation["parameters"]
+    assert (header["name"], header["in"], header["required"]) == ("Idempotency-Key", "header", False)
+    assert header["schema"]["maxLength"] == 255
+    assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
+    assert "another body" in operation["responses"]["422"]["description"]

@@ -90,6 +90,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "SEARCH_INDEX_PROCESSES": _int("SEARCH_INDEX_PROCESSES", min(os.cpu_count() or 1, 4)),
         # Unpaid card orders give their stock back after this long.
         "ORDER_PAYMENT_TIMEOUT_MINUTES": _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30),
+        # An order's Idempotency-Key (API) or checkout form key gives its first answer back this long.
+        "IDEMPOTENCY_KEY_HOURS": _int("IDEMPOTENCY_KEY_HOURS", 24),
         # Orders placed this many days after scanning a fair or booth QR link count for that fair.
         "FAIR_ATTRIBUTION_DAYS": _int("FAIR_ATTRIBUTION_DAYS", 7),
         # Largest evidence file (photo or PDF) of a promotion activity; uploads are also capped by MAX_UPLOAD_MB.

@@ -23,6 +23,7 @@ from marketplace.fairs.models import (  # noqa: F401
     fair_organisers,
 )
 from marketplace.mail.models import QueuedEmail  # noqa: F401
+from marketplace.orders.idempotency import IdempotencyKey  # noqa: F401
 from marketplace.orders.models import (  # noqa: F401
     CartItem,
     DeliveryMethod,

@@ -12,7 +12,7 @@ from copy import deepcopy
 
 from marketplace.catalog.models import OCOP_STARS, UNITS
 from marketplace.catalog.queries import MAX_PER_PAGE, SORTS
-from marketplace.orders import payment_methods
+from marketplace.orders import idempotency, payment_methods
 from marketplace.orders.models import DeliveryMethod, PartStatus, PaymentStatus
 from marketplace.orders.services import MAX_LINES, MAX_QUANTITY
 from marketplace.promotion.reports import API_GROUP_BYS, GROUPINGS
@@ -540,9 +540,33 @@ PATHS = {
                 "cooperative with the VietQR payload in payment.transfers. Card: confirm payment.client_secret "
                 "with Stripe.js before payment.expires_at, or the order is cancelled. Each item costs the "
                 "product's current price (its fair price while one applies, kept after the fair). Orders placed "
-                "through the API are never attributed to a fair or booth (no QR scan is read)."
+                "through the API are never attributed to a fair or booth (no QR scan is read). Send an "
+                "Idempotency-Key to retry safely: the same key with the same body answers as the first time "
+                "(Idempotent-Replayed: true) and places nothing more."
             ),
             "tags": ["orders"],
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": (
+                        "A key of your own for this order, new for each order (a UUID, say). Sent again with the "
+                        "same body within 24 hours (the server's IDEMPOTENCY_KEY_HOURS), the request is answered as "
+                        "the first time (same status and body, with Idempotent-Replayed: true) and nothing more is "
+                        "placed; sent with another body, it is refused (422). A second request with the key while "
+                        "the first is still running waits for it, then answers as it did. Only an order placed (201) "
+                        "is remembered: a refused request placed nothing and may be sent again with the same key. "
+                        "1 to 255 printable ASCII characters, not only spaces."
+                    ),
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": idempotency.MAX_KEY_LENGTH,
+                        "pattern": idempotency.KEY_PATTERN,
+                    },
+                }
+            ],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": _ref("OrderRequest")}},
@@ -555,10 +579,23 @@ PATHS = {
                             "description": "GET URL of the order, token included.",
                             "schema": {"type": "string", "format": "uri"},
                         },
+                        "Idempotent-Replayed": {
+                            "description": "true: the stored answer to an earlier request with this Idempotency-Key.",
+                            "schema": {"type": "string", "enum": ["true"]},
+                        },
                     },
                 },
                 "400": {"$ref": "#/components/responses/InvalidOrder"},
-                "409": _json(_ref("OutOfStockError"), "A line asks for more than is left; nothing was written."),
+                "409": _json(
+                    {"oneOf": [_ref("OutOfStockError"), _ref("Error")]},
+                    "A line asks for more than is left (OutOfStockError); or, rarely, another request with this "
+                    "Idempotency-Key is still being processed (Error): try again. Nothing was written.",
+                ),
+                "422": _json(
+                    _ref("Error"),
+                    "This Idempotency-Key was already used with another body (details names the header); nothing "
+                    "was written.",
+                ),
                 "503": _json(_ref("Error"), "Card payments cannot be started right now; nothing was written."),
             },
         }

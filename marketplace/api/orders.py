@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_babel import force_locale
 
+from marketplace.api.idempotency import idempotent
 from marketplace.api.views import bp
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused, api_error
@@ -248,6 +249,7 @@ def order_json(order: Order, started: dict | None = None) -> dict:
 
 @bp.post("/orders")
 @csrf.exempt
+@idempotent  # Idempotency-Key: a retried request gets the first answer (api/idempotency.py)
 def place_order():
     lines, checkout = read_order_request()
     with force_locale("en"):

@@ -24,3 +24,18 @@ def expire_command() -> None:
     click.echo(f"Expired {len(numbers)} unpaid card order(s){':' if numbers else '.'}")
     for number in numbers:
         click.echo(f"  {number}")
+
+
+@orders.command("prune-keys")
+@click.option("--hours", type=click.IntRange(min=1), default=None, help="Keep this many hours (default from config).")
+def prune_keys_command(hours: int | None) -> None:
+    """Delete the idempotency keys of placed orders older than IDEMPOTENCY_KEY_HOURS (24). Run it daily."""
+    from flask import current_app
+
+    from marketplace.extensions import db
+    from marketplace.orders.idempotency import prune
+
+    hours = hours or current_app.config["IDEMPOTENCY_KEY_HOURS"]
+    count = prune(hours)
+    db.session.commit()
+    click.echo(f"Deleted {count} idempotency key(s) older than {hours} hours.")

@@ -8,9 +8,11 @@ the field, which these forms share names with.
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from marketplace.core.forms import optional_int, place_choices, strip
@@ -71,6 +73,9 @@ class CheckoutForm(FlaskForm):
         validators=[Length(max=1000, message=_l("The note is too long."))],
         render_kw={"rows": 3, "maxlength": 1000},
     )
+    # A new random key each time the page is shown: the same form sent twice (a double click,
+    # back and send) places one order (views.checkout, orders.idempotency).
+    idempotency_key = HiddenField(default=lambda: secrets.token_urlsafe(24))
 
     def __init__(self, *args, payment_methods: list[PaymentMethodType] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ email links) and to its signed-in owner; anyone else gets a 404.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -35,7 +36,7 @@ from marketplace.core.paging import requested_page
 from marketplace.core.transaction import attempt, roll_back
 from marketplace.extensions import db
 from marketplace.orders import cart as carts
-from marketplace.orders import notifications, payment_methods, services, sources
+from marketplace.orders import idempotency, notifications, payment_methods, services, sources
 from marketplace.orders.forms import CheckoutForm, LookupForm
 from marketplace.orders.labels import STATUS_LABELS
 from marketplace.orders.models import CartItem, DeliveryMethod, Order, OrderPart, PartStatus
@@ -179,6 +180,10 @@ def _current_source():
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
+    key = _form_key()
+    sent = idempotency.find(_key_scope(), key) if key else None
+    if sent is not None:  # this form placed its order already (back, and sent again)
+        return _sent_again(sent)
     current = _checkout_cart()
     if current.is_empty or (request.method == "GET" and current.has_problems):
         return _not_ready(current)
@@ -198,6 +203,10 @@ def checkout():
     if not recalculate and form.validate_on_submit():
         checkout_data = form.checkout(delivery)
         checkout_data.booths = booths
+        held = _hold_key(key) if key else None
+        if held is not None and held.answered:  # sent twice at once: the other sending placed it
+            _forget_bought(current)  # from this answer's session too (a guest's cart is in it)
+            return _sent_again(held)
         try:
             order = _place(current, checkout_data, source)
         except Refused as error:
@@ -213,7 +222,10 @@ def checkout():
                 general_error = error.message
         else:
             _remember_address(order)
-            return _placed(order, current)
+            placed = _placed(order, current)
+            if held is not None:
+                idempotency.remember(held, placed.status_code, location=placed.location)
+            return placed
     elif request.method == "POST" and not recalculate:
         status = 422
     chosen = {cid: f"{method}-{booths[cid]}" if cid in booths else method for cid, method in delivery.items()}
@@ -232,6 +244,37 @@ def checkout():
         source_activity=services.source_activity_of(source),
         scanned_at=source.scanned_at if source is not None else None,
     ), status
+
+
+def _form_key() -> str | None:
+    """The checkout form's key, as sent (None on a page view, or when it is missing or malformed)."""
+    key = request.form.get("idempotency_key") if request.method == "POST" else None
+    return key if key and idempotency.valid_key(key) else None
+
+
+def _key_scope() -> str:
+    return f"checkout:{current_user.id}" if current_user.is_authenticated else "checkout"
+
+
+def _hold_key(key: str):
+    """The form's key held for the order about to be placed, or the answer already stored for it;
+    409 in the unlikely case that another sending holds it still without an answer."""
+    sent = sorted((name, value) for name, value in request.form.items(multi=True) if name != "csrf_token")
+    try:
+        return idempotency.hold(
+            _key_scope(),
+            key,
+            idempotency.fingerprint(json.dumps(sent, ensure_ascii=True).encode()),
+            user_id=current_user.id if current_user.is_authenticated else None,
+        )
+    except idempotency.KeyInUse:
+        abort(409)
+
+
+def _sent_again(sent):
+    """Where the first sending of this checkout form went: the order it placed (or its payment page)."""
+    flash(_("This order was sent already: here it is."), "warning")
+    return redirect(sent.response_location or url_for("orders.cart"))
 
 
 def _buying_now() -> bool:

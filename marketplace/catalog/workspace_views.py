@@ -284,7 +284,7 @@ def import_csv(coop_slug: str):
             form.file.errors.append(_("The file is too large: at most 5 MB."))
         else:
             try:
-                result = import_products(data, cooperative=cooperative)
+                result = import_products(data, cooperative=cooperative, create_categories=False)
             except ImportFailed as failure:
                 # All or nothing: one bad row and the whole file is refused. Rolled back now, as
                 # the page that lists the problems is a success (200) that would commit.

@@ -123,11 +123,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from marketplace.core import formatting, i18n, security
+    from marketplace.core import formatting, i18n, security, uploads
 
     formatting.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    uploads.init_app(app)  # files per request and per hour, before any view reads them
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -96,6 +96,11 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "FAIR_ATTRIBUTION_DAYS": _int("FAIR_ATTRIBUTION_DAYS", 7),
         # Largest evidence file (photo or PDF) of a promotion activity; uploads are also capped by MAX_UPLOAD_MB.
         "PROMOTION_EVIDENCE_MAX_BYTES": _int("PROMOTION_EVIDENCE_MAX_BYTES", 8 * 1024 * 1024),
+        # What uploads may cost: pixels per picture, read from its header before decoding (core.images);
+        # files per request (413) and files per person per hour (429), before any view (core.uploads).
+        "MAX_IMAGE_MEGAPIXELS": _int("MAX_IMAGE_MEGAPIXELS", 25),
+        "MAX_FILES_PER_REQUEST": _int("MAX_FILES_PER_REQUEST", 10),
+        "UPLOAD_FILES_PER_HOUR": _int("UPLOAD_FILES_PER_HOUR", 100),
         # Without a secret key, card payment is simply not offered.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
@@ -133,6 +138,8 @@ DEFAULTS = {
     # werkzeug's default (scrypt). Tests use a cheap method; production never should.
     "PASSWORD_HASH_METHOD": "scrypt",
     "IMAGE_SIZES": {"thumb": 320, "medium": 800, "large": 1600},
+    # The window of UPLOAD_FILES_PER_HOUR.
+    "UPLOAD_WINDOW_MINUTES": 60,
     # Search index writers queue on a file lock: a rebuild may wait this long for it,
     # a search or a commit catching up with the change log only SEARCH_CATCH_UP_WAIT.
     "SEARCH_LOCK_TIMEOUT": 120.0,

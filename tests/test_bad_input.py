@@ -249,6 +249,7 @@ def test_admin_forms(app, world):
 
 
 def test_workspace_forms(app, world):
+    app.config["UPLOAD_FILES_PER_HOUR"] = 0  # no hourly budget: this sends a file with most of its posts
     manager = client_of(app, world["manager"])
     coop, product = world["coop"], world["product"]
     base = f"/workspace/{coop.slug}"

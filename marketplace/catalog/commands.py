@@ -17,9 +17,14 @@ def import_command(path: str) -> None:
 
     Header: cooperative,sku,name,category,unit,price_vnd,stock,ocop_stars,origin,description
 
+    A category the site does not have yet is created as a top category (the workspace's
+    import, for managers, refuses it instead).
+
     The planner statistics are refreshed (ANALYZE) with the import; after the commit this
     server's search index is brought up to date (rebuilt, with a progress bar, for a large file).
     """
+    from functools import partial
+
     from marketplace.catalog.importer import import_products
 
-    run_import_command(path, import_products)
+    run_import_command(path, partial(import_products, create_categories=True))

@@ -9,7 +9,11 @@ import logging
 from pathlib import Path
 from typing import BinaryIO
 
-from marketplace.catalog.models import Product, ProductImage
+from flask_babel import gettext as _
+
+from marketplace.catalog.models import Product, ProductImage, ProductStatus
+from marketplace.cooperatives.models import CooperativeStatus
+from marketplace.core.errors import Refused
 from marketplace.core.images import image_sizes, load_picture, new_stem, remove_copies, save_copies, upload_folder
 from marketplace.extensions import db
 
@@ -28,6 +32,17 @@ def store_picture(stream: BinaryIO) -> tuple[str, tuple[int, int]]:
     sizes = image_sizes()
     dimensions = save_copies(picture, products_folder(), stem, sizes)
     return stem, dimensions[max(sizes, key=sizes.get)]
+
+
+def check_may_add_photos(product: Product, user) -> None:
+    """Nobody has vetted a cooperative awaiting approval yet: its managers add photos only to
+    its draft products, which they are preparing (staff to any). Refused, on the photos field."""
+    if user.is_admin or product.cooperative.status != CooperativeStatus.PENDING:
+        return
+    if product.status != ProductStatus.DRAFT:
+        raise Refused(
+            _("While the cooperative awaits approval, photos can be added only to draft products."), field="photos"
+        )
 
 
 def add_product_image(product: Product, stream: BinaryIO, alt_text: str) -> ProductImage:

@@ -2,6 +2,9 @@
 
 One row per product, keyed by cooperative slug + SKU: a known pair updates the
 product (its slug, status and photos stay), a new pair creates an active product.
+SKUs are a cooperative's own codes whatever their case: "abc-1" in a file where the
+cooperative has "ABC-1" is refused, not a second product. A category is named as it is
+on the site; only staff's command-line import creates the ones it does not know.
 The export writes the same columns, so export -> edit in a spreadsheet -> import works.
 """
 
@@ -88,11 +91,20 @@ class ProductRow:
     description: str
 
 
-def import_products(data: bytes | str, *, cooperative: Cooperative | None = None, progress=None) -> ImportResult:
+def import_products(
+    data: bytes | str,
+    *,
+    cooperative: Cooperative | None = None,
+    create_categories: bool | None = None,
+    progress=None,
+) -> ImportResult:
     """Check every row, then create or update; raises ImportFailed (nothing changed) on any problem.
 
     With `cooperative` (a manager importing their own listings) every row must name
-    that cooperative. `progress` works as in `import_cooperatives`. Flushes, never commits.
+    that cooperative. `create_categories`: a category name the site does not know becomes a
+    new top category (staff's import), or is a problem of its row naming the known ones
+    (a manager's: categories are staff's); by default, only an import not limited to one
+    cooperative creates them. `progress` works as in `import_cooperatives`. Flushes, never commits.
 
     The file is read twice, never held as objects: a first pass checks every row, a second
     writes them BATCH at a time with multi-row INSERTs and UPDATEs (only the rows whose
@@ -100,9 +112,11 @@ def import_products(data: bytes | str, *, cooperative: Cooperative | None = None
     """
     file = CsvFile(data, PRODUCT_HEADER)
     cooperatives = _Cooperatives(cooperative)
+    categories = _Categories(create=cooperative is None if create_categories is None else create_categories)
     with progress_steps(progress, 2 * file.data_lines) as bar:
-        check_rows(file, _RowChecker(cooperatives), progress=bar)
-        result = _apply(checked_rows(file, _RowChecker(cooperatives), progress=bar), cooperatives.used)
+        check_rows(file, _RowChecker(cooperatives, categories), progress=bar)
+        rows = checked_rows(file, _RowChecker(cooperatives, categories), progress=bar)
+        result = _apply(rows, cooperatives.used, categories)
     logger.info("Imported products: %s created, %s updated", result.created, result.updated)
     return result
 
@@ -146,7 +160,8 @@ def find_unit(value: str) -> str | None:
 
 
 class _Cooperatives:
-    """Cooperative ids by slug (every cooperative, or only the manager's own)."""
+    """Cooperative ids by slug (every cooperative, or only the manager's own), and the SKUs
+    each has before the import."""
 
     def __init__(self, only: Cooperative | None):
         self.only = only
@@ -155,6 +170,16 @@ class _Cooperatives:
         else:
             self.ids = dict(db.session.execute(select(Cooperative.slug, Cooperative.id)).all())
         self.used: set[int] = set()
+        self._skus: dict[int, dict[str, str]] = {}
+
+    def sku_like(self, cooperative_id: int, sku: str) -> str | None:
+        """The cooperative's SKU equal to `sku` ignoring case, as it was before the import
+        (loaded in the checking pass, before anything is written)."""
+        skus = self._skus.get(cooperative_id)
+        if skus is None:
+            rows = db.session.scalars(select(Product.sku).where(Product.cooperative_id == cooperative_id))
+            skus = self._skus[cooperative_id] = {existing.lower(): existing for existing in rows}
+        return skus.get(sku.lower())
 
     def get(self, slug: str) -> int | None:
         cooperative_id = self.ids.get(slug)
@@ -164,16 +189,17 @@ class _Cooperatives:
 
 
 class _RowChecker:
-    def __init__(self, cooperatives: _Cooperatives):
+    def __init__(self, cooperatives: _Cooperatives, categories: _Categories):
         self.cooperatives = cooperatives
+        self.categories = categories
         self.seen: dict[tuple[str, str], int] = {}
 
     def __call__(self, row: dict) -> ProductRow:
         cells = RowCheck(row)
         cooperative_id = self._cooperative(cells)
-        sku = self._sku(cells)
+        sku = self._sku(cells, cooperative_id)
         name = cells.text("name", required=True, max_length=200)
-        category_name = cells.text("category", required=True, max_length=100)
+        category_name = self._category(cells)
         unit = self._unit(cells)
         price = cells.whole_number("price_vnd", grouped=True, maximum=MAX_PRICE_VND)
         stock = cells.whole_number("stock", maximum=MAX_STOCK)
@@ -196,19 +222,46 @@ class _RowChecker:
             cells.fail("cooperative", _("no cooperative has the slug %(value)s", value=slug))
         return cooperative_id
 
-    def _sku(self, cells: RowCheck) -> str:
+    def _sku(self, cells: RowCheck, cooperative_id: int | None) -> str:
         sku = cells.text("sku", required=True, max_length=64)
         if not sku or cells.failed("sku"):
             return sku
         if not _SKU.fullmatch(sku):
             cells.fail("sku", _("use only letters, digits and . _ / - (no spaces)"))
             return sku
-        key = (cells.row["cooperative"], sku)
+        key = (cells.row["cooperative"], sku.lower())
         if key in self.seen:
             cells.fail("sku", _("%(value)s is already on row %(row)s", value=sku, row=self.seen[key]))
-        else:
-            self.seen[key] = cells.row["_line"]
+            return sku
+        self.seen[key] = cells.row["_line"]
+        existing = None if cooperative_id is None else self.cooperatives.sku_like(cooperative_id, sku)
+        if existing is not None and existing != sku:
+            cells.fail(
+                "sku",
+                _(
+                    "the cooperative already has a product with the SKU %(existing)s; "
+                    "write it the same way to update that product",
+                    existing=existing,
+                ),
+            )
         return sku
+
+    def _category(self, cells: RowCheck) -> str:
+        name = cells.text("category", required=True, max_length=100)
+        if name and not cells.failed("category") and not self.categories.accepts(name):
+            known = self.categories.names()
+            if known:
+                cells.fail(
+                    "category",
+                    _(
+                        "unknown category %(value)s; use one of: %(categories)s",
+                        value=name,
+                        categories=", ".join(known),
+                    ),
+                )
+            else:
+                cells.fail("category", _("unknown category %(value)s; the site has no categories yet", value=name))
+        return name
 
     @staticmethod
     def _unit(cells: RowCheck) -> str | None:
@@ -232,18 +285,28 @@ class _RowChecker:
 
 
 class _Categories:
-    """Category ids by name, ignoring case and accents; missing ones become top categories."""
+    """Category ids by name, ignoring case and accents; with `create`, missing ones become
+    top categories (as the rows are written), otherwise a row naming one is refused."""
 
-    def __init__(self):
+    def __init__(self, *, create: bool):
+        self.create = create
         self.ids: dict[str, int] = {}
+        self.known: dict[str, str] = {}  # the names as the site shows them
         rows = db.session.execute(
             select(Category.name, Category.id).order_by(Category.parent_id.is_not(None), Category.id)
         )
         for name, category_id in rows:
             # A top category wins over a sub-category of the same name.
             self.ids.setdefault(normalize_name(name), category_id)
+            self.known.setdefault(normalize_name(name), name)
         self.slugs = set(db.session.scalars(select(Category.slug)))
         self.by_cell: dict[str, int] = {}  # the same few names come back on every row
+
+    def accepts(self, name: str) -> bool:
+        return self.create or normalize_name(name) in self.ids
+
+    def names(self) -> list[str]:
+        return sorted(self.known.values(), key=normalize_name)
 
     def get(self, name: str) -> int:
         category_id = self.by_cell.get(name)
@@ -255,6 +318,8 @@ class _Categories:
         key = normalize_name(name)
         category_id = self.ids.get(key)
         if category_id is None:
+            if not self.create:  # the checking pass refused the row
+                raise RuntimeError(f"unknown category {name!r} passed the check")
             category = Category(name=" ".join(name.split()), slug=_unique(slugify(name, 100), self.slugs.__contains__))
             db.session.add(category)
             db.session.flush()
@@ -276,14 +341,14 @@ class _Writer:
     """Writes checked rows a batch at a time: one multi-row INSERT for the new products,
     one executemany UPDATE for the existing ones whose values changed."""
 
-    def __init__(self, cooperative_ids: set[int]):
+    def __init__(self, cooperative_ids: set[int], categories: _Categories):
         self.existing: dict[tuple[int, str], int] = {}
         for chunk in batches(sorted(cooperative_ids), 500):
             rows = db.session.execute(
                 select(Product.cooperative_id, Product.sku, Product.id).where(Product.cooperative_id.in_(chunk))
             )
             self.existing.update(((cooperative_id, sku), pid) for cooperative_id, sku, pid in rows)
-        self.categories = _Categories()
+        self.categories = categories
         self.slugs: set[str] | None = None  # every product slug, loaded for the first new product
         self.next_suffix: dict[str, int] = {}
         # render_nulls: rows with and without OCOP stars stay in one multi-row INSERT (by
@@ -373,8 +438,8 @@ class _Writer:
         return slug
 
 
-def _apply(rows: Iterable[ProductRow], cooperative_ids: set[int]) -> ImportResult:
-    writer = _Writer(cooperative_ids)
+def _apply(rows: Iterable[ProductRow], cooperative_ids: set[int], categories: _Categories) -> ImportResult:
+    writer = _Writer(cooperative_ids, categories)
     result = ImportResult(tables=TABLES)
     for batch in batches(rows, BATCH):
         writer.write(batch, result)

@@ -63,6 +63,8 @@ class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
         sa.UniqueConstraint("cooperative_id", "sku"),
+        # A cooperative's SKUs differ by more than their case: "abc-1" is "ABC-1".
+        sa.Index("uq_products_cooperative_id_lower_sku", "cooperative_id", sa.text("lower(sku)"), unique=True),
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("price_vnd >= 0", name="price_not_negative"),
         sa.CheckConstraint("ocop_stars IS NULL OR (ocop_stars >= 3 AND ocop_stars <= 5)", name="ocop_stars_range"),

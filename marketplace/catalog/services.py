@@ -45,7 +45,10 @@ def unique_product_slug(name: str, exclude_id: int | None = None) -> str:
 
 
 def sku_taken(cooperative: Cooperative, sku: str, exclude_id: int | None = None) -> bool:
-    query = select(Product.id).where(Product.cooperative_id == cooperative.id, Product.sku == sku.strip())
+    """Is the SKU another product's of the cooperative, ignoring case ("abc-1" is "ABC-1")?"""
+    query = select(Product.id).where(
+        Product.cooperative_id == cooperative.id, func.lower(Product.sku) == sku.strip().lower()
+    )
     if exclude_id is not None:
         query = query.where(Product.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -91,7 +94,12 @@ def _check_product(product: Product) -> None:
     if not (product.sku or "").strip():
         raise CatalogError(_("Enter a product code (SKU)."), "sku")
     if sku_taken(product.cooperative, product.sku, product.id):
-        raise CatalogError(_("Another product of this cooperative already uses this SKU."), "sku")
+        raise CatalogError(
+            _(
+                "Another product of this cooperative already uses this SKU (capital and small letters count as the same)."
+            ),
+            "sku",
+        )
     if product.ocop_stars is not None and product.ocop_stars not in OCOP_STARS:
         raise CatalogError(_("The OCOP rating is 3, 4 or 5 stars, or none."), "ocop_stars")
     unknown = [c for c in product.certifications or [] if c not in CERTIFICATIONS]

@@ -26,6 +26,7 @@ from marketplace.catalog.forms import (
 )
 from marketplace.catalog.images import (
     add_product_image,
+    check_may_add_photos,
     delete_product_image,
     discard_product_files,
     move_image,
@@ -208,6 +209,7 @@ def upload_images(coop_slug: str, product_id: int):
         added = []
         # One bad file refuses the whole batch: no row, no file left behind.
         with attempt(upload_form) as outcome:
+            check_may_add_photos(product, current_user)
             for upload in files:
                 try:
                     added.append(add_product_image(product, upload.stream, upload_form.alt_text.data).stem)
@@ -222,7 +224,7 @@ def upload_images(coop_slug: str, product_id: int):
             )
         discard_product_files(added)
     form = product_form(product, posted=False)
-    return edit_page(cooperative, product, form, upload_form=upload_form)
+    return edit_page(cooperative, product, form, upload_form=upload_form), 400
 
 
 @bp.post("/<int:product_id>/images/<int:image_id>/move")
@@ -282,7 +284,7 @@ def import_csv(coop_slug: str):
             form.file.errors.append(_("The file is too large: at most 5 MB."))
         else:
             try:
-                result = import_products(data, cooperative=cooperative)
+                result = import_products(data, cooperative=cooperative, create_categories=False)
             except ImportFailed as failure:
                 # All or nothing: one bad row and the whole file is refused. Rolled back now, as
                 # the page that lists the problems is a success (200) that would commit.

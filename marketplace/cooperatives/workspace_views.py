@@ -15,7 +15,7 @@ from sqlalchemy import select
 from marketplace.cooperatives import services
 from marketplace.cooperatives.access import SuspendedCooperative, managed_cooperative
 from marketplace.cooperatives.forms import CooperativeForm, ProfileForm
-from marketplace.cooperatives.logos import save_cooperative_logo
+from marketplace.cooperatives.logos import check_may_add_logo, save_cooperative_logo
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.errors import Refused
 from marketplace.core.images import ImageRejected
@@ -102,6 +102,7 @@ def profile(slug: str):
             services.update_cooperative(cooperative, form.profile_data())
             services.update_payment_settings(cooperative, form.settings_data())
             if getattr(form.logo.data, "filename", ""):
+                check_may_add_logo(cooperative, current_user)
                 try:
                     save_cooperative_logo(cooperative, form.logo.data.stream)
                 except ImageRejected as error:

@@ -383,7 +383,7 @@ def test_bad_file_shows_an_error_and_saves_nothing(signed_in, shop, make, app, c
     product = make.product(coop, fruit)
     make.commit()
     response = upload(signed_in, product, [(io.BytesIO(png()), "good.png"), (io.BytesIO(content), name)])
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert name in page and "not a picture we can read" in page
     assert db.session.scalar(select(func.count(ProductImage.id))) == 0

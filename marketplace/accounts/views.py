@@ -77,8 +77,8 @@ def login():
             status = 429
             flash(error.message, "error")
         except services.InvalidCredentials as error:
-            # Not rolled back: the failed attempt counts towards the lock-out, and this answer
-            # (the form again, 200) commits it with the request.
+            # The attempt was already counted towards the lock-out (throttle.take commits it apart
+            # from the request), whatever this answer does.
             flash(error.message, "error")
         except services.AccountInactive as error:
             flash(error.message, "error")

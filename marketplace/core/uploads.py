@@ -24,7 +24,6 @@ from werkzeug.datastructures import FileStorage
 
 from marketplace.core import throttle
 from marketplace.core.errors import api_error, wants_json
-from marketplace.core.transaction import commit_now
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +42,9 @@ def uploader_key() -> str:
 
 
 def spend_budget(key: str, files: int) -> bool:
-    """Count `files` uploads against the hourly budget of `key`; False when they do not all
-    fit (the refusal then rolls back what was counted: nothing is uploaded)."""
-    for _file in range(files):
-        if throttle.exceeded(UPLOADS, key):
-            return False
-        throttle.record(UPLOADS, key)
-    return True
+    """Count `files` uploads against the hourly budget of `key` in one atomic step (parallel
+    requests cannot overshoot it); False, counting nothing, when they do not all fit."""
+    return bool(throttle.take(UPLOADS, key, amount=files))
 
 
 def bound_upload_cost():
@@ -80,8 +75,8 @@ def bound_upload_cost():
                 count=UPLOADS.most,
             ),
         )
-    # Kept even when the view refuses the files: they were read and decoded all the same.
-    commit_now()
+    # Counted apart from the request (throttle.take commits at once): kept even when the view
+    # refuses the files, which were read and decoded all the same.
     return None
 
 

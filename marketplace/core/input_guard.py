@@ -24,6 +24,7 @@ import logging
 import re
 from collections import deque
 
+import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 # character by every decoder, so any left in a string is unpaired.
 BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 INT64 = 2**63
+INT32 = 2**31
 DEFAULT_MAX_JSON_BYTES = 1024 * 1024
 DEFAULT_MAX_JSON_DEPTH = 32
 
@@ -166,8 +168,8 @@ def guard_request():
 # --- the database ------------------------------------------------------------------------------
 
 
-def _too_big(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and not -INT64 <= value < INT64
+def _too_big(value, limit: int = INT64) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and not -limit <= value < limit
 
 
 def _values(parameters):
@@ -183,10 +185,34 @@ def _values(parameters):
             yield value
 
 
-def refuse_out_of_range_numbers(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
-    """Before a query runs in a request: an integer beyond 64 bits cannot be any column's
-    value (SQLite's driver raises OverflowError, PostgreSQL an out-of-range error)."""
-    if has_request_context() and parameters and any(_too_big(value) for value in _values(parameters)):
+def _integer_binds_out_of_range(context) -> bool:
+    """A value bound as INTEGER (a column's type, or an int literal's) beyond PostgreSQL's int4,
+    as PostgreSQL reads it (`= %(id)s::INTEGER`: "integer out of range"). SQLite stores any
+    64-bit number: checked here, both engines refuse the same values."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is None:
+        return False
+    binds = compiled.binds
+    for parameters in context.compiled_parameters or ():
+        for key, value in parameters.items():
+            bind = binds.get(key)
+            if bind is None:  # IN (...): id_1_1, id_1_2 of id_1
+                bind = binds.get(key.rpartition("_")[0])
+            if bind is None or not isinstance(bind.type, sa.Integer) or isinstance(bind.type, sa.BigInteger):
+                continue
+            values = value if isinstance(value, list | tuple) else (value,)  # IN (...) expands a list
+            if any(_too_big(v, INT32) for v in values):
+                return True
+    return False
+
+
+def refuse_out_of_range_numbers(_conn, _cursor, _statement, parameters, context, _executemany) -> None:
+    """Before a query runs in a request: an integer no column can hold (beyond 64 bits: SQLite's
+    driver raised OverflowError) or bound as INTEGER beyond int4 (PostgreSQL's DataError) stops
+    it with a 400, the same on both engines."""
+    if not has_request_context() or not parameters:
+        return
+    if any(_too_big(value) for value in _values(parameters)) or _integer_binds_out_of_range(context):
         raise NumberOutOfRange()
 
 
@@ -203,7 +229,6 @@ def answer_data_error(error):
 
 
 def init_app(app) -> None:
-    import sqlalchemy as sa
     from sqlalchemy import event
 
     app.config.setdefault("MAX_JSON_BYTES", DEFAULT_MAX_JSON_BYTES)

@@ -156,12 +156,16 @@ def test_a_nul_in_an_uploaded_file_name_is_refused(app, make):
     assert customer.full_name == "Lê Hồng"
 
 
-def test_an_integer_beyond_64_bits_never_reaches_the_database(app):
+@pytest.mark.parametrize("number", [2**31, -(2**31) - 1, 2**63, 2**70])
+def test_an_integer_no_column_holds_never_reaches_the_database(app, number):
     with app.test_request_context("/"):
         with pytest.raises(NumberOutOfRange):
-            db.session.execute(sa.select(Product.id).where(Product.id == 2**63))
+            db.session.execute(sa.select(Product.id).where(Product.id == number))
         db.session.rollback()
-        assert db.session.execute(sa.select(Product.id).where(Product.id == 2**63 - 1)).all() == []
+        with pytest.raises(NumberOutOfRange):
+            db.session.execute(sa.select(Product.id).where(Product.id.in_([1, number])))
+        db.session.rollback()
+        assert db.session.execute(sa.select(Product.id).where(Product.id.in_([2**31 - 1, -(2**31)]))).all() == []
 
 
 def test_numbers_past_an_integer_column_in_forms_and_arguments_are_clear_refusals(app, make):

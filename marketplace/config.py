@@ -61,6 +61,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 8) * 1024 * 1024,
+        # A JSON body (the API's, a webhook's): at most this many bytes (413) and levels of nesting (400).
+        "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 1024 * 1024),
+        "MAX_JSON_DEPTH": _int("MAX_JSON_DEPTH", 32),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),

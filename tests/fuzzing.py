@@ -6,11 +6,8 @@ time: FUZZ_EXAMPLES (environment) sets how many; derandomized, so a run is the s
 and a failure reproduces by running the test again (hypothesis prints the failing example and
 a @reproduce_failure blob). For a longer, random search: FUZZ_EXAMPLES=2000 FUZZ_RANDOM=1.
 
-UNTIL_GUARD: NUL characters, lone surrogates and integers beyond a database column still
-crash the application on this branch (issue 15); the guard branch (core/input_guard.py)
-answers them with a 400. Until it is merged the fuzzers leave those inputs out, and
-tests/test_until_guard.py expects them handled (strict xfail). After merging it, delete
-UNTIL_GUARD, its uses and the marks named after it: the fuzzers then send those inputs too.
+The strategies send what used to crash the application (issue 15): NUL characters, lone
+surrogates, integers beyond any database column; core/input_guard.py answers them with a 400.
 """
 
 from __future__ import annotations
@@ -19,8 +16,6 @@ import os
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-
-UNTIL_GUARD = True
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
 
@@ -40,8 +35,7 @@ def fuzz_settings(examples: int) -> settings:
 
 
 def characters() -> st.SearchStrategy[str]:
-    if UNTIL_GUARD:
-        return st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+    """Any character: NUL and lone surrogates included."""
     return st.characters()
 
 
@@ -50,9 +44,7 @@ def texts(min_size: int = 0, max_size: int | None = 40) -> st.SearchStrategy[str
 
 
 def integers() -> st.SearchStrategy[int]:
-    """Any integer; within a signed 32-bit column until the guard checks ranges."""
-    if UNTIL_GUARD:
-        return st.integers(-(2**31), 2**31 - 1)
+    """Any integer, far beyond 64 bits included."""
     return st.integers()
 
 

@@ -555,16 +555,44 @@ def test_a_nul_character_in_a_form_is_a_bad_request_and_changes_nothing(app, wor
     assert "\x00" not in world["customer"].full_name
 
 
-def test_a_csv_file_with_nul_characters_is_not_text(app, world):
+def import_page(app, world, content: bytes) -> str:
     manager = client_of(app, world["manager"])
     manager.get("/lang/en")
-
     page = manager.post(
         f"/workspace/{world['coop'].slug}/products/import",
-        data={"file": (io.BytesIO(BAD_CSV_FILES["nul in a cell"]), "sanpham.csv")},
+        data={"file": (io.BytesIO(content), "sanpham.csv")},
     )
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
 
-    assert "the file is not UTF-8 text" in page.get_data(as_text=True)
+
+def imported_skus(world) -> set[str]:
+    db.session.expire_all()
+    return {p.sku for p in world["coop"].products}
+
+
+def test_a_nul_character_in_a_csv_cell_is_that_cells_error_and_nothing_is_imported(app, world):
+    before = imported_skus(world)
+    content = (
+        CSV_HEADER + "vai-thieu,SP-1,Vải,Trái cây,kg,1000,1,,,\n" + "vai-thieu,SP-2,Vải\x00,Trái cây,kg,1000,1,,,\n"
+    ).encode()
+
+    page = import_page(app, world, content)
+
+    assert "Nothing was imported" in page
+    assert '<td class="num">3</td><td>name</td><td>contains a NUL character</td>' in page
+    assert imported_skus(world) == before
+
+
+@pytest.mark.parametrize("number", [str(2**31), str(2**63), "9" * 5000])
+def test_a_csv_number_no_column_holds_is_that_cells_error(app, world, number):
+    before = imported_skus(world)
+    content = (CSV_HEADER + f"vai-thieu,SP-1,Vải,Trái cây,kg,1000,{number},,,\n").encode()
+
+    page = import_page(app, world, content)
+
+    assert "<td>stock</td><td>must be at most" in page
+    assert imported_skus(world) == before
 
 
 @pytest.mark.parametrize(

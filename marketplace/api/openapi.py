@@ -12,6 +12,7 @@ from copy import deepcopy
 
 from marketplace.catalog.models import OCOP_STARS, UNITS
 from marketplace.catalog.queries import MAX_PER_PAGE, SORTS
+from marketplace.core.routing import MAX_ID
 from marketplace.orders import idempotency, payment_methods
 from marketplace.orders.models import DeliveryMethod, PartStatus, PaymentStatus
 from marketplace.orders.services import MAX_LINES, MAX_QUANTITY
@@ -267,7 +268,7 @@ SCHEMAS = {
                     "required": ["product_id", "quantity"],
                     "additionalProperties": False,
                     "properties": {
-                        "product_id": {"type": "integer"},
+                        "product_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
                     },
                 },
@@ -1091,8 +1092,12 @@ DOCUMENT = {
         "schemas": SCHEMAS,
         "responses": {
             "BadRequest": _json(
-                _ref("Error"), "A query parameter could not be used, or the request carries a NUL character."
+                _ref("Error"),
+                "A query parameter could not be used, or the request carries a NUL character or an unpaired "
+                "surrogate (in a parameter, a header or any string or key of a JSON body, `details` naming "
+                "where), or a JSON body nested more than MAX_JSON_DEPTH (32) levels deep.",
             ),
+            "TooLarge": _json(_ref("Error"), "The JSON body is larger than MAX_JSON_BYTES (1 MiB); nothing was read."),
             "NotFound": _json(_ref("Error"), "Unknown, or not public."),
             "NotModified": {
                 "description": "The request's If-None-Match names this answer's ETag (or If-Modified-Since is "
@@ -1108,10 +1113,13 @@ DOCUMENT = {
     },
 }
 
-# Every request carrying a NUL character is refused before it reaches an endpoint
-# (core.security.refuse_nul_characters): each operation can answer 400.
+# Every request carrying a NUL character (or an unpaired surrogate, or a JSON body too deep)
+# is refused before it reaches an endpoint (core.input_guard): each operation can answer 400;
+# one taking a body 413 as well.
 for _operation in (operation for item in PATHS.values() for operation in item.values()):
     _operation["responses"].setdefault("400", BAD_REQUEST)
+    if "requestBody" in _operation:
+        _operation["responses"].setdefault("413", {"$ref": "#/components/responses/TooLarge"})
 
 
 DOCUMENT["components"]["securitySchemes"] = {

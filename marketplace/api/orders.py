@@ -19,6 +19,7 @@ from marketplace.api.idempotency import idempotent
 from marketplace.api.views import bp
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core.errors import Refused, api_error
+from marketplace.core.routing import MAX_ID
 from marketplace.extensions import csrf, db
 from marketplace.orders import notifications, payment_methods, services
 from marketplace.orders.models import Order, OrderPart
@@ -106,6 +107,8 @@ def _lines(body: dict, errors: dict) -> list[tuple[int, int]]:
         product_id, quantity = item.get("product_id"), item.get("quantity")
         if not _is_int(product_id):
             errors[f"items[{n}].product_id"] = "required, an integer"
+        elif not 1 <= product_id <= MAX_ID:  # an INTEGER column: a larger one is no product (and overflows)
+            errors[f"items[{n}].product_id"] = f"must be between 1 and {MAX_ID}"
         if not _is_int(quantity):
             errors[f"items[{n}].quantity"] = "required, an integer"
         elif not 1 <= quantity <= services.MAX_QUANTITY:

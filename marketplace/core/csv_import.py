@@ -84,10 +84,7 @@ class CsvFile:
                 data = data.lstrip("\ufeff").encode("utf-8")
             except UnicodeEncodeError:  # lone surrogates, from bytes decoded with surrogateescape
                 data = b"\xff"
-        if not _is_utf8(data):
-            raise ImportFailed([ImportProblem(1, "-", _("the file is not UTF-8 text"))])
-        if b"\x00" in data:
-            # Text files hold no NUL characters (and PostgreSQL refuses them in any string).
+        if not _is_utf8(data):  # UTF-8 holds no surrogates: a valid file has none
             raise ImportFailed([ImportProblem(1, "-", _("the file is not UTF-8 text"))])
         self.data = data
         self.header = expected_header
@@ -103,6 +100,8 @@ class CsvFile:
         expected_header = self.header
         try:
             header = next(self._reader())
+            if any("\x00" in h for h in header):
+                raise ImportFailed([ImportProblem(1, "header", _("contains a NUL character"))])
         except StopIteration:
             raise ImportFailed([ImportProblem(1, "-", _("the file is empty"))])
         except csv.Error as error:
@@ -146,6 +145,11 @@ class CsvFile:
                             found=len(values),
                         ),
                     )
+                    continue
+                # Text holds no NUL characters (PostgreSQL refuses them in any string): the cell's error.
+                nul = [name for name, value in zip(expected_header, values) if "\x00" in value]
+                if nul:
+                    yield from (ImportProblem(line_number, name, _("contains a NUL character")) for name in nul)
                     continue
                 # A leading apostrophe our exports put before = + - @ (see core.spreadsheet) comes off.
                 row = {name: unguarded(value.strip()) for name, value in zip(expected_header, values)}
@@ -233,6 +237,8 @@ def analyze(tables: Iterable[str]) -> None:
 
 
 _WHOLE_NUMBER = re.compile(r"\d+")
+# The largest value of an INTEGER column (PostgreSQL's int4): no cell is read past it.
+MAX_INTEGER = 2**31 - 1
 # "150.000" as Vietnamese write thousands; a lone "12.5" or "12,5" is a decimal and refused.
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
@@ -271,7 +277,7 @@ class RowCheck:
         column: str,
         *,
         minimum: int = 0,
-        maximum: int | None = None,
+        maximum: int = MAX_INTEGER,
         grouped: bool = False,
         required: bool = True,
     ) -> int | None:
@@ -280,6 +286,9 @@ class RowCheck:
         if not value:
             if required:
                 self.fail(column, _("a value is required"))
+            return None
+        if len(value) > 30:  # past any column's range (and past what int() reads quickly)
+            self.fail(column, _("must be at most %(max)s", max=maximum))
             return None
         if _WHOLE_NUMBER.fullmatch(value):
             number = int(value)
@@ -293,7 +302,7 @@ class RowCheck:
         if number < minimum:
             self.fail(column, _("must be at least %(min)s", min=minimum))
             return None
-        if maximum is not None and number > maximum:
+        if number > maximum:
             self.fail(column, _("must be at most %(max)s", max=maximum))
             return None
         return number

@@ -111,6 +111,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def database_id(value) -> int:
+    """A chosen id (a checkbox's value) as a number; ValueError for text or a number no
+    INTEGER column holds, which WTForms shows as an invalid choice."""
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(value)
+    return number
+
+
 def optional_int(value):
     """Select values arrive as text; the empty choice means "nothing chosen".
 
@@ -118,4 +127,7 @@ def optional_int(value):
     """
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = int(value)
+    if not -(2**31) <= number < 2**31:  # no INTEGER column (an id, a code) holds it
+        raise ValueError(value)
+    return number

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, request, url_for
+from flask import request, url_for
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -53,14 +53,8 @@ def set_security_headers(response):
     return response
 
 
-def refuse_nul_characters():
-    """No real text holds a NUL character, and PostgreSQL refuses one in any string (a 500
-    deep in a query or a save), so a request carrying one stops here with a 400."""
-    fields = (*request.args.items(multi=True), *request.form.items(multi=True))
-    if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in fields):
-        abort(400)
-
-
 def init_app(app) -> None:
-    app.before_request(refuse_nul_characters)
+    from marketplace.core import input_guard
+
+    input_guard.init_app(app)  # NUL and broken characters, JSON size and depth: before any view
     app.after_request(set_security_headers)

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from marketplace.core.forms import (
     MultiCheckboxField,
     NotAWholeNumber,
+    database_id,
     optional_int,
     parse_whole_number,
     place_choices,
@@ -65,7 +66,7 @@ class FairForm(FlaskForm):
         validators=[DataRequired(_l("Enter the fair's name.")), Length(max=200)],
     )
     kind = SelectField(_l("Kind of event"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
-    organiser_ids = MultiCheckboxField(_l("Organising agencies"), coerce=int, validate_choice=False)
+    organiser_ids = MultiCheckboxField(_l("Organising agencies"), coerce=database_id, validate_choice=False)
     venue = StringField(_l("Venue"), filters=[strip], validators=[Optional(), Length(max=200)])
     province_code = SelectField(_l("Province or city"), coerce=optional_int, validate_choice=False)
     ward_code = SelectField(_l("Ward or commune"), coerce=optional_int, validate_choice=False)

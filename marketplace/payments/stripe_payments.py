@@ -179,6 +179,90 @@ def _is_orders_payment(order: Order, intent) -> bool:
     )
 
 
+class MalformedEvent(ValueError):
+    """A signed event whose fields are not what Stripe sends: nothing is done with it."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+_ID = "an id (a string)"
+_EXPANDABLE = "an id or an object with an id"
+_AMOUNT = "a whole number of đồng, at least 0"
+# What each event this module acts on must carry, as handle_event and its helpers read it:
+# {field of data.object: (kind of value, required)}. A field may be null where not required.
+EVENT_FIELDS = {
+    "payment_intent.succeeded": {"id": (_ID, True), "amount": (_AMOUNT, False), "currency": (str, False)},
+    "payment_intent.payment_failed": {"id": (_ID, True), "last_payment_error": (dict, False)},
+    "charge.refunded": {
+        "payment_intent": (_EXPANDABLE, False),
+        "amount": (_AMOUNT, False),
+        "amount_refunded": (_AMOUNT, False),
+        "currency": (str, False),
+        "status": (str, False),
+        "paid": (bool, False),
+        "refunds": (dict, False),
+    },
+}
+REFUND_FIELDS = {
+    "id": (_ID, True),
+    "status": (str, False),
+    "payment_intent": (_EXPANDABLE, False),
+    "amount": (_AMOUNT, False),
+}
+for _kind in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
+    EVENT_FIELDS[_kind] = REFUND_FIELDS
+# The largest amount an order can have (BIGINT): a larger one is no payment of ours.
+MAX_AMOUNT = 2**63 - 1
+
+
+def _check_value(value, kind, field: str) -> None:
+    if kind == _ID:
+        ok = isinstance(value, str) and 0 < len(value) <= 255
+    elif kind == _EXPANDABLE:
+        ok = (isinstance(value, str) and 0 < len(value) <= 255) or (
+            isinstance(value, dict) and isinstance(value.get("id"), str) and 0 < len(value["id"]) <= 255
+        )
+    elif kind == _AMOUNT:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_AMOUNT
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise MalformedEvent(field, kind if isinstance(kind, str) else f"must be a {kind.__name__}")
+
+
+def check_event(event) -> None:
+    """Refuse (MalformedEvent) an event whose data.object is missing, or whose fields this
+    module reads have the wrong types: `amount_refunded: "abc"` was a 500 deep in a refund."""
+    data = field_of(event, "data")
+    obj = field_of(data, "object")
+    if not isinstance(data, dict) or not isinstance(obj, dict):
+        raise MalformedEvent("data.object", "required, an object")
+    for name, (kind, required) in EVENT_FIELDS.get(field_of(event, "type"), {}).items():
+        value = obj.get(name)
+        if value is None:
+            if required:
+                raise MalformedEvent(f"data.object.{name}", "required")
+            continue
+        _check_value(value, kind, f"data.object.{name}")
+    if field_of(event, "type") == "charge.refunded" and obj.get("refunds") is not None:
+        refunds = obj["refunds"].get("data")
+        if refunds is not None and not isinstance(refunds, list):
+            raise MalformedEvent("data.object.refunds.data", "must be a list")
+        for n, refund in enumerate(refunds or []):
+            if not isinstance(refund, dict):
+                raise MalformedEvent(f"data.object.refunds.data[{n}]", "must be an object")
+            for name, (kind, required) in REFUND_FIELDS.items():
+                value = refund.get(name)
+                if value is None:
+                    if required:
+                        raise MalformedEvent(f"data.object.refunds.data[{n}].{name}", "required")
+                    continue
+                _check_value(value, kind, f"data.object.refunds.data[{n}].{name}")
+
+
 def handle_event(event) -> Order | None:
     """Apply one verified webhook event; returns the order it concerned (or None).
     Unknown event types and events for no order of ours change nothing."""

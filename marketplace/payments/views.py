@@ -7,8 +7,10 @@ delivers it again.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import time
 
 import sqlalchemy as sa
 from flask import (
@@ -23,6 +25,7 @@ from flask import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.core import input_guard
 from marketplace.core.errors import api_error
 from marketplace.core.security import CONTENT_SECURITY_POLICY
 from marketplace.core.transaction import roll_back
@@ -36,6 +39,9 @@ from marketplace.payments.models import StripeEvent
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("payments", __name__)
+
+# Seconds a webhook signature's timestamp may be away from now, in either direction (Stripe's default).
+WEBHOOK_TOLERANCE = 300
 
 # Stripe.js and its Payment Element (iframes talking to Stripe's API), on the card page only.
 STRIPE_SOURCES = {
@@ -146,6 +152,15 @@ def vietqr_png(number: str, part_id: int):
     return response
 
 
+def signed_at(header: str) -> int:
+    """The timestamp (t=) of a Stripe-Signature header that verified."""
+    for item in header.split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "t":
+            return int(value)
+    raise ValueError("no timestamp")
+
+
 def png_name(order: Order, part) -> str:
     """vietqr-DH-2026-000123-htx-mat-ong-tan-son.png (ASCII only, safe in a header)."""
     slug = re.sub(r"[^a-z0-9-]+", "-", (part.cooperative.slug or "").lower()).strip("-")
@@ -160,13 +175,27 @@ def stripe_webhook():
         return api_error(404, "Stripe webhooks are not configured")
     import stripe  # here, not at the top: see payments.stripe_payments
 
+    payload, header = request.get_data(), request.headers.get("Stripe-Signature")
     try:
-        event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature"), secret)
-    except (ValueError, TypeError, AttributeError, stripe.SignatureVerificationError):  # signed, yet no event
+        stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=WEBHOOK_TOLERANCE)
+        event = json.loads(payload)  # plain data, read as sent: check_event looks at its types
+    except (ValueError, TypeError, AttributeError, RecursionError, stripe.SignatureVerificationError):
+        return api_error(400, "Invalid payload or signature")
+    if signed_at(header) > time.time() + WEBHOOK_TOLERANCE:  # Stripe's library checks only the past
+        logger.warning("Stripe webhook refused: signed %s s in the future", int(signed_at(header) - time.time()))
         return api_error(400, "Invalid payload or signature")
     event_id, kind = stripe_payments.field_of(event, "id"), stripe_payments.field_of(event, "type")
     if not isinstance(event_id, str) or not isinstance(kind, str) or not event_id or len(event_id) > 255:
         return api_error(400, "Invalid event")
+    try:
+        input_guard.check_json(event)  # whatever its Content-Type said
+        stripe_payments.check_event(event)
+    except input_guard.BadInput as bad:
+        logger.error("Stripe event %s (%s) refused: %s", event_id, kind, bad)
+        return api_error(400, "Invalid event", {bad.field: bad.reason})
+    except stripe_payments.MalformedEvent as malformed:  # signed, so ours to look into; nothing recorded
+        logger.error("Stripe event %s (%s) refused, malformed: %s", event_id, kind, malformed)
+        return api_error(400, "Invalid event", {malformed.field: malformed.reason})
     if db.session.scalar(sa.select(StripeEvent.id).where(StripeEvent.event_id == event_id)) is not None:
         return jsonify(received=True, duplicate=True)
     # The event first: a concurrent delivery of the same event stops at its unique id.

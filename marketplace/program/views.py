@@ -98,7 +98,7 @@ def _year_filter() -> int | str | None:
         return None
     if year == "programme":
         return year
-    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+    if not (year.isascii() and year.isdigit()) or len(year) != 4 or not 2000 <= int(year) <= 2100:
         abort(400)
     return int(year)
 

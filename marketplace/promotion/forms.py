@@ -19,7 +19,7 @@ from marketplace.accounts.models import Agency
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.forms import DayField
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
-from marketplace.core.forms import WholeNumberField, optional_int, place_choices, strip
+from marketplace.core.forms import WholeNumberField, database_id, optional_int, place_choices, strip
 from marketplace.extensions import db
 from marketplace.fairs.models import Fair
 from marketplace.promotion import services
@@ -58,15 +58,15 @@ class ActivityForm(FlaskForm):
     )
     province_code = SelectField(_l("Province or city"), coerce=optional_int, validate_choice=False)
     ward_code = SelectField(_l("Ward or commune"), coerce=optional_int, validate_choice=False)
-    agencies = _Checkboxes(_l("Organising agencies"), coerce=int, validate_choice=False)
+    agencies = _Checkboxes(_l("Organising agencies"), coerce=database_id, validate_choice=False)
     organising_unit = StringField(
         _l("Organising unit"), filters=[strip], validators=[Optional(), Length(max=services.MAX_UNIT)]
     )
     fair_id = SelectField(_l("Linked fair"), coerce=optional_int, validate_choice=False)
     cooperatives = SelectMultipleField(
-        _l("Participating cooperatives"), coerce=int, validate_choice=False, render_kw={"size": 10}
+        _l("Participating cooperatives"), coerce=database_id, validate_choice=False, render_kw={"size": 10}
     )
-    products = _Checkboxes(_l("Products introduced"), coerce=int, validate_choice=False)
+    products = _Checkboxes(_l("Products introduced"), coerce=database_id, validate_choice=False)
     budget_vnd = _number(_l("Budget (VND)"))
     visitors = _number(_l("Visitors"))
     business_contacts = _number(_l("Business contacts"))

@@ -33,6 +33,7 @@ from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
+from marketplace.core.routing import MAX_ID
 from marketplace.core.spreadsheet import append_xlsx_row, safe_cell
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
@@ -83,9 +84,12 @@ def _int(name: str) -> int | None:
     if not value:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadQuery(_("%(name)s must be a whole number.", name=name)) from None
+    if abs(number) > MAX_ID:  # an id or a code: an INTEGER column holds no more
+        raise BadQuery(_("%(name)s must be a whole number.", name=name))
+    return number
 
 
 def _period() -> tuple[date, date]:

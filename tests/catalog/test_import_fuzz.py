@@ -129,8 +129,6 @@ def test_any_bytes_after_the_header_import_or_name_their_problems(shop):
     @fuzz_settings(150)
     @given(body=st.binary(max_size=300))
     def run(body):
-        if b"\x00" in body:  # UNTIL_GUARD: a NUL in a cell crashes PostgreSQL (tests/test_until_guard.py)
-            return
         import_or_problems(import_products, header + body, PRODUCT_HEADER, cooperative=coop)
 
     run()
@@ -144,7 +142,9 @@ def test_the_import_page_answers_any_file_without_a_500(client, shop):
     @given(rows=rows_of(PRODUCT_HEADER), raw=st.booleans())
     def run(rows, raw):
         before = written()
-        data = csv_text(PRODUCT_HEADER, rows).encode("utf-8")
+        data = csv_text(PRODUCT_HEADER, rows).encode(
+            "utf-8", "surrogatepass"
+        )  # a lone surrogate: bytes that are not UTF-8
         response = client.post(
             f"/workspace/{SLUG}/products/import",
             data={"file": (io.BytesIO(data if not raw else data[:-7]), "products.csv")},

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import sqlalchemy as sa
+import stripe
 
 from marketplace.extensions import db
 from marketplace.orders import services
@@ -13,6 +15,7 @@ from marketplace.orders.models import Order, PartStatus, PaymentStatus
 from marketplace.payments.models import Refund, StripeEvent
 from tests.payments.conftest import (
     STRIPE_CONFIG,
+    WEBHOOK_SECRET,
     card_order,
     deliver,
     event_payload,
@@ -169,3 +172,84 @@ def test_refund_updates_move_a_pending_refund_forward_only(client, paid_intent, 
     assert db.session.get(Refund, refund.id).status == "succeeded"
     assert reload(order).payment_status == PaymentStatus.REFUNDED
     assert [kind for kind, _ in events()][-2:] == ["refund.updated", "refund.updated"]
+
+
+# --- malformed events and timestamps (issue 15) -----------------------------------------------
+
+
+def test_a_signed_charge_with_a_malformed_amount_is_refused_and_changes_nothing(client, paid_intent, stripe_api):
+    order, intent = paid_intent
+    deliver(client, "payment_intent.succeeded", intent)
+    stripe_api.v1.refunds.create(params={"payment_intent": intent.id, "amount": 50_000})
+    charge = stripe_api.v1.charges.retrieve(intent.latest_charge.id).to_dict()
+    before = events()
+
+    response = deliver(client, "charge.refunded", {**charge, "amount_refunded": "abc"})
+
+    assert response.status_code == 400
+    assert response.get_json()["details"] == {"data.object.amount_refunded": "a whole number of đồng, at least 0"}
+    order = reload(order)
+    assert (order.payment_status, order.refunded_vnd) == (PaymentStatus.PAID, 0)
+    assert events() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "obj"),
+    [
+        ("payment_intent.succeeded", None),  # no object at all
+        ("payment_intent.succeeded", "pi_123"),
+        ("payment_intent.succeeded", {"amount": 300_000, "currency": "vnd"}),  # no id
+        ("payment_intent.succeeded", {"id": {"nested": "id"}, "amount": 300_000}),
+        ("payment_intent.succeeded", {"id": "pi_1", "amount": "300000"}),
+        ("payment_intent.succeeded", {"id": "pi_1", "amount": True}),
+        ("payment_intent.succeeded", {"id": "pi_1", "amount": 2**64}),
+        ("payment_intent.succeeded", {"id": "pi_1\x00"}),
+        ("charge.refunded", {"payment_intent": 17, "amount_refunded": 1}),
+        ("charge.refunded", {"payment_intent": "pi_1", "refunds": {"data": "all"}}),
+        ("charge.refunded", {"payment_intent": "pi_1", "refunds": {"data": [{"id": ["re_1"]}]}}),
+        ("refund.updated", {"id": 5, "status": "succeeded"}),
+        ("refund.updated", {"id": "re_1", "status": ["succeeded"]}),
+    ],
+)
+def test_a_signed_event_of_the_wrong_shape_is_refused_and_recorded_nowhere(client, paid_intent, kind, obj):
+    order, _intent = paid_intent
+    payload = json.dumps({"id": "evt_bad", "object": "event", "type": kind, "data": {"object": obj}})
+
+    response = client.post(
+        "/payments/stripe/webhook", data=payload, content_type="application/json", headers=signed(payload)
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["details"]
+    assert reload(order).payment_status == PaymentStatus.UNPAID
+    assert events() == []
+
+
+@pytest.mark.parametrize("seconds", [600, -600])
+def test_a_signature_timestamped_out_of_tolerance_either_way_is_refused(client, paid_intent, seconds):
+    order, intent = paid_intent
+    payload = event_payload("payment_intent.succeeded", intent)
+    header = stripe.WebhookSignature.generate_signature_header(
+        payload, WEBHOOK_SECRET, timestamp=int(time.time()) + seconds
+    )
+
+    response = client.post(
+        "/payments/stripe/webhook", data=payload, content_type="application/json", headers={"Stripe-Signature": header}
+    )
+
+    assert response.status_code == 400
+    assert reload(order).payment_status == PaymentStatus.UNPAID
+    assert events() == []
+
+
+def test_a_signature_a_little_ahead_of_our_clock_is_fine(client, paid_intent):
+    order, intent = paid_intent
+    payload = event_payload("payment_intent.succeeded", intent)
+    header = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET, timestamp=int(time.time()) + 60)
+
+    response = client.post(
+        "/payments/stripe/webhook", data=payload, content_type="application/json", headers={"Stripe-Signature": header}
+    )
+
+    assert response.status_code == 200
+    assert reload(order).payment_status == PaymentStatus.PAID

@@ -684,3 +684,15 @@ def test_a_fair_linked_by_two_activities_counts_once(data):
     assert report.totals.activities == 4
     assert report.totals.sales_measured_vnd == 430_000
     assert groups_of(report)["fair_exhibition"]["sales_measured_vnd"] == 230_000
+
+
+@pytest.mark.parametrize("name", ["agency", "cooperative", "province", "ward"])
+@pytest.mark.parametrize("value", [str(2**31), str(2**63), str(-(2**40))])
+def test_a_report_filter_no_id_column_holds_is_a_clear_400(client, data, name, value):
+    sign_in(client, data.staff)
+    client.get("/lang/en")
+
+    page = client.get(URL, query_string={"period": "2024", name: value})
+
+    assert page.status_code == 400
+    assert f"{name} must be a whole number." in page.get_data(as_text=True)

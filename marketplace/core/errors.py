@@ -38,7 +38,15 @@ def handle_http_error(error: HTTPException):
         return api_error(error.code or 500, error.description or error.name)
     template = f"errors/{error.code}.html" if error.code in {400, 403, 404, 413, 429} else "errors/generic.html"
     # A form posted from a page left open across sessions: say so, rather than "check what you entered".
-    return render_template(template, error=error, stale_form=isinstance(error, CSRFError)), error.code
+    return (
+        render_template(
+            template,
+            error=error,
+            stale_form=isinstance(error, CSRFError),
+            detail=getattr(error, "detail", None),  # what exactly was wrong, when known (core.input_guard)
+        ),
+        error.code,
+    )
 
 
 def handle_unexpected(error: Exception):

@@ -27,7 +27,7 @@ from collections import deque
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from marketplace.core.errors import api_error, wants_json
 
@@ -143,13 +143,16 @@ def _answer(error: BadInput):
     if wants_json() or request.is_json:
         message = "Request too large" if error.status == 413 else "Invalid input"
         return api_error(error.status, message, {_safe(error.field): error.reason})
+    # Raised rather than rendered here, so that a blueprint's own error handler still answers
+    # (the search box's suggestions are JSON even when refused).
     if error.status == 413:
-        return render_template("errors/413.html"), 413
-    detail = _(
+        raise RequestEntityTooLarge()
+    refused = BadRequest()
+    refused.detail = _(
         "%(field)s holds a character no text may hold (a NUL or a broken one). Please check it and try again.",
         field=_safe(error.field),
     )
-    return render_template("errors/400.html", detail=detail), 400
+    raise refused
 
 
 def _safe(field: str) -> str:

@@ -900,7 +900,9 @@ SCHEMAS.update(
                 "totals": _ref("ReportFigures"),
                 "previous_year": {
                     "anyOf": [_ref("ReportFigures"), {"type": "null"}],
-                    "description": "The same period one year earlier, for comparison.",
+                    "description": "The figures of the comparison period: for a period of a year or less the "
+                    "same period one year earlier; for a longer one the period of the same length just before it, "
+                    "or null when that begins before the programme (the whole programme 2023-2025 has none).",
                 },
                 "groups": {
                     "type": "array",

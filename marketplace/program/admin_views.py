@@ -27,7 +27,11 @@ def require_admin():
 
 @bp.context_processor
 def labels():
-    return {"metric_labels": targets.METRIC_LABELS, "commitment_labels": targets.COMMITMENT_LABELS}
+    return {
+        "metric_labels": targets.METRIC_LABELS,
+        "commitment_labels": targets.COMMITMENT_LABELS,
+        "target_description": targets.description_text,
+    }
 
 
 @bp.get("/")
@@ -40,7 +44,9 @@ def index():
 def edit(target_id: int):
     target = db.get_or_404(ProgramTarget, target_id)
     if request.method == "GET":
-        form = TargetForm(formdata=None, data={"value": target.value, "description": target.description})
+        form = TargetForm(
+            formdata=None, data={"value": target.value, "description": targets.description_text(target.description)}
+        )
         return render_template("admin/targets_form.html", form=form, target=target)
     form = TargetForm()
     if form.validate():

@@ -14,10 +14,10 @@ What counts (only what is recorded here, so every number drills down to its reco
 A whole-programme target is the admin's explicit one (year empty) when there is one; otherwise the
 sum of the yearly targets (for distinct cooperatives: the largest yearly target).
 
-Status of a cell: met (actual >= target); not yet due (the period has not started); behind (the
-period is over and the target is not met, or it is under way and the actual is below the pace
-target x elapsed share of the period); on track (under way and at or above that pace);
-no target (nothing to compare with).
+Status of a cell: met (actual >= target); not met (the period is over and the target was not
+reached: a closed year is met or not met, never "behind"); not yet due (the period has not
+started); behind (under way and the actual is below the pace target x elapsed share of the
+period); on track (under way and at or above that pace); no target (nothing to compare with).
 
 Six small aggregate queries (plus the report service's own), whatever the number of records.
 """
@@ -59,6 +59,7 @@ WHOLE = None  # the key of the whole-programme cell
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MET, ON_TRACK, BEHIND, NOT_YET_DUE, NO_TARGET = "met", "on_track", "behind", "not_yet_due", "no_target"
+NOT_MET = "not_met"  # the period is over and the target was not reached
 
 
 @dataclass
@@ -109,7 +110,7 @@ class Dashboard:
         return next(m for m in self.metrics if m.metric == metric)
 
     def counts(self) -> dict[str, int]:
-        """Statuses of every cell with a target, e.g. {"met": 9, "behind": 1}."""
+        """Statuses of every cell with a target, e.g. {"met": 9, "not_met": 1}."""
         result: dict[str, int] = {}
         for item in self.metrics:
             for cell in item.cells.values():
@@ -135,7 +136,7 @@ def status_of(actual: int, target: int | None, key: int | None, today: date) -> 
     if today < start:
         return NOT_YET_DUE
     if today > end:
-        return BEHIND
+        return NOT_MET
     elapsed = (today - start).days + 1
     length = (end - start).days + 1
     # actual / target >= elapsed / length, in integers.

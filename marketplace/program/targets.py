@@ -22,6 +22,14 @@ from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.program.models import PROGRAM_YEARS, ProgramTarget, TargetMetric
 
+
+def N_(text: str) -> str:
+    """Marks a default description for translation (pybabel extracts N_) while the row keeps the
+    English text: description_text shows it in the reader's language, whatever language the
+    installation first ran in."""
+    return text
+
+
 MAX_DESCRIPTION = 300
 MAX_COUNT = 1_000_000
 MAX_VND = 1_000_000_000_000_000
@@ -76,7 +84,7 @@ def _defaults() -> list[DefaultTarget]:
             TargetMetric.TRAINING_CLASSES,
             year,
             1,
-            "At least one training class a year for cooperative founders and staff.",
+            N_("At least one training class a year for cooperative founders and staff."),
         )
         for year in PROGRAM_YEARS
     ]
@@ -85,25 +93,28 @@ def _defaults() -> list[DefaultTarget]:
             TargetMetric.NEW_YOUTH_COOPERATIVES,
             None,
             6,
-            "At least six new youth cooperatives founded with the programme's support by the end of 2025.",
+            N_("At least six new youth cooperatives founded with the programme's support by the end of 2025."),
         )
     )
     for year in PROGRAM_YEARS:
         items += [
             DefaultTarget(
-                TargetMetric.PROMOTION_ACTIVITIES, year, 4, "Four approved promotion activities a year (one a quarter)."
+                TargetMetric.PROMOTION_ACTIVITIES,
+                year,
+                4,
+                N_("Four approved promotion activities a year (one a quarter)."),
             ),
             DefaultTarget(
                 TargetMetric.COOPERATIVES_REACHED,
                 year,
                 10,
-                "Ten different cooperatives taking part in the year's promotion activities.",
+                N_("Ten different cooperatives taking part in the year's promotion activities."),
             ),
             DefaultTarget(
                 TargetMetric.SALES_VND,
                 year,
                 500_000_000,
-                "500,000,000 VND of direct sales reported by the year's approved activities.",
+                N_("500,000,000 VND of direct sales reported by the year's approved activities."),
             ),
         ]
     return items
@@ -112,6 +123,24 @@ def _defaults() -> list[DefaultTarget]:
 # The programme's defaults (commitments 2, 3 and 4). Commitment-4 figures are this platform's
 # choice, documented in the README; admins change them at /admin/targets.
 DEFAULT_TARGETS: list[DefaultTarget] = _defaults()
+
+
+DEFAULT_DESCRIPTIONS = frozenset(item.description for item in DEFAULT_TARGETS)
+
+
+def description_text(description: str | None) -> str:
+    """A target's description as shown: a default one (stored in English) in the reader's language,
+    an admin's own text as typed."""
+    text = description or ""
+    return _(text) if text in DEFAULT_DESCRIPTIONS else text
+
+
+def stored_description(text: str, current: str | None) -> str:
+    """What to store for an edited description: when the admin left the (translated) default as it
+    was shown, keep the English original so it stays translated for every reader."""
+    if current in DEFAULT_DESCRIPTIONS and text == description_text(current):
+        return current
+    return text
 
 
 def ensure_default_targets() -> int:
@@ -170,7 +199,10 @@ def update_target(target: ProgramTarget, value, description: str | None, user: U
     """An admin changes a target's value and description. Flushes."""
     if not user.is_admin:
         raise Refused(_("Only an admin can change the programme's targets."))
-    value, description = check_value(target.metric, value), _description(description)
+    value, description = (
+        check_value(target.metric, value),
+        stored_description(_description(description), target.description),
+    )
     target.value = value
     target.description = description
     target.updated_by_id = user.id

@@ -41,6 +41,7 @@ PER_PAGE = 50
 STATUS_LABELS = {
     progress.MET: _l("Met"),
     progress.ON_TRACK: _l("On track"),
+    progress.NOT_MET: _l("Not met"),
     progress.BEHIND: _l("Behind"),
     progress.NOT_YET_DUE: _l("Not yet due"),
     progress.NO_TARGET: _l("No target"),

@@ -51,6 +51,7 @@ bp = Blueprint("promotion_reports", __name__)
 logger = logging.getLogger(__name__)
 AGENCY_URL = "/agency/reports/promotion"
 WORKSPACE_URL = "/workspace/<coop_slug>/reports/promotion"
+TOTAL_KEY, COMPARISON_KEY = "total", "previous_period"  # the exports' machine keys of those rows
 PERIOD_KINDS = ("program", "year", "quarter", "month", "custom")
 # Figures whose records are the activities themselves (their column summed).
 ACTIVITY_FIGURES = {
@@ -184,7 +185,7 @@ def _charts(report: Report) -> dict:
         by_type[row.type] += 1
     shares = [(str(TYPE_LABELS[kind]), n) for kind, n in by_type.items() if n]
     over_time = list(zip(labels, activities.values(), sales.values(), strict=True))
-    return {
+    result = {
         "over_time": over_time,
         "shares": shares,
         "activities_svg": charts.bar_chart(
@@ -212,6 +213,13 @@ def _charts(report: Report) -> dict:
             shares,
         ),
     }
+    # Each chart with its visible title (the page's <figcaption>; the SVG's <title> is for screen readers).
+    result["figures"] = [
+        {"id": "chart-activities", "title": _("Activities by %(unit)s", unit=unit), "svg": result["activities_svg"]},
+        {"id": "chart-sales", "title": _("Sales reported by %(unit)s (VND)", unit=unit), "svg": result["sales_svg"]},
+        {"id": "chart-types", "title": _("Activities by type"), "svg": result["shares_svg"]},
+    ]
+    return result
 
 
 def _choices(cooperative: Cooperative | None) -> dict:
@@ -225,7 +233,7 @@ def _choices(cooperative: Cooperative | None) -> dict:
             if cooperative is None or grouping.for_cooperative
         ],
         "provinces": geo.provinces(),
-        "years": list(range(reports.PROGRAM_START.year, reports.PROGRAM_END.year + 2)),
+        "years": reports.offered_years(),
     }
     if cooperative is None:
         choices["agencies"] = db.session.execute(sa.select(Agency.id, Agency.name).order_by(Agency.name)).all()
@@ -269,8 +277,8 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
         return url_for(endpoints["records"], figure=figure, **endpoints["kwargs"], **args)
 
     def previous_url(figure: str) -> str:
-        """The records behind a figure of the same period a year earlier."""
-        earlier = query.previous_year()
+        """The records behind a figure of the comparison period."""
+        earlier = report.comparison
         args = _args_without("figure", "group", "period", "from", "to", "group_by")
         return url_for(
             endpoints["records"],
@@ -290,6 +298,13 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
         figures=FIGURES,
         filters=_filter_text(query),
         charts=_charts(report),
+        outside=reports.outside_period(query),
+        years_url=url_for(
+            ".agency_page" if cooperative is None else ".workspace_page",
+            **endpoints["kwargs"],
+            **_args_without("group_by"),
+            group_by="year",
+        ),
         choices=_choices(cooperative),
         endpoints=endpoints,
         record_url=record_url,
@@ -304,9 +319,17 @@ def _render(cooperative: Cooperative | None, *, printable: bool = False):
 # --- exports -------------------------------------------------------------------------------------
 
 
+def comparison_row_label(report: Report) -> str:
+    if report.compares_year_earlier:
+        return _("Same period a year earlier (%(period)s)", period=report.comparison_label)
+    return _("Previous period (%(period)s)", period=report.comparison_label)
+
+
 def export_rows(report: Report, cooperative: Cooperative | None) -> list[list]:
-    """The exports' rows: a heading block, then key, label and every figure for the total, each
-    group and the same period a year earlier. The same for CSV and XLSX."""
+    """The exports' rows: a heading block, then the table as on the screen: each group, the total
+    (last, as on the screen) and the comparison period, each row its label, every figure and, in a
+    last column of its own, its machine key (a group's key, "total", "previous_period") for
+    formulas and scripts. The same for CSV and XLSX."""
     query = report.query
     rows: list[list] = [
         [_("Commitment four: promotion activities report")],
@@ -319,12 +342,14 @@ def export_rows(report: Report, cooperative: Cooperative | None) -> list[list]:
     rows.append([_("Only approved activities count; an activity counts in the period in which it starts.")])
     rows.append([])
     grouping = GROUPINGS.get(query.group_by)  # None: no groups
-    rows.append([_("Key"), grouping.label if grouping else "", *(str(label) for _n, label in FIGURES)])
-    rows.append(["total", _("Total"), *report.totals.as_dict().values()])
+    rows.append(
+        [str(grouping.label) if grouping else "", *(str(label) for _n, label in FIGURES), _("Key (for machines)")]
+    )
     for group in report.groups:
-        rows.append([group.param, group.label, *group.figures.as_dict().values()])
+        rows.append([group.label, *group.figures.as_dict().values(), group.param])
+    rows.append([_("Total"), *report.totals.as_dict().values(), TOTAL_KEY])
     if report.previous_year is not None:
-        rows.append(["previous_year", _("Same period a year earlier"), *report.previous_year.as_dict().values()])
+        rows.append([comparison_row_label(report), *report.previous_year.as_dict().values(), COMPARISON_KEY])
     return rows
 
 
@@ -359,14 +384,14 @@ def _xlsx(cooperative: Cooperative | None) -> Response:
     sheet.title = _("Report")[:31]
     for row in export_rows(report, cooperative):
         append_xlsx_row(sheet, row)
-        if row and row[0] in ("total",):
+        if row and row[-1] == TOTAL_KEY:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_col=3):
+    for row in sheet.iter_rows(min_col=2):
         for cell in row:
             if isinstance(cell.value, int):
                 cell.number_format = "#,##0"
-    sheet.column_dimensions["B"].width = 36
+    sheet.column_dimensions["A"].width = 36
     out = io.BytesIO()
     workbook.save(out)
     return Response(

@@ -29,7 +29,10 @@ Rules (every amount whole đồng):
 - platform_sales_vnd: the items total of order parts (not cancelled) of the participating
   cooperatives placed within the period (days in Asia/Ho_Chi_Minh); in a month or year group,
   within that month or year of the period.
-- Speed: a report and its year-earlier comparison take 7 SQL statements (8 grouped by agency) whatever
+- Comparison (comparison_period): a period of a year or less with the same period a year earlier;
+  a longer one with the period of the same length just before it, when that lies inside the
+  programme; the whole programme with none (it would count its own years on both sides).
+- Speed: a report and its comparison take 7 SQL statements (8 grouped by agency) whatever
   the grouping; order parts are summed in SQL (platform sales in one pass for both periods), the
   activities' rows (a few thousand at most) are combined in Python so that distinct cooperatives and
   products stay right in every group. See bench/reports.py.
@@ -44,7 +47,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -162,9 +165,18 @@ class ReportQuery:
 
     def previous_year(self) -> ReportQuery:
         """The same period a year earlier (29 February becomes the 28th), same filters, no groups."""
+        return self.shifted((_year_earlier(self.date_from), _year_earlier(self.date_to)))
+
+    def shifted(self, period: tuple[date, date]) -> ReportQuery:
+        """The same filters over another period, no groups."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(date_from=_year_earlier(self.date_from), date_to=_year_earlier(self.date_to), group_by=None)
+        values.update(date_from=period[0], date_to=period[1], group_by=None)
         return ReportQuery(**values)
+
+    def comparison(self) -> ReportQuery | None:
+        """The query the report compares with (see comparison_period), or None."""
+        period = comparison_period(self.date_from, self.date_to)
+        return None if period is None else self.shifted(period)
 
     def coop_ok(self, cooperative_id: int, is_youth: bool) -> bool:
         """Whether the cooperative-dependent figures count this cooperative."""
@@ -193,13 +205,25 @@ class Report:
     query: ReportQuery
     totals: Figures
     groups: list[Group] = field(default_factory=list)
+    # The figures of the comparison period (comparison_period), None when there is none. Named
+    # previous_year for the JSON API, whose key it is; for a period of a year or less it is one.
     previous_year: Figures | None = None
+    comparison: ReportQuery | None = None
     members: dict = field(default_factory=dict, repr=False)  # param ("" for the totals) -> Members
     data: object = field(default=None, repr=False)  # what was loaded, for the drill-downs
 
     @property
     def period_label(self) -> str:
         return period_label(self.query.date_from, self.query.date_to)
+
+    @property
+    def comparison_label(self) -> str:
+        return "" if self.comparison is None else period_label(self.comparison.date_from, self.comparison.date_to)
+
+    @property
+    def compares_year_earlier(self) -> bool:
+        """Whether the comparison is the same period a year earlier (else: the period just before)."""
+        return self.comparison is not None and self.comparison.date_from == _year_earlier(self.query.date_from)
 
     def change(self, name: str) -> int | None:
         """The year-over-year change of a figure in whole percent, or None without a base."""
@@ -223,6 +247,31 @@ def _year_earlier(day: date) -> date:
     if day.month == 2 and day.day == 29:
         return date(day.year - 1, 2, 28)
     return day.replace(year=day.year - 1)
+
+
+def comparison_period(date_from: date, date_to: date) -> tuple[date, date] | None:
+    """The period a report compares with: one of the same length that does not overlap it.
+
+    - A period of a year or less (a month, a quarter, a year, a short range): the same period a
+      year earlier, so a month is compared with the same month of the year before (no season
+      in between) and the two never overlap.
+    - A longer period: the period of the same length just before it (whole months when the period
+      is whole months: 2024-11..2025-12 against 2023-09..2024-10), but only when that lies inside
+      the programme; before the programme there is nothing recorded to compare with. So the whole
+      programme 2023-2025 has no comparison (its years side by side: group by year).
+    """
+    earlier = (_year_earlier(date_from), _year_earlier(date_to))
+    if earlier[1] < date_from:
+        return earlier
+    if date_from.day == 1 and date_to == month_range(date_to.year, date_to.month)[1]:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        index = date_from.year * 12 + date_from.month - 1 - months
+        start = date(index // 12, index % 12 + 1, 1)
+    else:
+        start = date_from - (date_to - date_from) - timedelta(days=1)
+    if start < PROGRAM_START:
+        return None
+    return start, date_from - timedelta(days=1)
 
 
 def month_range(year: int, month: int) -> tuple[date, date]:
@@ -747,14 +796,15 @@ def _group_members(data: _Data, query: ReportQuery) -> list[tuple[object, str, M
 
 
 def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Report:
-    """Totals, groups (if query.group_by) and the same period a year earlier (if asked)."""
+    """Totals, groups (if query.group_by) and the comparison period's totals (if asked and there
+    is one: comparison_period)."""
     grouping = GROUPINGS.get(query.group_by)  # None: no groups
-    earlier = query.previous_year() if previous_year else None
+    earlier = query.comparison() if previous_year else None
     agencies, bucket = (grouping.agencies, grouping.bucket) if grouping else (False, None)
     loaded = _load(query, agencies=agencies, bucket=bucket, earlier=earlier)
     data = loaded[0]
     total_members = Members(sorted(data.rows, key=lambda i: (data.rows[i].start_date, i)), None)
-    report = Report(query=query, totals=_figures(data, query, total_members))
+    report = Report(query=query, totals=_figures(data, query, total_members), comparison=earlier)
     report.members[""] = total_members
     for key, label, members in _group_members(data, query):
         group = Group(key, label, _figures(data, query, members))
@@ -765,6 +815,72 @@ def promotion_report(query: ReportQuery, *, previous_year: bool = True) -> Repor
         before = loaded[1]
         report.previous_year = _figures(before, earlier, Members(sorted(before.rows), None))
     return report
+
+
+@dataclass
+class Outside:
+    """What the chosen period leaves out, with the same filters: approved activities starting
+    before or after it, and orders (a part not cancelled) of their cooperatives placed outside it."""
+
+    activities_before: int = 0
+    activities_after: int = 0
+    orders: int = 0
+
+    @property
+    def activities(self) -> int:
+        return self.activities_before + self.activities_after
+
+    def __bool__(self) -> bool:
+        return bool(self.activities or self.orders)
+
+
+_EVER = (date(1900, 1, 1), date(9999, 12, 31))
+
+
+def outside_period(query: ReportQuery) -> Outside:
+    """Records outside query's period that its filters would otherwise count (two statements), so the
+    page can say plainly that the period leaves them out (e.g. everything since 2026 when the period
+    is the programme 2023-2025). Orders: of the cooperatives taking part in those activities in any
+    period (limited like the report's cooperative figures), placed before or after the period."""
+    A = PromotionActivity
+    ids = _ids_select(query, [_EVER]).scalar_subquery()
+    before, after = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((A.start_date < query.date_from, A.id))),
+            sa.func.count(sa.case((A.start_date > query.date_to, A.id))),
+        ).where(A.id.in_(ids))
+    ).one()
+    pc = promotion_cooperatives.c
+    coops = (
+        sa.select(pc.cooperative_id)
+        .join(Cooperative, Cooperative.id == pc.cooperative_id)
+        .where(pc.activity_id.in_(ids))
+    )
+    for coop_id in (query.cooperative_id, query.cooperative_scope):
+        if coop_id is not None:
+            coops = coops.where(pc.cooperative_id == coop_id)
+    if query.youth is not None:
+        coops = coops.where(Cooperative.is_youth == query.youth)
+    start, end = utc_bounds(query.date_from, query.date_to)
+    orders = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(OrderPart.order_id))).where(
+            OrderPart.cooperative_id.in_(coops.scalar_subquery()),
+            counted_part(),
+            sa.or_(OrderPart.created_at < start, OrderPart.created_at >= end),
+        )
+    )
+    return Outside(int(before or 0), int(after or 0), int(orders or 0))
+
+
+def today() -> date:
+    """Today in Asia/Ho_Chi_Minh (tests replace it to fix the clock)."""
+    return (datetime.now(UTC).replace(tzinfo=None) + UTC_OFFSET).date()
+
+
+def offered_years() -> list[int]:
+    """The years the period picker offers: from the programme's first to this year (at least the
+    year after the programme), so records since 2026 can be reported."""
+    return list(range(PROGRAM_START.year, max(PROGRAM_END.year + 1, today().year) + 1))
 
 
 # --- drill-downs ---------------------------------------------------------------------------------

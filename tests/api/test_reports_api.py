@@ -221,7 +221,7 @@ def build_world() -> World:
             media=99,
         )
     activity(ActivityType.OTHER, date(2026, 1, 1), date(2026, 1, 2), [youth_union], [coop_c], visitors=7, media=7)
-    # Starts the day before the period: only in the year-earlier comparison (2023-11-01 .. 2024-12-31).
+    # Starts the day before the period: only in the comparison period (2023-09-01 .. 2024-10-31).
     activity(
         ActivityType.FAIR,
         date(2024, 10, 31),
@@ -280,8 +280,11 @@ def get(client, query: str, token: str | None):
 # --- the figures --------------------------------------------------------------------------------
 
 TOTALS = figures(4, 2, 3, 6_200, 40, 6, 850 * M, 100 * M, 300_000, 550_000, 47 * M, 17)
-# The same days a year earlier: the conference (B) and the fair that starts on 31 Oct 2024 (C).
-PREVIOUS_YEAR = figures(2, 2, 2, 500, 19, 2, 250 * M, 5 * M, 0, 150_000, 6 * M, 1)
+# The comparison (reports.comparison_period): the period is longer than a year, so its year-earlier
+# copy would overlap it (and count the conference of 20 Nov 2024 on both sides); it is compared with
+# the 14 months just before, 2023-09-01 .. 2024-10-31: only the fair that starts on 31 Oct 2024 (C,
+# who sold nothing on the platform then).
+PREVIOUS_YEAR = figures(1, 1, 1, 300, 4, 0, 0, 5 * M, 0, 0, 1 * M, 0)
 FAIR_A2 = figures(1, 2, 2, 5_000, 20, 3, 500 * M, 80 * M, 0, 550_000, 30 * M, 4)
 MEDIA_A4 = figures(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 * M, 10)
 

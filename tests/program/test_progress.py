@@ -42,13 +42,13 @@ def test_statuses_once_the_programme_is_over(programme):
     board = progress.dashboard(today=AFTER)
 
     assert statuses(board) == {
-        T.TRAINING_CLASSES: {2023: "met", 2024: "behind", 2025: "met", None: "met"},
-        T.NEW_YOUTH_COOPERATIVES: {2023: "no_target", 2024: "no_target", 2025: "no_target", None: "behind"},
-        T.PROMOTION_ACTIVITIES: {2023: "met", 2024: "behind", 2025: "met", None: "behind"},
-        T.COOPERATIVES_REACHED: {2023: "met", 2024: "behind", 2025: "behind", None: "met"},
-        T.SALES_VND: {2023: "met", 2024: "behind", 2025: "met", None: "behind"},
+        T.TRAINING_CLASSES: {2023: "met", 2024: "not_met", 2025: "met", None: "met"},
+        T.NEW_YOUTH_COOPERATIVES: {2023: "no_target", 2024: "no_target", 2025: "no_target", None: "not_met"},
+        T.PROMOTION_ACTIVITIES: {2023: "met", 2024: "not_met", 2025: "met", None: "not_met"},
+        T.COOPERATIVES_REACHED: {2023: "met", 2024: "not_met", 2025: "not_met", None: "met"},
+        T.SALES_VND: {2023: "met", 2024: "not_met", 2025: "met", None: "not_met"},
     }
-    assert board.counts() == {"met": 9, "behind": 8}
+    assert board.counts() == {"met": 9, "not_met": 8}
 
 
 def test_statuses_in_the_middle_of_2024(programme):
@@ -73,7 +73,8 @@ def test_pace_from_the_first_day_of_a_period(app):
     assert progress.status_of(1, 3, 2025, date(2025, 1, 1)) == "on_track"
     assert progress.status_of(1, 3, 2025, date(2025, 7, 1)) == "behind"  # day 182: needs 1.5
     assert progress.status_of(2, 3, 2025, date(2025, 7, 1)) == "on_track"
-    assert progress.status_of(2, 3, 2025, date(2026, 1, 1)) == "behind"  # over
+    assert progress.status_of(2, 3, 2025, date(2026, 1, 1)) == "not_met"  # over: not met, not "behind"
+    assert progress.status_of(2, 3, 2025, date(2025, 12, 31)) == "behind"  # its last day: still under way
     assert progress.status_of(3, 3, 2025, date(2024, 1, 1)) == "met"  # met before it started
     assert progress.status_of(5, None, 2025, date(2025, 7, 1)) == "no_target"
 
@@ -158,4 +159,4 @@ def test_sales_measured_through_an_activitys_tracking_link_show_beside_the_repor
 
     sales = board.metric(T.SALES_VND).cells
     assert {key: cell.measured for key, cell in sales.items()} == {2023: 0, 2024: 240_000, 2025: 0, None: 240_000}
-    assert (sales[2024].actual, sales[2024].status) == (40 * M, "behind")  # the target counts what was reported
+    assert (sales[2024].actual, sales[2024].status) == (40 * M, "not_met")  # the target counts what was reported

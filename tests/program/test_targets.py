@@ -202,3 +202,50 @@ def test_an_admin_adds_a_whole_programme_target_on_the_page(client):
     db.session.expire_all()
     assert stored()[T.SALES_VND, None] == 2_000_000_000
     assert client.get("/admin/targets/999999/edit").status_code == 404
+
+
+def test_default_descriptions_are_shown_in_the_readers_language(client):
+    admin = factories.admin()
+    targets.ensure_default_targets()
+    factories.commit()
+    sign_in(client, admin)
+    english = "Four approved promotion activities a year (one a quarter)."
+    # The row keeps the English original, whatever language the page is in.
+    assert (
+        db.session.scalar(
+            select(ProgramTarget.description).where(
+                ProgramTarget.year == 2024, ProgramTarget.metric == T.PROMOTION_ACTIVITIES
+            )
+        )
+        == english
+    )
+
+    page = client.get("/admin/targets/").get_data(as_text=True)  # Vietnamese, the default
+
+    assert "Mỗi năm bốn hoạt động xúc tiến được duyệt (mỗi quý một hoạt động)." in page
+    assert "Mỗi năm ít nhất một lớp tập huấn cho sáng lập viên và cán bộ hợp tác xã." in page
+    assert english not in page and "At least one training class" not in page
+    client.get("/lang/en")
+    assert english in client.get("/admin/targets/").get_data(as_text=True)
+
+
+def test_saving_a_shown_default_keeps_it_translated_and_an_own_text_stays_as_typed(client):
+    admin = factories.admin()
+    targets.ensure_default_targets()
+    factories.commit()
+    target = db.session.scalar(
+        select(ProgramTarget).where(ProgramTarget.year == 2024, ProgramTarget.metric == T.PROMOTION_ACTIVITIES)
+    )
+    sign_in(client, admin)
+    form = client.get(f"/admin/targets/{target.id}/edit").get_data(as_text=True)
+    shown = "Mỗi năm bốn hoạt động xúc tiến được duyệt (mỗi quý một hoạt động)."
+    assert shown in form
+
+    assert client.post(f"/admin/targets/{target.id}/edit", data={"value": "5", "description": shown}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProgramTarget, target.id).description == (
+        "Four approved promotion activities a year (one a quarter)."
+    )
+    client.post(f"/admin/targets/{target.id}/edit", data={"value": "5", "description": "Năm hoạt động"})
+    db.session.expire_all()
+    assert db.session.get(ProgramTarget, target.id).description == "Năm hoạt động"

@@ -162,3 +162,33 @@ def test_the_public_summary_names_no_cooperative_that_is_not_public(client, prog
     db.session.commit()
 
     assert pending.name not in client.get("/program/").get_data(as_text=True)
+
+
+def test_a_year_that_is_over_is_met_or_not_met_and_only_the_current_one_is_behind(monkeypatch, client, programme):
+    from marketplace.program import progress
+
+    # A fixed clock: 30 June 2025. 2024 is over (training 0 of 1: not met); the whole programme is
+    # under way (new youth cooperatives 3 of 6, pace 4.99: behind).
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: date(2025, 6, 30))
+    sign_in(client, programme.staff)
+
+    html = client.get("/agency/program/").get_data(as_text=True)
+
+    def cell(metric: str, year: str) -> str:
+        match = re.search(rf'data-metric="{metric}" data-year="{year}"(.*?)</td>', html, re.DOTALL)
+        return match[0]
+
+    over = cell("training_classes", "2024")
+    assert 'data-status="not_met"' in over and "Không đạt" in over and "Chậm tiến độ" not in over
+    assert "Đạt" in cell("training_classes", "2023") and 'data-status="met"' in cell("training_classes", "2023")
+    under_way = cell("new_youth_cooperatives", "all")
+    assert 'data-status="behind"' in under_way and "Chậm tiến độ" in under_way
+    # No closed year says "behind".
+    for year in ("2023", "2024"):
+        assert not re.search(rf'data-year="{year}"\s+data-actual="\d+" data-target="\d*" data-status="behind"', html)
+    assert 'data-status-count="not_met"' in html
+
+    # Once the programme is over nothing is "behind" any more.
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: date(2026, 1, 2))
+    after = client.get("/agency/program/").get_data(as_text=True)
+    assert 'data-status="behind"' not in after and 'data-status="not_met"' in after

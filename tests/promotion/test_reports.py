@@ -535,11 +535,11 @@ def test_agency_page_csv_and_xlsx_show_the_same_numbers(client, data):
     exported = client.get(URL + ".csv", query_string={"period": "2024", "group_by": "type"})
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    body = [r for r in rows if r and r[0] in ("trade_promotion_conference", "fair_exhibition", "livestream_sale", "")]
-    total_row = next(r for r in rows if r and r[0] == "total")
-    assert [int(v) for v in total_row[2:]] == [TOTAL_2024[n] for n in reports.FIGURE_NAMES]
-    fair_row = next(r for r in body if r[0] == "fair_exhibition")
-    assert [int(v) for v in fair_row[2:]] == [shown["fair_exhibition"][n] for n in reports.FIGURE_NAMES]
+    # Each row: its label, the figures, its machine key in the last column.
+    total_row = next(r for r in rows if r and r[-1] == "total")
+    assert [int(v) for v in total_row[1:-1]] == [TOTAL_2024[n] for n in reports.FIGURE_NAMES]
+    fair_row = next(r for r in rows if r and r[-1] == "fair_exhibition")
+    assert [int(v) for v in fair_row[1:-1]] == [shown["fair_exhibition"][n] for n in reports.FIGURE_NAMES]
 
     from openpyxl import load_workbook
 
@@ -547,10 +547,10 @@ def test_agency_page_csv_and_xlsx_show_the_same_numbers(client, data):
     assert workbook.status_code == 200
     sheet = load_workbook(io.BytesIO(workbook.data)).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    xlsx_total = next(r for r in values if r and r[0] == "total")
-    assert xlsx_total[2:] == [TOTAL_2024[n] for n in reports.FIGURE_NAMES]
-    xlsx_fair = next(r for r in values if r and r[0] == "fair_exhibition")
-    assert xlsx_fair[2:] == [shown["fair_exhibition"][n] for n in reports.FIGURE_NAMES]
+    xlsx_total = next(r for r in values if r and r[-1] == "total")
+    assert xlsx_total[1:-1] == [TOTAL_2024[n] for n in reports.FIGURE_NAMES]
+    xlsx_fair = next(r for r in values if r and r[-1] == "fair_exhibition")
+    assert xlsx_fair[1:-1] == [shown["fair_exhibition"][n] for n in reports.FIGURE_NAMES]
 
     printed = client.get(URL + "/print", query_string={"period": "2024"})
     assert printed.status_code == 200 and screen_totals(printed.get_data(as_text=True)) == TOTAL_2024
@@ -696,3 +696,144 @@ def test_a_report_filter_no_id_column_holds_is_a_clear_400(client, data, name, v
 
     assert page.status_code == 400
     assert f"{name} must be a whole number." in page.get_data(as_text=True)
+
+
+# --- issue 16: comparison, records outside the period, the table, the exports --------------------
+
+
+def test_the_comparison_is_a_period_of_the_same_length_that_does_not_overlap():
+    compare = reports.comparison_period
+    # A year, a quarter, a month, a short range: the same period a year earlier (as before).
+    assert compare(date(2024, 1, 1), date(2024, 12, 31)) == (date(2023, 1, 1), date(2023, 12, 31))
+    assert compare(date(2024, 4, 1), date(2024, 6, 30)) == (date(2023, 4, 1), date(2023, 6, 30))
+    assert compare(date(2024, 5, 1), date(2024, 5, 31)) == (date(2023, 5, 1), date(2023, 5, 31))
+    assert compare(date(2024, 2, 29), date(2024, 3, 31)) == (date(2023, 2, 28), date(2023, 3, 31))
+    assert compare(date(2024, 3, 5), date(2024, 4, 1)) == (date(2023, 3, 5), date(2023, 4, 1))
+    # The whole programme: the period before it holds nothing of the programme, and a year earlier
+    # (2022-2024) would count 2023 and 2024 on both sides: no comparison.
+    assert compare(*reports.program_range()) is None
+    assert compare(date(2024, 1, 1), date(2025, 12, 31)) is None  # 2022-2023 begins before the programme
+    # Longer than a year, inside the programme: the months just before, as many as the period's.
+    assert compare(date(2024, 11, 1), date(2025, 12, 31)) == (date(2023, 9, 1), date(2024, 10, 31))
+    start, end = compare(date(2024, 2, 10), date(2025, 3, 20))
+    assert end == date(2024, 2, 9) and end - start == date(2025, 3, 20) - date(2024, 2, 10)
+    for first, last in [(date(2024, 11, 1), date(2025, 12, 31)), (date(2024, 1, 1), date(2024, 12, 31))]:
+        before = compare(first, last)
+        assert before[1] < first  # never overlaps
+
+
+def test_the_whole_programme_shows_no_year_earlier_comparison(client, data):
+    report = promotion_report(ReportQuery(*reports.program_range()))
+    assert report.previous_year is None and report.change("activities") is None
+    sign_in(client, data.staff)
+    html = client.get(URL).get_data(as_text=True)  # the default period: the programme
+    assert 'id="report-yoy"' not in html and "data-previous=" not in html
+    assert 'id="report-no-comparison"' in html
+    link = re.search(r'id="report-years-link"', html)
+    assert link and "group_by=year" in html[link.start() - 200 : link.start()]
+    # A year is still compared with the year before, and says which.
+    year_html = client.get(URL, query_string={"period": "2024"}).get_data(as_text=True)
+    assert 'id="report-yoy"' in year_html
+    assert re.search(r'id="report-comparison-title">[^<]*\(2023\)', year_html)
+
+
+def add_2026_records(data):
+    later = PromotionActivity(
+        title="X8 Năm 2026",
+        type=ActivityType.CONFERENCE,
+        status=ActivityStatus.APPROVED,
+        start_date=date(2026, 3, 2),
+        end_date=date(2026, 3, 2),
+    )
+    later.cooperatives.append(data.coop_a)
+    db.session.add(later)
+    place_order([(data.a1.id, 1)], f.checkout(), now=utc(datetime(2026, 3, 3, 9)))
+    f.commit()
+
+
+def test_records_outside_the_period_are_counted_and_said(app, client, data):
+    # 2024: X4 (2023) before it, X6 (2025) after it; O5 (A, 2023) and O7 (C, 1 January 2025 local).
+    assert reports.outside_period(year(2024)) == reports.Outside(1, 1, 2)
+    # Youth cooperatives only: X6 and O7 are C's (not youth).
+    assert reports.outside_period(year(2024, youth=True)) == reports.Outside(1, 0, 1)
+    assert not reports.outside_period(ReportQuery(*reports.program_range()))
+    sign_in(client, data.staff)
+    assert 'id="report-outside"' not in client.get(URL).get_data(as_text=True)
+
+    add_2026_records(data)
+    assert reports.outside_period(ReportQuery(*reports.program_range())) == reports.Outside(0, 1, 1)
+    html = client.get(URL).get_data(as_text=True)
+    assert 'data-outside-activities="1" data-outside-orders="1"' in html
+    notice = re.search(r'id="report-outside"[^>]*>(.*?)</p>', html, re.DOTALL)[1]
+    assert "1 hoạt động và 1 đơn hàng" in notice and "ngoài kỳ đã chọn" in notice
+    assert "0 trước kỳ, 1 sau kỳ" in notice
+
+
+def test_periods_after_the_programme_are_offered(monkeypatch, client, data):
+    add_2026_records(data)
+    sign_in(client, data.staff)
+
+    def years(html: str) -> list[str]:
+        select = re.search(r'<select id="period" name="period">(.*?)</select>', html, re.DOTALL)[1]
+        return re.findall(r'<option value="(\d{4})"', select)
+
+    monkeypatch.setattr(reports, "today", lambda: date(2026, 12, 3))
+    assert years(client.get(URL).get_data(as_text=True)) == ["2023", "2024", "2025", "2026"]
+    monkeypatch.setattr(reports, "today", lambda: date(2027, 3, 1))
+    html = client.get(URL).get_data(as_text=True)
+    assert years(html) == ["2023", "2024", "2025", "2026", "2027"]
+    assert '<option value="2027-Q1"' in html and '<option value="2027-03"' in html
+    page = client.get(URL, query_string={"period": "2026"}).get_data(as_text=True)
+    assert screen_totals(page)["activities"] == 1  # X8
+    assert screen_totals(page)["platform_sales_vnd"] == 100_000
+
+
+def test_the_group_table_scrolls_in_its_own_box_with_the_label_column_fixed(client, data):
+    sign_in(client, data.staff)
+    html = client.get(URL, query_string={"period": "2024", "group_by": "type"}).get_data(as_text=True)
+    box = re.search(r'<div class="([^"]*)"[^>]*>\s*<table class="([^"]*)" id="report-groups"', html)
+    assert "report-groups-scroll" in box[1] and "report-table-sticky" in box[2]
+    from pathlib import Path
+
+    css = (Path(__file__).parents[2] / "static/css/reports.css").read_text()
+    assert re.search(r"\.report-groups-scroll \{[^}]*overflow-x: auto", css)
+    assert re.search(r"\.report-table-sticky th:first-child \{[^}]*position: sticky; left: 0", css)
+    # Every chart has a visible title (a caption above it), not only the SVG's tooltip.
+    captions = re.findall(r'<figcaption class="report-chart-title">([^<]+)</figcaption>', html)
+    assert len(captions) == 3 and all(c.strip() for c in captions)
+    assert "Hoạt động theo loại" in captions
+
+
+def test_exports_follow_the_screen_with_vietnamese_labels_and_keys_apart(app, client, data):
+    from openpyxl import load_workbook
+
+    from marketplace.promotion.services import TYPE_LABELS
+
+    with force_locale("vi"):
+        labels = [str(TYPE_LABELS[t]) for t in (ActivityType.CONFERENCE, ActivityType.FAIR, ActivityType.LIVESTREAM)]
+        heading = gettext("Activity type")
+    sign_in(client, data.staff)
+    query = {"period": "2024", "group_by": "type"}
+    html = client.get(URL, query_string=query).get_data(as_text=True)
+    screen_order = re.findall(r'<tr[^>]*data-row="([^"]+)"', html)
+    assert screen_order == ["trade_promotion_conference", "fair_exhibition", "livestream_sale", "total"]
+
+    sheet = load_workbook(io.BytesIO(client.get(URL + ".xlsx", query_string=query).data)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(values) if r[0] == heading)
+    header, table = values[start], values[start + 1 :]
+    assert header[-1] == "Mã (dành cho máy)"
+    # The screen's order, total after the groups, then the year before; Vietnamese labels first.
+    assert [r[-1] for r in table] == [*screen_order, "previous_period"]
+    assert [r[0] for r in table] == [*labels, "Tổng cộng", "Cùng kỳ năm trước (2023)"]
+    assert table[3][1:-1] == [TOTAL_2024[n] for n in reports.FIGURE_NAMES]
+    assert table[4][1:-1] == [TOTAL_2023[n] for n in reports.FIGURE_NAMES]
+    # No internal key outside the key column.
+    keys = {*screen_order, "previous_period", "previous_year"}
+    assert not [v for r in values for v in r[:-1] if v in keys]
+    assert sheet.cell(row=start + 1 + 4, column=1).font.bold  # the total row, as on the screen
+
+    rows = list(csv.reader(io.StringIO(client.get(URL + ".csv", query_string=query).get_data(as_text=True)[1:])))
+    csv_start = next(i for i, r in enumerate(rows) if r and r[0] == heading)
+    assert [r[-1] for r in rows[csv_start + 1 :]] == [*screen_order, "previous_period"]
+    assert [r[0] for r in rows[csv_start + 1 :]] == [*labels, "Tổng cộng", "Cùng kỳ năm trước (2023)"]

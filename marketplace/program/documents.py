@@ -30,13 +30,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -188,7 +181,14 @@ def display_filename(data: DraftData) -> str:
 # --- the document ----------------------------------------------------------------------------
 
 
+# python-docx (with lxml) is imported by the functions that write a document, not when the web
+# process starts (tests/test_startup_imports.py).
+
+
 def _set_font(run, size: float | None = None, bold: bool | None = None, italic: bool | None = None) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     run.font.name = FONT
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
     if size is not None:
@@ -199,30 +199,44 @@ def _set_font(run, size: float | None = None, bold: bool | None = None, italic: 
         run.italic = italic
 
 
+def _align(paragraph, align: str) -> None:
+    """ "left", "center", "right" or "justify"."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, align.upper())
+
+
 def _para(container, text: str = "", *, size=None, bold=None, italic=None, align=None, indent=True, after=6):
+    from docx.shared import Mm, Pt
+
     paragraph = container.add_paragraph()
     if text:
         _set_font(paragraph.add_run(text), size, bold, italic)
     if align is not None:
-        paragraph.alignment = align
+        _align(paragraph, align)
     elif indent:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        _align(paragraph, "justify")
         paragraph.paragraph_format.first_line_indent = Mm(10)
     paragraph.paragraph_format.space_after = Pt(after)
     return paragraph
 
 
 def _cell_lines(cell, lines: list[tuple[str, dict]]) -> None:
-    """Centred lines in a table cell: (text, font options)."""
+    """Lines in a table cell, centred unless told: (text, font options and "align")."""
+    from docx.shared import Pt
+
     cell.paragraphs[0].text = ""
     for n, (text, options) in enumerate(lines):
         paragraph = cell.paragraphs[0] if n == 0 else cell.add_paragraph()
-        paragraph.alignment = options.pop("align", WD_ALIGN_PARAGRAPH.CENTER)
+        _align(paragraph, options.pop("align", "center"))
         paragraph.paragraph_format.space_after = Pt(0)
         _set_font(paragraph.add_run(text), **options)
 
 
 def _no_borders(table) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         element = OxmlElement(f"w:{side}")
@@ -232,6 +246,10 @@ def _no_borders(table) -> None:
 
 
 def _setup(document) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
@@ -252,13 +270,16 @@ def issuing_lines(data: DraftData) -> list[str]:
 
 def number_line(data: DraftData) -> str:
     if data.issuer == YOUTH_UNION:
-        return "Số: …… -BC/TĐTN"
+        return "Số: ……-BC/TĐTN"
     if data.issuer == ALLIANCE:
         return "Số: ……/BC-LMHTX"
     return "Số: ……/BC-TĐTN-LMHTX"
 
 
 def _header(document, data: DraftData) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm
+
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -289,6 +310,8 @@ def review_line(data: DraftData) -> str:
 
 
 def _table(document, headings: list[str], rows: list[list[str]], numeric_from: int = 1):
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+
     table = document.add_table(rows=1, cols=len(headings))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -297,7 +320,7 @@ def _table(document, headings: list[str], rows: list[list[str]], numeric_from: i
     for values in rows:
         cells = table.add_row().cells
         for n, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            align = WD_ALIGN_PARAGRAPH.RIGHT if n >= numeric_from else WD_ALIGN_PARAGRAPH.LEFT
+            align = "right" if n >= numeric_from else "left"
             _cell_lines(cell, [(value, {"size": 12, "align": align})])
     _para(document, "", after=0)
     return table
@@ -375,9 +398,9 @@ def _section_two(document, data: DraftData) -> None:
         "ghi nhận trên sàn qua đường dẫn theo dõi và mã QR hội chợ.",
         italic=True,
     )
-    _para(document, "Bảng 1. Số liệu tổng hợp", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, "Bảng 1. Số liệu tổng hợp", bold=True, align="center")
     _table(document, ["Chỉ số", "Kết quả"], figure_rows(data.report.totals))
-    _para(document, "Bảng 2. Kết quả theo loại hoạt động", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, "Bảng 2. Kết quả theo loại hoạt động", bold=True, align="center")
     _table(document, ["Loại hoạt động", *(h for _n, h in TYPE_COLUMNS)], type_rows(data))
     if data.largest:
         _para(document, "Các hoạt động tiêu biểu (doanh số báo cáo lớn nhất):", indent=True)
@@ -388,7 +411,7 @@ def _section_two(document, data: DraftData) -> None:
                 f"{number(activity.sales_vnd or 0)} đồng, {number(activity.visitors or 0)} lượt khách.",
             )
     _para(document, "4. Kết quả so với chỉ tiêu", bold=True, indent=False)
-    _para(document, "Bảng 3. Kết quả thực hiện chỉ tiêu", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, "Bảng 3. Kết quả thực hiện chỉ tiêu", bold=True, align="center")
     rows = [
         [str(label), "—" if cell.target is None else number(cell.target), number(cell.actual), words]
         for label, words, cell in targets_rows(data)
@@ -464,8 +487,8 @@ def _signature(cell, lines: list[str]) -> None:
 
 
 def _recipients(cell, data: DraftData) -> None:
-    lines = [("Nơi nhận:", {"size": 12, "bold": True, "italic": True, "align": WD_ALIGN_PARAGRAPH.LEFT})]
-    lines += [(f"- {line}", {"size": 11, "align": WD_ALIGN_PARAGRAPH.LEFT}) for line in recipient_lines(data)]
+    lines = [("Nơi nhận:", {"size": 12, "bold": True, "italic": True, "align": "left"})]
+    lines += [(f"- {line}", {"size": 11, "align": "left"}) for line in recipient_lines(data)]
     _cell_lines(cell, lines)
 
 
@@ -486,16 +509,18 @@ def _closing(document, data: DraftData) -> None:
     _signature(table.rows[0].cells[1], signature_lines(data, data.issuer))
 
 
-def build(data: DraftData) -> Document:
+def build(data: DraftData):
     """The draft as a python-docx Document."""
+    from docx import Document
+
     document = Document()
     _setup(document)
     _header(document, data)
     _para(document, "", after=0)
-    _para(document, "BÁO CÁO", size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _para(document, title_line(data), size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _para(document, review_line(data), size=14, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _para(document, "________", align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, "BÁO CÁO", size=14, bold=True, align="center", after=0)
+    _para(document, title_line(data), size=14, bold=True, align="center", after=0)
+    _para(document, review_line(data), size=14, italic=True, align="center", after=0)
+    _para(document, "________", align="center")
     _section_one(document, data)
     _section_two(document, data)
     _section_three(document, data)

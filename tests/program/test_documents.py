@@ -142,7 +142,7 @@ def test_the_2024_annual_review_as_the_youth_union(client, programme):
 
     header = document.tables[0]
     left, right = header.rows[0].cells
-    assert texts(left) == ["TỈNH ĐOÀN BẮC NINH", "***", "Số: …… -BC/TĐTN"]
+    assert texts(left) == ["TỈNH ĐOÀN BẮC NINH", "***", "Số: ……-BC/TĐTN"]
     assert texts(right) == [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",

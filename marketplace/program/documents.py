@@ -139,7 +139,9 @@ def load(year: int | None, issuer: str, place: str = "", board: progress.Dashboa
     return DraftData(
         year=year,
         issuer=issuer,
-        place=place.strip() or default_place(agencies[YOUTH_UNION] or agencies[ALLIANCE]),
+        # Only printable characters: a control character cannot be written in a document.
+        place="".join(ch for ch in place if ch.isprintable()).strip()[:100]
+        or default_place(agencies[YOUTH_UNION] or agencies[ALLIANCE]),
         agencies=agencies,
         report=report,
         board=board or progress.dashboard(),

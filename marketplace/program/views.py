@@ -104,7 +104,7 @@ def report_document():
     try:
         year = documents.parse_year(request.args.get("year", ""))
         issuer = request.args.get("issuer", "") or _default_issuer()
-        data = documents.load(year, issuer, request.args.get("place", "")[:100], board=_load_dashboard())
+        data = documents.load(year, issuer, request.args.get("place", ""), board=_load_dashboard())
     except documents.BadChoice:
         abort(400)
     name = documents.ascii_filename(data)

@@ -268,6 +268,14 @@ def test_who_may_download(client, programme):
         assert client.get(URL, query_string={"year": 2024, "issuer": "joint"}).status_code == 200
 
 
+def test_an_odd_place_is_cleaned(client, programme):
+    sign_in(client, programme.staff)
+    _response, document = download(client, year=2024, issuer="joint", place="Hà\x07 Nội\x0b" + "x" * 200)
+
+    date_line = texts(document.tables[0].rows[0].cells[1])[3]
+    assert date_line.startswith("Hà Nội" + "x" * 94 + ", ngày")
+
+
 def test_bad_choices_are_400(client, programme):
     sign_in(client, programme.staff)
 

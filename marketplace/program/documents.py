@@ -62,7 +62,6 @@ TYPE_COLUMNS = (
 )
 LARGEST = 5  # the largest activities named in section II
 
-_ABBREVIATION = {YOUTH_UNION: "TĐTN", ALLIANCE: "LMHTX"}
 _FALLBACK_NAME = {YOUTH_UNION: "Tỉnh đoàn", ALLIANCE: "Liên minh Hợp tác xã tỉnh"}
 _SIGNER = {
     YOUTH_UNION: ("TM. BAN THƯỜNG VỤ", "BÍ THƯ"),

@@ -226,7 +226,6 @@ def _cell_lines(cell, lines: list[tuple[str, dict]]) -> None:
     """Lines in a table cell, centred unless told: (text, font options and "align")."""
     from docx.shared import Pt
 
-    cell.paragraphs[0].text = ""
     for n, (text, options) in enumerate(lines):
         paragraph = cell.paragraphs[0] if n == 0 else cell.add_paragraph()
         _align(paragraph, options.pop("align", "center"))

@@ -268,6 +268,17 @@ def test_who_may_download(client, programme):
         assert client.get(URL, query_string={"year": 2024, "issuer": "joint"}).status_code == 200
 
 
+def test_the_document_is_vietnamese_in_the_english_interface(client, programme):
+    sign_in(client, programme.staff)
+    client.get("/lang/en")
+    _response, document = download(client, year=2024, issuer="joint")
+
+    assert document_totals(document) == service_report(2024).totals.as_dict()  # the Vietnamese labels
+    labels_shown = [row.cells[0].text for row in table_with(document, "Chỉ tiêu").rows[1:]]
+    assert labels_shown == [documents.metric_label(item.metric) for item in progress.dashboard().metrics]
+    assert not any("Training" in text or "Cooperatives" in text for text in labels_shown)
+
+
 def test_an_odd_place_is_cleaned(client, programme):
     sign_in(client, programme.staff)
     _response, document = download(client, year=2024, issuer="joint", place="Hà\x07 Nội\x0b" + "x" * 200)

@@ -1,8 +1,8 @@
 """A web process loads the heavy optional libraries only when it uses them.
 
-Stripe (with requests and aiohttp), Pillow, segno, vietnam-qr-pay and openpyxl are
+Stripe (with requests and aiohttp), Pillow, segno, vietnam-qr-pay, openpyxl and python-docx are
 imported by the functions that take a card payment, process a picture, draw a QR code
-or write a spreadsheet; Alembic by the `db` commands and whatever migrates; provinces and wards come from vietnam-provinces' data file,
+or write a spreadsheet or a document; Alembic by the `db` commands and whatever migrates; provinces and wards come from vietnam-provinces' data file,
 not from its Python modules (see core.geo). Checked in a fresh interpreter, since the
 test process itself has imported everything by now.
 """
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAZY = ["stripe", "PIL", "segno", "vietnam_qr_pay", "openpyxl", "vietnam_provinces", "alembic", "flask_migrate"]
+LAZY = ["stripe", "PIL", "segno", "vietnam_qr_pay", "openpyxl", "docx", "vietnam_provinces", "alembic", "flask_migrate"]
 
 SCRIPT = """
 import json, sys

@@ -8,8 +8,9 @@ answer is a success (core.transaction).
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,7 +24,7 @@ from marketplace.core.errors import Refused
 from marketplace.core.paging import requested_page
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
-from marketplace.program import progress, services
+from marketplace.program import documents, progress, services
 from marketplace.program.forms import ConfirmForm, SupportedForm, TrainingForm
 from marketplace.program.models import (
     PROGRAM_YEARS,
@@ -73,7 +74,50 @@ def drill_link(metric: TargetMetric, year: int | None) -> str:
 @bp.get("/")
 @roles_required(Role.AGENCY_STAFF)
 def index():
-    return render_template("program/dashboard.html", board=_load_dashboard(), drill_link=drill_link)
+    return render_template(
+        "program/dashboard.html",
+        board=_load_dashboard(),
+        drill_link=drill_link,
+        issuer_labels=ISSUER_LABELS,
+        default_issuer=_default_issuer(),
+        default_place=documents.default_place(
+            documents.agency_of_kind(documents.YOUTH_UNION) or documents.agency_of_kind(documents.ALLIANCE)
+        ),
+    )
+
+
+ISSUER_LABELS = {
+    documents.YOUTH_UNION: _l("The Youth Union"),
+    documents.ALLIANCE: _l("The Cooperative Alliance"),
+    documents.JOINT: _l("Both agencies (joint report, two signatures)"),
+}
+
+
+def _default_issuer() -> str:
+    kind = current_user.agency.kind.value if getattr(current_user, "agency", None) is not None else ""
+    return kind if kind in documents.ISSUERS else documents.YOUTH_UNION
+
+
+@bp.get("/report.docx")
+@roles_required(Role.AGENCY_STAFF)
+def report_document():
+    """A year's review (sơ kết) or the whole programme's (tổng kết) drafted as an official document."""
+    try:
+        year = documents.parse_year(request.args.get("year", ""))
+        issuer = request.args.get("issuer", "") or _default_issuer()
+        data = documents.load(year, issuer, request.args.get("place", ""), board=_load_dashboard())
+    except documents.BadChoice:
+        abort(400)
+    name = documents.ascii_filename(data)
+    display = quote(documents.display_filename(data))
+    return Response(
+        documents.docx_bytes(data),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{display}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @public_bp.get("/")

@@ -1,6 +1,6 @@
 """A joint promotion activity in headless Chromium: Youth Union staff record it with both
-agencies as organisers (the ward list fills from the province), submit it, and Alliance staff
-approve it."""
+agencies as organisers (the ward list fills from the province; a cooperative and its product
+found with the checklist's search box), submit it, and Alliance staff approve it."""
 
 from __future__ import annotations
 
@@ -43,6 +43,12 @@ def test_one_agency_records_a_joint_activity_and_the_other_approves_it(app, live
     page.wait_for_selector(f"#ward_code option[value='{f.LUC_NGAN}']", state="attached")
     assert page.locator("#ward_code option").count() > 1
     page.select_option("#ward_code", str(f.LUC_NGAN))
+    # The cooperatives' search box hides the ones that do not match (accents ignored).
+    page.fill("#cooperative-search", "ga doi")
+    assert page.locator(f"li[data-cooperative-id='{world.coop_a.id}']").is_hidden()
+    page.check(f"input[name=cooperatives][value='{world.coop_b.id}']")
+    page.check(f"input[name=products][value='{world.product_b.id}']")
+    page.fill("#cooperative-search", "")
     page.check(f"input[name=agencies][value='{world.youth_union.id}']")
     page.check(f"input[name=agencies][value='{world.alliance.id}']")
     page.locator("#activity-form button[type=submit]").last.click()
@@ -69,3 +75,4 @@ def test_one_agency_records_a_joint_activity_and_the_other_approves_it(app, live
         world.ca_staff.id,
     )
     assert {a.id for a in activity.agencies} == {world.youth_union.id, world.alliance.id}
+    assert [p.id for p in activity.products] == [world.product_b.id]

@@ -235,3 +235,48 @@ def test_the_activity_form_loads_the_script_that_fills_the_ward_list(world, clie
         assert 'data-ward-select="ward_code"' in page
         assert 'data-wards-url="/api/v1/provinces/{code}/wards"' in page
         assert "js/workspace.js" in page
+
+
+# --- cooperatives and products in one checklist ----------------------------------------------
+
+
+def test_cooperatives_and_their_products_are_one_checklist_on_the_first_visit(world, client):
+    factories.commit()
+    sign_in(client, world.yu_staff)
+
+    page = client.get("/agency/promotion/new").get_data(as_text=True)
+
+    checklist = page[page.index('id="cooperative-checklist"') :]
+    coop_a = checklist.index(f'name="cooperatives" type="checkbox" value="{world.coop_a.id}"')
+    product_a = checklist.index(f'name="products" type="checkbox" value="{world.product_a.id}"')
+    coop_b = checklist.index(f'name="cooperatives" type="checkbox" value="{world.coop_b.id}"')
+    product_b = checklist.index(f'name="products" type="checkbox" value="{world.product_b.id}"')
+    # Alphabetical, each cooperative's products under it (HTX Gà đồi, then HTX Vải thiều Lục Ngạn).
+    assert coop_b < product_b < coop_a < product_a
+    assert f'value="{world.pending.id}"' not in checklist  # not approved, not offered
+    assert '<select id="cooperatives"' not in page  # no Ctrl-click multi-select any more
+    assert "data-checklist-filter hidden" in page and "js/checklist.js" in page  # search box, shown by JS
+
+
+def test_ticking_a_cooperative_and_its_product_saves_both_in_one_step(world, client):
+    factories.commit()
+    sign_in(client, world.yu_staff)
+
+    response = client.post(
+        "/agency/promotion/new",
+        data=form_data(world, cooperatives=[str(world.coop_b.id)], products=[str(world.product_b.id)]),
+    )
+
+    assert response.status_code == 302
+    activity = db.session.scalar(db.select(PromotionActivity))
+    assert ([c.id for c in activity.cooperatives], [p.id for p in activity.products]) == (
+        [world.coop_b.id],
+        [world.product_b.id],
+    )
+    page = client.get(f"/agency/promotion/{activity.id}/edit").get_data(as_text=True)
+    assert re.search(
+        rf'<input checked id="products-\d+" name="products" type="checkbox" value="{world.product_b.id}"', page
+    )
+    assert re.search(
+        rf'<input checked id="cooperatives-\d+" name="cooperatives" type="checkbox" value="{world.coop_b.id}"', page
+    )

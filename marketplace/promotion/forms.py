@@ -63,9 +63,9 @@ class ActivityForm(FlaskForm):
         _l("Organising unit"), filters=[strip], validators=[Optional(), Length(max=services.MAX_UNIT)]
     )
     fair_id = SelectField(_l("Linked fair"), coerce=optional_int, validate_choice=False)
-    cooperatives = SelectMultipleField(
-        _l("Participating cooperatives"), coerce=database_id, validate_choice=False, render_kw={"size": 10}
-    )
+    # One checklist: each approved cooperative with its products under it (plain checkboxes;
+    # static/js/checklist.js adds a search box that hides the ones that do not match).
+    cooperatives = _Checkboxes(_l("Participating cooperatives"), coerce=database_id, validate_choice=False)
     products = _Checkboxes(_l("Products introduced"), coerce=database_id, validate_choice=False)
     budget_vnd = _number(_l("Budget (VND)"))
     visitors = _number(_l("Visitors"))
@@ -87,15 +87,18 @@ class ActivityForm(FlaskForm):
             select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED).order_by(Cooperative.name)
         )
         self.cooperatives.choices = [(c.id, c.name) for c in cooperatives]
-        chosen = [i for i in (self.cooperatives.data or []) if isinstance(i, int)]
-        products = (
-            db.session.scalars(
-                select(Product).where(Product.cooperative_id.in_(chosen)).order_by(Product.cooperative_id, Product.name)
-            )
-            if chosen
-            else []
-        )
+        products = db.session.scalars(
+            select(Product)
+            .join(Cooperative, Product.cooperative_id == Cooperative.id)
+            .where(Cooperative.status == CooperativeStatus.APPROVED)
+            .order_by(Product.cooperative_id, Product.name)
+        ).all()
         self.products.choices = [(p.id, f"{p.name} ({p.sku})") for p in products]
+        self._product_cooperative = {p.id: p.cooperative_id for p in products}
+
+    def product_options(self, cooperative_id: int) -> list:
+        """The product checkboxes of one cooperative, to show under it."""
+        return [option for option in self.products if self._product_cooperative.get(option.data) == cooperative_id]
 
 
 class ReturnForm(FlaskForm):

@@ -2,7 +2,7 @@
 achieved as they report it; evidence files and the edit history of each record.
 
 Workflow: draft -> submitted -> approved, or returned (with a comment) -> edited -> submitted again.
-An activity is approved by another agency than the ones that organised it, or by an admin.
+Who may approve is one rule, promotion.services.approval_rule (joint activities included).
 Imported activities (`marketplace promotion import`) are approved historical records.
 """
 

@@ -6,17 +6,22 @@ They never commit; the view (or the import command) does, once per request.
 Who may do what:
 - edit and submit: admins, the creator, and staff of an organising agency, while the
   activity is a draft or was returned;
-- approve and return: admins, and staff of an agency that is NOT among the organising
-  agencies nor the creator's agency (the "other agency" checks the report).
+- approve and return: see approval_rule() — an admin always; never the person who
+  recorded it or made its latest change; for one organising agency, staff of an agency that
+  neither organised it nor employs its creator (the "other agency" checks the report); for a
+  joint activity, staff of an agency other than the one whose member made its latest change
+  (so the other organising agency checks what its partner wrote).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from marketplace.accounts.models import Agency, User
 from marketplace.catalog.models import Product
@@ -136,18 +141,98 @@ def can_work_on(user: User, activity: PromotionActivity) -> bool:
     )
 
 
-def may_decide(user: User, activity: PromotionActivity) -> bool:
-    """May approve or return: an admin, or staff of an agency that did not organise it."""
-    if user.is_admin:
-        return True
-    if not user.is_agency_staff or user.agency_id is None:
-        return False
-    if activity.created_by_id == user.id:
-        return False
+# Changes to what an activity says (its fields and its evidence), not to its status.
+CONTENT_ACTIONS = ("created", "imported", "updated", "evidence_added", "evidence_removed")
+
+
+class Verdict(NamedTuple):
+    allowed: bool
+    reason: str = ""
+
+
+def last_editor(activity: PromotionActivity) -> User | None:
+    """The person who made the latest change to the activity's content (fields or evidence)."""
+    for change in reversed(activity.changes):
+        if change.action in CONTENT_ACTIONS and change.changed_by_id is not None:
+            return db.session.get(User, change.changed_by_id)
+    return activity.created_by
+
+
+def is_joint(activity: PromotionActivity) -> bool:
+    return len(activity.agencies) > 1
+
+
+def _writing_agency_id(activity: PromotionActivity) -> int | None:
+    """For a joint activity, the agency whose member made its latest change (else its creator's)."""
+    for person in (last_editor(activity), activity.created_by):
+        if person is not None and person.agency_id is not None:
+            return person.agency_id
+    return None
+
+
+def _excluded_agency_ids(activity: PromotionActivity) -> set[int]:
+    """The agencies whose staff may not approve this activity."""
+    if is_joint(activity):
+        writer = _writing_agency_id(activity)
+        return {writer} if writer is not None else set()
     excluded = _organiser_ids(activity)
     if activity.created_by is not None and activity.created_by.agency_id is not None:
         excluded.add(activity.created_by.agency_id)
-    return user.agency_id not in excluded
+    return excluded
+
+
+def approval_rule(user: User, activity: PromotionActivity) -> Verdict:
+    """May this person approve (or return) the activity? If not, the reason, for them to read.
+
+    - An admin may, always.
+    - Otherwise only agency staff with an agency, and never the person who recorded the activity
+      or made its latest change (fields or evidence): someone else checks it.
+    - One organising agency: staff of an agency that neither organised it nor employs its creator.
+    - Several organising agencies (a joint activity): staff of an agency other than the one whose
+      member made its latest change — in practice the partner organising agency checks it.
+    """
+    if user.is_admin:
+        return Verdict(True)
+    if not user.is_agency_staff or user.agency_id is None:
+        return Verdict(False, _("Only staff of an agency, or an admin, can approve activities."))
+    if activity.created_by_id == user.id:
+        return Verdict(False, _("You recorded this activity, so someone else approves it."))
+    editor = last_editor(activity)
+    if editor is not None and editor.id == user.id:
+        return Verdict(False, _("You made the latest change to this activity, so someone else approves it."))
+    if user.agency_id not in _excluded_agency_ids(activity):
+        return Verdict(True)
+    if is_joint(activity):
+        return Verdict(
+            False,
+            _(
+                "Your agency made the latest change to this joint activity, so the other organising agency"
+                " approves it, or an admin."
+            ),
+        )
+    return Verdict(
+        False, _("An activity is approved by another agency than the ones that organised it, or by an admin.")
+    )
+
+
+def approvers_note(activity: PromotionActivity) -> str:
+    """Who can approve this activity as it stands, in a sentence for its page."""
+    excluded = _excluded_agency_ids(activity)
+    names = [a.name for a in db.session.scalars(select(Agency).order_by(Agency.name)) if a.id not in excluded]
+    if not names:
+        return _("Only an admin can approve this activity.")
+    if is_joint(activity):
+        return _(
+            "Joint activity: staff of %(agencies)s approve it (not the person who recorded it or made its latest"
+            " change), or an admin.",
+            agencies=", ".join(names),
+        )
+    return _("Staff of %(agencies)s approve it, or an admin.", agencies=", ".join(names))
+
+
+def may_decide(user: User, activity: PromotionActivity) -> bool:
+    """May approve or return (whatever the status): see approval_rule()."""
+    return approval_rule(user, activity).allowed
 
 
 def can_decide(user: User, activity: PromotionActivity) -> bool:
@@ -351,8 +436,9 @@ def submit(activity: PromotionActivity, user: User) -> None:
 def _require_decider(activity: PromotionActivity, user: User) -> None:
     if activity.status != ActivityStatus.SUBMITTED:
         raise Refused(_("Only a submitted activity can be approved or returned."))
-    if not may_decide(user, activity):
-        raise Refused(_("An activity is approved by another agency than the ones that organised it, or by an admin."))
+    verdict = approval_rule(user, activity)
+    if not verdict.allowed:
+        raise Refused(verdict.reason)
 
 
 def approve(activity: PromotionActivity, user: User) -> None:

@@ -221,6 +221,8 @@ def detail_page(activity: PromotionActivity, *, return_form=None, evidence_form=
         evidence_form=evidence_form or EvidenceForm(formdata=None),
         can_edit=services.can_edit(current_user, activity),
         can_decide=services.can_decide(current_user, activity),
+        approval=services.approval_rule(current_user, activity),
+        approvers_note=services.approvers_note(activity),
     ), status
 
 

@@ -351,6 +351,20 @@ def test_agency_forms(app, world):
     assert db.session.scalar(select(Category).where(Category.name.like("Danh mục %")))
 
 
+def test_review_forms(app, make, world):
+    """Refusing, asking for documents, answering and reopening (issue 16)."""
+    waiting = make.cooperative("HTX Bổ sung", slug="bo-sung", status=CooperativeStatus.PENDING)
+    applicant = make.manager(waiting, email="ungvien@example.vn")
+    make.commit()
+    staff = client_of(app, world["staff"])
+    fuzz_form(staff, "/agency/cooperatives/bo-sung", "/request-documents", {"documents_request": "Giấy phép"})
+    fuzz_form(client_of(app, applicant), "/workspace/bo-sung/", "/answer", {"answer": "Đã gửi"})
+    fuzz_form(staff, "/agency/cooperatives/bo-sung", "/refuse", {"refusal": "Không đủ điều kiện"})
+    fuzz_form(staff, "/agency/cooperatives/bo-sung", "/reopen", {"reopen_reason": "Đã bổ sung"})
+    db.session.expire_all()
+    assert waiting.status == CooperativeStatus.PENDING
+
+
 # --- files --------------------------------------------------------------------------------
 
 CSV_HEADER = "cooperative,sku,name,category,unit,price_vnd,stock,ocop_stars,origin,description\n"

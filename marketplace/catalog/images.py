@@ -12,7 +12,6 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
-from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.core.errors import Refused
 from marketplace.core.images import image_sizes, load_picture, new_stem, remove_copies, save_copies, upload_folder
 from marketplace.extensions import db
@@ -37,7 +36,7 @@ def store_picture(stream: BinaryIO) -> tuple[str, tuple[int, int]]:
 def check_may_add_photos(product: Product, user) -> None:
     """Nobody has vetted a cooperative awaiting approval yet: its managers add photos only to
     its draft products, which they are preparing (staff to any). Refused, on the photos field."""
-    if user.is_admin or product.cooperative.status != CooperativeStatus.PENDING:
+    if user.is_admin or not product.cooperative.awaiting_approval:
         return
     if product.status != ProductStatus.DRAFT:
         raise Refused(

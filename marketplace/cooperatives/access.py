@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def managed_cooperative(slug: str, *, edit: bool = False) -> Cooperative:
     """The cooperative at `slug` if the signed-in person manages it: 404 unknown, 403 not theirs.
 
-    With `edit`, a suspended cooperative is refused too (managers may still look at it);
+    With `edit`, a suspended or refused cooperative is refused too (managers may still look at it);
     the caller turns that into a clear message via SuspendedCooperative.
     """
     cooperative = db.first_or_404(select(Cooperative).where(Cooperative.slug == slug))

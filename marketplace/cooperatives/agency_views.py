@@ -1,4 +1,5 @@
-"""The agency workspace: review registered cooperatives, approve or suspend them.
+"""The agency workspace: review registered cooperatives: approve, suspend, refuse, ask for
+more documents, reopen a refused application.
 
 Agency staff and admins only (roles_required); everyone else gets 403. Views call the
 services and answer; the request commits after them (core.transaction), and the managers'
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.cooperatives import catalogue, services
-from marketplace.cooperatives.forms import ApproveForm, SuspendForm
+from marketplace.cooperatives.forms import ApproveForm, RefuseForm, ReopenForm, RequestDocumentsForm, SuspendForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
 from marketplace.core.paging import requested_page
@@ -67,17 +68,27 @@ def cooperatives():
 @roles_required(Role.AGENCY_STAFF)
 def cooperative(slug: str):
     cooperative = cooperative_or_404(slug)
-    return _detail(cooperative, ApproveForm(formdata=None), SuspendForm(formdata=None))
+    return _detail(cooperative)
 
 
-def _detail(cooperative, approve_form, suspend_form):
+DECISION_FORMS = {
+    "approve_form": ApproveForm,
+    "suspend_form": SuspendForm,
+    "refuse_form": RefuseForm,
+    "request_form": RequestDocumentsForm,
+    "reopen_form": ReopenForm,
+}
+
+
+def _detail(cooperative, **submitted):
+    """The detail page with every decision form: empty ones, and the submitted one with its errors."""
+    forms = {name: submitted.get(name) or form_class(formdata=None) for name, form_class in DECISION_FORMS.items()}
     product_count = catalogue.figures().product_count(cooperative)
     return render_template(
         "agency/cooperative.html",
         cooperative=cooperative,
-        approve_form=approve_form,
-        suspend_form=suspend_form,
         product_count=product_count,
+        **forms,
     )
 
 
@@ -87,7 +98,7 @@ def approve(slug: str):
     cooperative = cooperative_or_404(slug)
     form = ApproveForm()
     if not form.validate():
-        return _detail(cooperative, form, SuspendForm(formdata=None))
+        return _detail(cooperative, approve_form=form)
     with attempt() as outcome:
         services.approve_cooperative(cooperative, current_user, form.note.data or "")
         services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
@@ -102,10 +113,64 @@ def suspend(slug: str):
     cooperative = cooperative_or_404(slug)
     form = SuspendForm()
     if not form.validate():
-        return _detail(cooperative, ApproveForm(formdata=None), form)
+        return _detail(cooperative, suspend_form=form)
     with attempt() as outcome:
         services.suspend_cooperative(cooperative, current_user, form.reason.data)
         services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
     if outcome.done:
         flash(_("%(name)s is suspended; its managers were told by email.", name=cooperative.name), "success")
+    return redirect(url_for("agency.cooperative", slug=slug))
+
+
+@bp.post("/cooperatives/<slug>/refuse")
+@roles_required(Role.AGENCY_STAFF)
+def refuse(slug: str):
+    cooperative = cooperative_or_404(slug)
+    form = RefuseForm()
+    if not form.validate():
+        return _detail(cooperative, refuse_form=form)
+    with attempt() as outcome:
+        services.refuse_cooperative(cooperative, current_user, form.refusal.data)
+        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
+    if outcome.done:
+        flash(
+            _("The application of %(name)s is refused; its managers were told by email.", name=cooperative.name),
+            "success",
+        )
+    return redirect(url_for("agency.cooperative", slug=slug))
+
+
+@bp.post("/cooperatives/<slug>/request-documents")
+@roles_required(Role.AGENCY_STAFF)
+def request_documents(slug: str):
+    cooperative = cooperative_or_404(slug)
+    form = RequestDocumentsForm()
+    if not form.validate():
+        return _detail(cooperative, request_form=form)
+    with attempt() as outcome:
+        services.request_documents(cooperative, current_user, form.documents_request.data)
+        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
+    if outcome.done:
+        flash(
+            _("%(name)s is asked for more documents; its managers were told by email.", name=cooperative.name),
+            "success",
+        )
+    return redirect(url_for("agency.cooperative", slug=slug))
+
+
+@bp.post("/cooperatives/<slug>/reopen")
+@roles_required(Role.AGENCY_STAFF)
+def reopen(slug: str):
+    cooperative = cooperative_or_404(slug)
+    form = ReopenForm()
+    if not form.validate():
+        return _detail(cooperative, reopen_form=form)
+    with attempt() as outcome:
+        services.reopen_cooperative(cooperative, current_user, form.reopen_reason.data)
+        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
+    if outcome.done:
+        flash(
+            _("The application of %(name)s is reopened; its managers were told by email.", name=cooperative.name),
+            "success",
+        )
     return redirect(url_for("agency.cooperative", slug=slug))

@@ -241,3 +241,35 @@ class SuspendForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Give a reason for the suspension.")), Length(max=2000)],
     )
+
+
+class RefuseForm(FlaskForm):
+    refusal = TextAreaField(
+        _l("Reason for the refusal"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give the reason for the refusal.")), Length(max=2000)],
+    )
+
+
+class RequestDocumentsForm(FlaskForm):
+    documents_request = TextAreaField(
+        _l("Documents or information needed"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say which documents or information are missing.")), Length(max=2000)],
+    )
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(
+        _l("Your answer"),
+        filters=[strip],
+        validators=[DataRequired(_l("Write your answer to the agency's request.")), Length(max=4000)],
+    )
+
+
+class ReopenForm(FlaskForm):
+    reopen_reason = TextAreaField(
+        _l("Reason for reopening"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give the reason for reopening the application.")), Length(max=2000)],
+    )

@@ -10,7 +10,6 @@ from typing import BinaryIO
 
 from flask_babel import gettext as _
 
-from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.core.errors import Refused
 from marketplace.core.images import image_sizes, load_picture, new_stem, remove_copies, save_copies, upload_folder
 from marketplace.extensions import db
@@ -27,7 +26,7 @@ def logos_folder() -> Path:
 def check_may_add_logo(cooperative, user) -> None:
     """Until an agency approves the cooperative, its managers upload photos only to its draft
     products (catalog.images), not a logo (staff may). Refused, on the logo field."""
-    if cooperative.status == CooperativeStatus.PENDING and not user.is_admin:
+    if cooperative.awaiting_approval and not user.is_admin:
         raise Refused(_("The logo can be added once the cooperative is approved."), field="logo")
 
 

@@ -21,6 +21,14 @@ class CooperativeStatus(str, enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
     SUSPENDED = "suspended"
+    # The agency asked for more documents; the managers answer and it is pending again.
+    NEEDS_DOCUMENTS = "needs_documents"
+    # The application is refused for good: only staff reopening it makes it pending again.
+    REFUSED = "refused"
+
+
+# Not yet vetted by an agency: managers prepare drafts, nothing is public.
+AWAITING_APPROVAL = frozenset({CooperativeStatus.PENDING, CooperativeStatus.NEEDS_DOCUMENTS})
 
 
 cooperative_managers = sa.Table(
@@ -91,12 +99,17 @@ class Cooperative(HasAddress, db.Model):
     def is_approved(self) -> bool:
         return self.status == CooperativeStatus.APPROVED
 
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.status in AWAITING_APPROVAL
+
     def __repr__(self) -> str:
         return f"<Cooperative {self.slug!r} {self.status.value}>"
 
 
 class CooperativeStatusChange(db.Model):
-    """Who moved a cooperative between pending, approved and suspended, when and why."""
+    """Who moved a cooperative between statuses (pending, approved, suspended, needs documents,
+    refused), when and why: the agency's reasons and requests, the managers' answers."""
 
     __tablename__ = "cooperative_status_changes"
 

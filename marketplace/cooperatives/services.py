@@ -1,4 +1,5 @@
-"""Business actions on cooperatives: register, edit the profile, approve, suspend.
+"""Business actions on cooperatives: register, edit the profile, and the agency's review:
+approve, suspend, refuse, ask for more documents (which the managers answer), reopen.
 
 Each function validates, changes objects and flushes; the request commits once. The
 notify_* functions queue their emails in that same transaction (marketplace.mail.queue):
@@ -125,11 +126,15 @@ def update_cooperative(cooperative: Cooperative, data: dict) -> Cooperative:
     return cooperative
 
 
+# Managers may look at these cooperatives' records but not change them (admins may).
+LOCKED = frozenset({CooperativeStatus.SUSPENDED, CooperativeStatus.REFUSED})
+
+
 def can_edit(user: User, cooperative: Cooperative) -> bool:
-    """Managers edit their own cooperatives unless suspended; admins always."""
+    """Managers edit their own cooperatives unless suspended or refused; admins always."""
     if not user.can_manage(cooperative):
         return False
-    return user.is_admin or cooperative.status != CooperativeStatus.SUSPENDED
+    return user.is_admin or cooperative.status not in LOCKED
 
 
 def _change_status(cooperative: Cooperative, to_status: CooperativeStatus, by: User, reason: str) -> None:
@@ -177,21 +182,83 @@ def update_payment_settings(cooperative, data: dict) -> None:
     cooperative.bank_bin, cooperative.bank_account_number, cooperative.bank_account_name = bank_bin, number, holder
 
 
+def _refuse_if_refused(cooperative: Cooperative) -> None:
+    if cooperative.status == CooperativeStatus.REFUSED:
+        raise CooperativeError(_("This cooperative's application is refused. Reopen it first."))
+
+
 def approve_cooperative(cooperative: Cooperative, by: User, note: str = "") -> None:
-    """Pending or suspended -> approved. Approving an approved cooperative is refused."""
+    """Pending, waiting for documents or suspended -> approved. Approving an approved
+    cooperative is refused, and so is approving a refused one (reopen it first)."""
     if cooperative.status == CooperativeStatus.APPROVED:
         raise CooperativeError(_("This cooperative is already approved."))
+    _refuse_if_refused(cooperative)
     _change_status(cooperative, CooperativeStatus.APPROVED, by, (note or "").strip())
 
 
 def suspend_cooperative(cooperative: Cooperative, by: User, reason: str) -> None:
-    """Pending or approved -> suspended, always with a reason the managers will read."""
+    """Pending, waiting for documents or approved -> suspended, always with a reason the
+    managers will read."""
     reason = (reason or "").strip()
     if not reason:
         raise CooperativeError(_("Give a reason for the suspension."))
     if cooperative.status == CooperativeStatus.SUSPENDED:
         raise CooperativeError(_("This cooperative is already suspended."))
+    _refuse_if_refused(cooperative)
     _change_status(cooperative, CooperativeStatus.SUSPENDED, by, reason)
+
+
+def refuse_cooperative(cooperative: Cooperative, by: User, reason: str) -> None:
+    """An application (pending or waiting for documents) -> refused, with the reason the
+    managers read. Final: the cooperative cannot be approved, sell or be edited by its
+    managers until staff reopen it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CooperativeError(_("Give the reason for the refusal."))
+    _refuse_if_refused(cooperative)
+    if not cooperative.awaiting_approval:
+        raise CooperativeError(_("Only a cooperative waiting for approval can be refused; suspend it instead."))
+    _change_status(cooperative, CooperativeStatus.REFUSED, by, reason)
+
+
+def request_documents(cooperative: Cooperative, by: User, message: str) -> None:
+    """Pending -> needs documents: the managers see the message in their workspace and answer."""
+    message = (message or "").strip()
+    if not message:
+        raise CooperativeError(_("Say which documents or information are missing."))
+    if cooperative.status == CooperativeStatus.NEEDS_DOCUMENTS:
+        raise CooperativeError(_("This cooperative is already asked for more documents; wait for the answer."))
+    if cooperative.status != CooperativeStatus.PENDING:
+        raise CooperativeError(_("Documents can be requested only from a cooperative waiting for approval."))
+    _change_status(cooperative, CooperativeStatus.NEEDS_DOCUMENTS, by, message)
+
+
+def answer_request(cooperative: Cooperative, by: User, answer: str) -> None:
+    """A manager answers the agency's request: needs documents -> pending, the answer recorded
+    in the history for staff to review. The caller checks that `by` manages the cooperative."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise CooperativeError(_("Write your answer to the agency's request."))
+    if cooperative.status != CooperativeStatus.NEEDS_DOCUMENTS:
+        raise CooperativeError(_("The agency is not waiting for documents from this cooperative."))
+    _change_status(cooperative, CooperativeStatus.PENDING, by, answer)
+
+
+def reopen_cooperative(cooperative: Cooperative, by: User, reason: str) -> None:
+    """Staff reopen a refused application: refused -> pending, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CooperativeError(_("Give the reason for reopening the application."))
+    if cooperative.status != CooperativeStatus.REFUSED:
+        raise CooperativeError(_("Only a refused application can be reopened."))
+    _change_status(cooperative, CooperativeStatus.PENDING, by, reason)
+
+
+def pending_request(cooperative: Cooperative) -> CooperativeStatusChange | None:
+    """The agency's request the managers have to answer (None unless waiting for documents)."""
+    if cooperative.status != CooperativeStatus.NEEDS_DOCUMENTS:
+        return None
+    return _latest_change(cooperative)
 
 
 @dataclass
@@ -225,18 +292,30 @@ def notify_agency_of_registration(cooperative: Cooperative) -> None:
     queue_email(COOPERATIVE_REGISTERED, cooperative.id)
 
 
-def notify_managers_of_status(cooperative: Cooperative) -> None:
-    """In the status change's transaction: queue the email telling the managers of its latest
-    change (approved or suspended), sent after the commit."""
+def _latest_change(cooperative: Cooperative) -> CooperativeStatusChange | None:
     db.session.flush()
-    change_id = db.session.scalar(
-        select(CooperativeStatusChange.id)
+    return db.session.scalar(
+        select(CooperativeStatusChange)
         .where(CooperativeStatusChange.cooperative_id == cooperative.id)
         .order_by(CooperativeStatusChange.id.desc())
         .limit(1)
     )
-    if change_id is not None:
-        queue_email(COOPERATIVE_STATUS, change_id)
+
+
+def notify_managers_of_status(cooperative: Cooperative) -> None:
+    """In the status change's transaction: queue the email telling the managers of its latest
+    change (approved, suspended, refused, documents requested, reopened), sent after the commit."""
+    change = _latest_change(cooperative)
+    if change is not None:
+        queue_email(COOPERATIVE_STATUS, change.id)
+
+
+def notify_agency_of_answer(cooperative: Cooperative) -> None:
+    """In the answer's transaction: queue the email telling agency staff that the managers
+    answered their request and the cooperative waits for review again."""
+    change = _latest_change(cooperative)
+    if change is not None:
+        queue_email(COOPERATIVE_ANSWERED, change.id)
 
 
 def send_registration_notice(cooperative_id: int) -> None:
@@ -253,32 +332,71 @@ def send_registration_notice(cooperative_id: int) -> None:
             )
 
 
+def _status_mail(change: CooperativeStatusChange) -> tuple[str, str] | None:
+    """(template, subject) of the managers' email for a recorded change; None: no email (the
+    managers' own answer)."""
+    name = change.cooperative.name
+    to = change.to_status
+    if to == CooperativeStatus.APPROVED:
+        return "cooperative_approved", _("Your cooperative %(name)s is approved", name=name)
+    if to == CooperativeStatus.SUSPENDED:
+        return "cooperative_suspended", _("Your cooperative %(name)s is suspended", name=name)
+    if to == CooperativeStatus.REFUSED:
+        return "cooperative_refused", _("The application of %(name)s is refused", name=name)
+    if to == CooperativeStatus.NEEDS_DOCUMENTS:
+        return "cooperative_needs_documents", _("%(name)s: the agency asks for more documents", name=name)
+    if to == CooperativeStatus.PENDING and change.from_status == CooperativeStatus.REFUSED:
+        return "cooperative_reopened", _("The application of %(name)s is reopened", name=name)
+    return None
+
+
 def send_status_notice(change_id: int) -> None:
-    """Queue handler: tell the active managers of one recorded status change (approved or
-    suspended, as it was recorded, even if the cooperative has moved on since)."""
+    """Queue handler: tell the active managers of one recorded status change (as it was
+    recorded, even if the cooperative has moved on since)."""
     change = db.session.get(CooperativeStatusChange, change_id)
     if change is None:
         raise Gone(f"cooperative status change {change_id} no longer exists")
-    if change.to_status not in (CooperativeStatus.APPROVED, CooperativeStatus.SUSPENDED):
-        return
     cooperative = change.cooperative
-    approved = change.to_status == CooperativeStatus.APPROVED
     link = url_for("workspace.dashboard", slug=cooperative.slug, _external=True)
-    template = "cooperative_approved" if approved else "cooperative_suspended"
     for person in cooperative.managers:
         if not person.active:
             continue
         with force_locale("vi"):
-            if approved:
-                subject = _("Your cooperative %(name)s is approved", name=cooperative.name)
-            else:
-                subject = _("Your cooperative %(name)s is suspended", name=cooperative.name)
+            mail = _status_mail(change)
+            if mail is None:
+                return
+            template, subject = mail
             send_email(
                 person.email, subject, template, cooperative=cooperative, person=person, link=link, reason=change.reason
             )
 
 
+def send_answer_notice(change_id: int) -> None:
+    """Queue handler: tell agency staff (admins when there are none) that the managers
+    answered the request for documents; the answer is in the email and the history."""
+    change = db.session.get(CooperativeStatusChange, change_id)
+    if change is None:
+        raise Gone(f"cooperative status change {change_id} no longer exists")
+    cooperative = change.cooperative
+    link = url_for("agency.cooperative", slug=cooperative.slug, _external=True)
+    for person in agency_recipients():
+        with force_locale("vi"):
+            subject = _("%(name)s answered the request for documents", name=cooperative.name)
+            send_email(
+                person.email,
+                subject,
+                "cooperative_answered",
+                cooperative=cooperative,
+                person=person,
+                link=link,
+                answer=change.reason,
+                answered_by=change.changed_by,
+            )
+
+
 COOPERATIVE_REGISTERED = "cooperative_registered"
 COOPERATIVE_STATUS = "cooperative_status"
+COOPERATIVE_ANSWERED = "cooperative_answered"
 register(COOPERATIVE_REGISTERED, send_registration_notice)
 register(COOPERATIVE_STATUS, send_status_notice)
+register(COOPERATIVE_ANSWERED, send_answer_notice)

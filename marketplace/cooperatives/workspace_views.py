@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from marketplace.cooperatives import services
 from marketplace.cooperatives.access import SuspendedCooperative, managed_cooperative
-from marketplace.cooperatives.forms import CooperativeForm, ProfileForm
+from marketplace.cooperatives.forms import AnswerForm, CooperativeForm, ProfileForm
 from marketplace.cooperatives.logos import check_may_add_logo, save_cooperative_logo
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.errors import Refused
@@ -29,10 +29,13 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 @bp.app_errorhandler(SuspendedCooperative)
 def refuse_suspended(error: SuspendedCooperative):
     roll_back()  # a refusal, although answered with a redirect (which would commit)
-    flash(
-        _("This cooperative is suspended: you can look at its records but not change them. Contact the agency."),
-        "error",
-    )
+    if error.cooperative.status == CooperativeStatus.REFUSED:
+        message = _("This cooperative's application is refused: you can look at its records but not change them.")
+    else:
+        message = _(
+            "This cooperative is suspended: you can look at its records but not change them. Contact the agency."
+        )
+    flash(message, "error")
     return redirect(url_for("workspace.dashboard", slug=error.cooperative.slug))
 
 
@@ -82,6 +85,10 @@ def register():
 @login_required
 def dashboard(slug: str):
     cooperative = managed_cooperative(slug)
+    return _dashboard(cooperative, AnswerForm(formdata=None))
+
+
+def _dashboard(cooperative, answer_form):
     summary = services.dashboard(cooperative)
     return render_template(
         "workspace/dashboard.html",
@@ -89,7 +96,25 @@ def dashboard(slug: str):
         summary=summary,
         can_edit=services.can_edit(current_user, cooperative),
         statuses=CooperativeStatus,
+        documents_request=services.pending_request(cooperative),
+        answer_form=answer_form,
     )
+
+
+@bp.post("/<slug>/answer")
+@login_required
+def answer(slug: str):
+    """A manager answers the agency's request for documents: the cooperative is pending again."""
+    cooperative = managed_cooperative(slug)
+    form = AnswerForm()
+    if form.validate():
+        with attempt(form) as outcome:
+            services.answer_request(cooperative, current_user, form.answer.data)
+            services.notify_agency_of_answer(cooperative)  # queued in this transaction, sent after the commit
+        if outcome.done:
+            flash(_("Your answer is sent; the agency will review the cooperative again."), "success")
+            return redirect(url_for("workspace.dashboard", slug=cooperative.slug))
+    return _dashboard(cooperative, form), 400
 
 
 @bp.route("/<slug>/profile", methods=["GET", "POST"])

@@ -72,6 +72,8 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.services import order_number
 from marketplace.promotion.models import ActivityStatus, PromotionActivity
+from marketplace.promotion.services import record
+from marketplace.promotion.tracking import create_tracking_link
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 Y, C = data.YOUTH_UNION, data.COOPERATIVE_ALLIANCE
@@ -257,6 +259,7 @@ def load_sales(new_fairs: list[Fair]) -> int:
     activities = {a.title: a for a in db.session.scalars(select(PromotionActivity))}
     staff = db.session.scalar(select(User).where(User.email == f"lienminh@{data.EMAIL_DOMAIN}"))
     catalogue = _catalogue()
+    on_sale = {p for products in catalogue.values() for p in products}
     people = _People(rng)
     orders: list[Order] = []
     sold: dict[int, int] = {}
@@ -265,30 +268,26 @@ def load_sales(new_fairs: list[Fair]) -> int:
         item = next(f for f in FAIRS if f.slug == fair.slug)
         activity = activities.get(item.activity)
         if activity is not None and activity.fair_id is None:  # an activity made before the fair existed
-            from marketplace.promotion.services import record
-
             activity.fair = fair
             record(activity, staff, "updated", "fair", "", fair.name)
         _visits(fair, item, rng)
         _onsite(fair, item, rng)
-        booths = [b for b in fair.booths if b.products]
+        booths = [b for b in fair.booths if any(p.product in on_sale for p in b.products)]
         for _ in range(FAIR_QR_ORDERS):
             booth = rng.choice(booths)
             scanned = _moment_between(rng, fair.starts_at, fair.ends_at)
             when = scanned + timedelta(hours=rng.uniform(0.2, 96))
             source = Source(fair.id, booth.id if rng.random() < 0.8 else None, scanned)
-            lines = _lines(rng, [p.product for p in booth.products], catalogue)
+            lines = _lines(rng, [p.product for p in booth.products if p.product in on_sale], catalogue)
             orders.append(_order(rng, people, lines, when, source, sold))
 
     for title, count in TRACKED.items():
         activity = activities.get(title)
         if activity is None or activity.status != ActivityStatus.APPROVED:
             continue
-        from marketplace.promotion.tracking import create_tracking_link
-
         create_tracking_link(activity, staff)
         pool = [p for c in activity.cooperatives for p in catalogue.get(c.id, ())]
-        if not pool:
+        if not pool:  # its cooperatives no longer sell anything
             continue
         start = _utc(datetime.combine(activity.start_date, time(8)))
         end = _utc(datetime.combine(activity.end_date, time(22)))
@@ -350,7 +349,6 @@ def _catalogue() -> dict[int, list[Product]]:
 
 def _lines(rng: random.Random, pool: list[Product], catalogue) -> list[tuple[Product, int]]:
     """One to three products: mostly of one cooperative, sometimes another of the same one."""
-    pool = [p for p in pool if p.cooperative_id in catalogue]
     first = rng.choice(pool)
     lines = {first.id: (first, _quantity(rng, first))}
     if rng.random() < 0.35:

@@ -355,7 +355,7 @@ def test_demo_report_measures_sales_beside_the_reported_ones(demo):
     assert totals.sales_measured_vnd < totals.sales_reported_vnd
     assert totals.platform_sales_vnd < totals.sales_reported_vnd
     assert totals.sales_measured_vnd != totals.platform_sales_vnd
-    years = {group.key: group.figures for group in report.groups}
+    years = {str(group.key): group.figures for group in report.groups}
     for year in ("2023", "2024", "2025"):
         assert 0 < years[year].sales_measured_vnd < years[year].sales_reported_vnd, year
         assert years[year].platform_sales_vnd > 0, year
@@ -490,6 +490,20 @@ def test_the_report_page_shows_measured_sales_to_agency_staff(demo):
     totals = programme_report().totals
     assert shown["sales_measured_vnd"] == totals.sales_measured_vnd > 0
     assert shown["platform_sales_vnd"] == totals.platform_sales_vnd > 0
+
+
+def test_the_past_fairs_pages_open(demo):
+    from marketplace.demo.sales import FAIRS as PAST_FAIRS
+    from tests.cooperatives.helpers import sign_in
+
+    client = demo.test_client()
+    for item in PAST_FAIRS:
+        page = client.get(f"/fairs/{item.slug}")
+        assert page.status_code == 200 and item.name in page.get_data(as_text=True)
+    staff = db.session.scalar(select(User).where(User.email == f"lienminh@{data.EMAIL_DOMAIN}"))
+    sign_in(client, staff)
+    for item in PAST_FAIRS:
+        assert client.get(f"/agency/fairs/{item.slug}/results").status_code == 200
 
 
 def test_the_programme_dashboard_shows_measured_sales(demo):

@@ -31,6 +31,10 @@ MAX_PAGES = 1000
 MAX_QUERY_VARIANTS = 12
 # A report's period and grouping links multiply per cooperative: fewer variants there.
 MAX_REPORT_VARIANTS = 3
+# Order pages are alike and the demo has a few hundred past orders: a few of each workspace's
+# (and their packing slips) show their behaviour without using up the page budget.
+MAX_ORDER_PAGES = 4
+ORDER_PAGE = re.compile(r"(/workspace/[^/]+/orders/)\d+(/.*)?")
 SKIPPED_PREFIXES = ("/static/", "/media/", "/lang/")
 PRIVATE_PREFIXES = ("/workspace", "/agency", "/admin")
 # Anyone signed in may see their (possibly empty) list of cooperatives and register one.
@@ -197,6 +201,11 @@ def crawl(client, starts: list[str], language: str) -> Crawl:
             if target is None or target in seen:
                 continue
             path = target.split("?")[0]
+            if order_page := ORDER_PAGE.fullmatch(path):
+                pattern = order_page[1] + "#" + (order_page[2] or "")
+                variants[pattern] = variants.get(pattern, 0) + 1
+                if variants[pattern] > MAX_ORDER_PAGES:
+                    continue
             if "?" in target:
                 variants[path] = variants.get(path, 0) + 1
                 if variants[path] > (MAX_REPORT_VARIANTS if "/reports/" in path else MAX_QUERY_VARIANTS):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -331,3 +331,187 @@ def test_reloading_the_demo_keeps_an_admins_target(demo):
 
     db.session.refresh(target)
     assert target.value == 350_000_000
+
+
+# --- the sales history 2023-2025: what the report page measures --------------------------------
+
+
+def programme_report():
+    from marketplace.promotion.reports import ReportQuery, program_range, promotion_report
+
+    start, end = program_range()
+    return promotion_report(ReportQuery(date_from=start, date_to=end, group_by="year"))
+
+
+def history_orders() -> list[Order]:
+    return db.session.scalars(select(Order).where(Order.created_at < datetime(2026, 1, 1)).order_by(Order.id)).all()
+
+
+def test_demo_report_measures_sales_beside_the_reported_ones(demo):
+    report = programme_report()  # the function the report page, its exports and the dashboard use
+    totals = report.totals
+    assert totals.sales_measured_vnd > 0 and totals.platform_sales_vnd > 0
+    # Believable: the platform sees a part of what the activities reported (cash, livestream comments...).
+    assert totals.sales_measured_vnd < totals.sales_reported_vnd
+    assert totals.platform_sales_vnd < totals.sales_reported_vnd
+    assert totals.sales_measured_vnd != totals.platform_sales_vnd
+    years = {str(group.key): group.figures for group in report.groups}
+    for year in ("2023", "2024", "2025"):
+        assert 0 < years[year].sales_measured_vnd < years[year].sales_reported_vnd, year
+        assert years[year].platform_sales_vnd > 0, year
+
+
+def test_demo_history_orders_are_credited_like_checkout_credits_them(demo):
+    from marketplace.demo.sales import FAIRS as PAST_FAIRS
+    from marketplace.orders.models import PartStatus
+    from marketplace.promotion.models import ActivityStatus, PromotionActivity
+
+    orders = history_orders()
+    assert 100 <= len(orders) <= 400  # a few hundred: the demo starts quickly
+    assert {o.created_at.year for o in orders} == {2023, 2024, 2025}
+    assert all(p.status in (PartStatus.DELIVERED, PartStatus.COMPLETED) for o in orders for p in o.parts)
+    assert len({o.number for o in orders}) == len(orders) and all(o.number for o in orders)
+    assert len({o.contact_name for o in orders}) > 50 and all(o.user_id is None for o in orders)
+
+    tracked = [o for o in orders if o.source_activity_id]
+    assert len(tracked) >= 30
+    activities = {o.source_activity for o in tracked}
+    assert all(a.status == ActivityStatus.APPROVED and a.tracking_code for a in activities)
+    assert all(
+        a.start_date <= o.created_at.date() <= a.end_date + timedelta(days=8)
+        for o in tracked
+        for a in [o.source_activity]
+    )
+    assert all({p.cooperative_id for p in o.parts} <= {c.id for c in o.source_activity.cooperatives} for o in tracked)
+
+    past = {f.slug: f for f in db.session.scalars(select(Fair).where(Fair.slug.in_([f.slug for f in PAST_FAIRS])))}
+    assert len(past) == len(PAST_FAIRS) and all(f.status == FairStatus.CLOSED for f in past.values())
+    for item in PAST_FAIRS:
+        fair = past[item.slug]
+        linked = db.session.scalar(select(PromotionActivity).where(PromotionActivity.title == item.activity))
+        assert linked.fair_id == fair.id and linked.status == ActivityStatus.APPROVED
+        from_qr = [o for o in orders if o.source_fair_id == fair.id]
+        assert len(from_qr) >= 5 and any(o.source_booth_id for o in from_qr)
+        assert all(o.source_booth is None or o.source_booth.fair_id == fair.id for o in from_qr)
+        assert all(fair.starts_at <= o.created_at <= fair.ends_at + timedelta(days=7) for o in from_qr)
+        sales = db.session.scalars(select(OnSiteSale).join(OnSiteSale.booth).where(Booth.fair_id == fair.id)).all()
+        assert len(sales) >= 10 and all(fair.starts_at <= s.created_at < fair.ends_at for s in sales)
+    assert any(not o.source_fair_id and not o.source_activity_id for o in orders)
+
+
+def test_demo_history_leaves_todays_stock_alone(app, monkeypatch):
+    from marketplace.demo import sales
+
+    stock = {}
+    load_sales = sales.load_sales
+
+    def watched(fairs):
+        stock["before"] = dict(db.session.execute(select(Product.id, Product.stock)).all())
+        created = load_sales(fairs)
+        stock["after"] = dict(db.session.execute(select(Product.id, Product.stock)).all())
+        return created
+
+    monkeypatch.setattr(loader, "load_sales", watched)
+    load_demo(image_width=SMALL)
+    db.session.commit()
+
+    assert stock["before"] == stock["after"] and min(stock["after"].values()) >= 0
+    # Delivered parts count as sold, as a delivery through orders.services would.
+    assert db.session.scalar(select(func.sum(Product.units_sold))) > 0
+
+
+def test_an_older_demo_gets_the_history_once(app, monkeypatch):
+    """A demo database loaded before the history existed: the next load adds it, links the fairs
+    to the activities made without them, and a third load adds nothing."""
+    from marketplace.demo.sales import FAIRS as PAST_FAIRS
+    from marketplace.orders.models import OrderPart, OrderStatusChange
+    from marketplace.promotion.models import PromotionActivity
+
+    monkeypatch.setattr(loader, "load_history_fairs", lambda: [])
+    load_demo(image_width=SMALL)
+    db.session.commit()
+    assert history_orders() == [] and programme_report().totals.sales_measured_vnd == 0
+    monkeypatch.undo()
+
+    summary = load_demo(image_width=SMALL)
+    db.session.commit()
+    assert summary.created_orders == len(history_orders()) > 0
+    for item in PAST_FAIRS:
+        activity = db.session.scalar(select(PromotionActivity).where(PromotionActivity.title == item.activity))
+        assert activity.fair is not None and activity.fair.slug == item.slug
+    measured = programme_report().totals.sales_measured_vnd
+    counts = demo_counts()
+    parts = [db.session.scalar(select(func.count()).select_from(m)) for m in (OrderPart, OrderStatusChange)]
+
+    assert load_demo(image_width=SMALL).created_orders == 0
+    db.session.commit()
+    assert demo_counts() == counts
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (OrderPart, OrderStatusChange)] == parts
+    assert programme_report().totals.sales_measured_vnd == measured > 0
+
+
+def test_demo_history_is_the_same_on_every_fresh_demo(app):
+    from tests.conftest import empty_all_tables
+
+    def snapshot():
+        return [
+            (
+                o.contact_name,
+                o.contact_phone,
+                o.created_at,
+                o.items_total_vnd,
+                o.source_fair_id is None,
+                o.source_activity_id is None,
+            )
+            for o in history_orders()
+        ], programme_report().totals.as_dict()
+
+    load_demo(image_width=SMALL)
+    db.session.commit()
+    first = snapshot()
+    empty_all_tables()
+    db.session.commit()
+    load_demo(image_width=SMALL)
+    db.session.commit()
+    assert snapshot() == first
+
+
+def test_the_report_page_shows_measured_sales_to_agency_staff(demo):
+    import re
+
+    from tests.cooperatives.helpers import sign_in
+
+    client = demo.test_client()
+    staff = db.session.scalar(select(User).where(User.email == f"tinhdoan@{data.EMAIL_DOMAIN}"))
+    sign_in(client, staff)
+    html = client.get("/agency/reports/promotion").get_data(as_text=True)  # the programme by default
+    assert "Doanh số đo được" in html and "Doanh số trên sàn" in html
+    shown = {m[1]: int(m[2]) for m in re.finditer(r'data-total="(\w+)" data-value="(-?\d+)"', html)}
+    totals = programme_report().totals
+    assert shown["sales_measured_vnd"] == totals.sales_measured_vnd > 0
+    assert shown["platform_sales_vnd"] == totals.platform_sales_vnd > 0
+
+
+def test_the_past_fairs_pages_open(demo):
+    from marketplace.demo.sales import FAIRS as PAST_FAIRS
+    from tests.cooperatives.helpers import sign_in
+
+    client = demo.test_client()
+    for item in PAST_FAIRS:
+        page = client.get(f"/fairs/{item.slug}")
+        assert page.status_code == 200 and item.name in page.get_data(as_text=True)
+    staff = db.session.scalar(select(User).where(User.email == f"lienminh@{data.EMAIL_DOMAIN}"))
+    sign_in(client, staff)
+    for item in PAST_FAIRS:
+        assert client.get(f"/agency/fairs/{item.slug}/results").status_code == 200
+
+
+def test_the_programme_dashboard_shows_measured_sales(demo):
+    from datetime import date
+
+    from marketplace.program.models import TargetMetric
+    from marketplace.program.progress import dashboard
+
+    cells = dashboard(today=date(2026, 1, 15)).metric(TargetMetric.SALES_VND).cells
+    assert all(cells[year].measured > 0 for year in (2023, 2024, 2025, None))
+    assert all(cells[year].measured < cells[year].actual for year in (2023, 2024, 2025, None))

@@ -42,7 +42,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(
         f"Demo data ready in {time.monotonic() - started:.1f} s: created {summary.created_cooperatives} cooperatives, "
         f"{summary.created_products} products, {summary.created_images} pictures, {summary.created_users} accounts, "
-        f"{summary.created_fairs} fairs."
+        f"{summary.created_fairs} fairs, {summary.created_orders} past orders (2023–2025)."
     )
     click.echo()
     click.echo(accounts_table())

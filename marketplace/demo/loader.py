@@ -32,6 +32,7 @@ from marketplace.demo.fairs import load_fairs
 from marketplace.demo.images import product_picture
 from marketplace.demo.program import load_program
 from marketplace.demo.reviews import load_addresses, load_reviews
+from marketplace.demo.sales import load_history_fairs, load_sales
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, Fair, FairVisit, OnSiteSale
 from marketplace.orders.models import Order
@@ -66,6 +67,7 @@ class DemoSummary:
     created_programme_records: int = 0  # targets, promotion activities, training classes, new cooperatives
     created_reviews: int = 0
     created_addresses: int = 0
+    created_orders: int = 0  # the 2023-2025 sales history (demo.sales)
 
 
 def load_demo(image_width: int = 800) -> DemoSummary:
@@ -79,7 +81,10 @@ def load_demo(image_width: int = 800) -> DemoSummary:
     products = _products(cooperatives, categories, summary)
     _images(products, categories, image_width, summary)
     summary.created_fairs = load_fairs()
+    past_fairs = load_history_fairs()  # before the programme: its activities link them
+    summary.created_fairs += len(past_fairs)
     summary.created_programme_records = load_program()
+    summary.created_orders = load_sales(past_fairs)  # 2023-2025, of the fairs just created
     summary.created_reviews = load_reviews()  # of the fairs' delivered orders
     summary.created_addresses = load_addresses()
     db.session.flush()

@@ -479,7 +479,11 @@ def _showcase(slugs, cooperatives, products) -> list[Product]:
 
 
 def _activities(agencies, staff, cooperatives, products) -> int:
+    from marketplace.demo.sales import fair_of_activity
+
     existing = set(db.session.scalars(select(PromotionActivity.title)))
+    fairs = {f.slug: f for f in db.session.scalars(select(Fair))}
+    fair_slugs = fair_of_activity()  # the past fairs of sales.py, linked to their activities
     created = 0
     for item in ACTIVITIES:
         if item.title in existing:
@@ -496,6 +500,7 @@ def _activities(agencies, staff, cooperatives, products) -> int:
                 province_code=province,
                 ward_code=ward,
                 organising_unit=item.unit,
+                fair=fairs.get(fair_slugs.get(item.title, "")),
                 cooperatives=[cooperatives[s] for s in item.cooperatives],
                 products=_showcase(item.cooperatives, cooperatives, products),
                 budget_vnd=item.budget,

@@ -272,13 +272,17 @@ def load_sales(new_fairs: list[Fair]) -> int:
             record(activity, staff, "updated", "fair", "", fair.name)
         _visits(fair, item, rng)
         _onsite(fair, item, rng)
-        booths = [b for b in fair.booths if any(p.product in on_sale for p in b.products)]
+        booths = sorted(
+            (b for b in fair.booths if any(p.product in on_sale for p in b.products)),
+            key=lambda b: b.cooperative.slug,
+        )
         for _ in range(FAIR_QR_ORDERS):
             booth = rng.choice(booths)
             scanned = _moment_between(rng, fair.starts_at, fair.ends_at)
             when = scanned + timedelta(hours=rng.uniform(0.2, 96))
             source = Source(fair.id, booth.id if rng.random() < 0.8 else None, scanned)
-            lines = _lines(rng, [p.product for p in booth.products if p.product in on_sale], catalogue)
+            shown = sorted((p.product for p in booth.products if p.product in on_sale), key=lambda p: p.sku)
+            lines = _lines(rng, shown, catalogue)
             orders.append(_order(rng, people, lines, when, source, sold))
 
     for title, count in TRACKED.items():
@@ -286,7 +290,8 @@ def load_sales(new_fairs: list[Fair]) -> int:
         if activity is None or activity.status != ActivityStatus.APPROVED:
             continue
         create_tracking_link(activity, staff)
-        pool = [p for c in activity.cooperatives for p in catalogue.get(c.id, ())]
+        # By slug: relationships load in no set order, and the same seed must make the same history.
+        pool = [p for c in sorted(activity.cooperatives, key=lambda c: c.slug) for p in catalogue.get(c.id, ())]
         if not pool:  # its cooperatives no longer sell anything
             continue
         start = _utc(datetime.combine(activity.start_date, time(8)))
@@ -500,7 +505,7 @@ def _onsite(fair: Fair, item: HistoryFair, rng: random.Random) -> None:
             continue
         seller = next(iter(booth.cooperative.managers), None)
         for _ in range(item.onsite_per_booth):
-            shown = rng.choice(booth.products).product
+            shown = rng.choice(sorted(booth.products, key=lambda p: p.product.sku)).product
             quantity = _quantity(rng, shown) + rng.choice((0, 0, 1))
             sales.append(
                 OnSiteSale(

@@ -15,7 +15,7 @@ commit; the request does, once, after the view (core.transaction).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -169,7 +169,10 @@ def record_name(record: Record) -> str:
     return record.title if isinstance(record, TrainingClass) else record.name
 
 
-def _log(record: Record, user: User, action: str, field_name: str = "", old: str = "", new: str = "") -> None:
+def _log(
+    record: Record, user: User, when: datetime, action: str, field_name: str = "", old: str = "", new: str = ""
+) -> None:
+    """One history line; the lines of one change share `when` (pages list them in field order)."""
     db.session.add(
         ProgramRecordChange(
             record_kind=_kind(record),
@@ -181,14 +184,14 @@ def _log(record: Record, user: User, action: str, field_name: str = "", old: str
             old_value=old,
             new_value=new,
             changed_by_id=user.id,
-            changed_at=utcnow(),
+            changed_at=when,
         )
     )
 
 
 def _created(record: Record, user: User) -> None:
     db.session.flush()  # the record's id
-    _log(record, user, "created")
+    _log(record, user, utcnow(), "created")
     db.session.flush()
 
 
@@ -199,8 +202,9 @@ def _update(record: Record, values: dict, user: User) -> list[str]:
         setattr(record, name, value)
     after = _snapshot(record)
     changed = [name for name in before if before[name] != after[name]]
+    when = utcnow()
     for name in changed:
-        _log(record, user, "updated", name, before[name], after[name])
+        _log(record, user, when, "updated", name, before[name], after[name])
     db.session.flush()
     return changed
 
@@ -211,8 +215,9 @@ def _delete(record: Record, user: User) -> None:
     if record.owner_agency is not None:
         snapshot["owner_agency"] = record.owner_agency.name
     lines = [(name, value) for name, value in snapshot.items() if value] or [("", "")]
+    when = utcnow()
     for name, value in lines:
-        _log(record, user, "deleted", name, value, "")
+        _log(record, user, when, "deleted", name, value, "")
     db.session.delete(record)
     db.session.flush()
 

@@ -367,7 +367,8 @@ def history():
         query = query.where(ProgramRecordChange.record_kind == kind)
     if record_id is not None:
         query = query.where(ProgramRecordChange.record_id == record_id)
-    query = query.order_by(ProgramRecordChange.changed_at.desc(), ProgramRecordChange.id.desc())
+    # Newest change first; the lines of one change (same time) in field order.
+    query = query.order_by(ProgramRecordChange.changed_at.desc(), ProgramRecordChange.id)
     page = db.paginate(query, page=requested_page(), per_page=HISTORY_PER_PAGE, error_out=False)
     model = {RecordKind.TRAINING: TrainingClass, RecordKind.SUPPORTED: SupportedCooperative}.get(kind)
     record = db.session.get(model, record_id) if model is not None and record_id is not None else None

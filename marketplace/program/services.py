@@ -161,7 +161,8 @@ def _fields(record: Record) -> tuple[str, ...]:
     return TRAINING_FIELDS if isinstance(record, TrainingClass) else SUPPORTED_FIELDS
 
 
-def _snapshot(record: Record) -> dict[str, str]:
+def snapshot(record: Record) -> dict[str, str]:
+    """The record's fields as the history shows them, in page order."""
     return {name: shown_value(name, getattr(record, name)) for name in _fields(record)}
 
 
@@ -197,10 +198,10 @@ def _created(record: Record, user: User) -> None:
 
 def _update(record: Record, values: dict, user: User) -> list[str]:
     """Set `values`; one history line per changed field. Returns the changed fields' names."""
-    before = _snapshot(record)
+    before = snapshot(record)
     for name, value in values.items():
         setattr(record, name, value)
-    after = _snapshot(record)
+    after = snapshot(record)
     changed = [name for name in before if before[name] != after[name]]
     when = utcnow()
     for name in changed:
@@ -211,10 +212,10 @@ def _update(record: Record, values: dict, user: User) -> list[str]:
 
 def _delete(record: Record, user: User) -> None:
     """Delete, keeping the last state in the history: one line per field that had a value."""
-    snapshot = _snapshot(record)
+    last = snapshot(record)
     if record.owner_agency is not None:
-        snapshot["owner_agency"] = record.owner_agency.name
-    lines = [(name, value) for name, value in snapshot.items() if value] or [("", "")]
+        last["owner_agency"] = record.owner_agency.name
+    lines = [(name, value) for name, value in last.items() if value] or [("", "")]
     when = utcnow()
     for name, value in lines:
         _log(record, user, when, "deleted", name, value, "")

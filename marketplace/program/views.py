@@ -341,6 +341,56 @@ def supported_delete(supported_id: int):
     )
 
 
+# --- one record: its fields, who owns it, its history ---------------------------------------
+
+
+def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str):
+    changes = db.session.scalars(
+        select(ProgramRecordChange)
+        .options(selectinload(ProgramRecordChange.changed_by), selectinload(ProgramRecordChange.owner_agency))
+        .where(ProgramRecordChange.record_kind == kind, ProgramRecordChange.record_id == record.id)
+        .order_by(ProgramRecordChange.changed_at.desc(), ProgramRecordChange.id)
+        .limit(HISTORY_PER_PAGE)
+    ).all()
+    return render_template(
+        "program/record.html",
+        record=record,
+        kind=kind.value,
+        name=services.record_name(record),
+        fields=services.snapshot(record),
+        changes=changes,
+        edit=edit,
+        delete=delete,
+        back=back,
+    )
+
+
+@bp.get("/training/<int:training_id>")
+@roles_required(Role.AGENCY_STAFF)
+def training_detail(training_id: int):
+    training = db.get_or_404(TrainingClass, training_id)
+    return _record_page(
+        training,
+        RecordKind.TRAINING,
+        url_for("program.training_form", training_id=training.id),
+        url_for("program.training_delete", training_id=training.id),
+        url_for("program.training_list"),
+    )
+
+
+@bp.get("/cooperatives/<int:supported_id>")
+@roles_required(Role.AGENCY_STAFF)
+def supported_detail(supported_id: int):
+    supported = db.get_or_404(SupportedCooperative, supported_id)
+    return _record_page(
+        supported,
+        RecordKind.SUPPORTED,
+        url_for("program.supported_form", supported_id=supported.id),
+        url_for("program.supported_delete", supported_id=supported.id),
+        url_for("program.supported_list"),
+    )
+
+
 # --- history of both kinds of record -------------------------------------------------------
 
 

@@ -183,6 +183,8 @@ def test_the_recording_agency_sees_itself_as_owner_and_edits_and_deletes(client,
     assert YOUTH_UNION in text(listed)
     assert edit in listed and delete in listed
     assert YOUTH_UNION in text(client.get(edit).get_data(as_text=True))  # the form says who owns it
+    detail = client.get(f"{kind.path}/{record.id}").get_data(as_text=True)
+    assert YOUTH_UNION in text(detail) and edit in detail and delete in detail
 
     assert client.post(edit, data=kind.edit_form()).status_code == 302
     assert value(kind, record.id) == kind.new
@@ -205,6 +207,11 @@ def test_the_other_agency_reads_the_record_without_buttons_and_is_refused_change
     assert kind.old in text(listed) and YOUTH_UNION in text(listed)
     assert edit not in listed and delete not in listed
     assert f"/agency/program/history?kind={kind.name}&amp;record={record.id}" in listed
+    detail = client.get(f"{kind.path}/{record.id}")  # the record's page: every field, no buttons
+    assert detail.status_code == 200
+    shown = detail.get_data(as_text=True)
+    assert kind.old in text(shown) and YOUTH_UNION in text(shown) and "Bắc Ninh" in text(shown)
+    assert edit not in shown and delete not in shown
 
     assert client.get(edit).status_code == 403
     assert client.post(edit, data=kind.edit_form()).status_code == 403

@@ -35,7 +35,13 @@ from marketplace.orders.models import (  # noqa: F401
     PaymentStatus,
 )
 from marketplace.payments.models import Refund, StripeEvent  # noqa: F401
-from marketplace.program.models import ProgramTarget, SupportedCooperative, TargetMetric, TrainingClass  # noqa: F401
+from marketplace.program.models import (  # noqa: F401
+    ProgramRecordChange,
+    ProgramTarget,
+    SupportedCooperative,
+    TargetMetric,
+    TrainingClass,
+)
 from marketplace.promotion.models import (  # noqa: F401
     ActivityChange,
     ActivityEvidence,

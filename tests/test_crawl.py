@@ -19,11 +19,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.catalog.models import Product
 from marketplace.demo import data
 from marketplace.demo.loader import load_demo
 from marketplace.extensions import db
+from marketplace.program.models import SupportedCooperative, TrainingClass
 from tests.conftest import empty_all_tables, make_app
 
 MAX_PAGES = 1000
@@ -319,6 +320,9 @@ def test_the_crawl_reaches_every_part_of_the_site(crawls):
     assert any(url.endswith("/export.csv") for url in admin)
     assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+", url) for url in admin)
     assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+/packing-slip", url) for url in admin)
+    staff = crawls["staff", "vi"].statuses
+    assert staff.get("/agency/program/history") == admin.get("/agency/program/history") == 200
+    assert any(re.fullmatch(r"/agency/program/history\?kind=\w+&record=\d+", url) for url in staff)
 
 
 def test_the_crawl_reaches_the_shoppers_pages(crawls):
@@ -367,6 +371,19 @@ def expected_status(visitor: str, url: str) -> int:
     return 403  # /admin
 
 
+PROGRAMME_RECORD_CHANGE = re.compile(r"/agency/program/(training|cooperatives)/(\d+)/(edit|delete)")
+
+
+def programme_record_owner(url: str) -> int | None:
+    kind, record_id, _action = PROGRAMME_RECORD_CHANGE.fullmatch(url).groups()
+    model = TrainingClass if kind == "training" else SupportedCooperative
+    return db.session.get(model, int(record_id)).owner_agency_id
+
+
+def staff_agency_id() -> int:
+    return db.session.scalar(select(User.agency_id).where(User.email == STAFF.email))
+
+
 @pytest.mark.parametrize("visitor", ["customer", "manager", "staff"])
 def test_private_pages_answer_only_their_owners(demo_app, private_urls, visitor):
     client = demo_app.test_client()
@@ -379,6 +396,9 @@ def test_private_pages_answer_only_their_owners(demo_app, private_urls, visitor)
         # Staff of an agency that did not organise an activity read it but are sent back from its edit form.
         if expected == 200 and visitor == "staff" and re.fullmatch(r"/agency/promotion/\d+/edit", url):
             expected = response.status_code if response.status_code == 302 else 200
+        # A programme record is changed only by the agency that recorded it (and admins).
+        if expected == 200 and visitor == "staff" and PROGRAMME_RECORD_CHANGE.fullmatch(url):
+            expected = 200 if programme_record_owner(url) == staff_agency_id() else 403
         if response.status_code != expected:
             wrong[url] = response.status_code
         if response.mimetype == "text/html" and not problems:  # the 403 page is a page too

@@ -580,6 +580,7 @@ def _training(agencies, staff, province) -> int:
                 ward_code=geo.find_ward(province, item.ward),
                 street=item.street,
                 created_by_id=staff[item.agency].id,
+                owner_agency=agencies[item.agency],
             )
         )
         created += 1
@@ -611,6 +612,7 @@ def _supported(agencies, staff, cooperatives, province) -> int:
                 ward_code=geo.find_ward(province, item.ward),
                 notes=item.notes,
                 created_by_id=staff[item.agency].id,
+                owner_agency=agencies[item.agency],
             )
         )
         created += 1

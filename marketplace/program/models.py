@@ -1,4 +1,5 @@
-"""Programme targets (data an admin edits), training classes and supported new cooperatives."""
+"""Programme targets (data an admin edits), training classes and supported new cooperatives,
+and the history of every change to those records (kept after a record is deleted)."""
 
 from __future__ import annotations
 
@@ -77,8 +78,11 @@ class TrainingClass(HasAddress, db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The recording agency (its staff may change the record); empty: only admins may.
+    owner_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
 
-    agency: Mapped[Agency | None] = relationship()
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    owner_agency: Mapped[Agency | None] = relationship(foreign_keys=[owner_agency_id])
 
 
 class SupportedCooperative(HasAddress, db.Model):
@@ -101,6 +105,39 @@ class SupportedCooperative(HasAddress, db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The recording agency (its staff may change the record); empty: only admins may.
+    owner_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
 
     cooperative: Mapped[Cooperative | None] = relationship()
-    agency: Mapped[Agency | None] = relationship()
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
+    owner_agency: Mapped[Agency | None] = relationship(foreign_keys=[owner_agency_id])
+
+
+class RecordKind(str, enum.Enum):
+    TRAINING = "training"
+    SUPPORTED = "supported"
+
+
+class ProgramRecordChange(db.Model):
+    """One line of a programme record's history: who did what when; for an edit, one row per
+    field with its old and new value as shown to people; for a deletion, one row per field
+    that had a value (the record's last state). No foreign key to the record: the lines
+    outlive it. `record_name` is the title or name at the time."""
+
+    __tablename__ = "program_record_changes"
+    __table_args__ = (sa.Index("ix_program_record_changes_record", "record_kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[RecordKind] = mapped_column(enum_column(RecordKind, length=20, name="programrecordkind"))
+    record_id: Mapped[int]
+    record_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    owner_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(30))  # created, updated, deleted
+    field: Mapped[str] = mapped_column(sa.String(50), default="")
+    old_value: Mapped[str] = mapped_column(sa.Text, default="")
+    new_value: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    owner_agency: Mapped[Agency | None] = relationship()
+    changed_by: Mapped[User | None] = relationship()

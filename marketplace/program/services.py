@@ -1,7 +1,13 @@
 """Training classes (commitment 2) and new cooperatives founded with the programme's support
-(commitment 3): create, change, delete.
+(commitment 3): create, change, delete, and the history of every change.
 
-Agency staff and admins record them; the records are the programme's, shared by both agencies.
+Agency staff and admins record them. A record is owned by the recording agency (the agency of
+the staff member who created it): its staff and admins may change or delete it; everyone else
+at the agencies only reads it. A record without an owner (its creator had no agency, or was
+unknown when ownership was introduced) is changed by admins only.
+Every creation, change and deletion adds lines to program_record_changes; a deletion keeps the
+record's last state there, so the trace remains after the row is gone.
+
 Plain functions: they validate, change rows, flush, and raise Refused naming the field. They never
 commit; the request does, once, after the view (core.transaction).
 """
@@ -9,9 +15,10 @@ commit; the request does, once, after the view (core.transaction).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Agency, User
@@ -20,7 +27,7 @@ from marketplace.core import geo
 from marketplace.core.errors import Refused
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
-from marketplace.program.models import SupportedCooperative, TrainingClass
+from marketplace.program.models import ProgramRecordChange, RecordKind, SupportedCooperative, TrainingClass
 
 MAX_TEXT = 200
 MAX_NOTES = 10_000
@@ -60,9 +67,160 @@ class SupportedInput:
     notes: str = ""
 
 
+# The fields a history line may name, in the order pages show them.
+FIELD_LABELS = {
+    "held_on": _l("Date held"),
+    "title": _l("Title"),
+    "name": _l("Cooperative name"),
+    "founded_on": _l("Date founded"),
+    "is_youth": _l("Youth cooperative"),
+    "cooperative": _l("On this platform as"),
+    "agency": _l("Agency"),
+    "organiser": _l("Organiser"),
+    "participants": _l("Participants"),
+    "province_code": _l("Province or city"),
+    "ward_code": _l("Ward or commune"),
+    "street": _l("Venue or street"),
+    "notes": _l("Notes"),
+    "owner_agency": _l("Recording agency"),
+}
+TRAINING_FIELDS = (
+    "held_on",
+    "title",
+    "agency",
+    "organiser",
+    "participants",
+    "province_code",
+    "ward_code",
+    "street",
+    "notes",
+)
+SUPPORTED_FIELDS = (
+    "name",
+    "founded_on",
+    "is_youth",
+    "cooperative",
+    "agency",
+    "province_code",
+    "ward_code",
+    "street",
+    "notes",
+)
+
+Record = TrainingClass | SupportedCooperative
+
+
 def _require_staff(user: User) -> None:
     if not user.is_agency_staff:
         raise Refused(_("Only agency staff record the programme's work."))
+
+
+# --- who may change a record ---------------------------------------------------------------
+
+
+def can_change(user: User, record: Record) -> bool:
+    """May edit or delete `record`: an admin, or staff of the agency that recorded it."""
+    if not user.is_authenticated or not user.is_agency_staff:
+        return False
+    if user.is_admin:
+        return True
+    return record.owner_agency_id is not None and user.agency_id == record.owner_agency_id
+
+
+def _require_owner(record: Record, user: User) -> None:
+    _require_staff(user)
+    if not can_change(user, record):
+        raise Refused(_("Only staff of the agency that recorded it, or an admin, can change this record."))
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def shown_value(name: str, value) -> str:
+    """A field's value as the history stores it: readable, stable text."""
+    if value is None:
+        return ""
+    if name in ("held_on", "founded_on"):
+        return value.isoformat()
+    if name == "is_youth":
+        return "yes" if value else "no"
+    if name == "province_code":
+        return geo.province_name(value)
+    if name == "ward_code":
+        return geo.ward_name(value)
+    if name in ("agency", "owner_agency", "cooperative"):
+        return value.name
+    return str(value)
+
+
+def _kind(record: Record) -> RecordKind:
+    return RecordKind.TRAINING if isinstance(record, TrainingClass) else RecordKind.SUPPORTED
+
+
+def _fields(record: Record) -> tuple[str, ...]:
+    return TRAINING_FIELDS if isinstance(record, TrainingClass) else SUPPORTED_FIELDS
+
+
+def snapshot(record: Record) -> dict[str, str]:
+    """The record's fields as the history shows them, in page order."""
+    return {name: shown_value(name, getattr(record, name)) for name in _fields(record)}
+
+
+def record_name(record: Record) -> str:
+    return record.title if isinstance(record, TrainingClass) else record.name
+
+
+def _log(
+    record: Record, user: User, when: datetime, action: str, field_name: str = "", old: str = "", new: str = ""
+) -> None:
+    """One history line; the lines of one change share `when` (pages list them in field order)."""
+    db.session.add(
+        ProgramRecordChange(
+            record_kind=_kind(record),
+            record_id=record.id,
+            record_name=record_name(record),
+            owner_agency_id=record.owner_agency_id,
+            action=action,
+            field=field_name,
+            old_value=old,
+            new_value=new,
+            changed_by_id=user.id,
+            changed_at=when,
+        )
+    )
+
+
+def _created(record: Record, user: User) -> None:
+    db.session.flush()  # the record's id
+    _log(record, user, utcnow(), "created")
+    db.session.flush()
+
+
+def _update(record: Record, values: dict, user: User) -> list[str]:
+    """Set `values`; one history line per changed field. Returns the changed fields' names."""
+    before = snapshot(record)
+    for name, value in values.items():
+        setattr(record, name, value)
+    after = snapshot(record)
+    changed = [name for name in before if before[name] != after[name]]
+    when = utcnow()
+    for name in changed:
+        _log(record, user, when, "updated", name, before[name], after[name])
+    db.session.flush()
+    return changed
+
+
+def _delete(record: Record, user: User) -> None:
+    """Delete, keeping the last state in the history: one line per field that had a value."""
+    last = snapshot(record)
+    if record.owner_agency is not None:
+        last["owner_agency"] = record.owner_agency.name
+    lines = [(name, value) for name, value in last.items() if value] or [("", "")]
+    when = utcnow()
+    for name, value in lines:
+        _log(record, user, when, "deleted", name, value, "")
+    db.session.delete(record)
+    db.session.flush()
 
 
 def _text(value: str | None, field: str, *, required_message: str | None = None, limit: int = MAX_TEXT) -> str:
@@ -122,24 +280,25 @@ def _check_training(data: TrainingInput) -> dict:
 
 
 def create_training(data: TrainingInput, user: User) -> TrainingClass:
+    """A new class, owned by the recording user's agency. Flushes."""
     _require_staff(user)
-    training = TrainingClass(created_by_id=user.id, created_at=utcnow(), **_check_training(data))
+    training = TrainingClass(
+        created_by_id=user.id, created_at=utcnow(), owner_agency_id=user.agency_id, **_check_training(data)
+    )
     db.session.add(training)
-    db.session.flush()
+    _created(training, user)
     return training
 
 
-def update_training(training: TrainingClass, data: TrainingInput, user: User) -> None:
-    _require_staff(user)
-    for name, value in _check_training(data).items():
-        setattr(training, name, value)
-    db.session.flush()
+def update_training(training: TrainingClass, data: TrainingInput, user: User) -> list[str]:
+    """Change a class (its agency's staff or an admin); returns the changed fields. Flushes."""
+    _require_owner(training, user)
+    return _update(training, _check_training(data), user)
 
 
 def delete_training(training: TrainingClass, user: User) -> None:
-    _require_staff(user)
-    db.session.delete(training)
-    db.session.flush()
+    _require_owner(training, user)
+    _delete(training, user)
 
 
 # --- supported new cooperatives ------------------------------------------------------------
@@ -172,21 +331,22 @@ def _check_supported(data: SupportedInput, current: SupportedCooperative | None)
 
 
 def create_supported(data: SupportedInput, user: User) -> SupportedCooperative:
+    """A new record, owned by the recording user's agency. Flushes."""
     _require_staff(user)
-    supported = SupportedCooperative(created_by_id=user.id, created_at=utcnow(), **_check_supported(data, None))
+    supported = SupportedCooperative(
+        created_by_id=user.id, created_at=utcnow(), owner_agency_id=user.agency_id, **_check_supported(data, None)
+    )
     db.session.add(supported)
-    db.session.flush()
+    _created(supported, user)
     return supported
 
 
-def update_supported(supported: SupportedCooperative, data: SupportedInput, user: User) -> None:
-    _require_staff(user)
-    for name, value in _check_supported(data, supported).items():
-        setattr(supported, name, value)
-    db.session.flush()
+def update_supported(supported: SupportedCooperative, data: SupportedInput, user: User) -> list[str]:
+    """Change a record (its agency's staff or an admin); returns the changed fields. Flushes."""
+    _require_owner(supported, user)
+    return _update(supported, _check_supported(data, supported), user)
 
 
 def delete_supported(supported: SupportedCooperative, user: User) -> None:
-    _require_staff(user)
-    db.session.delete(supported)
-    db.session.flush()
+    _require_owner(supported, user)
+    _delete(supported, user)

@@ -28,6 +28,8 @@ from marketplace.program import documents, progress, services
 from marketplace.program.forms import ConfirmForm, SupportedForm, TrainingForm
 from marketplace.program.models import (
     PROGRAM_YEARS,
+    ProgramRecordChange,
+    RecordKind,
     SupportedCooperative,
     TargetMetric,
     TrainingClass,
@@ -38,6 +40,7 @@ bp = Blueprint("program", __name__, url_prefix="/agency/program")
 public_bp = Blueprint("program_public", __name__, url_prefix="/program")
 
 PER_PAGE = 50
+HISTORY_PER_PAGE = 100
 
 STATUS_LABELS = {
     progress.MET: _l("Met"),
@@ -53,6 +56,17 @@ STATUS_LABELS = {
 @public_bp.context_processor
 def labels():
     return {"progress_labels": STATUS_LABELS, "program_years": PROGRAM_YEARS, "Metric": TargetMetric}
+
+
+@bp.context_processor
+def record_rights():
+    return {"can_change": services.can_change, "field_labels": services.FIELD_LABELS}
+
+
+def _may_change(record) -> None:
+    """403 unless the signed-in person may edit or delete `record` (its agency's staff, admins)."""
+    if not services.can_change(current_user, record):
+        abort(403)
 
 
 def _load_dashboard() -> progress.Dashboard:
@@ -170,7 +184,7 @@ def _agency(agency_id: int | None) -> Agency | None:
 @roles_required(Role.AGENCY_STAFF)
 def training_list():
     year = _year_filter()
-    query = select(TrainingClass).options(selectinload(TrainingClass.agency))
+    query = select(TrainingClass).options(selectinload(TrainingClass.agency), selectinload(TrainingClass.owner_agency))
     if year is not None:
         query = query.where(TrainingClass.held_on.between(*_period(year)))
     query = query.order_by(TrainingClass.held_on.desc(), TrainingClass.id.desc())
@@ -223,6 +237,8 @@ def _saved(form, save) -> bool:
 @roles_required(Role.AGENCY_STAFF)
 def training_form(training_id: int | None = None):
     training = db.get_or_404(TrainingClass, training_id) if training_id is not None else None
+    if training is not None:
+        _may_change(training)
     if request.method == "GET":
         data = _training_form_data(training) if training else {"agency_id": current_user.agency_id}
         form = TrainingForm(formdata=None, data=data)
@@ -246,6 +262,7 @@ def training_form(training_id: int | None = None):
 @roles_required(Role.AGENCY_STAFF)
 def training_delete(training_id: int):
     training = db.get_or_404(TrainingClass, training_id)
+    _may_change(training)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         title = training.title
@@ -273,7 +290,9 @@ def supported_list():
     if youth not in ("", "1", "0"):
         abort(400)
     query = select(SupportedCooperative).options(
-        selectinload(SupportedCooperative.cooperative), selectinload(SupportedCooperative.agency)
+        selectinload(SupportedCooperative.cooperative),
+        selectinload(SupportedCooperative.agency),
+        selectinload(SupportedCooperative.owner_agency),
     )
     if year is not None:
         query = query.where(SupportedCooperative.founded_on.between(*_period(year)))
@@ -325,6 +344,8 @@ def _supported_form_data(supported: SupportedCooperative) -> dict:
 @roles_required(Role.AGENCY_STAFF)
 def supported_form(supported_id: int | None = None):
     supported = db.get_or_404(SupportedCooperative, supported_id) if supported_id is not None else None
+    if supported is not None:
+        _may_change(supported)
     if request.method == "GET":
         data = _supported_form_data(supported) if supported else {"agency_id": current_user.agency_id, "is_youth": True}
         form = SupportedForm(formdata=None, data=data)
@@ -348,6 +369,7 @@ def supported_form(supported_id: int | None = None):
 @roles_required(Role.AGENCY_STAFF)
 def supported_delete(supported_id: int):
     supported = db.get_or_404(SupportedCooperative, supported_id)
+    _may_change(supported)
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         name = supported.name
@@ -361,4 +383,95 @@ def supported_delete(supported_id: int):
         action=url_for("program.supported_delete", supported_id=supported.id),
         back=url_for("program.supported_list"),
         heading=_("Delete this supported cooperative?"),
+    )
+
+
+# --- one record: its fields, who owns it, its history ---------------------------------------
+
+
+def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str):
+    changes = db.session.scalars(
+        select(ProgramRecordChange)
+        .options(selectinload(ProgramRecordChange.changed_by), selectinload(ProgramRecordChange.owner_agency))
+        .where(ProgramRecordChange.record_kind == kind, ProgramRecordChange.record_id == record.id)
+        .order_by(ProgramRecordChange.changed_at.desc(), ProgramRecordChange.id)
+        .limit(HISTORY_PER_PAGE)
+    ).all()
+    return render_template(
+        "program/record.html",
+        record=record,
+        kind=kind.value,
+        name=services.record_name(record),
+        fields=services.snapshot(record),
+        changes=changes,
+        edit=edit,
+        delete=delete,
+        back=back,
+    )
+
+
+@bp.get("/training/<int:training_id>")
+@roles_required(Role.AGENCY_STAFF)
+def training_detail(training_id: int):
+    training = db.get_or_404(TrainingClass, training_id)
+    return _record_page(
+        training,
+        RecordKind.TRAINING,
+        url_for("program.training_form", training_id=training.id),
+        url_for("program.training_delete", training_id=training.id),
+        url_for("program.training_list"),
+    )
+
+
+@bp.get("/cooperatives/<int:supported_id>")
+@roles_required(Role.AGENCY_STAFF)
+def supported_detail(supported_id: int):
+    supported = db.get_or_404(SupportedCooperative, supported_id)
+    return _record_page(
+        supported,
+        RecordKind.SUPPORTED,
+        url_for("program.supported_form", supported_id=supported.id),
+        url_for("program.supported_delete", supported_id=supported.id),
+        url_for("program.supported_list"),
+    )
+
+
+# --- history of both kinds of record -------------------------------------------------------
+
+
+def _history_filter() -> tuple[RecordKind | None, int | None]:
+    """?kind=training|supported, and &record=<id> for one record (deleted ones too)."""
+    kind, record = request.args.get("kind", ""), request.args.get("record", "")
+    if kind and kind not in {k.value for k in RecordKind}:
+        abort(400)
+    if record and (not kind or not (record.isascii() and record.isdigit()) or len(record) > 12):
+        abort(400)
+    return (RecordKind(kind) if kind else None), (int(record) if record else None)
+
+
+@bp.get("/history")
+@roles_required(Role.AGENCY_STAFF)
+def history():
+    """Every creation, change and deletion of training classes and supported cooperatives,
+    newest first; readable by the staff of both agencies and admins."""
+    kind, record_id = _history_filter()
+    query = select(ProgramRecordChange).options(
+        selectinload(ProgramRecordChange.changed_by), selectinload(ProgramRecordChange.owner_agency)
+    )
+    if kind is not None:
+        query = query.where(ProgramRecordChange.record_kind == kind)
+    if record_id is not None:
+        query = query.where(ProgramRecordChange.record_id == record_id)
+    # Newest change first; the lines of one change (same time) in field order.
+    query = query.order_by(ProgramRecordChange.changed_at.desc(), ProgramRecordChange.id)
+    page = db.paginate(query, page=requested_page(), per_page=HISTORY_PER_PAGE, error_out=False)
+    model = {RecordKind.TRAINING: TrainingClass, RecordKind.SUPPORTED: SupportedCooperative}.get(kind)
+    record = db.session.get(model, record_id) if model is not None and record_id is not None else None
+    return render_template(
+        "program/history.html",
+        page=page,
+        kind=kind.value if kind else "",
+        record_id=record_id,
+        record=record,
+        Kind=RecordKind,
     )

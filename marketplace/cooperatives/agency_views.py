@@ -92,85 +92,82 @@ def _detail(cooperative, **submitted):
     )
 
 
+def _decide(slug: str, form_class, form_name: str, field: str, decide, done_message: str):
+    """One staff decision on a cooperative: check the form (shown again on the page when
+    wrong), apply `decide(cooperative, staff, the form's text field)` and queue the managers' email in the same
+    transaction (sent after the commit), then back to the cooperative's page."""
+    cooperative = cooperative_or_404(slug)
+    form = form_class()
+    if not form.validate():
+        return _detail(cooperative, **{form_name: form})
+    with attempt() as outcome:
+        decide(cooperative, current_user, getattr(form, field).data or "")
+        services.notify_managers_of_status(cooperative)
+    if outcome.done:
+        flash(done_message % {"name": cooperative.name}, "success")
+    return redirect(url_for("agency.cooperative", slug=slug))
+
+
 @bp.post("/cooperatives/<slug>/approve")
 @roles_required(Role.AGENCY_STAFF)
 def approve(slug: str):
-    cooperative = cooperative_or_404(slug)
-    form = ApproveForm()
-    if not form.validate():
-        return _detail(cooperative, approve_form=form)
-    with attempt() as outcome:
-        services.approve_cooperative(cooperative, current_user, form.note.data or "")
-        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    if outcome.done:
-        flash(_("%(name)s is approved; its managers were told by email.", name=cooperative.name), "success")
-    return redirect(url_for("agency.cooperative", slug=slug))
+    return _decide(
+        slug,
+        ApproveForm,
+        "approve_form",
+        "note",
+        services.approve_cooperative,
+        _("%(name)s is approved; its managers were told by email."),
+    )
 
 
 @bp.post("/cooperatives/<slug>/suspend")
 @roles_required(Role.AGENCY_STAFF)
 def suspend(slug: str):
-    cooperative = cooperative_or_404(slug)
-    form = SuspendForm()
-    if not form.validate():
-        return _detail(cooperative, suspend_form=form)
-    with attempt() as outcome:
-        services.suspend_cooperative(cooperative, current_user, form.reason.data)
-        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    if outcome.done:
-        flash(_("%(name)s is suspended; its managers were told by email.", name=cooperative.name), "success")
-    return redirect(url_for("agency.cooperative", slug=slug))
+    return _decide(
+        slug,
+        SuspendForm,
+        "suspend_form",
+        "reason",
+        services.suspend_cooperative,
+        _("%(name)s is suspended; its managers were told by email."),
+    )
 
 
 @bp.post("/cooperatives/<slug>/refuse")
 @roles_required(Role.AGENCY_STAFF)
 def refuse(slug: str):
-    cooperative = cooperative_or_404(slug)
-    form = RefuseForm()
-    if not form.validate():
-        return _detail(cooperative, refuse_form=form)
-    with attempt() as outcome:
-        services.refuse_cooperative(cooperative, current_user, form.refusal.data)
-        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    if outcome.done:
-        flash(
-            _("The application of %(name)s is refused; its managers were told by email.", name=cooperative.name),
-            "success",
-        )
-    return redirect(url_for("agency.cooperative", slug=slug))
+    return _decide(
+        slug,
+        RefuseForm,
+        "refuse_form",
+        "refusal",
+        services.refuse_cooperative,
+        _("The application of %(name)s is refused; its managers were told by email."),
+    )
 
 
 @bp.post("/cooperatives/<slug>/request-documents")
 @roles_required(Role.AGENCY_STAFF)
 def request_documents(slug: str):
-    cooperative = cooperative_or_404(slug)
-    form = RequestDocumentsForm()
-    if not form.validate():
-        return _detail(cooperative, request_form=form)
-    with attempt() as outcome:
-        services.request_documents(cooperative, current_user, form.documents_request.data)
-        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    if outcome.done:
-        flash(
-            _("%(name)s is asked for more documents; its managers were told by email.", name=cooperative.name),
-            "success",
-        )
-    return redirect(url_for("agency.cooperative", slug=slug))
+    return _decide(
+        slug,
+        RequestDocumentsForm,
+        "request_form",
+        "documents_request",
+        services.request_documents,
+        _("%(name)s is asked for more documents; its managers were told by email."),
+    )
 
 
 @bp.post("/cooperatives/<slug>/reopen")
 @roles_required(Role.AGENCY_STAFF)
 def reopen(slug: str):
-    cooperative = cooperative_or_404(slug)
-    form = ReopenForm()
-    if not form.validate():
-        return _detail(cooperative, reopen_form=form)
-    with attempt() as outcome:
-        services.reopen_cooperative(cooperative, current_user, form.reopen_reason.data)
-        services.notify_managers_of_status(cooperative)  # queued in this transaction, sent after the commit
-    if outcome.done:
-        flash(
-            _("The application of %(name)s is reopened; its managers were told by email.", name=cooperative.name),
-            "success",
-        )
-    return redirect(url_for("agency.cooperative", slug=slug))
+    return _decide(
+        slug,
+        ReopenForm,
+        "reopen_form",
+        "reopen_reason",
+        services.reopen_cooperative,
+        _("The application of %(name)s is reopened; its managers were told by email."),
+    )

@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 KEY_LENGTH = 300
 PRUNE_BATCH = 500
-UNLIMITED = 2**31 - 1
 
 
 class ThrottleCounter(db.Model):
@@ -151,37 +150,6 @@ def forget(limit: Limit, *keys: str) -> None:
     table = ThrottleCounter.__table__
     with _counting() as connection:
         connection.execute(table.delete().where(table.c.action == limit.action, table.c.key.in_(keys)))
-
-
-def exceeded(limit: Limit, *keys: str) -> bool:
-    """Racy: has any key used up its attempts? Kept for older callers; use `take`, which
-    checks and counts in one step."""
-    if limit.most <= 0:
-        return False
-    keys = tuple(sorted({stored_key(k) for k in keys}))
-    if _redis() is not None:
-        try:
-            counts = _redis().mget([_redis_key(limit, k) for k in keys])
-            return any(int(c or 0) >= limit.most for c in counts)
-        except Exception as error:  # noqa: BLE001
-            _redis_failed(error)
-    table = ThrottleCounter.__table__
-    with _counting() as connection:
-        counts = connection.scalars(
-            sa.select(table.c.count).where(
-                table.c.action == limit.action,
-                table.c.key.in_(keys),
-                table.c.window_start > utcnow() - limit.window,
-            )
-        ).all()
-    return any(count >= limit.most for count in counts)
-
-
-def record(limit: Limit, *keys: str) -> None:
-    """Count one attempt against each key whatever the limit (kept for older callers; see `exceeded`)."""
-    if limit.most <= 0 or not keys:
-        return
-    _count(limit, tuple(sorted({stored_key(k) for k in keys})), 1, UNLIMITED)
 
 
 def stored_key(key: str) -> str:

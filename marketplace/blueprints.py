@@ -15,6 +15,9 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.cooperatives import agency_views as agency
     from marketplace.cooperatives import workspace_views as workspace
     from marketplace.fairs import agency_views as fair_agency
+    from marketplace.fairs import booth_app_views as booth_app
+    from marketplace.fairs import booth_signin_views as booth_signin
+    from marketplace.fairs import booth_sync_views as booth_sync
     from marketplace.fairs import link_views as fair_links
     from marketplace.fairs import onsite_views as fair_onsite
     from marketplace.fairs import results_views as fair_results
@@ -52,6 +55,9 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         fair_links.bp,
         fair_onsite.bp,
         fair_results.bp,
+        booth_app.bp,
+        booth_signin.bp,
+        booth_sync.bp,
         promotion.bp,
         promotion_workspace.bp,
         promotion_reports.bp,

@@ -12,6 +12,7 @@ from marketplace.core.content_version import ContentVersion  # noqa: F401
 from marketplace.core.throttle import ThrottleCounter  # noqa: F401
 from marketplace.fairs.models import (  # noqa: F401
     Booth,
+    BoothHelper,
     BoothProduct,
     BoothStatus,
     Fair,
@@ -20,6 +21,7 @@ from marketplace.fairs.models import (  # noqa: F401
     FairVisit,
     OnSitePayment,
     OnSiteSale,
+    OnSiteSaleStatus,
     fair_organisers,
 )
 from marketplace.mail.models import QueuedEmail  # noqa: F401

@@ -50,6 +50,13 @@ class OnSitePayment(str, enum.Enum):
     TRANSFER = "transfer"
 
 
+class OnSiteSaleStatus(str, enum.Enum):
+    RECORDED = "recorded"  # stands (unless voided): took its stock, counts in the results
+    # Synced from the booth app when the stock it needed was gone (another channel sold it
+    # meanwhile): took no stock and counts nowhere until a manager confirms or cancels it.
+    CONFLICT = "conflict"
+
+
 fair_organisers = sa.Table(
     "fair_organisers",
     db.metadata,
@@ -210,11 +217,56 @@ class OnSiteSale(db.Model):
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Booth app (offline queue): the id the phone gave the sale, so a batch sent twice records
+    # it once; `created_at` is then when it was sold on the phone, `synced_at` when it arrived.
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    synced_at: Mapped[datetime | None]
+    status: Mapped[OnSiteSaleStatus] = mapped_column(
+        enum_column(OnSiteSaleStatus), default=OnSiteSaleStatus.RECORDED, server_default=OnSiteSaleStatus.RECORDED.value
+    )
+    helper_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booth_helpers.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]  # a conflict confirmed by a manager
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     booth: Mapped[Booth] = relationship()
     product: Mapped[Product | None] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    helper: Mapped[BoothHelper | None] = relationship()
+
+    @property
+    def counts(self) -> bool:
+        """Whether the sale is in the fair's results: recorded (or a confirmed conflict), not voided."""
+        return self.status == OnSiteSaleStatus.RECORDED and self.voided_at is None
+
+
+class BoothHelper(db.Model):
+    """A named person a cooperative's manager lets sell at one booth with a short code:
+    booth-only, valid from a day before the fair to a day after it, revocable. Only the
+    code's SHA-256 is kept (the manager sees the code once); `session_token` changes on
+    revocation so a helper's open booth app is signed out too."""
+
+    __tablename__ = "booth_helpers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booth_id: Mapped[int] = mapped_column(sa.ForeignKey("booths.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    session_token: Mapped[str] = mapped_column(sa.String(32))
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_signed_in_at: Mapped[datetime | None]
+
+    booth: Mapped[Booth] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    def is_valid(self, at: datetime | None = None) -> bool:
+        at = at or utcnow()
+        return self.revoked_at is None and self.valid_from <= at < self.valid_until
 
 
 # Orders sit a layer below fairs: they store the fair or booth an order is credited to

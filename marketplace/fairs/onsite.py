@@ -37,6 +37,7 @@ from marketplace.fairs.models import (
     BoothStatus,
     OnSitePayment,
     OnSiteSale,
+    OnSiteSaleStatus,
 )
 from marketplace.fairs.pricing import current_price_vnd
 from marketplace.orders.services import give_stock_back, take_stock
@@ -124,8 +125,12 @@ def record_sale(booth: Booth, product_id, quantity, payment, by, now: datetime |
     return sale
 
 
-def void_sale(sale: OnSiteSale, reason: str, by, now: datetime | None = None) -> OnSiteSale:
-    """Void a mistaken sale: its stock goes back; the row stays with who, when and why."""
+def void_sale(
+    sale: OnSiteSale, reason: str, by, now: datetime | None = None, *, only_conflict: bool = False
+) -> OnSiteSale:
+    """Void a mistaken sale: the stock it took goes back (a conflict synced from the booth app
+    took none, so gives none); the row stays with who, when and why. `only_conflict`: void it
+    only while it is a conflict (a manager cancelling one that another just confirmed fails)."""
     now = now or utcnow()
     reason = " ".join((reason or "").split())
     if not reason:
@@ -133,15 +138,21 @@ def void_sale(sale: OnSiteSale, reason: str, by, now: datetime | None = None) ->
     if len(reason) > MAX_REASON:
         raise Refused(_("The reason is too long (at most %(max)d characters).", max=MAX_REASON), field="reason")
     table = OnSiteSale.__table__
-    voided = db.session.execute(
+    conditions = [table.c.id == sale.id, table.c.voided_at.is_(None)]
+    if only_conflict:
+        conditions.append(table.c.status == OnSiteSaleStatus.CONFLICT)
+    # RETURNING the status the row has when it is voided: a conflict confirmed meanwhile has
+    # taken its place in the stock and gives it back; one still in conflict gives nothing.
+    status = db.session.execute(
         sa.update(table)
-        .where(table.c.id == sale.id, table.c.voided_at.is_(None))
+        .where(*conditions)
         .values(voided_at=now, voided_by_id=by.id if by is not None else None, void_reason=reason)
-    ).rowcount
+        .returning(table.c.status)
+    ).scalar_one_or_none()
     db.session.expire(sale)
-    if voided != 1:
-        raise Refused(_("This sale was already voided."))
-    if sale.product_id is not None:
+    if status is None:
+        raise Refused(_("This sale was already resolved.") if only_conflict else _("This sale was already voided."))
+    if sale.product_id is not None and OnSiteSaleStatus(status) == OnSiteSaleStatus.RECORDED:
         give_stock_back(sale.product_id, sale.quantity)
     return sale
 
@@ -168,8 +179,8 @@ def sales_of_day(booth: Booth, now: datetime | None = None) -> list[OnSiteSale]:
 
 
 def day_totals(sales: list[OnSiteSale]) -> dict:
-    """Counts and sums of the sales that stand (voided ones left out), by payment too."""
-    standing = [s for s in sales if s.voided_at is None]
+    """Counts and sums of the sales that stand (voided ones and conflicts left out), by payment too."""
+    standing = [s for s in sales if s.counts]
     by_payment = {p: sum(s.total_vnd for s in standing if s.payment == p) for p in OnSitePayment}
     return {
         "count": len(standing),
@@ -177,5 +188,6 @@ def day_totals(sales: list[OnSiteSale]) -> dict:
         "total_vnd": sum(s.total_vnd for s in standing),
         "cash_vnd": by_payment[OnSitePayment.CASH],
         "transfer_vnd": by_payment[OnSitePayment.TRANSFER],
-        "voided": len(sales) - len(standing),
+        "voided": sum(1 for s in sales if s.voided_at is not None),
+        "conflicts": sum(1 for s in sales if s.voided_at is None and s.status == OnSiteSaleStatus.CONFLICT),
     }

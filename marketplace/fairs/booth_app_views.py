@@ -141,7 +141,8 @@ def manifest(booth_id: int):
 @bp.get("/booth/sw.js")
 def service_worker():
     assets = [url_for("static", filename=path) for path in SHELL_ASSETS]
-    script = render_template("fairs/booth_app/sw.js", version=assets_version(), assets=assets)
+    offline = _("No connection, and this booth's page is not saved on this phone yet. Open it again when online.")
+    script = render_template("fairs/booth_app/sw.js", version=assets_version(), assets=assets, offline_text=offline)
     response = Response(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -160,8 +161,8 @@ def assets_version() -> str:
 def app_strings() -> dict[str, str]:
     """What booth-app.js shows, translated here (the template hands it over as JSON)."""
     return {
-        "online": _("Online"),
-        "offline": _("Offline"),
+        "online": _("Connected"),
+        "offline": _("No connection"),
         "never_synced": _("Not synced yet"),
         "synced_at": _("Synced at %(time)s", time="{time}"),
         "waiting": _("%(num)s waiting", num="{num}"),
@@ -177,6 +178,9 @@ def app_strings() -> dict[str, str]:
         "status_pending": _("not synced"),
         "status_recorded": _("synced"),
         "status_conflict": _("waiting for the manager"),
+        "conflict_reason": _(
+            "The stock was gone when this sale arrived: the manager confirms it with the stock left, or cancels it."
+        ),
         "status_cancelled": _("cancelled"),
         "status_refused": _("refused"),
         "cash": _("Cash"),

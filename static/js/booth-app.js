@@ -188,7 +188,7 @@
     const online = isOnline();
     ui.online.textContent = online ? S.online : S.offline;
     ui.online.classList.toggle("is-offline", !online);
-    document.documentElement.dataset.online = online ? "yes" : "no";
+    document.documentElement.dataset.connection = online ? "yes" : "no";
     ui.lastSync.textContent = app.syncedAt ? fill(S.synced_at, { time: clock.format(new Date(app.syncedAt)) }) : S.never_synced;
     ui.waiting.textContent = fill(S.waiting, { num: pending().length });
     ui.waiting.dataset.count = String(pending().length);
@@ -304,7 +304,8 @@
       const actions = document.createElement("div");
       actions.className = "booth-sale-actions";
       actions.append(status);
-      if (sale.reason && sale.status !== "recorded") actions.append(span("booth-sale-reason", sale.reason));
+      const reason = sale.reason || (sale.status === "conflict" ? S.conflict_reason : "");
+      if (reason && sale.status !== "recorded") actions.append(span("booth-sale-reason", reason));
       const receipt = document.createElement("button");
       receipt.type = "button";
       receipt.className = "booth-link-button";
@@ -477,15 +478,12 @@
     app.syncing = true;
     renderStatus();
     try {
-      if (!app.state || !app.state.csrf_token) {
-        if (!(await fetchState())) return;
-      }
       // Queued sales first (oldest first), then today's conflicts to learn how the manager settled them.
       const day = today();
       const conflicts = app.sales.filter((s) => s.status === "conflict" && dayKey(new Date(s.sold_at)) === day);
       let queue = [...pending(), ...conflicts];
       let retriedToken = false;
-      if (!queue.length) {
+      if (!queue.length || !app.state || !app.state.csrf_token) {
         if (!(await fetchState())) return;
       }
       while (queue.length) {

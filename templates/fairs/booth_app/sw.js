@@ -12,7 +12,7 @@ const PAGES_CACHE = "booth-pages";
 const ASSETS = {{ assets|tojson }};
 const BOOTH_PAGE = /^\/booth\/\d+\/$/;
 const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><p>" +
-  {{ _("No connection, and this booth's page is not saved on this phone yet. Open it again when online.")|tojson }} + "</p>";
+  {{ offline_text|tojson }} + "</p>";
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {

@@ -176,7 +176,9 @@ def test_two_phones_sell_the_last_units_offline_and_the_manager_sees_the_conflic
         assert "chờ quản lý xử lý" in sale.inner_text()
         assert sale.locator(".booth-sale-reason").inner_text()  # why, in words
         # The conflict took nothing: the phone's count shows none left, and its totals leave it out.
-        assert second.locator(f"label[data-product-id='{site.honey.id}'] [data-stock]").get_attribute("data-stock") == "0"
+        assert (
+            second.locator(f"label[data-product-id='{site.honey.id}'] [data-stock]").get_attribute("data-stock") == "0"
+        )
         assert second.locator("[data-total=total_vnd]").get_attribute("data-value") == "500000"
 
         assert sorted(r.status for r in _rows()) == [OnSiteSaleStatus.CONFLICT, OnSiteSaleStatus.RECORDED]

@@ -1,9 +1,9 @@
-/* The booth app's service worker (served by fairs.booth_app_views.service_worker, scope /booth/).
+{# The booth app's service worker (served by fairs.booth_app_views.service_worker, scope /booth/).
    - Static assets of the app shell: precached, cache-first, in a cache named after a hash of
      their contents (a changed file makes a new worker, which drops the old cache).
    - Booth pages (/booth/<id>/): network first, the last good copy when offline.
    - Everything else, in particular state.json and the sync POST, goes to the network untouched:
-     the app keeps its state and queue in IndexedDB. */
+     the app keeps its state and queue in IndexedDB. #}
 "use strict";
 
 const VERSION = {{ version|tojson }};
@@ -17,7 +17,8 @@ const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><meta name=viewport con
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(ASSETS_CACHE);
-    await cache.addAll(ASSETS);
+    // "reload": past the browser's HTTP cache, which may still hold the files this version replaces.
+    await cache.addAll(ASSETS.map((url) => new Request(url, { cache: "reload" })));
     // The booth pages open now were loaded before this worker existed: keep them too.
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
     const pages = await caches.open(PAGES_CACHE);

@@ -99,6 +99,7 @@ def test_offline_sales_survive_a_reload_and_sync_exactly_once(site, browser):
         page.wait_for_selector("html[data-offline-ready=yes]", state="attached")
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         assert page.locator("[data-online]").inner_text() == "Đang có mạng"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
         context.set_offline(True)
         page.wait_for_selector("html[data-connection=no]", state="attached")
 

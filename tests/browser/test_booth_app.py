@@ -22,6 +22,12 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
+def app(csrf_app):
+    """CSRF protection on, as in production: the sync sends the token from state.json."""
+    return csrf_app
+
+
+@pytest.fixture
 def site(app, live_server):
     coop = f.cooperative(
         "HTX Vải thiều Lục Ngạn",
@@ -184,6 +190,13 @@ def test_two_phones_sell_the_last_units_offline_and_the_manager_sees_the_conflic
 
         assert sorted(r.status for r in _rows()) == [OnSiteSaleStatus.CONFLICT, OnSiteSaleStatus.RECORDED]
         assert _stock(site.honey) == 0
+
+        # Signed out meanwhile: the next sale waits on the phone, which asks to sign in again.
+        second_context.clear_cookies()
+        _sell(second, site.lychee)
+        second.locator("[data-sign-in]").get_by_role("link", name="Đăng nhập lại").wait_for()
+        assert _statuses(second) == ["pending", "conflict"]
+        assert len(_rows()) == 2
 
         first.goto(f"{site.url}/workspace/vai-thieu/fairs/hoi-cho-bac-ninh/sales")
         sales_page = first.locator("main").inner_text()

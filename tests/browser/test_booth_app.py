@@ -125,6 +125,10 @@ def test_offline_sales_survive_a_reload_and_sync_exactly_once(site, browser):
         assert page.locator("[data-online]").inner_text() == "Mất mạng"
         assert _statuses(page) == ["pending", "pending"]
         assert page.locator("[data-waiting-count]").inner_text() == "2 bán chờ đồng bộ"
+        manifest = f"/booth/{site.booth.id}/manifest.webmanifest"
+        assert page.evaluate("url => fetch(url).then(r => r.json()).then(m => m.name)", manifest) == (
+            "Gian hàng A12 · Hội chợ Nông sản Bắc Ninh"
+        )
 
         # The transfer sale's receipt, still offline, with its VietQR code.
         transfer_sale = page.locator("[data-sales] li").last

@@ -11,6 +11,7 @@ const ASSETS_CACHE = "booth-assets-" + VERSION;
 const PAGES_CACHE = "booth-pages";
 const ASSETS = {{ assets|tojson }};
 const BOOTH_PAGE = /^\/booth\/\d+\/$/;
+const BOOTH_MANIFEST = /^\/booth\/\d+\/manifest\.webmanifest$/;
 const OFFLINE_PAGE = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><p>" +
   {{ offline_text|tojson }} + "</p>";
 
@@ -41,10 +42,15 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// A booth page and its manifest, kept for offline use.
 async function cachePage(cache, path) {
-  const response = await fetch(path, { credentials: "same-origin", cache: "no-store" });
-  if (response.ok && !response.redirected) await cache.put(path, response);
-  return response;
+  const [page, manifest] = await Promise.all([
+    fetch(path, { credentials: "same-origin", cache: "no-store" }),
+    fetch(path + "manifest.webmanifest", { cache: "no-store" }),
+  ]);
+  if (manifest.ok) await cache.put(path + "manifest.webmanifest", manifest);
+  if (page.ok && !page.redirected) await cache.put(path, page);
+  return page;
 }
 
 self.addEventListener("message", (event) => {
@@ -64,6 +70,10 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && BOOTH_PAGE.test(url.pathname)) {
     event.respondWith(boothPage(request, url.pathname));
+  } else if (BOOTH_MANIFEST.test(url.pathname)) {
+    event.respondWith(fetch(request).catch(() => caches.match(url.pathname, { cacheName: PAGES_CACHE }).then(
+      (hit) => hit || Response.error(),
+    )));
   } else if (ASSETS.includes(url.pathname)) {
     event.respondWith(caches.match(url.pathname, { cacheName: ASSETS_CACHE }).then((hit) => hit || fetch(request)));
   }

@@ -64,7 +64,7 @@
 
   const configNode = document.getElementById("booth-app-config");
   if (!configNode) return;
-  const config = JSON.parse(configNode.textContent);
+  const config = JSON.parse(configNode.dataset.config);
   const S = config.strings;
   const BOOTH = config.booth_id;
   const BATCH = 200;

@@ -4,6 +4,7 @@ worker, and that none of them is kept by a cache it should not be kept by."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import secrets
 from datetime import timedelta
@@ -70,7 +71,7 @@ def test_a_manager_opens_the_app_of_their_booth_only(client, setup):
     assert f'<link rel="manifest" href="/booth/{setup.booth.id}/manifest.webmanifest">' in page
     assert "Gian hàng A12" in page and "Hội chợ Nông sản Bắc Ninh" in page
     assert "<script>" not in page  # the CSP forbids inline scripts: the settings are JSON data
-    config = json.loads(page.split('id="booth-app-config">', 1)[1].split("</script>", 1)[0])
+    config = json.loads(html.unescape(page.split("data-config='", 1)[1].split("'", 1)[0]))
     assert config["state_url"] == f"/booth/{setup.booth.id}/state.json"
     assert config["sync_url"] == f"/booth/{setup.booth.id}/sync"
     assert config["strings"]["status_pending"] == "chưa đồng bộ"

@@ -48,6 +48,12 @@ MAX_QUANTITY = 999
 MAX_REASON = 500
 
 
+def counted():
+    """SQL condition for the on-site sales that count in results and reports: recorded (or a
+    confirmed conflict) and not voided; the Python twin is OnSiteSale.counts."""
+    return sa.and_(OnSiteSale.status == OnSiteSaleStatus.RECORDED, OnSiteSale.voided_at.is_(None))
+
+
 def sellable_products(booth: Booth) -> list[Product]:
     """The products this booth may sell on site: those it showcases that are active."""
     return list(

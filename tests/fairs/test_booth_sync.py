@@ -523,3 +523,105 @@ def test_with_csrf_on_a_sync_needs_the_token_from_state(csrf_app, setup):
     token = client.get(f"/booth/{s.booth.id}/state.json").get_json()["csrf_token"]
     accepted = sync(client, s.booth, [one], headers={"X-CSRFToken": token})
     assert accepted.status_code == 200 and accepted.get_json()["results"][0]["status"] == "recorded"
+
+
+# --- the manager's sales page and the fair's results -----------------------------------------
+
+
+def sales_url(s) -> str:
+    return f"/workspace/vai-thieu/fairs/{s.fair.slug}/sales"
+
+
+def helper_conflict(client, s) -> OnSiteSale:
+    """A helper sells 3 of the tea offline (2 left) and 1 lychee: one conflict, one sale."""
+    helper = helper_of(s.booth)
+    sign_in_helper(client, helper)
+    batch = [sale(s.tea, 3, 70_000), sale(s.lychee, 1, 100_000, "transfer")]
+    results = sync(client, s.booth, batch).get_json()["results"]
+    assert [r["status"] for r in results] == ["conflict", "recorded"]
+    with client.session_transaction() as session:
+        session.clear()
+    return db.session.get(OnSiteSale, results[0]["sale_id"])
+
+
+def test_the_manager_sees_conflicts_to_resolve_and_app_sales_with_the_helpers_name(client, setup):
+    s = setup
+    conflict = helper_conflict(client, s)
+    sign_in(client, s.manager)
+    html = client.get(sales_url(s)).get_data(as_text=True)
+
+    assert 'id="onsite-conflicts"' in html and "Cần xử lý" in html
+    block = html.split(f'id="conflict-{conflict.id}"')[1].split("</li>")[0]
+    assert "3 × Chè xanh" in block and "Lê Thị Bán" in block and "từ ứng dụng" in block
+    assert 'name="stock_left"' in block and 'name="reason"' in block
+    assert "Tồn kho hiện tại: 2" in block
+    today = html.split('id="onsite-totals"')[1]
+    assert "từ ứng dụng" in today and "Lê Thị Bán" in today
+    assert 'data-value="1"' in today.split("</dl>")[0]  # one sale counts: the lychee; the conflict does not
+
+
+def test_the_manager_confirms_a_conflict_on_the_page(client, setup):
+    s = setup
+    conflict = helper_conflict(client, s)
+    sign_in(client, s.manager)
+    url = f"{sales_url(s)}/{conflict.id}/confirm"
+
+    refused_ = client.post(url, data={"stock_left": "-3"})
+    assert refused_.status_code == 400 and 'id="onsite-error"' in refused_.get_data(as_text=True)
+    db.session.expire_all()
+    assert conflict.status == OnSiteSaleStatus.CONFLICT and stock_of(s.tea) == 2
+
+    done = client.post(url, data={"stock_left": "0"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert conflict.status == OnSiteSaleStatus.RECORDED and conflict.resolved_by_id == s.manager.id
+    assert stock_of(s.tea) == 0
+    html = client.get(sales_url(s)).get_data(as_text=True)
+    assert 'id="onsite-conflicts"' not in html
+    again = client.post(url, data={"stock_left": "5"})
+    assert again.status_code == 400 and stock_of(s.tea) == 0
+
+
+def test_the_manager_cancels_a_conflict_on_the_page(client, setup):
+    s = setup
+    conflict = helper_conflict(client, s)
+    sign_in(client, s.manager)
+    url = f"{sales_url(s)}/{conflict.id}/cancel"
+
+    assert client.post(url, data={"reason": " "}).status_code == 400
+    assert client.post(url, data={"reason": "Khách trả lại"}).status_code == 302
+    db.session.expire_all()
+    assert conflict.voided_at is not None and conflict.voided_by_id == s.manager.id and stock_of(s.tea) == 2
+
+
+def test_only_the_booths_managers_resolve_its_conflicts(client, setup):
+    s = setup
+    conflict = helper_conflict(client, s)
+    sign_in_helper(client, helper_of(s.booth, "Người giúp"))  # a helper is no manager: sign in
+    assert client.post(f"{sales_url(s)}/{conflict.id}/confirm", data={"stock_left": "0"}).status_code == 302
+    sign_in(client, s.other_manager)
+    assert client.post(f"{sales_url(s)}/{conflict.id}/confirm", data={"stock_left": "0"}).status_code == 403
+    assert (
+        client.post(f"/workspace/mat-ong/fairs/{s.fair.slug}/sales/{conflict.id}/cancel", data={"reason": "x"})
+    ).status_code == 404
+    db.session.expire_all()
+    assert conflict.status == OnSiteSaleStatus.CONFLICT and conflict.voided_at is None and stock_of(s.tea) == 2
+
+
+def test_fair_results_count_a_conflict_only_once_confirmed(client, setup):
+    from marketplace.fairs.results import fair_results
+
+    s = setup
+    conflict = helper_conflict(client, s)
+
+    def booth_row():
+        db.session.expire_all()
+        found = fair_results(s.fair)
+        row = next(r for r in found.booths if r.booth_number == "A12")
+        tea = next((p for p in found.products if p.name == "Chè xanh"), None)
+        return (row.onsite_sales, row.onsite_units, row.onsite_revenue_vnd), tea.onsite_units if tea else 0
+
+    assert booth_row() == ((1, 1, 100_000), 0)
+    booth_sync.confirm_conflict(conflict, "0", s.manager)
+    db.session.commit()
+    assert booth_row() == ((2, 4, 310_000), 3)

@@ -13,9 +13,11 @@ Rules:
 - Stock is taken with the same conditional UPDATE as an online order
   (orders.services.take_stock), so an on-site sale and an online order can never both
   have the last unit; OutOfStock says what is left.
-- A void needs a reason, gives the stock back, and keeps the row with who, when and
-  why. A sale is voided once: the second try is refused (a conditional UPDATE, so
+- A void needs a reason, gives the stock back (a booth-app conflict took none, so gives
+  none: fairs.booth_sync), and keeps the row with who, when and why. A sale is voided once: the second try is refused (a conditional UPDATE, so
   two people voiding at the same moment cannot both give the stock back).
+- What counts (day totals here, the fair's results, the promotion reports): recorded sales,
+  or conflicts once a manager confirmed them, not voided (`counted`, OnSiteSale.counts).
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ Rules:
 - Stock is taken with the same conditional UPDATE as an online order
   (orders.services.take_stock), so an on-site sale and an online order can never both
   have the last unit; OutOfStock says what is left.
-- A void needs a reason, gives the stock back, and keeps the row with who, when and
-  why. A sale is voided once: the second try is refused (a conditional UPDATE, so
+- A void needs a reason, gives the stock back (a booth-app conflict took none, so gives
+  none: fairs.booth_sync), and keeps the row with who, when and why. A sale is voided once: the second try is refused (a conditional UPDATE, so
   two people voiding at the same moment cannot both give the stock back).
+- What counts (day totals here, the fair's results, the promotion reports): recorded sales,
+  or conflicts once a manager confirmed them, not voided (`counted`, OnSiteSale.counts).
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 UTC = ZoneInfo("UTC")
 MAX_QUANTITY = 999
 MAX_REASON = 500
+
+
+def counted():
+    """SQL condition for the on-site sales that count in results and reports: recorded (or a
+    confirmed conflict) and not voided; the Python twin is OnSiteSale.counts."""
+    return sa.and_(OnSiteSale.status == OnSiteSaleStatus.RECORDED, OnSiteSale.voided_at.is_(None))
 
 
 def sellable_products(booth: Booth) -> list[Product]:

@@ -21,7 +21,7 @@ from marketplace.core.errors import Refused
 from marketplace.core.formatting import format_vnd
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
-from marketplace.fairs import onsite
+from marketplace.fairs import booth_sync, onsite
 from marketplace.fairs.models import Booth, Fair, OnSitePayment, OnSiteSale
 from marketplace.fairs.pricing import fair_prices
 from marketplace.orders.services import OutOfStock
@@ -40,10 +40,18 @@ def own_booth(coop_slug: str, fair_slug: str, *, edit: bool = False) -> tuple[Co
     return cooperative, booth
 
 
+def recorder(sale: OnSiteSale) -> str:
+    """Who recorded a sale: the booth helper, or the manager."""
+    if sale.helper is not None:
+        return sale.helper.name
+    return sale.recorded_by.full_name if sale.recorded_by is not None else "—"
+
+
 def sales_page(cooperative: Cooperative, booth: Booth, *, error: Refused | None = None, form=None, status: int = 200):
     products = onsite.sellable_products(booth)
     prices = fair_prices([p.id for p in products])
     sales = onsite.sales_of_day(booth)
+    conflicts = booth_sync.conflicts(booth)
     return (
         render_template(
             "fairs/onsite/sales.html",
@@ -58,6 +66,8 @@ def sales_page(cooperative: Cooperative, booth: Booth, *, error: Refused | None 
             error=error,
             form=form or {},
             payments=OnSitePayment,
+            conflicts=conflicts,
+            recorder=recorder,
         ),
         status,
     )
@@ -109,4 +119,42 @@ def void(coop_slug: str, fair_slug: str, sale_id: int):
     if outcome.refused:
         return sales_page(cooperative, booth, error=outcome.refused, form={"void_sale_id": sale_id}, status=400)
     flash(_("Sale voided; its stock is back."), "success")
+    return redirect(url_for(".sales", coop_slug=coop_slug, fair_slug=fair_slug))
+
+
+def _conflict_of(booth: Booth, sale_id: int) -> OnSiteSale:
+    sale = db.session.get(OnSiteSale, sale_id)
+    if sale is None or sale.booth_id != booth.id:
+        abort(404)
+    return sale
+
+
+@bp.post("/<fair_slug>/sales/<int:sale_id>/confirm")
+@login_required
+def confirm_conflict(coop_slug: str, fair_slug: str, sale_id: int):
+    """A conflict synced from the booth app did happen: it counts, and the stock is what is left."""
+    cooperative, booth = own_booth(coop_slug, fair_slug, edit=True)
+    sale = _conflict_of(booth, sale_id)
+    stock_left = request.form.get("stock_left", "")
+    with attempt(show=False) as outcome:  # the page shows the refusal above the conflicts
+        booth_sync.confirm_conflict(sale, stock_left, current_user)
+    if outcome.refused:
+        form = {"conflict_sale_id": sale_id, "stock_left": stock_left}
+        return sales_page(cooperative, booth, error=outcome.refused, form=form, status=400)
+    stock = sale.product.stock if sale.product is not None else "—"
+    flash(_("Sale confirmed: it counts in the results, and the stock is now %(stock)s.", stock=stock), "success")
+    return redirect(url_for(".sales", coop_slug=coop_slug, fair_slug=fair_slug))
+
+
+@bp.post("/<fair_slug>/sales/<int:sale_id>/cancel")
+@login_required
+def cancel_conflict(coop_slug: str, fair_slug: str, sale_id: int):
+    """A conflict synced from the booth app did not happen: voided; no stock comes back (none was taken)."""
+    cooperative, booth = own_booth(coop_slug, fair_slug, edit=True)
+    sale = _conflict_of(booth, sale_id)
+    with attempt(show=False) as outcome:
+        booth_sync.cancel_conflict(sale, request.form.get("reason", ""), current_user)
+    if outcome.refused:
+        return sales_page(cooperative, booth, error=outcome.refused, form={"conflict_sale_id": sale_id}, status=400)
+    flash(_("Sale cancelled; the stock is unchanged."), "success")
     return redirect(url_for(".sales", coop_slug=coop_slug, fair_slug=fair_slug))

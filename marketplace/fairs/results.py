@@ -13,7 +13,8 @@ Definitions (every amount whole đồng):
   at least one of its parts is not cancelled. A booth's row counts its cooperative's
   parts of those orders. The fair's row counts every part, including cooperatives
   without a booth at the fair, so booth rows need not add up to it.
-- On-site sales: sales recorded at the booths, voided ones left out.
+- On-site sales: sales recorded at the booths, voided ones and unresolved booth-app
+  conflicts left out (fairs.onsite.counted).
 - New customers: distinct contact phones of counted attributed orders placed with no
   earlier order from that phone anywhere on the platform.
 - Best-selling products: units and revenue from the counted parts' items and on-site
@@ -31,6 +32,7 @@ from sqlalchemy.orm import aliased, joinedload
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, BoothStatus, Fair, FairVisit, OnSiteSale
+from marketplace.fairs.onsite import counted as counted_onsite
 from marketplace.orders.models import Order, OrderItem, OrderPart, PartStatus
 
 TOP_PRODUCTS = 20
@@ -192,7 +194,7 @@ def _new_customers(fair: Fair) -> tuple[int, dict[int, int]]:
 
 
 def _onsite(fair: Fair) -> dict[int, tuple[int, int, int]]:
-    """{booth id: (sales, units, revenue)}, voided sales left out."""
+    """{booth id: (sales, units, revenue)}, voided sales and unresolved conflicts left out."""
     return {
         booth_id: (int(n), int(units), int(revenue))
         for booth_id, n, units, revenue in db.session.execute(
@@ -203,7 +205,7 @@ def _onsite(fair: Fair) -> dict[int, tuple[int, int, int]]:
                 sa.func.sum(OnSiteSale.total_vnd),
             )
             .join(Booth, Booth.id == OnSiteSale.booth_id)
-            .where(Booth.fair_id == fair.id, OnSiteSale.voided_at.is_(None))
+            .where(Booth.fair_id == fair.id, counted_onsite())
             .group_by(OnSiteSale.booth_id)
         )
     }
@@ -242,7 +244,7 @@ def _products(fair: Fair, cooperative_id: int | None) -> list[ProductRow]:
             sa.func.sum(OnSiteSale.total_vnd),
         )
         .join(Booth, Booth.id == OnSiteSale.booth_id)
-        .where(Booth.fair_id == fair.id, OnSiteSale.voided_at.is_(None))
+        .where(Booth.fair_id == fair.id, counted_onsite())
         .group_by(OnSiteSale.product_id, OnSiteSale.product_name, Booth.cooperative_id)
         .order_by(OnSiteSale.product_id, OnSiteSale.product_name)
     )

@@ -22,7 +22,7 @@ Rules (every amount whole đồng):
   are the activities' own, summed.
 - sales_measured_vnd: for an activity linked to a fair, that fair's attributed online revenue
   plus its on-site sales (the definitions of marketplace.fairs.results: parts not cancelled,
-  items only; sales not voided) — a fair linked by several activities counts once in any total;
+  items only; sales not voided nor in conflict) — a fair linked by several activities counts once in any total;
   for an activity's own tracking link, the items total (parts not cancelled) of orders whose
   source_activity_id is the activity. Measured results are the activity's whole results, not
   cut to the period.
@@ -60,6 +60,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.extensions import db
 from marketplace.fairs.models import Booth, OnSiteSale
+from marketplace.fairs.onsite import counted as counted_onsite
 from marketplace.orders.models import Order, OrderPart, PartStatus
 from marketplace.promotion.models import (
     ActivityStatus,
@@ -541,7 +542,7 @@ def _load(query: ReportQuery, *, agencies: bool, bucket: str | None, earlier: Re
         for fair_id, coop_id, total in db.session.execute(
             sa.select(Booth.fair_id, Booth.cooperative_id, sa.func.sum(OnSiteSale.total_vnd))
             .join(Booth, Booth.id == OnSiteSale.booth_id)
-            .where(Booth.fair_id.in_(fairs), OnSiteSale.voided_at.is_(None))
+            .where(Booth.fair_id.in_(fairs), counted_onsite())
             .group_by(Booth.fair_id, Booth.cooperative_id)
         ):
             by_coop = fair_sales.setdefault(fair_id, {})
@@ -990,7 +991,7 @@ def drill_measured(report: Report, group: str | None = None) -> tuple[list[Order
             for sale in db.session.scalars(
                 sa.select(OnSiteSale)
                 .join(Booth, Booth.id == OnSiteSale.booth_id)
-                .where(Booth.fair_id.in_(fairs), OnSiteSale.voided_at.is_(None))
+                .where(Booth.fair_id.in_(fairs), counted_onsite())
                 .options(joinedload(OnSiteSale.booth))
                 .order_by(OnSiteSale.id.desc())
             )
@@ -1003,7 +1004,7 @@ def activity_measured(activity: PromotionActivity) -> dict[str, int]:
     """One activity's measured figures beside its reported ones (its detail page): the linked
     fair's attributed online orders and revenue, on-site sales and new customers
     (fairs.results.fair_results), the orders of its own tracking link, the new customers among
-    those, and how many cooperatives sold through either (not cancelled parts, not voided sales)."""
+    those, and how many cooperatives sold through either (not cancelled parts, only counted on-site sales)."""
     result = {
         "fair_orders": 0,
         "fair_online_vnd": 0,
@@ -1033,7 +1034,7 @@ def activity_measured(activity: PromotionActivity) -> dict[str, int]:
             db.session.scalars(
                 sa.select(Booth.cooperative_id)
                 .join(OnSiteSale, OnSiteSale.booth_id == Booth.id)
-                .where(Booth.fair_id == activity.fair_id, OnSiteSale.voided_at.is_(None))
+                .where(Booth.fair_id == activity.fair_id, counted_onsite())
             )
         )
     tracked = sa.and_(Order.source_activity_id == activity.id, counted_part())

@@ -169,7 +169,7 @@ def test_offline_sales_survive_a_reload_and_sync_exactly_once(site, browser):
         context.close()
 
 
-def test_two_phones_sell_the_last_units_offline_and_the_manager_sees_the_conflict(site, browser):
+def test_two_phones_sell_the_last_units_offline_and_the_manager_settles_the_conflict(site, browser):
     first_context, first = _phone(browser, site)
     second_context, second = _phone(browser, site)
     try:
@@ -192,19 +192,30 @@ def test_two_phones_sell_the_last_units_offline_and_the_manager_sees_the_conflic
         )
         assert second.locator("[data-total=total_vnd]").get_attribute("data-value") == "500000"
 
-        assert sorted(r.status for r in _rows()) == [OnSiteSaleStatus.CONFLICT, OnSiteSaleStatus.RECORDED]
+        conflict = next(r for r in _rows() if r.status == OnSiteSaleStatus.CONFLICT)
         assert _stock(site.honey) == 0
+
+        # The manager sees it on the booth's sales page and confirms it (they had the honey).
+        first.goto(f"{site.url}/workspace/vai-thieu/fairs/hoi-cho-bac-ninh/sales")
+        section = first.locator("#onsite-conflicts")
+        assert "Cần xử lý" in section.inner_text()
+        row = section.locator(f"[data-conflict='{conflict.id}']")
+        assert "2 × Mật ong rừng" in row.inner_text()
+        row.locator("input[name=stock_left]").fill("0")
+        with first.expect_navigation():
+            row.locator("form.onsite-confirm button[type=submit]").click()
+        assert first.locator("#onsite-conflicts").count() == 0
+        # The phone learns it at its next sync.
+        second.get_by_role("button", name="Đồng bộ ngay").click()
+        second.wait_for_selector("[data-sales] li[data-status=recorded]")
+        assert second.locator("[data-total=total_vnd]").get_attribute("data-value") == "1000000"
 
         # Signed out meanwhile: the next sale waits on the phone, which asks to sign in again.
         second_context.clear_cookies()
         _sell(second, site.lychee)
         second.locator("[data-sign-in]").get_by_role("link", name="Đăng nhập lại").wait_for()
-        assert _statuses(second) == ["pending", "conflict"]
+        assert _statuses(second) == ["pending", "recorded"]
         assert len(_rows()) == 2
-
-        first.goto(f"{site.url}/workspace/vai-thieu/fairs/hoi-cho-bac-ninh/sales")
-        sales_page = first.locator("main").inner_text()
-        assert "Mật ong rừng" in sales_page
     finally:
         first_context.close()
         second_context.close()

@@ -82,8 +82,12 @@
     timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false,
   });
   const dayKey = (date) => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(date);
-  const today = () => dayKey(new Date());
-  const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const today = () => dayKey(serverNow());
+  // The server's clock, as far as the phone knows it (a phone set a few minutes ahead would have
+  // its sales refused as "in the future"): the offset is measured at each state received.
+  let clockOffsetMs = 0;
+  const serverNow = () => new Date(Date.now() + clockOffsetMs);
+  const isoNow = () => serverNow().toISOString().replace(/\.\d{3}Z$/, "Z");
 
   function newId() {
     if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
@@ -416,7 +420,9 @@
   async function applyState(state) {
     app.state = state;
     app.syncedAt = new Date().toISOString();
-    await saveState({ booth_id: BOOTH, state, synced_at: app.syncedAt });
+    const serverTime = Date.parse(state.server_time || "");
+    if (!Number.isNaN(serverTime)) clockOffsetMs = serverTime - Date.now();
+    await saveState({ booth_id: BOOTH, state, synced_at: app.syncedAt, clock_offset_ms: clockOffsetMs });
   }
 
   // 401/403 stop the sync and say why; the queue stays.
@@ -662,6 +668,7 @@
       if (stored) {
         app.state = stored.state;
         app.syncedAt = stored.synced_at;
+        clockOffsetMs = stored.clock_offset_ms || 0;
       }
       app.sales = await loadSales();
     } catch (error) {

@@ -7,6 +7,8 @@ and its files; the sales wait in IndexedDB until the server has answered for the
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 import sqlalchemy as sa
 
@@ -45,9 +47,11 @@ def site(app, live_server):
     return type("Site", (), {**locals(), "url": live_server})
 
 
-def _phone(browser, site):
+def _phone(browser, site, clock_ahead=None):
     """A phone with the manager signed in and the booth app open, ready to sell."""
     context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+    if clock_ahead:
+        context.clock.set_system_time(datetime.now(timezone.utc) + clock_ahead)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{site.url}/account/login")
@@ -171,7 +175,8 @@ def test_offline_sales_survive_a_reload_and_sync_exactly_once(site, browser):
 
 def test_two_phones_sell_the_last_units_offline_and_the_manager_settles_the_conflict(site, browser):
     first_context, first = _phone(browser, site)
-    second_context, second = _phone(browser, site)
+    # This phone's clock is 20 minutes fast: its sales still carry the server's time (else "in the future").
+    second_context, second = _phone(browser, site, clock_ahead=timedelta(minutes=20))
     try:
         for context, page in ((first_context, first), (second_context, second)):
             context.set_offline(True)
@@ -193,6 +198,7 @@ def test_two_phones_sell_the_last_units_offline_and_the_manager_settles_the_conf
         assert second.locator("[data-total=total_vnd]").get_attribute("data-value") == "500000"
 
         conflict = next(r for r in _rows() if r.status == OnSiteSaleStatus.CONFLICT)
+        assert abs(conflict.created_at - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=2)
         assert _stock(site.honey) == 0
 
         # The manager sees it on the booth's sales page and confirms it (they had the honey).

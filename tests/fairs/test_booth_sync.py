@@ -424,6 +424,7 @@ def test_an_id_of_another_booths_sale_is_refused(client, setup):
     theirs = sale(s.honey, 1, 250_000)
     assert sync(client, s.other_booth, [theirs]).get_json()["results"][0]["status"] == "recorded"
     sign_in(client, s.manager)
+    in_english(client)
     [result] = refused(client, s.booth, [{**sale(s.lychee), "id": theirs["id"]}])
     assert "another booth" in result["reason"] and stock_of(s.lychee) == 10
 

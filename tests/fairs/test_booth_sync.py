@@ -626,3 +626,14 @@ def test_fair_results_count_a_conflict_only_once_confirmed(client, setup):
     booth_sync.confirm_conflict(conflict, "0", s.manager)
     db.session.commit()
     assert booth_row() == ((2, 4, 310_000), 3)
+
+
+def test_a_known_id_still_answers_its_status_once_the_booth_cannot_sell(client, setup):
+    s = setup
+    sign_in(client, s.manager)
+    one = sale(s.lychee, 2)
+    first = sync(client, s.booth, [one]).get_json()["results"]
+    s.booth.status = BoothStatus.PENDING
+    db.session.commit()
+    assert sync(client, s.booth, [one]).get_json()["results"] == first
+    assert sale_count() == 1 and stock_of(s.lychee) == 8

@@ -424,6 +424,7 @@ def test_an_id_of_another_booths_sale_is_refused(client, setup):
     theirs = sale(s.honey, 1, 250_000)
     assert sync(client, s.other_booth, [theirs]).get_json()["results"][0]["status"] == "recorded"
     sign_in(client, s.manager)
+    in_english(client)
     [result] = refused(client, s.booth, [{**sale(s.lychee), "id": theirs["id"]}])
     assert "another booth" in result["reason"] and stock_of(s.lychee) == 10
 
@@ -625,3 +626,14 @@ def test_fair_results_count_a_conflict_only_once_confirmed(client, setup):
     booth_sync.confirm_conflict(conflict, "0", s.manager)
     db.session.commit()
     assert booth_row() == ((2, 4, 310_000), 3)
+
+
+def test_a_known_id_still_answers_its_status_once_the_booth_cannot_sell(client, setup):
+    s = setup
+    sign_in(client, s.manager)
+    one = sale(s.lychee, 2)
+    first = sync(client, s.booth, [one]).get_json()["results"]
+    s.booth.status = BoothStatus.PENDING
+    db.session.commit()
+    assert sync(client, s.booth, [one]).get_json()["results"] == first
+    assert sale_count() == 1 and stock_of(s.lychee) == 8

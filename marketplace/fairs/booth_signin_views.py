@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -192,6 +192,9 @@ def sign_in():
         ]
         return sign_in_page(form, 400)
     booth_access.sign_in_helper(helper)
+    # Kept when the phone closes the browser or the installed app: the helper sells all day, and
+    # the code's dates and the token bound it anyway (the session ends with them, or revoked).
+    session.permanent = True
     logger.info("Booth helper %s signed in to booth %s", helper.id, helper.booth_id)
     return redirect(booth_app_url(helper.booth_id))
 
@@ -200,5 +203,6 @@ def sign_in():
 def sign_out():
     # CSRFProtect has already refused a POST without a valid token (400).
     booth_access.sign_out_helper()
+    session.permanent = False
     flash(_("You have signed out of the booth."), "success")
     return redirect(url_for(".sign_in"))

@@ -165,6 +165,7 @@ def test_a_helper_signs_in_with_the_code_typed_loosely_and_lands_on_the_booth(ap
     client, answer = signed_in_helper_client(app, " " + code.lower().replace("-", " ") + " ")
 
     assert answer.headers["Location"].endswith(f"/booth/{setup.booth.id}/")
+    assert "Expires=" in answer.headers["Set-Cookie"]  # kept when the phone closes the browser
     helper = helper_named("Lê Thị Phụ")
     assert helper.last_signed_in_at is not None
     with client.session_transaction() as s:

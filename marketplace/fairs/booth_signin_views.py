@@ -37,7 +37,13 @@ logger = logging.getLogger(__name__)
 class HelperForm(FlaskForm):
     name = StringField(
         _l("Helper's name"),
-        validators=[InputRequired(_l("Enter the helper's name.")), Length(max=helpers.NAME_MAX)],
+        validators=[
+            InputRequired(_l("Enter the helper's name.")),
+            Length(
+                max=helpers.NAME_MAX,
+                message=_l("The name is too long (at most %(most)d characters).", most=helpers.NAME_MAX),
+            ),
+        ],
         render_kw={"maxlength": helpers.NAME_MAX, "autocomplete": "off"},
     )
 

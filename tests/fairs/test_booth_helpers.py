@@ -331,11 +331,13 @@ def test_the_manager_sees_the_code_once_with_the_address_and_a_qr_code(app, setu
     assert '<td class="num">1</td>' in row.split("</tr>", 1)[0]
 
 
-def test_a_bad_name_is_a_form_error(app, setup):
+@pytest.mark.parametrize("name", ["  ", "x" * 101])
+def test_a_bad_name_is_a_form_error(app, setup, name):
     client = app.test_client()
     sign_in(client, setup.manager)
-    answer = client.post(helpers_url(), data={"name": "  "})
+    answer = client.post(helpers_url(), data={"name": name})
     assert answer.status_code == 400 and 'class="field-error"' in answer.get_data(as_text=True)
+    assert "100" in answer.get_data(as_text=True) or not name.strip()
     assert db.session.scalar(sa.select(sa.func.count(BoothHelper.id))) == 0
 
 

@@ -481,3 +481,17 @@ def test_a_helper_is_an_anonymous_visitor_everywhere_but_the_booth(app, setup):
     assert db.session.scalar(sa.select(sa.func.count(OnSiteSale.id))) == 1
     assert db.session.get(OnSiteSale, sale.id).voided_at is None
     assert db.session.get(type(s.lychee), s.lychee.id).stock == stock
+
+
+def test_the_booth_app_names_who_sells(app, setup):
+    helper, _code = helpers.create_helper(setup.booth, "Lê Thị Phụ", setup.manager)
+    db.session.commit()
+    with request_with_session(app):
+        booth_access.sign_in_helper(helper)
+        assert booth_access.booth_actor(setup.booth.id).name == "Lê Thị Phụ"
+    with request_with_session(app):
+        from flask_login import login_user
+
+        login_user(setup.manager)
+        actor = booth_access.booth_actor(setup.booth.id)
+        assert actor.is_manager and actor.name == "Trần Văn Quản"

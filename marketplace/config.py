@@ -85,6 +85,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         # Failed guest order lookups per client address and per order number in the window (0: no limit).
         "ORDER_LOOKUP_MAX_FAILURES": _int("ORDER_LOOKUP_MAX_FAILURES", 10),
         "ORDER_LOOKUP_WINDOW_MINUTES": _int("ORDER_LOOKUP_WINDOW_MINUTES", 15),
+        # Wrong booth helper codes per client address in the window (0: no limit).
+        "BOOTH_SIGN_IN_MAX_FAILURES": _int("BOOTH_SIGN_IN_MAX_FAILURES", 10),
+        "BOOTH_SIGN_IN_WINDOW_MINUTES": _int("BOOTH_SIGN_IN_WINDOW_MINUTES", 15),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Each server (or container) keeps its own product index here; see the README's search section.
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index"),

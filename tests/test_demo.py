@@ -21,7 +21,7 @@ from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core import geo
 from marketplace.core.models import utcnow
 from marketplace.demo import commands, data, loader
-from marketplace.demo.fairs import FAIRS
+from marketplace.demo.fairs import FAIRS, HELPER_CODE
 from marketplace.demo.loader import demo_counts, load_demo
 from marketplace.extensions import db
 from marketplace.fairs.models import (
@@ -154,6 +154,7 @@ def test_demo_command_loads_data_and_prints_accounts(app, runner):
     assert "Uploads:" in result.output and "Database:" in result.output
     assert "admin@demo-htx.vn" in result.output and "demo-admin-2025" in result.output
     assert "demo-customer-2025" in result.output
+    assert "/booth/sign-in" in result.output and HELPER_CODE in result.output
     db.session.expire_all()
     assert len(public_products()) >= 80
 
@@ -515,3 +516,16 @@ def test_the_programme_dashboard_shows_measured_sales(demo):
     cells = dashboard(today=date(2026, 1, 15)).metric(TargetMetric.SALES_VND).cells
     assert all(cells[year].measured > 0 for year in (2023, 2024, 2025, None))
     assert all(cells[year].measured < cells[year].actual for year in (2023, 2024, 2025, None))
+
+
+def test_the_demo_booth_helper_signs_in_with_the_printed_code(demo):
+    from marketplace.fairs.booth_access import HELPER_SESSION_KEY
+
+    ongoing = demo_fairs()["ongoing"]
+    booth = next(b for b in ongoing.booths if b.number == "A01")
+    client = demo.test_client()
+    answer = client.post("/booth/sign-in", data={"code": HELPER_CODE.lower()})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/booth/{booth.id}/")
+    with client.session_transaction() as session:
+        assert HELPER_SESSION_KEY in session
+    assert client.get(f"/workspace/{booth.cooperative.slug}/").status_code == 302  # booth-only

@@ -46,12 +46,30 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     )
     click.echo()
     click.echo(accounts_table())
+    helper = demo_helper_line()
+    if helper:
+        click.echo()
+        click.echo(helper)
     if no_serve:
         return
     click.echo()
     click.echo(f"Open http://{host}:{port}/ in a browser; press Ctrl+C to stop.")
     # Not app.run(): Flask ignores it inside a `flask`-style command (FLASK_RUN_FROM_CLI).
     run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+def demo_helper_line() -> str:
+    """How to try the booth helper sign-in, while the demo helper's code works."""
+    from marketplace.demo.fairs import HELPER_CODE
+    from marketplace.fairs import helpers
+
+    helper = helpers.helper_for_code(HELPER_CODE)
+    if helper is None:
+        return ""
+    return (
+        f"Booth helper: {helper.name}, booth {helper.booth.number} at {helper.booth.fair.name}: "
+        f"sign in at /booth/sign-in with the code {HELPER_CODE}."
+    )
 
 
 def accounts_table() -> str:

@@ -75,6 +75,8 @@ class FairData:
     orders: tuple[tuple[str | None, tuple[tuple[str, str, int], ...], str], ...] = field(default=())
     # each: (booth number or None for the fair's own link, ((cooperative slug, SKU, quantity), ...), customer email
     # or "" for a guest)
+    # A booth helper with a known code (HELPER_CODE), so a tester can try the helper sign-in: (booth number, name).
+    helper: tuple[str, str] | None = None
 
 
 B = BoothData
@@ -189,6 +191,7 @@ FAIRS = [
         visitors=95,
         sales_per_booth=3,
         void_reason="Khách đổi ý, trả lại hàng ngay tại gian hàng.",
+        helper=("A01", "Nguyễn Thị Phụ Bán"),
         orders=(
             ("A01", (("htx-thanh-nien-my-chu", "MC-HOP-QUA", 2),), f"khachhang@{data.EMAIL_DOMAIN}"),
             (
@@ -295,6 +298,8 @@ def load_fairs(now: datetime | None = None) -> int:
         _visits(fair, booths, item, now, rng)
         _sales(fair, booths, item, now, rng)
         _orders(fair, booths, item, now, rng, cooperatives, products, users)
+        if item.helper:
+            _helper(booths[item.helper[0]], item.helper[1], users, now)
         fair.status = item.final_status
     db.session.flush()
     return len(missing)
@@ -326,6 +331,19 @@ def _booths(fair, item: FairData, cooperatives, products, users, new_code) -> di
         if booth_data.number:
             booths[booth_data.number] = booth
     return booths
+
+
+# The demo helper's code: printed by `marketplace demo` and in the README. Letters and digits of the
+# codes' alphabet (no 0/O, 1/I/L), like a real one; only its hash is stored, as for a real one.
+HELPER_CODE = "HANG-2468"
+
+
+def _helper(booth: Booth, name: str, users, now: datetime) -> None:
+    from marketplace.fairs import helpers
+
+    manager = next(u for u in users.values() if booth.cooperative in u.cooperatives)
+    helper, _code = helpers.create_helper(booth, name, manager, now=now)
+    helper.code_hash = helpers.code_hash(HELPER_CODE)
 
 
 def _open_hours(fair: Fair, until: datetime, rng: random.Random) -> datetime:

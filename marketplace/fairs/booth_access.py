@@ -37,7 +37,7 @@ class BoothActor:
 
     @property
     def name(self) -> str:
-        return self.helper.name if self.helper is not None else (self.user.name or self.user.email)
+        return self.helper.name if self.helper is not None else (self.user.full_name or self.user.email)
 
 
 def signed_in_helper() -> BoothHelper | None:

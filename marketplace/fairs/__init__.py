@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_login import user_logged_in
+
 
 def read_source():
     """The source this browser carries (looked up when called, so tests may stand in for it)."""
@@ -29,3 +31,12 @@ def init_app(app) -> None:
     sources.register("fair", attribution.credit)
     # The cookie a scanned link leaves is the fairs' (promotion's tracking links set it too).
     sources.register_reader(read_source)
+    # Someone signing in with an account on a phone a booth helper used ends the helper's
+    # session there: otherwise it would come back when the account signs out.
+    user_logged_in.connect(_end_booth_helper_session, app)
+
+
+def _end_booth_helper_session(app, user, **extra) -> None:
+    from marketplace.fairs.booth_access import sign_out_helper
+
+    sign_out_helper()

@@ -99,13 +99,6 @@ def today_totals(booth, now: datetime | None = None) -> dict:
     return {key: totals[key] for key in ("count", "units", "total_vnd", "cash_vnd", "transfer_vnd")}
 
 
-def seller_name(actor) -> str:
-    """The helper's name, or the manager's (BoothActor.name reads a `User.name` that does not exist)."""
-    if actor.helper is not None:
-        return actor.helper.name
-    return actor.user.full_name or actor.user.email
-
-
 def booth_state(actor, now: datetime | None = None) -> dict:
     """What the phone caches: booth, fair, seller, products at the price now, bank, today, CSRF token."""
     now = now or utcnow()
@@ -127,7 +120,7 @@ def booth_state(actor, now: datetime | None = None) -> dict:
                 "is_on": fair.is_on(now),
             },
         },
-        "seller": {"kind": "manager" if actor.is_manager else "helper", "name": seller_name(actor)},
+        "seller": {"kind": "manager" if actor.is_manager else "helper", "name": actor.name},
         "can_sell": onsite.can_sell(booth, now),
         "products": [
             {

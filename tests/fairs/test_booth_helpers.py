@@ -259,6 +259,18 @@ def test_someone_signed_in_with_an_account_is_asked_to_sign_out_first(app, setup
     assert helper_named("Lê Thị Phụ").last_signed_in_at is None
 
 
+def test_signing_in_with_an_account_ends_the_helper_session_on_that_phone(app, setup):
+    code = add_helper(app.test_client(), setup)
+    client, _ = signed_in_helper_client(app, code)
+    login = client.post("/account/login", data={"email": setup.customer.email, "password": f.PASSWORD})
+    assert login.status_code == 302
+    with client.session_transaction() as s:
+        assert booth_access.HELPER_SESSION_KEY not in s
+    # Signing the account out does not bring the helper back.
+    client.post("/account/logout")
+    assert client.get(f"/booth/{setup.booth.id}/").status_code == 401
+
+
 def test_wrong_codes_are_slowed_down_per_device(app, setup):
     code = add_helper(app.test_client(), setup)
     app.config.update(BOOTH_SIGN_IN_MAX_FAILURES=3)

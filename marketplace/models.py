@@ -54,3 +54,10 @@ from marketplace.promotion.models import (  # noqa: F401
 )
 from marketplace.reviews.models import Review, ReviewPhoto  # noqa: F401
 from marketplace.search.models import SearchChange  # noqa: F401
+from marketplace.traceability.models import (  # noqa: F401
+    Batch,
+    BatchImage,
+    Certificate,
+    CertificateKind,
+    batch_certificates,
+)

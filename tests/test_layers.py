@@ -32,6 +32,7 @@ LAYERS = {
     "fairs": 6,
     "promotion": 6,
     "reviews": 6,
+    "traceability": 6,
     "program": 7,
     "api": 8,
     "demo": 9,

@@ -88,6 +88,9 @@ class Product(db.Model):
     price_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     stock: Mapped[int] = mapped_column(default=0)
     sku: Mapped[str] = mapped_column(sa.String(64))
+    # The product's GS1 trade item number (GTIN-8/12/13/14, stored as 14 digits) when it has one:
+    # its batches' pack QR codes then follow the GS1 Digital Link form /01/<GTIN>/10/<lot>.
+    gtin: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
     ocop_stars: Mapped[int | None] = mapped_column(sa.SmallInteger)
     certifications: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     origin: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -49,6 +49,7 @@ MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 YOUTH_UNION, ALLIANCE, JOINT = "youth_union", "cooperative_alliance", "joint"
 ISSUERS = (YOUTH_UNION, ALLIANCE, JOINT)
 WHOLE = "programme"
+MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # The commitment-four figures in the document's table; money figures are in đồng.
 MONEY = {name for name in reports.FIGURE_NAMES if name.endswith("_vnd")}

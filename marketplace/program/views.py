@@ -85,12 +85,35 @@ def drill_link(metric: TargetMetric, year: int | None) -> str:
     return url_for("promotion.index", year=year, status="approved")
 
 
+def ready_drafts(board: progress.Dashboard) -> list[tuple[str, str]]:
+    """(label, link) of the drafts most asked for, joint: the last closed year's annual review
+    and the whole programme's final review."""
+    closed = [year for year in PROGRAM_YEARS if date(year, 12, 31) < board.today]
+    drafts = []
+    if closed:
+        drafts.append(
+            (
+                _("Annual review %(year)s, joint (.docx)", year=closed[-1]),
+                url_for("program.report_document", year=closed[-1], issuer=documents.JOINT),
+            )
+        )
+    drafts.append(
+        (
+            _("Final review 2023–2025, joint (.docx)"),
+            url_for("program.report_document", year=documents.WHOLE, issuer=documents.JOINT),
+        )
+    )
+    return drafts
+
+
 @bp.get("/")
 @roles_required(Role.AGENCY_STAFF)
 def index():
+    board = _load_dashboard()
     return render_template(
         "program/dashboard.html",
-        board=_load_dashboard(),
+        board=board,
+        drafts=ready_drafts(board),
         drill_link=drill_link,
         issuer_labels=ISSUER_LABELS,
         default_issuer=_default_issuer(),
@@ -126,7 +149,7 @@ def report_document():
     display = quote(documents.display_filename(data))
     return Response(
         documents.docx_bytes(data),
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        mimetype=documents.MIMETYPE,
         headers={
             "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{display}",
             "Cache-Control": "no-store",

@@ -255,6 +255,27 @@ def test_the_dashboard_offers_the_drafts(client, programme):
     assert 'name="place" value="Bắc Ninh"' in html
 
 
+def test_the_dashboard_links_the_last_closed_year_and_the_final_review(monkeypatch, client, programme):
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: date(2025, 6, 30))
+    sign_in(client, programme.staff)
+    html = client.get("/agency/program/").get_data(as_text=True)
+
+    links = re.findall(r'<a href="(/agency/program/report\.docx\?[^"]+)" download>([^<]+)</a>', html)
+    assert [label for _link, label in links] == [
+        "Sơ kết năm 2024, liên tịch (.docx)",
+        "Tổng kết 2023–2025, liên tịch (.docx)",
+    ]
+    for link, _label in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200
+        assert response.mimetype == documents.MIMETYPE
+        assert "Chương trình phối hợp" in body(Document(io.BytesIO(response.data)))
+
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: date(2023, 6, 30))  # no year closed yet
+    html = client.get("/agency/program/").get_data(as_text=True)
+    assert len(re.findall(r'href="/agency/program/report\.docx\?', html)) == 1
+
+
 def test_who_may_download(client, programme):
     anonymous = client.get(URL, query_string={"year": 2024})
     assert anonymous.status_code == 302 and "/account/login" in anonymous.location

@@ -25,7 +25,7 @@ from marketplace.core.paging import requested_page
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.program import documents, progress, services
-from marketplace.program.forms import ConfirmForm, SupportedForm, TrainingForm
+from marketplace.program.forms import ConfirmForm, OwnerForm, SupportedForm, TrainingForm
 from marketplace.program.models import (
     PROGRAM_YEARS,
     ProgramRecordChange,
@@ -412,7 +412,11 @@ def supported_delete(supported_id: int):
 # --- one record: its fields, who owns it, its history ---------------------------------------
 
 
-def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str):
+def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str, owner_form=None, status: int = 200):
+    if kind == RecordKind.TRAINING:
+        owner_action = url_for("program.training_owner", training_id=record.id)
+    else:
+        owner_action = url_for("program.supported_owner", supported_id=record.id)
     changes = db.session.scalars(
         select(ProgramRecordChange)
         .options(selectinload(ProgramRecordChange.changed_by), selectinload(ProgramRecordChange.owner_agency))
@@ -430,33 +434,83 @@ def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str):
         edit=edit,
         delete=delete,
         back=back,
-    )
+        owner_form=owner_form or OwnerForm(formdata=None, data={"owner_agency_id": record.owner_agency_id}),
+        owner_action=owner_action,
+    ), status
 
 
-@bp.get("/training/<int:training_id>")
-@roles_required(Role.AGENCY_STAFF)
-def training_detail(training_id: int):
-    training = db.get_or_404(TrainingClass, training_id)
+def _training_page(training: TrainingClass, **kwargs):
     return _record_page(
         training,
         RecordKind.TRAINING,
         url_for("program.training_form", training_id=training.id),
         url_for("program.training_delete", training_id=training.id),
         url_for("program.training_list"),
+        **kwargs,
     )
 
 
-@bp.get("/cooperatives/<int:supported_id>")
-@roles_required(Role.AGENCY_STAFF)
-def supported_detail(supported_id: int):
-    supported = db.get_or_404(SupportedCooperative, supported_id)
+def _supported_page(supported: SupportedCooperative, **kwargs):
     return _record_page(
         supported,
         RecordKind.SUPPORTED,
         url_for("program.supported_form", supported_id=supported.id),
         url_for("program.supported_delete", supported_id=supported.id),
         url_for("program.supported_list"),
+        **kwargs,
     )
+
+
+@bp.get("/training/<int:training_id>")
+@roles_required(Role.AGENCY_STAFF)
+def training_detail(training_id: int):
+    return _training_page(db.get_or_404(TrainingClass, training_id))
+
+
+@bp.get("/cooperatives/<int:supported_id>")
+@roles_required(Role.AGENCY_STAFF)
+def supported_detail(supported_id: int):
+    return _supported_page(db.get_or_404(SupportedCooperative, supported_id))
+
+
+def _reassign(record, page, detail: str):
+    """An admin gives `record` to another recording agency (or none): load, check, act, respond."""
+    if not current_user.is_admin:
+        abort(403)
+    form = OwnerForm()
+    if form.validate():
+        with attempt(form) as outcome:
+            changed = services.reassign_owner(record, _owner_agency(form.owner_agency_id.data), current_user)
+        if outcome.done:
+            if changed:
+                flash(_("The recording agency is changed."), "success")
+            else:
+                flash(_("The record already belongs there; nothing is changed."), "info")
+            return redirect(detail)
+    return page(record, owner_form=form, status=400)
+
+
+def _owner_agency(agency_id: int | None) -> Agency | None:
+    if agency_id is None:
+        return None
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise Refused(_("Choose from the list."), field="owner_agency_id")
+    return agency
+
+
+@bp.post("/training/<int:training_id>/owner")
+@roles_required(Role.AGENCY_STAFF)
+def training_owner(training_id: int):
+    training = db.get_or_404(TrainingClass, training_id)
+    return _reassign(training, _training_page, url_for("program.training_detail", training_id=training.id))
+
+
+@bp.post("/cooperatives/<int:supported_id>/owner")
+@roles_required(Role.AGENCY_STAFF)
+def supported_owner(supported_id: int):
+    supported = db.get_or_404(SupportedCooperative, supported_id)
+    return _reassign(supported, _supported_page, url_for("program.supported_detail", supported_id=supported.id))
 
 
 # --- history of both kinds of record -------------------------------------------------------

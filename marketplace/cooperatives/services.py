@@ -279,21 +279,25 @@ def answer_request(
     _change_status(cooperative, CooperativeStatus.PENDING, by, answer)
     change = _latest_change(cooperative)
     stored = []
-    for checked in documents:
-        stored.append(
-            CooperativeDocument(
-                status_change_id=change.id,
-                kind=checked.kind,
-                stored_name=checked.store(documents_folder()),
-                original_filename=checked.filename,
-                content_type=checked.content_type,
-                size_bytes=len(checked.data),
-                uploaded_by_id=by.id,
-                uploaded_at=utcnow(),
+    try:
+        for checked in documents:
+            stored.append(
+                CooperativeDocument(
+                    status_change_id=change.id,
+                    kind=checked.kind,
+                    stored_name=checked.store(documents_folder()),
+                    original_filename=checked.filename,
+                    content_type=checked.content_type,
+                    size_bytes=len(checked.data),
+                    uploaded_by_id=by.id,
+                    uploaded_at=utcnow(),
+                )
             )
-        )
-    db.session.add_all(stored)
-    db.session.flush()
+        db.session.add_all(stored)
+        db.session.flush()
+    except Exception:  # a full disk or a failing flush: no file of this answer stays behind
+        discard_documents(stored)
+        raise
     if stored:
         logger.info("Cooperative %s answered with %s documents", cooperative.slug, len(stored))
     return stored

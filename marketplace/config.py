@@ -102,6 +102,9 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "FAIR_ATTRIBUTION_DAYS": _int("FAIR_ATTRIBUTION_DAYS", 7),
         # Largest evidence file (photo or PDF) of a promotion activity; uploads are also capped by MAX_UPLOAD_MB.
         "PROMOTION_EVIDENCE_MAX_BYTES": _int("PROMOTION_EVIDENCE_MAX_BYTES", 8 * 1024 * 1024),
+        # A cooperative's answer to a request for documents: largest file (photo or PDF), files per answer.
+        "COOPERATIVE_DOCUMENT_MAX_BYTES": _int("COOPERATIVE_DOCUMENT_MAX_BYTES", 8 * 1024 * 1024),
+        "COOPERATIVE_DOCUMENTS_PER_ANSWER": _int("COOPERATIVE_DOCUMENTS_PER_ANSWER", 5),
         # What uploads may cost: pixels per picture, read from its header before decoding (core.images);
         # files per request (413) and files per person per hour (429), before any view (core.uploads).
         "MAX_IMAGE_MEGAPIXELS": _int("MAX_IMAGE_MEGAPIXELS", 25),

@@ -10,6 +10,7 @@ the routes the feature tests thought of.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -43,14 +44,25 @@ OPEN_TO_SIGNED_IN = {"/workspace/", "/workspace/register"}
 
 MANAGER = data.USERS[3]  # manages Lục Ngạn lychees, Chũ noodles and Tân Sơn
 OTHER_MANAGER = data.USERS[4]  # manages only Yên Thế hill chicken
+# Manages Cam Bố Hạ (waiting for approval) and Nấm sạch Vân Sơn, which the agency asked for documents.
+APPLICANT = next(u for u in data.USERS if u.email == "quanly.moi@demo-htx.vn")
+ASKED = "htx-thanh-nien-nam-sach-van-son"
 STAFF = next(u for u in data.USERS if u.role == Role.AGENCY_STAFF)
 ADMIN = next(u for u in data.USERS if u.role == Role.ADMIN)
 CUSTOMER = next(u for u in data.USERS if u.role == Role.CUSTOMER)
-VISITORS = {"anonymous": None, "customer": CUSTOMER, "manager": MANAGER, "staff": STAFF, "admin": ADMIN}
+VISITORS = {
+    "anonymous": None,
+    "customer": CUSTOMER,
+    "manager": MANAGER,
+    "applicant": APPLICANT,
+    "staff": STAFF,
+    "admin": ADMIN,
+}
 START_PAGES = {
     "anonymous": ["/"],
     "customer": ["/", "/account/profile", "/workspace/"],
     "manager": ["/", "/account/profile", "/workspace/"],
+    "applicant": ["/workspace/"],
     "staff": ["/", "/account/profile", "/agency/"],
     "admin": ["/", "/account/profile", "/workspace/", "/agency/", "/admin/"],
 }
@@ -171,6 +183,24 @@ def same_site_path(href: str, base: str) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_problem(response) -> str | None:
+    """Why a .docx download is not a document a word processor opens (None: it is)."""
+    from docx import Document
+
+    if "attachment" not in response.headers.get("Content-Disposition", ""):
+        return "a .docx not sent as an attachment"
+    try:
+        document = Document(io.BytesIO(response.data))
+    except Exception as error:  # any failure to open is the finding
+        return f"python-docx cannot open it: {error!r}"
+    if not any(p.text.strip() for p in document.paragraphs):
+        return "an empty document"
+    return None
+
+
 def get(client, url: str):
     return client.get(url)
 
@@ -190,6 +220,10 @@ def crawl(client, starts: list[str], language: str) -> Crawl:
         result.statuses[url] = response.status_code
         if response.status_code >= 400:  # a link on one of our pages leads nowhere
             result.problems[url] = [f"HTTP {response.status_code}"]
+            continue
+        if response.status_code == 200 and response.mimetype == DOCX:
+            if problem := docx_problem(response):
+                result.problems[url] = [problem]
             continue
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
@@ -321,8 +355,26 @@ def test_the_crawl_reaches_every_part_of_the_site(crawls):
     assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+", url) for url in admin)
     assert any(re.fullmatch(r"/workspace/[^/]+/orders/\d+/packing-slip", url) for url in admin)
     staff = crawls["staff", "vi"].statuses
+    drafts = [u for u, status in staff.items() if u.startswith("/agency/program/report.docx?") and status == 200]
+    assert any("year=programme" in u for u in drafts) and any(re.search(r"year=\d{4}", u) for u in drafts)
     assert staff.get("/agency/program/history") == admin.get("/agency/program/history") == 200
     assert any(re.fullmatch(r"/agency/program/history\?kind=\w+&record=\d+", url) for url in staff)
+
+
+def test_the_crawl_reaches_a_request_for_documents_and_its_answer_form(demo_app, crawls):
+    """The applicant's workspace shows the agency's request with the form answering it; the staff
+    reach the cooperative's review page, which shows the request too."""
+    assert crawls["applicant", "vi"].statuses.get(f"/workspace/{ASKED}/") == 200
+    client = demo_app.test_client()
+    sign_in(client, APPLICANT)
+    workspace = client.get(f"/workspace/{ASKED}/").get_data(as_text=True)
+    assert f'action="/workspace/{ASKED}/answer"' in workspace
+    assert data.DOCUMENTS_REQUEST in workspace
+    assert crawls["staff", "vi"].statuses.get(f"/agency/cooperatives/{ASKED}") == 200
+    client = demo_app.test_client()
+    sign_in(client, STAFF)
+    review = client.get(f"/agency/cooperatives/{ASKED}").get_data(as_text=True)
+    assert data.DOCUMENTS_REQUEST in review
 
 
 def test_the_crawl_reaches_the_shoppers_pages(crawls):
@@ -365,7 +417,8 @@ def expected_status(visitor: str, url: str) -> int:
         return 200
     if path.startswith("/workspace/"):
         slug = path.split("/")[2]
-        return 200 if visitor == "manager" and slug in MANAGER.cooperatives else 403
+        own = {"manager": MANAGER.cooperatives, "applicant": APPLICANT.cooperatives}.get(visitor, ())
+        return 200 if slug in own else 403
     if path.startswith("/agency"):
         return 200 if visitor == "staff" else 403
     return 403  # /admin
@@ -384,7 +437,7 @@ def staff_agency_id() -> int:
     return db.session.scalar(select(User.agency_id).where(User.email == STAFF.email))
 
 
-@pytest.mark.parametrize("visitor", ["customer", "manager", "staff"])
+@pytest.mark.parametrize("visitor", ["customer", "manager", "applicant", "staff"])
 def test_private_pages_answer_only_their_owners(demo_app, private_urls, visitor):
     client = demo_app.test_client()
     sign_in(client, VISITORS[visitor])

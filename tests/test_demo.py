@@ -80,7 +80,8 @@ def test_demo_has_a_real_looking_storefront(demo):
     ).all()
     assert len(youth) >= 12
     statuses = [c.status for c in db.session.scalars(select(Cooperative))]
-    assert statuses.count(CooperativeStatus.PENDING) == 2
+    assert statuses.count(CooperativeStatus.PENDING) == 1
+    assert statuses.count(CooperativeStatus.NEEDS_DOCUMENTS) == 1
     assert statuses.count(CooperativeStatus.SUSPENDED) == 1
     bac_ninh = geo.find_province("Bắc Ninh")
     assert all(c.province_code == bac_ninh and geo.ward_belongs_to(c.ward_code, bac_ninh) for c in youth)
@@ -107,6 +108,19 @@ def test_demo_has_a_real_looking_storefront(demo):
     top = db.session.scalars(select(Category).where(Category.parent_id.is_(None))).all()
     assert len(top) >= 5 and all(c.children for c in top)
     assert all(p.category.parent is not None for p in products)
+
+
+def test_demo_has_a_cooperative_asked_for_more_documents(demo):
+    """The request's reason is in its history, and a printed manager account can answer it."""
+    waiting = db.session.scalar(select(Cooperative).where(Cooperative.status == CooperativeStatus.NEEDS_DOCUMENTS))
+    assert waiting.slug == "htx-thanh-nien-nam-sach-van-son"
+    request = waiting.status_changes[-1]
+    assert (request.from_status, request.to_status) == (CooperativeStatus.PENDING, CooperativeStatus.NEEDS_DOCUMENTS)
+    assert request.reason == data.DOCUMENTS_REQUEST == waiting.status_reason
+    assert request.changed_by.email == "lienminh@demo-htx.vn"
+    assert {p.status for p in waiting.products} == {ProductStatus.DRAFT}
+    manager = next(u for u in data.USERS if waiting.slug in u.cooperatives)
+    assert manager.email == "quanly.moi@demo-htx.vn" and manager.email in commands.accounts_table()
 
 
 def test_demo_has_users_of_every_role_with_the_printed_passwords(demo):

@@ -887,7 +887,7 @@ SCHEMAS.update(
         },
         "PromotionReport": {
             "type": "object",
-            "required": ["period", "group_by", "totals", "previous_year", "groups"],
+            "required": ["period", "group_by", "totals", "previous_year", "comparison_period", "groups"],
             "additionalProperties": False,
             "properties": {
                 "period": {
@@ -902,7 +902,35 @@ SCHEMAS.update(
                     "anyOf": [_ref("ReportFigures"), {"type": "null"}],
                     "description": "The figures of the comparison period: for a period of a year or less the "
                     "same period one year earlier; for a longer one the period of the same length just before it, "
-                    "or null when that begins before the programme (the whole programme 2023-2025 has none).",
+                    "or null when that begins before the programme (the whole programme 2023-2025 has none). "
+                    "Which period it is: comparison_period.",
+                },
+                "comparison_period": {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "required": ["from", "to", "label", "rule"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "from": _ISO_DAY,
+                                "to": {**_ISO_DAY, "description": "Inclusive."},
+                                "label": {
+                                    "type": "string",
+                                    "description": "How the report page names the period, in Vietnamese "
+                                    "(e.g. 2023, Q2/2023, 05/2023, or a range of days).",
+                                },
+                                "rule": {
+                                    "type": "string",
+                                    "enum": ["year_earlier", "just_before"],
+                                    "description": "year_earlier: the same period one year earlier (a period "
+                                    "of a year or less); just_before: the period of the same length just before.",
+                                },
+                            },
+                        },
+                        {"type": "null"},
+                    ],
+                    "description": "The period whose figures previous_year holds; null exactly when "
+                    "previous_year is null.",
                 },
                 "groups": {
                     "type": "array",
@@ -915,7 +943,13 @@ SCHEMAS.update(
                     "period": {"from": "2025-01-01", "to": "2025-12-31"},
                     "group_by": "type",
                     "totals": {name: 0 for name in _FIGURES},
-                    "previous_year": None,
+                    "previous_year": {name: 0 for name in _FIGURES},
+                    "comparison_period": {
+                        "from": "2024-01-01",
+                        "to": "2024-12-31",
+                        "label": "2024",
+                        "rule": "year_earlier",
+                    },
                     "groups": [],
                 }
             ],

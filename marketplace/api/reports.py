@@ -73,6 +73,18 @@ def _key(value):
     return getattr(value, "value", str(value))
 
 
+def comparison_json(report) -> dict | None:
+    """The period `previous_year` holds the figures of (reports.comparison_period), or None."""
+    if report.comparison is None:
+        return None
+    return {
+        "from": report.comparison.date_from.isoformat(),
+        "to": report.comparison.date_to.isoformat(),
+        "label": str(report.comparison_label),
+        "rule": "year_earlier" if report.compares_year_earlier else "just_before",
+    }
+
+
 def report_json(report, date_from: date, date_to: date, group_by: str | None) -> dict:
     groups = [{"key": _key(group.key), "label": str(group.label), **group.figures.as_dict()} for group in report.groups]
     previous = getattr(report, "previous_year", None)
@@ -81,6 +93,7 @@ def report_json(report, date_from: date, date_to: date, group_by: str | None) ->
         "group_by": group_by,
         "totals": report.totals.as_dict(),
         "previous_year": previous.as_dict() if previous is not None else None,
+        "comparison_period": comparison_json(report) if previous is not None else None,
         "groups": groups,
     }
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort
+from flask import abort, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.cooperatives import services
-from marketplace.cooperatives.models import Cooperative
+from marketplace.cooperatives.models import Cooperative, CooperativeDocument
 from marketplace.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -34,3 +34,24 @@ class SuspendedCooperative(Exception):
     def __init__(self, cooperative: Cooperative):
         super().__init__(cooperative.slug)
         self.cooperative = cooperative
+
+
+def send_document(cooperative: Cooperative, document_id: int):
+    """Download a file of `cooperative`'s answers to the agency: 404 unless it is one of them,
+    403 unless the signed-in person is agency staff, an admin or one of its managers (the views
+    check their own audience first)."""
+    document = db.session.get(CooperativeDocument, document_id)
+    if document is None or document.change.cooperative_id != cooperative.id:
+        abort(404)
+    if not services.may_download_document(current_user, cooperative):
+        abort(403)
+    path = services.document_path(document)
+    if not path.is_file():
+        logger.error("Cooperative document %s is missing", document.stored_name)
+        abort(404)
+    response = send_file(
+        path, mimetype=document.content_type, as_attachment=True, download_name=document.original_filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.cooperatives import catalogue, services
+from marketplace.cooperatives.access import send_document
 from marketplace.cooperatives.forms import ApproveForm, RefuseForm, ReopenForm, RequestDocumentsForm, SuspendForm
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.core.access import roles_required
@@ -106,6 +107,13 @@ def _decide(slug: str, form_class, form_name: str, field: str, decide, done_mess
     if outcome.done:
         flash(done_message % {"name": cooperative.name}, "success")
     return redirect(url_for("agency.cooperative", slug=slug))
+
+
+@bp.get("/cooperatives/<slug>/documents/<int:document_id>")
+@roles_required(Role.AGENCY_STAFF)
+def document(slug: str, document_id: int):
+    """A file the managers sent with an answer to a request for documents."""
+    return send_document(cooperative_or_404(slug), document_id)
 
 
 @bp.post("/cooperatives/<slug>/approve")

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -264,6 +264,11 @@ class AnswerForm(FlaskForm):
         _l("Your answer"),
         filters=[strip],
         validators=[DataRequired(_l("Write your answer to the agency's request.")), Length(max=4000)],
+    )
+    # Checked by content by the service (core.files), not by the browser's "accept" hint.
+    documents = MultipleFileField(
+        _l("Documents (photos or PDF, optional)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
     )
 
 

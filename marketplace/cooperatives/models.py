@@ -123,3 +123,33 @@ class CooperativeStatusChange(db.Model):
 
     cooperative: Mapped[Cooperative] = relationship(back_populates="status_changes")
     changed_by: Mapped[User | None] = relationship()
+    # The photos and PDFs a manager attached to an answer to a request for documents.
+    documents: Mapped[list[CooperativeDocument]] = relationship(
+        back_populates="change", cascade="all, delete-orphan", order_by="CooperativeDocument.id"
+    )
+
+
+class CooperativeDocument(db.Model):
+    """A photo or PDF a manager sent with the answer to the agency's request for documents.
+
+    Kept as sent (core.files checked it by content) under UPLOAD_FOLDER/cooperative-documents/
+    <stored_name>, a random name; downloaded only by agency staff, admins and the cooperative's
+    managers."""
+
+    __tablename__ = "cooperative_documents"
+    __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status_change_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperative_status_changes.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(10))  # core.files.PHOTO or PDF
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    original_filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    change: Mapped[CooperativeStatusChange] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User | None] = relationship()

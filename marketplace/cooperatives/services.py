@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,8 +23,13 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.cooperatives import catalogue
-from marketplace.cooperatives.models import Cooperative, CooperativeStatus, CooperativeStatusChange
-from marketplace.core import geo
+from marketplace.cooperatives.models import (
+    Cooperative,
+    CooperativeDocument,
+    CooperativeStatus,
+    CooperativeStatusChange,
+)
+from marketplace.core import files, geo
 from marketplace.core.banks import is_known_bank, normalise_account_name
 from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
@@ -233,15 +239,79 @@ def request_documents(cooperative: Cooperative, by: User, message: str) -> None:
     _change_status(cooperative, CooperativeStatus.NEEDS_DOCUMENTS, by, message)
 
 
-def answer_request(cooperative: Cooperative, by: User, answer: str) -> None:
+def documents_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "cooperative-documents"
+
+
+def document_path(document: CooperativeDocument) -> Path:
+    return documents_folder() / document.stored_name
+
+
+def check_documents(uploads: list[tuple[BinaryIO, str | None]]) -> list[files.CheckedFile]:
+    """Read and check the files of an answer (photos or PDFs, each within the size limit, at most
+    COOPERATIVE_DOCUMENTS_PER_ANSWER); Refused at the "documents" field. Changes nothing."""
+    most = current_app.config["COOPERATIVE_DOCUMENTS_PER_ANSWER"]
+    if len(uploads) > most:
+        raise Refused(_("Attach at most %(num)s files to one answer.", num=most), field="documents")
+    limit = current_app.config["COOPERATIVE_DOCUMENT_MAX_BYTES"]
+    checked = []
+    for stream, filename in uploads:
+        try:
+            checked.append(files.read_checked(stream, filename, limit, field="documents"))
+        except Refused as error:
+            name = files.clean_filename(filename)
+            raise Refused(_("%(name)s: %(problem)s", name=name, problem=error.message), field="documents") from None
+    return checked
+
+
+def answer_request(
+    cooperative: Cooperative, by: User, answer: str, documents: list[files.CheckedFile] = ()
+) -> list[CooperativeDocument]:
     """A manager answers the agency's request: needs documents -> pending, the answer recorded
-    in the history for staff to review. The caller checks that `by` manages the cooperative."""
+    in the history for staff to review, with the documents attached to it (checked by
+    check_documents; written to disk last, after every check). The caller checks that `by`
+    manages the cooperative and removes the written files if the request then fails."""
     answer = (answer or "").strip()
     if not answer:
         raise CooperativeError(_("Write your answer to the agency's request."))
     if cooperative.status != CooperativeStatus.NEEDS_DOCUMENTS:
         raise CooperativeError(_("The agency is not waiting for documents from this cooperative."))
     _change_status(cooperative, CooperativeStatus.PENDING, by, answer)
+    change = _latest_change(cooperative)
+    stored = []
+    try:
+        for checked in documents:
+            stored.append(
+                CooperativeDocument(
+                    status_change_id=change.id,
+                    kind=checked.kind,
+                    stored_name=checked.store(documents_folder()),
+                    original_filename=checked.filename,
+                    content_type=checked.content_type,
+                    size_bytes=len(checked.data),
+                    uploaded_by_id=by.id,
+                    uploaded_at=utcnow(),
+                )
+            )
+        db.session.add_all(stored)
+        db.session.flush()
+    except Exception:  # a full disk or a failing flush: no file of this answer stays behind
+        discard_documents(stored)
+        raise
+    if stored:
+        logger.info("Cooperative %s answered with %s documents", cooperative.slug, len(stored))
+    return stored
+
+
+def discard_documents(documents: list[CooperativeDocument]) -> None:
+    """The files of an answer whose rows were rolled back."""
+    for document in documents:
+        document_path(document).unlink(missing_ok=True)
+
+
+def may_download_document(user: User, cooperative: Cooperative) -> bool:
+    """Agency staff, admins and the cooperative's own managers."""
+    return user.role in (Role.AGENCY_STAFF, Role.ADMIN) or user.can_manage(cooperative)
 
 
 def reopen_cooperative(cooperative: Cooperative, by: User, reason: str) -> None:
@@ -391,6 +461,7 @@ def send_answer_notice(change_id: int) -> None:
                 link=link,
                 answer=change.reason,
                 answered_by=change.changed_by,
+                documents=[d.original_filename for d in change.documents],
             )
 
 

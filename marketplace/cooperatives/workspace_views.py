@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.cooperatives import services
-from marketplace.cooperatives.access import SuspendedCooperative, managed_cooperative
+from marketplace.cooperatives.access import SuspendedCooperative, managed_cooperative, send_document
 from marketplace.cooperatives.forms import AnswerForm, CooperativeForm, ProfileForm
 from marketplace.cooperatives.logos import check_may_add_logo, save_cooperative_logo
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
@@ -108,13 +108,28 @@ def answer(slug: str):
     cooperative = managed_cooperative(slug)
     form = AnswerForm()
     if form.validate():
-        with attempt(form) as outcome:
-            services.answer_request(cooperative, current_user, form.answer.data)
-            services.notify_agency_of_answer(cooperative)  # queued in this transaction, sent after the commit
+        uploads = [(f.stream, f.filename) for f in form.documents.data or [] if getattr(f, "filename", "")]
+        stored = []
+        try:
+            with attempt(form) as outcome:  # a refused file is shown at the form and nothing changes
+                documents = services.check_documents(uploads)
+                stored = services.answer_request(cooperative, current_user, form.answer.data, documents)
+                services.notify_agency_of_answer(cooperative)  # queued in this transaction, sent after the commit
+        except Exception:  # rolled back by attempt: the written files go too
+            services.discard_documents(stored)
+            raise
         if outcome.done:
             flash(_("Your answer is sent; the agency will review the cooperative again."), "success")
             return redirect(url_for("workspace.dashboard", slug=cooperative.slug))
     return _dashboard(cooperative, form), 400
+
+
+@bp.get("/<slug>/documents/<int:document_id>")
+@login_required
+def document(slug: str, document_id: int):
+    """A file the managers sent with an answer to the agency (its managers and admins)."""
+    cooperative = managed_cooperative(slug)
+    return send_document(cooperative, document_id)
 
 
 @bp.route("/<slug>/profile", methods=["GET", "POST"])

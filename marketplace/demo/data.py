@@ -106,6 +106,12 @@ class CooperativeData:
 
 P = ProductData
 
+# What the Cooperative Alliance asked Nấm sạch Vân Sơn for (the demo's cooperative awaiting documents).
+DOCUMENTS_REQUEST = (
+    "Đề nghị HTX bổ sung: (1) bản sao Giấy chứng nhận đăng ký hợp tác xã; (2) danh sách thành viên có "
+    "ghi năm sinh để xác định tỷ lệ thành viên thanh niên; (3) ảnh chụp nhà lưới trồng nấm."
+)
+
 COOPERATIVES = [
     CooperativeData(
         slug="htx-thanh-nien-vai-thieu-luc-ngan",
@@ -1234,7 +1240,8 @@ COOPERATIVES = [
             ),
         ],
     ),
-    # Waiting for the agencies: their products are drafts, nothing is public yet.
+    # Waiting for the agencies (one of them asked for more documents): their products are drafts,
+    # nothing is public yet.
     CooperativeData(
         slug="htx-thanh-nien-cam-bo-ha",
         name="HTX Thanh niên Cam Bố Hạ",
@@ -1282,8 +1289,9 @@ COOPERATIVES = [
         youth_members=7,
         representative="Hoàng Văn Nam",
         phone="0388 264 915",
-        status=CooperativeStatus.PENDING,
-        status_reason="",
+        # The agency asked for more documents: its manager (quanly.moi) sees the request and answers.
+        status=CooperativeStatus.NEEDS_DOCUMENTS,
+        status_reason=DOCUMENTS_REQUEST,
         description="Trồng nấm sò, nấm linh chi trên mùn cưa và rơm rạ trong nhà lưới, không dùng thuốc bảo vệ thực vật.",
         products=[
             P(

@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 # Drafts of cooperatives still waiting for approval; everything else is on sale.
 _PRODUCT_STATUS = {
     CooperativeStatus.PENDING: ProductStatus.DRAFT,
+    CooperativeStatus.NEEDS_DOCUMENTS: ProductStatus.DRAFT,
     CooperativeStatus.APPROVED: ProductStatus.ACTIVE,
     CooperativeStatus.SUSPENDED: ProductStatus.ACTIVE,
 }
@@ -162,6 +163,7 @@ def _cooperatives(users: dict[str, User], summary: DemoSummary) -> dict[str, Coo
     reviewers = {
         CooperativeStatus.APPROVED: users[f"tinhdoan@{data.EMAIL_DOMAIN}"],
         CooperativeStatus.SUSPENDED: users[f"lienminh@{data.EMAIL_DOMAIN}"],
+        CooperativeStatus.NEEDS_DOCUMENTS: users[f"lienminh@{data.EMAIL_DOMAIN}"],
     }
     existing = {c.slug: c for c in db.session.scalars(select(Cooperative))}
     cooperatives = {}
@@ -211,9 +213,11 @@ def _delivery_and_bank(item: data.CooperativeData) -> dict:
 
 
 def _record_history(cooperative: Cooperative, item: data.CooperativeData, reviewers, when: datetime) -> None:
-    """Approved (and, for the suspended one, later suspended) by the agencies' staff."""
+    """Approved (and, for the suspended one, later suspended) by the agencies' staff; the one
+    awaiting documents was asked for them, its request in the history."""
     steps = {
         CooperativeStatus.PENDING: [],
+        CooperativeStatus.NEEDS_DOCUMENTS: [(CooperativeStatus.NEEDS_DOCUMENTS, item.status_reason)],
         CooperativeStatus.APPROVED: [(CooperativeStatus.APPROVED, item.status_reason)],
         CooperativeStatus.SUSPENDED: [
             (CooperativeStatus.APPROVED, "Hồ sơ đầy đủ, đáp ứng tiêu chí hợp tác xã."),

@@ -28,7 +28,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -49,6 +48,7 @@ MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 YOUTH_UNION, ALLIANCE, JOINT = "youth_union", "cooperative_alliance", "joint"
 ISSUERS = (YOUTH_UNION, ALLIANCE, JOINT)
 WHOLE = "programme"
+MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # The commitment-four figures in the document's table; money figures are in đồng.
 MONEY = {name for name in reports.FIGURE_NAMES if name.endswith("_vnd")}
@@ -156,16 +156,21 @@ def number(value: int) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
-def verdict(cell: progress.Cell, key: int | None, today: date) -> str:
-    """Met / not met for a period that is over; otherwise where it stands."""
-    if cell.target is None:
-        return "Không có chỉ tiêu"
-    if cell.actual >= cell.target:
-        return "Đạt"
-    end = date(key, 12, 31) if key else progress.PROGRAM_END
-    if today > end:
-        return "Không đạt"
-    return "Chưa đạt (đang thực hiện)"
+# The review's words for each dashboard status (progress.status_of decides which applies).
+VERDICT_WORDS = {
+    progress.MET: "Đạt",
+    progress.NOT_MET: "Không đạt",
+    progress.ON_TRACK: "Chưa đạt (đúng tiến độ)",
+    progress.BEHIND: "Chưa đạt (chậm tiến độ)",
+    progress.NOT_YET_DUE: "Chưa đến kỳ",
+    progress.NO_TARGET: "Không có chỉ tiêu",
+}
+
+
+def verdict(cell: progress.Cell) -> str:
+    """Met / not met for a period that is over, otherwise where it stands: the dashboard's
+    status of the cell (progress.status_of), in the document's words."""
+    return VERDICT_WORDS[cell.status]
 
 
 def ascii_filename(data: DraftData) -> str:
@@ -341,7 +346,7 @@ def targets_rows(data: DraftData) -> list[tuple[str, str, progress.Cell]]:
     rows = []
     for item in data.board.metrics:
         cell = item.cells[data.key]
-        rows.append((metric_label(item.metric), verdict(cell, data.key, data.board.today), cell))
+        rows.append((metric_label(item.metric), verdict(cell), cell))
     return rows
 
 
@@ -422,8 +427,8 @@ def _section_two(document, data: DraftData) -> None:
 def _section_three(document, data: DraftData) -> None:
     _para(document, "III. ĐÁNH GIÁ CHUNG", bold=True, indent=False)
     rows = targets_rows(data)
-    met = [label for label, words, _c in rows if words == "Đạt"]
-    missed = [label for label, words, _c in rows if words in ("Không đạt", "Chưa đạt (đang thực hiện)")]
+    met = [label for label, _w, cell in rows if cell.status == progress.MET]
+    missed = [label for label, _w, cell in rows if cell.status in progress.SHORT]
     _para(document, "1. Ưu điểm", bold=True, indent=False)
     if met:
         _para(document, "Hoàn thành các chỉ tiêu: " + "; ".join(met) + ".")
@@ -453,7 +458,7 @@ def _section_four(document, data: DraftData) -> None:
             target = item.cells[next_key].target
             if target is not None:
                 _para(document, f"- {metric_label(item.metric)}: phấn đấu đạt {number(target)}.")
-    missed = [label for label, words, _c in targets_rows(data) if words in ("Không đạt", "Chưa đạt (đang thực hiện)")]
+    missed = [label for label, _w, cell in targets_rows(data) if cell.status in progress.SHORT]
     if missed:
         _para(document, "- Tập trung khắc phục các chỉ tiêu chưa đạt: " + "; ".join(missed) + ".")
     _para(document, "(Bổ sung nhiệm vụ, giải pháp và kiến nghị, đề xuất.)", italic=True)

@@ -98,5 +98,17 @@ class NewTargetForm(TargetForm):
         self.year.choices = [("", _l("The whole programme"))] + [(y, str(y)) for y in PROGRAM_YEARS]
 
 
+class OwnerForm(FlaskForm):
+    """An admin gives a programme record to another recording agency."""
+
+    owner_agency_id = SelectField(_l("Recording agency"), coerce=optional_int, validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner_agency_id.choices = [("", _l("No agency (only admins may change it)"))] + [
+            (a.id, a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))
+        ]
+
+
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: a delete button."""

@@ -60,6 +60,8 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MET, ON_TRACK, BEHIND, NOT_YET_DUE, NO_TARGET = "met", "on_track", "behind", "not_yet_due", "no_target"
 NOT_MET = "not_met"  # the period is over and the target was not reached
+# Below the target while the period is under way or over: what a review lists as not (yet) achieved.
+SHORT = frozenset({NOT_MET, BEHIND, ON_TRACK})
 
 
 @dataclass
@@ -128,6 +130,8 @@ def _period(key: int | None) -> tuple[date, date]:
 
 
 def status_of(actual: int, target: int | None, key: int | None, today: date) -> str:
+    """Met / not met / on track / behind / not yet due / no target of one cell: the single rule
+    behind the dashboard, the public summary and the review documents' "Đánh giá" column."""
     if target is None:
         return NO_TARGET
     if actual >= target:

@@ -133,6 +133,22 @@ def _require_owner(record: Record, user: User) -> None:
         raise Refused(_("Only staff of the agency that recorded it, or an admin, can change this record."))
 
 
+def reassign_owner(record: Record, agency: Agency | None, user: User) -> bool:
+    """Admins only: give `record` to another recording agency (None: to no agency, so that only
+    admins change it). One history line, "owner_agency" before and after. False when it already
+    belongs there (nothing recorded). Flushes."""
+    if not user.is_authenticated or not user.is_admin:
+        raise Refused(_("Only admins can change which agency a record belongs to."), field="owner_agency_id")
+    new_id = agency.id if agency is not None else None
+    if record.owner_agency_id == new_id:
+        return False
+    before = record.owner_agency.name if record.owner_agency is not None else ""
+    record.owner_agency_id, record.owner_agency = new_id, agency
+    _log(record, user, utcnow(), "updated", "owner_agency", before, agency.name if agency is not None else "")
+    db.session.flush()
+    return True
+
+
 # --- history -------------------------------------------------------------------------------
 
 

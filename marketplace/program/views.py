@@ -25,7 +25,7 @@ from marketplace.core.paging import requested_page
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.program import documents, progress, services
-from marketplace.program.forms import ConfirmForm, SupportedForm, TrainingForm
+from marketplace.program.forms import ConfirmForm, OwnerForm, SupportedForm, TrainingForm
 from marketplace.program.models import (
     PROGRAM_YEARS,
     ProgramRecordChange,
@@ -85,12 +85,35 @@ def drill_link(metric: TargetMetric, year: int | None) -> str:
     return url_for("promotion.index", year=year, status="approved")
 
 
+def ready_drafts(board: progress.Dashboard) -> list[tuple[str, str]]:
+    """(label, link) of the drafts most asked for, joint: the last closed year's annual review
+    and the whole programme's final review."""
+    closed = [year for year in PROGRAM_YEARS if date(year, 12, 31) < board.today]
+    drafts = []
+    if closed:
+        drafts.append(
+            (
+                _("Annual review %(year)s, joint (.docx)", year=closed[-1]),
+                url_for("program.report_document", year=closed[-1], issuer=documents.JOINT),
+            )
+        )
+    drafts.append(
+        (
+            _("Final review 2023–2025, joint (.docx)"),
+            url_for("program.report_document", year=documents.WHOLE, issuer=documents.JOINT),
+        )
+    )
+    return drafts
+
+
 @bp.get("/")
 @roles_required(Role.AGENCY_STAFF)
 def index():
+    board = _load_dashboard()
     return render_template(
         "program/dashboard.html",
-        board=_load_dashboard(),
+        board=board,
+        drafts=ready_drafts(board),
         drill_link=drill_link,
         issuer_labels=ISSUER_LABELS,
         default_issuer=_default_issuer(),
@@ -126,7 +149,7 @@ def report_document():
     display = quote(documents.display_filename(data))
     return Response(
         documents.docx_bytes(data),
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        mimetype=documents.MIMETYPE,
         headers={
             "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{display}",
             "Cache-Control": "no-store",
@@ -389,7 +412,11 @@ def supported_delete(supported_id: int):
 # --- one record: its fields, who owns it, its history ---------------------------------------
 
 
-def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str):
+def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str, owner_form=None, status: int = 200):
+    if kind == RecordKind.TRAINING:
+        owner_action = url_for("program.training_owner", training_id=record.id)
+    else:
+        owner_action = url_for("program.supported_owner", supported_id=record.id)
     changes = db.session.scalars(
         select(ProgramRecordChange)
         .options(selectinload(ProgramRecordChange.changed_by), selectinload(ProgramRecordChange.owner_agency))
@@ -407,33 +434,83 @@ def _record_page(record, kind: RecordKind, edit: str, delete: str, back: str):
         edit=edit,
         delete=delete,
         back=back,
-    )
+        owner_form=owner_form or OwnerForm(formdata=None, data={"owner_agency_id": record.owner_agency_id}),
+        owner_action=owner_action,
+    ), status
 
 
-@bp.get("/training/<int:training_id>")
-@roles_required(Role.AGENCY_STAFF)
-def training_detail(training_id: int):
-    training = db.get_or_404(TrainingClass, training_id)
+def _training_page(training: TrainingClass, **kwargs):
     return _record_page(
         training,
         RecordKind.TRAINING,
         url_for("program.training_form", training_id=training.id),
         url_for("program.training_delete", training_id=training.id),
         url_for("program.training_list"),
+        **kwargs,
     )
 
 
-@bp.get("/cooperatives/<int:supported_id>")
-@roles_required(Role.AGENCY_STAFF)
-def supported_detail(supported_id: int):
-    supported = db.get_or_404(SupportedCooperative, supported_id)
+def _supported_page(supported: SupportedCooperative, **kwargs):
     return _record_page(
         supported,
         RecordKind.SUPPORTED,
         url_for("program.supported_form", supported_id=supported.id),
         url_for("program.supported_delete", supported_id=supported.id),
         url_for("program.supported_list"),
+        **kwargs,
     )
+
+
+@bp.get("/training/<int:training_id>")
+@roles_required(Role.AGENCY_STAFF)
+def training_detail(training_id: int):
+    return _training_page(db.get_or_404(TrainingClass, training_id))
+
+
+@bp.get("/cooperatives/<int:supported_id>")
+@roles_required(Role.AGENCY_STAFF)
+def supported_detail(supported_id: int):
+    return _supported_page(db.get_or_404(SupportedCooperative, supported_id))
+
+
+def _reassign(record, page, detail: str):
+    """An admin gives `record` to another recording agency (or none): load, check, act, respond."""
+    if not current_user.is_admin:
+        abort(403)
+    form = OwnerForm()
+    if form.validate():
+        with attempt(form) as outcome:
+            changed = services.reassign_owner(record, _owner_agency(form.owner_agency_id.data), current_user)
+        if outcome.done:
+            if changed:
+                flash(_("The recording agency is changed."), "success")
+            else:
+                flash(_("The record already belongs there; nothing is changed."), "info")
+            return redirect(detail)
+    return page(record, owner_form=form, status=400)
+
+
+def _owner_agency(agency_id: int | None) -> Agency | None:
+    if agency_id is None:
+        return None
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise Refused(_("Choose from the list."), field="owner_agency_id")
+    return agency
+
+
+@bp.post("/training/<int:training_id>/owner")
+@roles_required(Role.AGENCY_STAFF)
+def training_owner(training_id: int):
+    training = db.get_or_404(TrainingClass, training_id)
+    return _reassign(training, _training_page, url_for("program.training_detail", training_id=training.id))
+
+
+@bp.post("/cooperatives/<int:supported_id>/owner")
+@roles_required(Role.AGENCY_STAFF)
+def supported_owner(supported_id: int):
+    supported = db.get_or_404(SupportedCooperative, supported_id)
+    return _reassign(supported, _supported_page, url_for("program.supported_detail", supported_id=supported.id))
 
 
 # --- history of both kinds of record -------------------------------------------------------

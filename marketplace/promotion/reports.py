@@ -164,10 +164,6 @@ class ReportQuery:
         if self.activity_type is not None and self.activity_type not in {t.value for t in ActivityType}:
             raise BadQuery(_("Unknown activity type: %(name)s.", name=self.activity_type))
 
-    def previous_year(self) -> ReportQuery:
-        """The same period a year earlier (29 February becomes the 28th), same filters, no groups."""
-        return self.shifted((_year_earlier(self.date_from), _year_earlier(self.date_to)))
-
     def shifted(self, period: tuple[date, date]) -> ReportQuery:
         """The same filters over another period, no groups."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -6,7 +6,7 @@ product, a short code for its trace link, dates, quantity, place, notes, recall)
 (unique, empty for most) makes a batch's pack QR a GS1 Digital Link.
 
 Revision ID: 2459d7a52bdf
-Revises: 02cfa7966a28
+Revises: b3f1e6a4c2d8
 Create Date: 2026-12-03 07:59:24.593893
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "2459d7a52bdf"
-down_revision = "02cfa7966a28"
+down_revision = "b3f1e6a4c2d8"
 branch_labels = None
 depends_on = None
 

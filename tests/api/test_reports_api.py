@@ -285,6 +285,7 @@ TOTALS = figures(4, 2, 3, 6_200, 40, 6, 850 * M, 100 * M, 300_000, 550_000, 47 *
 # the 14 months just before, 2023-09-01 .. 2024-10-31: only the fair that starts on 31 Oct 2024 (C,
 # who sold nothing on the platform then).
 PREVIOUS_YEAR = figures(1, 1, 1, 300, 4, 0, 0, 5 * M, 0, 0, 1 * M, 0)
+LABEL = "01/09/2023 – 31/10/2024"  # what the report page calls it (reports.period_label, in Vietnamese)
 FAIR_A2 = figures(1, 2, 2, 5_000, 20, 3, 500 * M, 80 * M, 0, 550_000, 30 * M, 4)
 MEDIA_A4 = figures(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 * M, 10)
 
@@ -299,8 +300,31 @@ def test_totals_of_the_period(client, staff_token):
         "group_by": None,
         "totals": TOTALS,
         "previous_year": PREVIOUS_YEAR,
+        "comparison_period": {"from": "2023-09-01", "to": "2024-10-31", "label": LABEL, "rule": "just_before"},
         "groups": [],
     }
+
+
+@pytest.mark.parametrize(
+    "query, period",
+    [
+        # A year or less: the same period a year earlier.
+        ("from=2025-01-01&to=2025-12-31", {"from": "2024-01-01", "to": "2024-12-31", "label": "2024"}),
+        ("from=2025-04-01&to=2025-06-30", {"from": "2024-04-01", "to": "2024-06-30", "label": "Q2/2024"}),
+        ("from=2025-05-01&to=2025-05-31", {"from": "2024-05-01", "to": "2024-05-31", "label": "05/2024"}),
+    ],
+)
+def test_the_comparison_period_is_named_next_to_its_figures(client, staff_token, query, period):
+    body = get(client, query, staff_token).get_json()
+
+    assert body["comparison_period"] == {**period, "rule": "year_earlier"}
+    assert body["previous_year"] is not None
+
+
+def test_the_whole_programme_has_no_comparison_period(client, staff_token):
+    body = get(client, "from=2023-01-01&to=2025-12-31", staff_token).get_json()
+
+    assert body["previous_year"] is None and body["comparison_period"] is None
 
 
 def test_grouped_by_type(client, staff_token):

@@ -255,6 +255,50 @@ def test_the_dashboard_offers_the_drafts(client, programme):
     assert 'name="place" value="Bắc Ninh"' in html
 
 
+def test_the_dashboard_links_the_last_closed_year_and_the_final_review(monkeypatch, client, programme):
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: date(2025, 6, 30))
+    sign_in(client, programme.staff)
+    html = client.get("/agency/program/").get_data(as_text=True)
+
+    links = re.findall(r'<a href="(/agency/program/report\.docx\?[^"]+)" download>([^<]+)</a>', html)
+    assert [label for _link, label in links] == [
+        "Sơ kết năm 2024, liên tịch (.docx)",
+        "Tổng kết 2023–2025, liên tịch (.docx)",
+    ]
+    for link, _label in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200
+        assert response.mimetype == documents.MIMETYPE
+        assert "Chương trình phối hợp" in body(Document(io.BytesIO(response.data)))
+
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: date(2023, 6, 30))  # no year closed yet
+    html = client.get("/agency/program/").get_data(as_text=True)
+    assert len(re.findall(r'href="/agency/program/report\.docx\?', html)) == 1
+
+
+@pytest.mark.parametrize("today", [date(2025, 6, 30), date(2026, 1, 2)])
+def test_the_document_s_verdicts_are_the_dashboard_s_statuses(monkeypatch, client, programme, today):
+    """One rule (progress.status_of): each "Đánh giá" is the dashboard's status of the same cell,
+    under way (on track, behind) as well as over (met, not met)."""
+    monkeypatch.setattr(progress, "today_in_vietnam", lambda: today)
+    sign_in(client, programme.staff)
+    board = progress.dashboard()
+    for year in ("2025", "programme"):
+        _response, document = download(client, year=year, issuer="joint")
+        shown = [row.cells[3].text for row in table_with(document, "Chỉ tiêu").rows[1:]]
+        key = None if year == "programme" else int(year)
+        statuses = [item.cells[key].status for item in board.metrics]
+        assert shown == [documents.VERDICT_WORDS[status] for status in statuses], (year, statuses)
+        html = client.get("/agency/program/").get_data(as_text=True)
+        data_year = "all" if key is None else year
+        for item, status in zip(board.metrics, statuses, strict=True):
+            assert re.search(
+                rf'data-metric="{item.metric.value}" data-year="{data_year}"[^>]*data-status="{status}"', html
+            )
+    if today.year == 2025:
+        assert "Chưa đạt (chậm tiến độ)" in shown  # the programme under way: new youth cooperatives behind
+
+
 def test_who_may_download(client, programme):
     anonymous = client.get(URL, query_string={"year": 2024})
     assert anonymous.status_code == 302 and "/account/login" in anonymous.location

@@ -275,6 +275,101 @@ def test_a_record_without_an_owning_agency_is_changed_by_admins_only(client, peo
     assert value(kind, record.id) == kind.new
 
 
+# --- an admin reassigns the recording agency ----------------------------------------------
+
+
+def owner_url(kind: Kind, record) -> str:
+    return f"{kind.path}/{record.id}/owner"
+
+
+def owner_lines(client, kind: Kind, record) -> list[dict]:
+    return [
+        line
+        for line in history_rows(client, f"?kind={kind.name}&record={record.id}")
+        if line["field"] == "owner_agency"
+    ]
+
+
+def test_an_admin_gives_a_record_to_the_other_agency_and_the_history_keeps_it(client, people, kind):
+    record = recorded(kind, people)
+    edit, _delete = urls(kind, record)
+    sign_in(client, people.admin)
+    page = client.get(f"{kind.path}/{record.id}").get_data(as_text=True)
+    assert f'action="{owner_url(kind, record)}"' in page and 'name="owner_agency_id"' in page
+
+    response = client.post(owner_url(kind, record), data={"owner_agency_id": str(people.alliance.id)})
+
+    assert response.status_code == 302 and response.location.endswith(f"{kind.path}/{record.id}")
+    db.session.expire_all()
+    assert record.owner_agency_id == people.alliance.id
+    assert "Liên minh HTX tỉnh Bắc Giang" in owner_shown(client.get(f"{kind.path}/{record.id}").get_data(as_text=True))
+    [line] = owner_lines(client, kind, record)
+    assert (line["action"], line["before"], line["after"], line["who"]) == (
+        "updated",
+        YOUTH_UNION,
+        ALLIANCE,
+        "Lê Quản Trị",
+    )
+    assert line["owner"] == ALLIANCE  # the line is filed under the new owner
+    # The new owner's staff change it now; the former owner's only read it.
+    sign_in(client, people.other)
+    assert client.post(edit, data=kind.edit_form()).status_code == 302
+    sign_in(client, people.owner)
+    assert client.post(edit, data=kind.edit_form()).status_code == 403
+
+
+def test_an_admin_may_leave_a_record_to_no_agency(client, people, kind):
+    record = recorded(kind, people)
+    sign_in(client, people.admin)
+
+    assert client.post(owner_url(kind, record), data={"owner_agency_id": ""}).status_code == 302
+
+    db.session.expire_all()
+    assert record.owner_agency_id is None
+    [line] = owner_lines(client, kind, record)
+    assert (line["before"], line["after"]) == (YOUTH_UNION, "")
+    sign_in(client, people.owner)
+    assert client.post(urls(kind, record)[0], data=kind.edit_form()).status_code == 403
+
+
+def test_giving_a_record_to_its_own_agency_records_nothing(client, people, kind):
+    record = recorded(kind, people)
+    sign_in(client, people.admin)
+
+    assert client.post(owner_url(kind, record), data={"owner_agency_id": str(people.youth_union.id)}).status_code == 302
+
+    assert owner_lines(client, kind, record) == []
+
+
+def test_an_unknown_agency_is_refused_at_the_field(client, people, kind):
+    record = recorded(kind, people)
+    sign_in(client, people.admin)
+    client.get("/lang/en")
+
+    for bad in ("999999", "abc"):
+        response = client.post(owner_url(kind, record), data={"owner_agency_id": bad})
+        assert response.status_code == 400, bad
+        assert 'id="owner_agency_id-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert record.owner_agency_id == people.youth_union.id
+    assert owner_lines(client, kind, record) == []
+
+
+@pytest.mark.parametrize("who", ["owner", "other"])
+def test_staff_cannot_reassign_even_their_own_records(client, people, kind, who):
+    record = recorded(kind, people)
+    sign_in(client, getattr(people, who))
+
+    assert 'id="owner-form"' not in client.get(f"{kind.path}/{record.id}").get_data(as_text=True)
+    response = client.post(owner_url(kind, record), data={"owner_agency_id": str(people.alliance.id)})
+
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert record.owner_agency_id == people.youth_union.id
+    with pytest.raises(Refused):
+        services.reassign_owner(record, people.alliance, getattr(people, who))
+
+
 # --- history -------------------------------------------------------------------------------
 
 

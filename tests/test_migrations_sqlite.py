@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import Order, OrderItem, OrderPart, OrderStatusChange
 from tests import factories as f
 from tests.conftest import make_app
+from tests.old_revisions import add_columns_for_the_factories, drop_columns, later_columns
 
 BEFORE_PAYMENT_METHOD_CODES = "d3e4f5061728"
 
@@ -21,33 +22,6 @@ def counts() -> list[int]:
         db.session.scalar(sa.select(sa.func.count()).select_from(model))
         for model in (Order, OrderPart, OrderItem, OrderStatusChange)
     ]
-
-
-def later_columns() -> list[tuple[str, str]]:
-    """(table, column) of the models' nullable columns that later migrations add to existing tables."""
-    inspector = sa.inspect(db.engine)
-    existing = set(inspector.get_table_names())
-    found = []
-    for table in db.metadata.sorted_tables:
-        if table.name not in existing:
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        found += [(table.name, c.name) for c in table.columns if c.name not in present and c.nullable]
-    return found
-
-
-def add_columns_for_the_factories(columns) -> None:
-    """The factories write through today's models, which have columns an old revision lacks:
-    add them while the rows are made (dropped again before upgrading, so migrations add them)."""
-    for table, column in columns:
-        db.session.execute(sa.text(f'ALTER TABLE "{table}" ADD COLUMN "{column}"'))
-    db.session.commit()
-
-
-def drop_columns(columns) -> None:
-    for table, column in columns:
-        db.session.execute(sa.text(f'ALTER TABLE "{table}" DROP COLUMN "{column}"'))
-    db.session.commit()
 
 
 def test_freeing_the_payment_method_column_keeps_every_order_and_takes_any_code(tmp_path):

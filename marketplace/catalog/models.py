@@ -75,6 +75,9 @@ class Product(db.Model):
         sa.Index("ix_products_cooperative_id_created_at", "cooperative_id", "created_at"),
         sa.Index("ix_products_status_price_vnd", "status", "price_vnd"),
         sa.Index("ix_products_is_featured_created_at", "is_featured", "created_at"),
+        # An index, not a constraint: adding it leaves the table as it is on SQLite (a batch
+        # rebuild there would drop the expression index above).
+        sa.Index("uq_products_gtin", "gtin", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +93,7 @@ class Product(db.Model):
     sku: Mapped[str] = mapped_column(sa.String(64))
     # The product's GS1 trade item number (GTIN-8/12/13/14, stored as 14 digits) when it has one:
     # its batches' pack QR codes then follow the GS1 Digital Link form /01/<GTIN>/10/<lot>.
-    gtin: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
+    gtin: Mapped[str | None] = mapped_column(sa.String(14))
     ocop_stars: Mapped[int | None] = mapped_column(sa.SmallInteger)
     certifications: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     origin: Mapped[str] = mapped_column(sa.String(200), default="")

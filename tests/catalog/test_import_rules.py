@@ -20,6 +20,7 @@ from marketplace.extensions import db
 from tests import factories as f
 from tests.conftest import make_app
 from tests.cooperatives.helpers import sign_in
+from tests.old_revisions import add_columns_for_the_factories, drop_columns, later_columns
 
 HEADER = ",".join(PRODUCT_HEADER)
 
@@ -244,12 +245,15 @@ def test_the_migration_stops_at_skus_that_differ_only_in_case(tmp_path, capsys):
     with app.app_context():
         try:
             upgrade_database(before)
+            added = later_columns()
+            add_columns_for_the_factories(added)
             coop = f.cooperative(slug="htx-a")
             first = f.product(coop, sku="abc-1")
             f.product(coop, sku="ABC-1")
             f.product(f.cooperative(), sku="Abc-1")
             f.commit()
             first_id = first.id
+            drop_columns(added)
             db.session.remove()
 
             with pytest.raises(SystemExit):  # `marketplace db upgrade` says why and exits 1

@@ -116,6 +116,36 @@ def valid_for_product(product: Product, today: date | None = None) -> list[Certi
     return list(db.session.scalars(query))
 
 
+def valid_for_products(products: Iterable[Product], today: date | None = None) -> dict[int, list[Certificate]]:
+    """Each product's valid certificates (its own, then its cooperative's), in one query."""
+    today = today or today_in_vietnam()
+    products = list(products)
+    if not products:
+        return {}
+    query = (
+        sa.select(Certificate)
+        .where(
+            Certificate.cooperative_id.in_({p.cooperative_id for p in products}),
+            sa.or_(Certificate.product_id.in_([p.id for p in products]), Certificate.product_id.is_(None)),
+            _valid_clause(today),
+        )
+        .order_by(Certificate.product_id.is_(None), Certificate.kind, Certificate.id)
+    )
+    found = list(db.session.scalars(query))
+    return {
+        p.id: [
+            c for c in found if c.product_id == p.id or (c.product_id is None and c.cooperative_id == p.cooperative_id)
+        ]
+        for p in products
+    }
+
+
+def stars_among(product: Product, valid: Iterable[Certificate]) -> int | None:
+    """The highest stars among the product's own OCOP certificates in `valid`."""
+    stars = [c.ocop_stars for c in valid if c.kind == CertificateKind.OCOP and c.product_id == product.id]
+    return max(stars) if stars else None
+
+
 def valid_for_cooperative(cooperative: Cooperative, today: date | None = None) -> list[Certificate]:
     """All valid certificates of the cooperative and of its products."""
     today = today or today_in_vietnam()

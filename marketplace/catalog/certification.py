@@ -15,18 +15,13 @@ def register(**readers: Callable) -> None:
     _readers.update(readers)
 
 
-def certificates(product) -> list:
-    """The product's valid certificates (its own, then its cooperative's), today."""
-    reader = _readers.get("certificates")
-    return reader(product) if reader else []
+def for_product(product) -> tuple[list, int | None]:
+    """The product's valid certificates today (its own, then its cooperative's) and the OCOP
+    stars they give it (one query)."""
+    reader = _readers.get("for_product")
+    return reader(product) if reader else ([], product.ocop_stars)
 
 
 def cooperative_certificates(cooperative) -> list:
     reader = _readers.get("cooperative_certificates")
     return reader(cooperative) if reader else []
-
-
-def ocop_stars(product) -> int | None:
-    """The OCOP stars a valid certificate gives the product today."""
-    reader = _readers.get("ocop_stars")
-    return reader(product) if reader else product.ocop_stars

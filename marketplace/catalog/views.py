@@ -123,14 +123,15 @@ def product(slug: str):
         product = queries.get_public_product(slug)
         related = queries.related_products(product)
         queries.fair_prices_now([product, *related])  # the page's fair prices in one query
+        # From the certificates valid today (catalog.certification), not the stored column.
+        certificates, certified_stars = certification.for_product(product)
         return render_template(
             "catalog/product.html",
             product=product,
             fair=fair_price_of(product),
             related=related,
-            # From valid certificates today (catalog.certification), not the stored column.
-            certificates=certification.certificates(product),
-            certified_stars=certification.ocop_stars(product),
+            certificates=certificates,
+            certified_stars=certified_stars,
         )
 
     # The page shows its exact stock (the quantity allowed), which sales change without

@@ -471,8 +471,10 @@ def init_app(app) -> None:
     """The catalogue reads valid certificates and stars through its hook (catalog.certification)."""
     from marketplace.catalog import certification
 
-    certification.register(
-        certificates=valid_for_product,
-        cooperative_certificates=valid_for_cooperative,
-        ocop_stars=valid_ocop_stars,
-    )
+    certification.register(for_product=certificates_and_stars, cooperative_certificates=valid_for_cooperative)
+
+
+def certificates_and_stars(product: Product, today: date | None = None) -> tuple[list[Certificate], int | None]:
+    """The product page's certificates and OCOP stars, valid today, in one query."""
+    valid = valid_for_product(product, today)
+    return valid, stars_among(product, valid)

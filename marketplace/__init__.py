@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     from marketplace.accounts import session
     from marketplace.mail import queue as mail_queue
     from marketplace.orders import cart, labels, payment_methods
+    from marketplace.traceability import certificates
 
     session.init_app(app)
     # Hooks: each feature registers with the lower packages it extends (README, Architecture).
@@ -94,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     labels.init_app(app)
     search.init_app(app)
     mail_queue.init_app(app)
+    certificates.init_app(app)  # the catalogue's certificates and OCOP stars
     storefront.init_app(app)
     compress.init_app(app)
 

@@ -33,6 +33,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.promotion import workspace_views as promotion_workspace
     from marketplace.reviews import views as reviews
     from marketplace.search import views as search
+    from marketplace.traceability import certificate_views
 
     return [
         catalog.bp,
@@ -67,4 +68,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         reviews.bp,
         reviews.workspace_bp,
         reviews.agency_bp,
+        certificate_views.bp,
+        certificate_views.agency_bp,
     ]

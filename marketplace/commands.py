@@ -13,5 +13,6 @@ def COMMANDS():  # noqa: N802
     from marketplace.orders.commands import orders
     from marketplace.promotion.commands import promotion
     from marketplace.search.commands import search
+    from marketplace.traceability.certificate_commands import certificates
 
-    return [users, tokens, cooperatives, products, demo, search, orders, mail, promotion, cache_group]
+    return [users, tokens, cooperatives, products, demo, search, orders, mail, promotion, cache_group, certificates]

@@ -129,6 +129,7 @@ SCHEMAS = {
             "unit",
             "stock",
             "ocop_stars",
+            "certificates",
             "rating",
             "units_sold",
             "category",
@@ -169,7 +170,49 @@ SCHEMAS = {
             },
             "unit": {"type": "string", "description": "Selling unit, in Vietnamese.", "examples": UNITS[:4]},
             "stock": {"type": "integer", "minimum": 0},
-            "ocop_stars": {"type": ["integer", "null"], "enum": [*OCOP_STARS, None]},
+            "ocop_stars": {
+                "type": ["integer", "null"],
+                "enum": [*OCOP_STARS, None],
+                "description": "From the product's valid OCOP certificate today (the highest stars), else null.",
+            },
+            "certificates": {
+                "type": "array",
+                "description": "The certificates valid today (verified by agency staff, issued, not expired): "
+                "the product's own, then its cooperative's. An expired or unverified certificate is never listed.",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "kind",
+                        "name",
+                        "ocop_stars",
+                        "number",
+                        "issuer",
+                        "issued_on",
+                        "expires_on",
+                        "verified",
+                        "scope",
+                    ],
+                    "additionalProperties": False,
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["ocop", "vietgap", "organic", "food_safety", "other"]},
+                        "name": {
+                            "type": "string",
+                            "description": "The kind's name, or what an 'other' certificate is.",
+                        },
+                        "ocop_stars": {"type": ["integer", "null"], "enum": [*OCOP_STARS, None]},
+                        "number": {"type": "string"},
+                        "issuer": {"type": "string"},
+                        "issued_on": {"type": "string", "format": "date"},
+                        "expires_on": {
+                            "type": ["string", "null"],
+                            "format": "date",
+                            "description": "The first day (in Vietnam) it is no longer valid; null: no expiry.",
+                        },
+                        "verified": {"type": "boolean"},
+                        "scope": {"type": "string", "enum": ["product", "cooperative"]},
+                    },
+                },
+            },
             "rating": {
                 "type": "object",
                 "required": ["average", "count"],

@@ -21,6 +21,8 @@ from marketplace.core.page_cache import STOCK_MARK, cached_json
 from marketplace.extensions import csrf
 from marketplace.fairs.pricing import FairPrice
 from marketplace.search.views import read_search_request, run_search
+from marketplace.traceability import certificates
+from marketplace.traceability.models import Certificate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only, no cookies acted on: nothing for CSRF to protect
@@ -64,11 +66,30 @@ def fair_price_json(fair: FairPrice | None) -> dict | None:
     }
 
 
-def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP, *, stock=None) -> dict:
+def certificate_json(cert: Certificate) -> dict:
+    return {
+        "kind": cert.kind.value,
+        "name": certificates.label(cert),
+        "ocop_stars": cert.ocop_stars,
+        "number": cert.number,
+        "issuer": cert.issuer,
+        "issued_on": cert.issued_on.isoformat(),
+        "expires_on": cert.expires_on.isoformat() if cert.expires_on else None,
+        "verified": cert.verified_at is not None,
+        "scope": "product" if cert.product_id else "cooperative",
+    }
+
+
+def product_json(
+    product: Product, fair: FairPrice | None | object = _LOOK_UP, *, stock=None, certs: list | None = None
+) -> dict:
     """A product with its current price. `fair`: its fair price now (None: it has none), as a
-    list looks them up for all its products at once; not given, it is looked up here."""
+    list looks them up for all its products at once; not given, it is looked up here. `certs`:
+    its valid certificates today, likewise."""
     if fair is _LOOK_UP:
         fair = queries.fair_prices_now([product]).get(product.id)
+    if certs is None:
+        certs = certificates.valid_for_products([product]).get(product.id, [])
     return {
         "id": product.id,
         "name": product.name,
@@ -80,7 +101,9 @@ def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP, *
         "fair_price": fair_price_json(fair),
         "unit": product.unit,
         "stock": product.stock if stock is None else stock,
-        "ocop_stars": product.ocop_stars,
+        # From a valid OCOP certificate today, even before the daily refresh of the stored stars.
+        "ocop_stars": certificates.stars_among(product, certs),
+        "certificates": [certificate_json(cert) for cert in certs],
         # Verified buyers' visible reviews (the reviews themselves: /products/<id>/reviews).
         "rating": {
             "average": round(product.rating_average, 1) if product.rating_count else None,
@@ -142,8 +165,12 @@ def products_page() -> dict:
     else:
         pagination = queries.search_products(search.filters, cards=False)  # with categories
     fair = queries.fair_prices_now(pagination.items)  # one query for the page
+    certs = certificates.valid_for_products(pagination.items)  # and one for the certificates
     return page_json(
-        pagination, lambda product: product_json(product, fair.get(product.id), stock=STOCK_MARK.format(product.id))
+        pagination,
+        lambda product: product_json(
+            product, fair.get(product.id), stock=STOCK_MARK.format(product.id), certs=certs.get(product.id, [])
+        ),
     )
 
 

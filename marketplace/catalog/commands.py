@@ -17,6 +17,9 @@ def import_command(path: str) -> None:
 
     Header: cooperative,sku,name,category,unit,price_vnd,stock,ocop_stars,origin,description
 
+    ocop_stars is ignored (kept so an exported file imports again): a product's OCOP stars
+    come only from its valid OCOP certificate (`marketplace certificates refresh`).
+
     A category the site does not have yet is created as a top category (the workspace's
     import, for managers, refuses it instead).
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from marketplace.catalog import queries
+from marketplace.catalog import certification, queries
 from marketplace.core import geo
 from marketplace.core.page_cache import cached_page
 
@@ -41,4 +41,9 @@ def render_show(slug: str) -> str:
     products = queries.search_products(filters)
     if products.page > 1 and not products.items:
         abort(404)
-    return render_template("cooperatives/show.html", cooperative=cooperative, products=products)
+    return render_template(
+        "cooperatives/show.html",
+        cooperative=cooperative,
+        products=products,
+        certificates=certification.cooperative_certificates(cooperative),
+    )

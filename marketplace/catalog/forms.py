@@ -16,7 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.catalog.models import CERTIFICATIONS, OCOP_STARS, UNITS, ProductStatus
+from marketplace.catalog.models import CERTIFICATIONS, UNITS, ProductStatus
 from marketplace.core.forms import MultiCheckboxField, WholeNumberField, optional_int, strip
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -44,12 +44,6 @@ class ProductForm(FlaskForm):
             Length(max=64),
             Regexp(SKU_PATTERN, message=_l("Use letters, digits, dots, dashes and underscores only.")),
         ],
-    )
-    ocop_stars = SelectField(
-        _l("OCOP rating"),
-        coerce=optional_int,
-        choices=[("", _l("No OCOP rating"))] + [(s, _l("%(stars)s stars", stars=s)) for s in OCOP_STARS],
-        validators=[Optional()],
     )
     certifications = MultiCheckboxField(_l("Certifications"), choices=list(CERTIFICATIONS.items()))
     origin = StringField(_l("Origin"), filters=[strip], validators=[Optional(), Length(max=200)])

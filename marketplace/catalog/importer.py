@@ -25,7 +25,6 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.catalog import signals
 from marketplace.catalog.models import (
-    OCOP_STARS,
     UNITS,
     Category,
     Product,
@@ -73,7 +72,9 @@ BATCH = 1000
 # Rows per multi-row INSERT statement (a batch is sent as several).
 INSERT_PAGE = 100
 # The columns an import sets; an existing product is updated only when one of them changed.
-FIELDS = ("name", "category_id", "unit", "price_vnd", "stock", "ocop_stars", "origin", "description")
+# Not ocop_stars: a product's OCOP stars come only from its valid OCOP certificate (traceability);
+# the column stays in the header, so an exported file imports again, and its values are ignored.
+FIELDS = ("name", "category_id", "unit", "price_vnd", "stock", "origin", "description")
 TABLES = ("products", "categories", "search_changes")
 
 
@@ -86,7 +87,6 @@ class ProductRow:
     unit: str
     price_vnd: int
     stock: int
-    ocop_stars: int | None
     origin: str
     description: str
 
@@ -203,11 +203,10 @@ class _RowChecker:
         unit = self._unit(cells)
         price = cells.whole_number("price_vnd", grouped=True, maximum=MAX_PRICE_VND)
         stock = cells.whole_number("stock", maximum=MAX_STOCK)
-        ocop_stars = self._ocop_stars(cells)
         origin = cells.text("origin", max_length=200)
         description = cells.text("description", max_length=10000)
         cells.done()
-        return ProductRow(cooperative_id, sku, name, category_name, unit, price, stock, ocop_stars, origin, description)
+        return ProductRow(cooperative_id, sku, name, category_name, unit, price, stock, origin, description)
 
     def _cooperative(self, cells: RowCheck) -> int | None:
         slug = cells.text("cooperative", required=True)
@@ -272,16 +271,6 @@ class _RowChecker:
         if unit is None:
             cells.fail("unit", _("unknown unit %(value)s; use one of: %(units)s", value=value, units=", ".join(UNITS)))
         return unit
-
-    @staticmethod
-    def _ocop_stars(cells: RowCheck) -> int | None:
-        value = cells.row["ocop_stars"]
-        if not value:
-            return None
-        if value not in {str(stars) for stars in OCOP_STARS}:
-            cells.fail("ocop_stars", _("OCOP stars are 3, 4 or 5 (or empty), not %(value)s", value=value))
-            return None
-        return int(value)
 
 
 class _Categories:
@@ -351,7 +340,7 @@ class _Writer:
         self.categories = categories
         self.slugs: set[str] | None = None  # every product slug, loaded for the first new product
         self.next_suffix: dict[str, int] = {}
-        # render_nulls: rows with and without OCOP stars stay in one multi-row INSERT (by
+        # render_nulls: rows with and without a NULL value stay in one multi-row INSERT (by
         # default the ORM leaves None out, splitting the batch wherever the keys differ).
         # Pages of 100 rows: psycopg remembers the last 100 statement texts it saw with
         # distinct parameter types (where the NULLs fall), 30 MB if each carried 1000 rows.
@@ -377,7 +366,6 @@ class _Writer:
                 "unit": row.unit,
                 "price_vnd": row.price_vnd,
                 "stock": row.stock,
-                "ocop_stars": row.ocop_stars,
                 "origin": row.origin,
                 "description": row.description,
             }

@@ -25,7 +25,7 @@ PRODUCT_FIELDS = (
     "price_vnd",
     "stock",
     "sku",
-    "ocop_stars",
+    # Not ocop_stars: set only from valid OCOP certificates (traceability.certificates).
     "certifications",
     "origin",
     "status",

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import format_date, get_locale, to_user_timezone
 from flask_babel import gettext as _
 
-from marketplace.catalog import queries
+from marketplace.catalog import certification, queries
 from marketplace.core import geo
 from marketplace.core.page_cache import cached_page
 
@@ -123,7 +123,16 @@ def product(slug: str):
         product = queries.get_public_product(slug)
         related = queries.related_products(product)
         queries.fair_prices_now([product, *related])  # the page's fair prices in one query
-        return render_template("catalog/product.html", product=product, fair=fair_price_of(product), related=related)
+        # From the certificates valid today (catalog.certification), not the stored column.
+        certificates, certified_stars = certification.for_product(product)
+        return render_template(
+            "catalog/product.html",
+            product=product,
+            fair=fair_price_of(product),
+            related=related,
+            certificates=certificates,
+            certified_stars=certified_stars,
+        )
 
     # The page shows its exact stock (the quantity allowed), which sales change without
     # changing the storefront's version.

@@ -28,6 +28,7 @@ from marketplace.core.banks import normalise_account_name
 from marketplace.core.models import utcnow
 from marketplace.core.text import slugify
 from marketplace.demo import data
+from marketplace.demo.certificates import load_certificates
 from marketplace.demo.fairs import load_fairs
 from marketplace.demo.images import product_picture
 from marketplace.demo.program import load_program
@@ -42,6 +43,7 @@ from marketplace.program.models import (
     TrainingClass,
 )
 from marketplace.promotion.models import ActivityChange, PromotionActivity
+from marketplace.traceability.models import Certificate
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class DemoSummary:
     created_reviews: int = 0
     created_addresses: int = 0
     created_orders: int = 0  # the 2023-2025 sales history (demo.sales)
+    created_certificates: int = 0  # OCOP and food-safety certificates (demo.certificates)
 
 
 def load_demo(image_width: int = 800) -> DemoSummary:
@@ -81,6 +84,7 @@ def load_demo(image_width: int = 800) -> DemoSummary:
     _managers(users, cooperatives)
     products = _products(cooperatives, categories, summary)
     _images(products, categories, image_width, summary)
+    summary.created_certificates = load_certificates()  # the products' OCOP stars come from them
     summary.created_fairs = load_fairs()
     past_fairs = load_history_fairs()  # before the programme: its activities link them
     summary.created_fairs += len(past_fairs)
@@ -343,6 +347,7 @@ def demo_counts() -> dict[str, int]:
             CooperativeStatusChange,
             Product,
             ProductImage,
+            Certificate,
             Fair,
             Booth,
             FairVisit,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from marketplace.catalog.models import ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.core import geo
+from marketplace.extensions import db
+from marketplace.traceability.models import Certificate, CertificateKind
 from tests.factories import BAC_NINH, HA_NOI
 
 PRODUCT_KEYS = {
@@ -22,6 +24,7 @@ PRODUCT_KEYS = {
     "unit",
     "stock",
     "ocop_stars",
+    "certificates",
     "rating",
     "units_sold",
     "category",
@@ -56,6 +59,19 @@ def test_item_has_exactly_the_documented_fields(client, make):
         ocop_stars=4,
         origin="Sơn Động",
     )
+    # The stars come from a valid (verified, unexpired) OCOP certificate.
+    db.session.add(
+        Certificate(
+            cooperative=coop,
+            product=product,
+            kind=CertificateKind.OCOP,
+            ocop_stars=4,
+            number="OCOP-123",
+            issuer="UBND tỉnh Bắc Giang",
+            issued_on=date(2024, 5, 1),
+            verified_at=datetime(2024, 5, 2),
+        )
+    )
     make.commit()
 
     item = client.get("/api/v1/products").get_json()["items"][0]
@@ -71,6 +87,19 @@ def test_item_has_exactly_the_documented_fields(client, make):
         "unit": "chai",
         "stock": 12,
         "ocop_stars": 4,
+        "certificates": [
+            {
+                "kind": "ocop",
+                "name": "OCOP",
+                "ocop_stars": 4,
+                "number": "OCOP-123",
+                "issuer": "UBND tỉnh Bắc Giang",
+                "issued_on": "2024-05-01",
+                "expires_on": None,
+                "verified": True,
+                "scope": "product",
+            }
+        ],
         "rating": {"average": None, "count": 0},
         "units_sold": 0,
         "category": {"id": category.id, "name": "Mật ong", "slug": "mat-ong"},

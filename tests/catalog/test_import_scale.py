@@ -103,8 +103,8 @@ def test_rows_across_many_batches_are_all_created_and_logged(app, make, coop, sm
     products = {p.sku: p for p in db.session.scalars(select(Product))}
     assert len(products) == 250
     assert all(p.status == ProductStatus.ACTIVE for p in products.values())
-    # OCOP stars on every third row: rows with and without them share a multi-row INSERT.
-    assert products["SP-0003"].ocop_stars == 4 and products["SP-0004"].ocop_stars is None
+    # OCOP stars on every third row are ignored: a product's stars come only from its certificates.
+    assert products["SP-0003"].ocop_stars is None and products["SP-0004"].ocop_stars is None
     assert (products["SP-0010"].price_vnd, products["SP-0010"].stock) == (1010, 3)
     # Fifty products of one name: the slug, then -2, -3, ... in row order, across batches.
     lychee = sorted((p for p in products.values() if p.name == "Vải thiều Lục Ngạn"), key=lambda p: p.sku)

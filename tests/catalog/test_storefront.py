@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from marketplace.catalog.models import ProductImage, ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.extensions import db
+from marketplace.traceability.models import Certificate, CertificateKind
 from tests.factories import BAC_NINH, HA_NOI
 
 NOT_PUBLIC = [
@@ -264,7 +265,7 @@ def test_product_page_shows_price_unit_origin_certifications_and_cooperative(cli
     fruit = make.category("Trái cây", slug="trai-cay")
     lychee = make.category("Vải thiều", parent=fruit, slug="vai-thieu")
     coop = make.cooperative("HTX Vải Lục Ngạn", slug="htx-vai", is_youth=True)
-    make.product(
+    product = make.product(
         coop,
         lychee,
         slug="vai-loai-1",
@@ -273,8 +274,20 @@ def test_product_page_shows_price_unit_origin_certifications_and_cooperative(cli
         unit="kg",
         origin="Lục Ngạn, Bắc Ninh",
         certifications=["vietgap"],
-        ocop_stars=4,
         description="Quả to.\nVị ngọt.",
+    )
+    # The OCOP stars come from a verified OCOP certificate (traceability.certificates).
+    db.session.add(
+        Certificate(
+            cooperative=coop,
+            product=product,
+            kind=CertificateKind.OCOP,
+            ocop_stars=4,
+            number="OCOP-1",
+            issuer="UBND tỉnh Bắc Ninh",
+            issued_on=date(2024, 1, 2),
+            verified_at=datetime(2024, 1, 3),
+        )
     )
     make.commit()
 

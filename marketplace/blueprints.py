@@ -33,6 +33,8 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.promotion import workspace_views as promotion_workspace
     from marketplace.reviews import views as reviews
     from marketplace.search import views as search
+    from marketplace.traceability import batch_views as batches
+    from marketplace.traceability import trace_views as trace
 
     return [
         catalog.bp,
@@ -67,4 +69,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         reviews.bp,
         reviews.workspace_bp,
         reviews.agency_bp,
+        batches.bp,
+        trace.bp,
     ]

@@ -23,7 +23,7 @@ from marketplace.core.csv_import import CsvFile, RowCheck, check_rows, checked_r
 from marketplace.core.errors import Refused
 from marketplace.core.spreadsheet import safe_cell
 from marketplace.extensions import db
-from marketplace.traceability import batches
+from marketplace.traceability import batches, gs1
 
 BATCH_HEADER = ["sku", "code", "produced_on", "best_before", "quantity", "province", "ward", "place", "notes"]
 # Which column a service refusal is about.
@@ -72,6 +72,8 @@ class _Checker:
         if sku and product is None:
             check.fail("sku", _("no product of this cooperative has SKU %(sku)s", sku=sku))
         code = check.text("code", required=True, max_length=20)
+        if code and not check.failed("code") and not gs1.is_valid_lot(code):
+            check.fail("code", _("use only letters without accents, digits and - . _ / (no spaces)"))
         produced_on = self._day(check, "produced_on", required=True)
         best_before = self._day(check, "best_before", required=False)
         quantity = check.whole_number("quantity", minimum=1, grouped=True)

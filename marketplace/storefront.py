@@ -19,6 +19,7 @@ def init_app(app) -> None:
     from marketplace.fairs.models import Booth, BoothProduct, Fair
     from marketplace.orders import cart
     from marketplace.reviews.models import Review, ReviewPhoto
+    from marketplace.traceability.models import Batch
 
     cache.configure(app)
     content_version.init_app(app)
@@ -35,5 +36,6 @@ def init_app(app) -> None:
     content_version.watch(BoothProduct)
     content_version.watch(Review)
     content_version.watch(ReviewPhoto)
+    content_version.watch(Batch, ignore=("updated_at",))  # the products API lists open batches
     content_version.register_time_boundaries(pricing.change_instants)  # fair prices start and end
     page_cache.register_visitor_state(lambda: bool(session.get(cart.SESSION_KEY)))

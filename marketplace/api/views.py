@@ -21,6 +21,7 @@ from marketplace.core.page_cache import STOCK_MARK, cached_json
 from marketplace.extensions import csrf
 from marketplace.fairs.pricing import FairPrice
 from marketplace.search.views import read_search_request, run_search
+from marketplace.traceability import batches
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only, no cookies acted on: nothing for CSRF to protect
@@ -64,11 +65,25 @@ def fair_price_json(fair: FairPrice | None) -> dict | None:
     }
 
 
-def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP, *, stock=None) -> dict:
+def batch_json(batch) -> dict:
+    return {
+        "code": batch.code,
+        "produced_on": batch.produced_on.isoformat(),
+        "best_before": batch.best_before.isoformat() if batch.best_before else None,
+        "trace_url": batches.trace_url(batch, request.host_url),
+    }
+
+
+def product_json(
+    product: Product, fair: FairPrice | None | object = _LOOK_UP, *, stock=None, lots: list | object = _LOOK_UP
+) -> dict:
     """A product with its current price. `fair`: its fair price now (None: it has none), as a
-    list looks them up for all its products at once; not given, it is looked up here."""
+    list looks them up for all its products at once; not given, it is looked up here. `lots`:
+    its open batches, likewise."""
     if fair is _LOOK_UP:
         fair = queries.fair_prices_now([product]).get(product.id)
+    if lots is _LOOK_UP:
+        lots = batches.open_batches([product.id]).get(product.id, [])
     return {
         "id": product.id,
         "name": product.name,
@@ -95,6 +110,7 @@ def product_json(product: Product, fair: FairPrice | None | object = _LOOK_UP, *
             "slug": product.cooperative.slug,
         },
         "url": url_for("catalog.product", slug=product.slug, _external=True),
+        "batches": [batch_json(b) for b in lots],
     }
 
 
@@ -142,8 +158,12 @@ def products_page() -> dict:
     else:
         pagination = queries.search_products(search.filters, cards=False)  # with categories
     fair = queries.fair_prices_now(pagination.items)  # one query for the page
+    lots = batches.open_batches([p.id for p in pagination.items])  # and one for their batches
     return page_json(
-        pagination, lambda product: product_json(product, fair.get(product.id), stock=STOCK_MARK.format(product.id))
+        pagination,
+        lambda product: product_json(
+            product, fair.get(product.id), stock=STOCK_MARK.format(product.id), lots=lots.get(product.id, [])
+        ),
     )
 
 

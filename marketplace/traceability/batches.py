@@ -156,6 +156,24 @@ def cooperative_batches_query(cooperative: Cooperative, product_id: int | None =
     return query
 
 
+def open_batches(product_ids: list[int], limit: int = 20) -> dict[int, list[Batch]]:
+    """Each product's batches that are not recalled, latest production first (at most `limit`
+    each), in one query: {product id: [batch, …]}."""
+    found: dict[int, list[Batch]] = {}
+    if not product_ids:
+        return found
+    rows = db.session.scalars(
+        sa.select(Batch)
+        .where(Batch.product_id.in_(product_ids), Batch.recalled_at.is_(None))
+        .order_by(Batch.product_id, Batch.produced_on.desc(), Batch.id.desc())
+    )
+    for batch in rows:
+        lots = found.setdefault(batch.product_id, [])
+        if len(lots) < limit:
+            lots.append(batch)
+    return found
+
+
 def _clean(product: Product, data: Mapping, batch: Batch | None) -> dict:
     code = (data.get("code") or "").strip()
     if not code:

@@ -276,8 +276,8 @@ class Sheet:
         return _(
             "%(n)s labels of %(w)s × %(h)s mm (%(c)s × %(r)s)",
             n=self.per_page,
-            w=f"{self.width_mm:g}",
-            h=f"{self.height_mm:g}",
+            w=format(self.width_mm, "g"),
+            h=format(self.height_mm, "g"),
             c=self.columns,
             r=self.rows,
         )

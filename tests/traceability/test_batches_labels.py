@@ -81,3 +81,18 @@ def test_the_qr_svg_is_inline_and_labelled(app):
         svg = str(batch_views.label_qr_svg("https://cho.vn/t/ABCDEFGH"))
     assert svg.startswith("<svg") and 'role="img"' in svg and "https://cho.vn/t/ABCDEFGH" in svg
     assert "style" not in svg
+
+
+def test_each_printed_qr_encodes_the_trace_link(client, setup):
+    from tests.traceability.qr_svg import encodes
+
+    sign_in(client, setup.manager)
+    for lot, url in (
+        (setup.gs1_lot, "http://localhost/01/08934563138165/10/L%2F26.01"),
+        (setup.short_lot, f"http://localhost/t/{setup.short_lot.short_code}"),
+    ):
+        page = client.get(f"/workspace/vai-thieu/batches/{lot.id}/labels?size=4x10").text
+        svgs = re.findall(r"<svg .*?</svg>", page, re.S)
+        assert len(svgs) == 40
+        assert all(encodes(svg, url) for svg in svgs)
+        assert not encodes(svgs[0], url + "X")

@@ -272,3 +272,30 @@ def test_the_product_page_and_the_workspace_nav_link_to_batches(client, setup):
     sign_in(client, setup.manager)
     page = client.get(f"/workspace/vai-thieu/products/{setup.lychee.id}/edit")
     assert f"/workspace/vai-thieu/batches/?product={setup.lychee.id}" in page.text
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"product_id": "abc"},
+        {"product_id": "99999999999999"},
+        {"quantity": "12,5"},
+        {"quantity": "9" * 40},
+        {"produced_on": "31/02/2026"},
+        {"best_before": "hôm nay"},
+        {"province_code": "abc"},
+        {"ward_code": "99999999999"},
+        {"certificate_ids": "x"},
+        {"certificate_ids": "99999999999"},
+        {"code": "\x00"},
+    ],
+)
+def test_odd_input_gets_a_clear_answer_and_changes_nothing(client, setup, changes):
+    sign_in(client, setup.manager)
+    response = client.post(
+        "/workspace/vai-thieu/batches/new", data=form(**{"product_id": str(setup.lychee.id), **changes})
+    )
+    assert response.status_code in (200, 400)
+    assert db.session.scalar(sa.select(Batch)) is None
+    assert client.get("/workspace/vai-thieu/batches/?product=abc").status_code == 400
+    assert client.get("/workspace/vai-thieu/batches/?product=999999").status_code == 404

@@ -52,7 +52,8 @@ def parse_day(text: str) -> date | None:
 class _Checker:
     def __init__(self, cooperative: Cooperative):
         self.products = {
-            p.sku: p for p in db.session.scalars(sa.select(Product).where(Product.cooperative_id == cooperative.id))
+            p.sku.lower(): p
+            for p in db.session.scalars(sa.select(Product).where(Product.cooperative_id == cooperative.id))
         }
         self.seen: dict[tuple[int, str], int] = {}
 
@@ -68,7 +69,7 @@ class _Checker:
     def __call__(self, row: dict) -> tuple[Product, dict]:
         check = RowCheck(row)
         sku = check.text("sku", required=True)
-        product = self.products.get(sku) if sku else None
+        product = self.products.get(sku.lower()) if sku else None  # SKUs are unique ignoring case
         if sku and product is None:
             check.fail("sku", _("no product of this cooperative has SKU %(sku)s", sku=sku))
         code = check.text("code", required=True, max_length=20)

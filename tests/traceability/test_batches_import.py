@@ -45,7 +45,7 @@ def test_a_good_file_adds_every_batch(setup):
         [
             HEADER,
             "VAI-1,L-01,20/11/2026,20/05/2027,1.200,Bắc Ninh,Lục Ngạn,Đồi Phượng Sơn,Sấy lạnh",
-            "MO-1,MO/26,2026-10-01,,50,,,,",
+            "mo-1,MO/26,2026-10-01,,50,,,,",  # an SKU in another case
         ]
     )
     assert import_batches(data, setup.coop) == 2

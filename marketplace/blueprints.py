@@ -33,7 +33,9 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.promotion import workspace_views as promotion_workspace
     from marketplace.reviews import views as reviews
     from marketplace.search import views as search
+    from marketplace.traceability import batch_views as batches
     from marketplace.traceability import certificate_views
+    from marketplace.traceability import trace_views as trace
 
     return [
         catalog.bp,
@@ -70,4 +72,6 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         reviews.agency_bp,
         certificate_views.bp,
         certificate_views.agency_bp,
+        batches.bp,
+        trace.bp,
     ]

@@ -20,7 +20,7 @@ def init_app(app) -> None:
     from marketplace.orders import cart
     from marketplace.reviews.models import Review, ReviewPhoto
     from marketplace.traceability import certificates
-    from marketplace.traceability.models import Certificate
+    from marketplace.traceability.models import Batch, Certificate
 
     cache.configure(app)
     content_version.init_app(app)
@@ -39,5 +39,6 @@ def init_app(app) -> None:
     content_version.watch(ReviewPhoto)
     content_version.watch(Certificate, ignore=("updated_at",))
     content_version.register_time_boundaries(certificates.expiry_instants)  # certificates expire at midnight
+    content_version.watch(Batch, ignore=("updated_at",))  # the products API lists open batches
     content_version.register_time_boundaries(pricing.change_instants)  # fair prices start and end
     page_cache.register_visitor_state(lambda: bool(session.get(cart.SESSION_KEY)))

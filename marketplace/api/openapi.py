@@ -136,6 +136,7 @@ SCHEMAS = {
             "origin",
             "cooperative",
             "url",
+            "batches",
         ],
         "additionalProperties": False,
         "properties": {
@@ -233,6 +234,28 @@ SCHEMAS = {
             "origin": {"type": "string"},
             "cooperative": _ref("CooperativeRef"),
             "url": {"type": "string", "format": "uri", "description": "The product's storefront page."},
+            "batches": {
+                "type": "array",
+                "items": _ref("BatchRef"),
+                "description": "The product's batches (lots) that are not recalled, latest production first "
+                "(at most 20).",
+            },
+        },
+    },
+    "BatchRef": {
+        "type": "object",
+        "required": ["code", "produced_on", "best_before", "trace_url"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "maxLength": 20, "description": "The lot code printed on the pack."},
+            "produced_on": {"type": "string", "format": "date", "description": "Production or harvest date."},
+            "best_before": {"type": ["string", "null"], "format": "date"},
+            "trace_url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The batch's public trace page: its GS1 Digital Link (/01/<GTIN>/10/<lot>) when "
+                "the product has a GTIN, else its short link /t/<code>.",
+            },
         },
     },
     "Unit": {

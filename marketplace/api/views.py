@@ -21,7 +21,7 @@ from marketplace.core.page_cache import STOCK_MARK, cached_json
 from marketplace.extensions import csrf
 from marketplace.fairs.pricing import FairPrice
 from marketplace.search.views import read_search_request, run_search
-from marketplace.traceability import certificates
+from marketplace.traceability import batches, certificates
 from marketplace.traceability.models import Certificate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -80,16 +80,32 @@ def certificate_json(cert: Certificate) -> dict:
     }
 
 
+def batch_json(batch) -> dict:
+    return {
+        "code": batch.code,
+        "produced_on": batch.produced_on.isoformat(),
+        "best_before": batch.best_before.isoformat() if batch.best_before else None,
+        "trace_url": batches.trace_url(batch, request.host_url),
+    }
+
+
 def product_json(
-    product: Product, fair: FairPrice | None | object = _LOOK_UP, *, stock=None, certs: list | None = None
+    product: Product,
+    fair: FairPrice | None | object = _LOOK_UP,
+    *,
+    stock=None,
+    certs: list | None = None,
+    lots: list | object = _LOOK_UP,
 ) -> dict:
     """A product with its current price. `fair`: its fair price now (None: it has none), as a
     list looks them up for all its products at once; not given, it is looked up here. `certs`:
-    its valid certificates today, likewise."""
+    its valid certificates today, and `lots`: its open batches, likewise."""
     if fair is _LOOK_UP:
         fair = queries.fair_prices_now([product]).get(product.id)
     if certs is None:
         certs = certificates.valid_for_products([product]).get(product.id, [])
+    if lots is _LOOK_UP:
+        lots = batches.open_batches([product.id]).get(product.id, [])
     return {
         "id": product.id,
         "name": product.name,
@@ -118,6 +134,7 @@ def product_json(
             "slug": product.cooperative.slug,
         },
         "url": url_for("catalog.product", slug=product.slug, _external=True),
+        "batches": [batch_json(b) for b in lots],
     }
 
 
@@ -165,11 +182,16 @@ def products_page() -> dict:
     else:
         pagination = queries.search_products(search.filters, cards=False)  # with categories
     fair = queries.fair_prices_now(pagination.items)  # one query for the page
-    certs = certificates.valid_for_products(pagination.items)  # and one for the certificates
+    certs = certificates.valid_for_products(pagination.items)  # one for the certificates
+    lots = batches.open_batches([p.id for p in pagination.items])  # and one for their batches
     return page_json(
         pagination,
         lambda product: product_json(
-            product, fair.get(product.id), stock=STOCK_MARK.format(product.id), certs=certs.get(product.id, [])
+            product,
+            fair.get(product.id),
+            stock=STOCK_MARK.format(product.id),
+            certs=certs.get(product.id, []),
+            lots=lots.get(product.id, []),
         ),
     )
 

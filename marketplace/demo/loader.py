@@ -28,6 +28,7 @@ from marketplace.core.banks import normalise_account_name
 from marketplace.core.models import utcnow
 from marketplace.core.text import slugify
 from marketplace.demo import data
+from marketplace.demo.batches import load_batches
 from marketplace.demo.certificates import load_certificates
 from marketplace.demo.fairs import load_fairs
 from marketplace.demo.images import product_picture
@@ -43,7 +44,7 @@ from marketplace.program.models import (
     TrainingClass,
 )
 from marketplace.promotion.models import ActivityChange, PromotionActivity
-from marketplace.traceability.models import Certificate
+from marketplace.traceability.models import Batch, Certificate
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class DemoSummary:
     created_addresses: int = 0
     created_orders: int = 0  # the 2023-2025 sales history (demo.sales)
     created_certificates: int = 0  # OCOP and food-safety certificates (demo.certificates)
+    created_batches: int = 0  # traceability lots (demo.batches)
 
 
 def load_demo(image_width: int = 800) -> DemoSummary:
@@ -92,6 +94,7 @@ def load_demo(image_width: int = 800) -> DemoSummary:
     summary.created_orders = load_sales(past_fairs)  # 2023-2025, of the fairs just created
     summary.created_reviews = load_reviews()  # of the fairs' delivered orders
     summary.created_addresses = load_addresses()
+    summary.created_batches = load_batches()
     db.session.flush()
     logger.info("Demo data loaded: %s", summary)
     return summary
@@ -358,5 +361,6 @@ def demo_counts() -> dict[str, int]:
             ProgramTarget,
             TrainingClass,
             SupportedCooperative,
+            Batch,
         )
     }

@@ -31,6 +31,7 @@ PRODUCT_KEYS = {
     "origin",
     "cooperative",
     "url",
+    "batches",
 }
 
 
@@ -106,6 +107,7 @@ def test_item_has_exactly_the_documented_fields(client, make):
         "origin": "Sơn Động",
         "cooperative": {"id": coop.id, "name": "HTX Ong", "slug": "htx-ong"},
         "url": "http://localhost/products/mat-ong-rung",
+        "batches": [],
     }
     assert client.get(f"/api/v1/products/{product.id}").get_json() == item
 

@@ -27,7 +27,7 @@ from marketplace.core import geo
 from marketplace.core.errors import Refused
 from marketplace.core.images import image_sizes, remove_copies
 from marketplace.extensions import db
-from marketplace.traceability import gs1
+from marketplace.traceability import certificates, gs1
 from marketplace.traceability.models import Batch, BatchImage, Certificate, CertificateKind
 
 logger = logging.getLogger(__name__)
@@ -85,21 +85,14 @@ def find_by_gtin_and_lot(gtin: str, lot: str) -> Batch | None:
     )
 
 
-# --- certificates (a local validity check until traceability.certificates lands) -----------------
+# --- certificates -------------------------------------------------------------------------------
 
 
 def certificate_state(certificate: Certificate, on: date | None = None) -> str:
-    """ "valid", "expired", "not_yet_valid" or "unverified" on the day `on` (today in Vietnam).
-    Valid: verified by agency staff, issued on or before the day and not expired (no expiry date:
-    never expires). MERGE NOTE: switch to traceability.certificates.is_valid when it exists."""
-    on = on or today()
-    if certificate.verified_at is None:
-        return "unverified"
-    if certificate.expires_on is not None and on >= certificate.expires_on:
-        return "expired"
-    if certificate.issued_on > on:
-        return "not_yet_valid"
-    return "valid"
+    """ "valid", "expired", "not_yet_valid" or "unverified" on the day `on` (today in Vietnam):
+    the one rule of traceability.certificates, in the trace page's words."""
+    found = certificates.state(certificate, on or today())
+    return "not_yet_valid" if found == "not_yet" else found
 
 
 def kind_label(certificate: Certificate) -> str:

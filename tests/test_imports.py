@@ -250,7 +250,8 @@ def test_import_products_creates_active_products_and_missing_categories(app, mak
     products = {p.sku: p for p in db.session.scalars(select(Product))}
     lychee = products["VT-01"]
     assert lychee.category == fruit
-    assert (lychee.unit, lychee.price_vnd, lychee.stock, lychee.ocop_stars) == ("kg", 150_000, 10, 4)
+    # ocop_stars is ignored: a product's stars come only from its valid OCOP certificate.
+    assert (lychee.unit, lychee.price_vnd, lychee.stock, lychee.ocop_stars) == ("kg", 150_000, 10, None)
     assert lychee.status == ProductStatus.ACTIVE
     assert lychee.origin == "Lục Ngạn, Bắc Ninh"
     assert lychee.slug == "vai-thieu-luc-ngan"
@@ -301,9 +302,6 @@ def test_reimport_updates_product_by_cooperative_and_sku(app, make, coop):
         ({"price_vnd": "1.50.000"}, "price_vnd"),
         ({"stock": "-1"}, "stock"),
         ({"stock": "2.5"}, "stock"),
-        ({"ocop_stars": "2"}, "ocop_stars"),
-        ({"ocop_stars": "6"}, "ocop_stars"),
-        ({"ocop_stars": "bốn"}, "ocop_stars"),
         ({"cooperative": "htx-khong-co"}, "cooperative"),
         ({"unit": "tấn"}, "unit"),
         ({"unit": ""}, "unit"),
@@ -344,8 +342,7 @@ def test_every_bad_product_cell_is_reported(app, coop):
         (2, "unit"),
         (2, "price_vnd"),
         (2, "stock"),
-        (4, "cooperative"),
-        (4, "ocop_stars"),
+        (4, "cooperative"),  # its ocop_stars is ignored, not refused
     ]
     assert count(Product) == 0
 

@@ -30,7 +30,7 @@ SPECIAL = [(21, True), (45, True), (-10, True), (700, False)]
 def load_certificates(today: date | None = None) -> int:
     today = today or certificates.today_in_vietnam()
     staff = db.session.scalars(select(User).where(User.role == Role.AGENCY_STAFF).order_by(User.id)).first()
-    existing = set(db.session.execute(select(Certificate.cooperative_id, Certificate.number)).tuples())
+    existing = set(db.session.execute(select(Certificate.cooperative_id, Certificate.number)).all())
     coops = {c.slug: c for c in db.session.scalars(select(Cooperative))}
     created = 0
     ocop_index = 0

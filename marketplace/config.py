@@ -105,6 +105,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         # A cooperative's answer to a request for documents: largest file (photo or PDF), files per answer.
         "COOPERATIVE_DOCUMENT_MAX_BYTES": _int("COOPERATIVE_DOCUMENT_MAX_BYTES", 8 * 1024 * 1024),
         "COOPERATIVE_DOCUMENTS_PER_ANSWER": _int("COOPERATIVE_DOCUMENTS_PER_ANSWER", 5),
+        # A certificate's scan (photo or PDF): largest file.
+        "CERTIFICATE_SCAN_MAX_BYTES": _int("CERTIFICATE_SCAN_MAX_BYTES", 8 * 1024 * 1024),
         # What uploads may cost: pixels per picture, read from its header before decoding (core.images);
         # files per request (413) and files per person per hour (429), before any view (core.uploads).
         "MAX_IMAGE_MEGAPIXELS": _int("MAX_IMAGE_MEGAPIXELS", 25),

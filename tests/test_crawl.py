@@ -28,15 +28,18 @@ from marketplace.extensions import db
 from marketplace.program.models import SupportedCooperative, TrainingClass
 from tests.conftest import empty_all_tables, make_app
 
-MAX_PAGES = 1000
+# Every workspace has its certificates and batches pages too (issue 18): the admin reaches each
+# cooperative's order and packing-slip pages within this budget.
+MAX_PAGES = 1300
 # Filter and sort links multiply: a few variants of each path show its behaviour.
 MAX_QUERY_VARIANTS = 12
 # A report's period and grouping links multiply per cooperative: fewer variants there.
 MAX_REPORT_VARIANTS = 3
-# Order pages are alike and the demo has a few hundred past orders: a few of each workspace's
-# (and their packing slips) show their behaviour without using up the page budget.
+# Order and batch pages are alike and the demo has a few hundred past orders: a few of each
+# workspace's (and their packing slips, a batch's labels) show their behaviour without using up
+# the page budget.
 MAX_ORDER_PAGES = 4
-ORDER_PAGE = re.compile(r"(/workspace/[^/]+/orders/)\d+(/.*)?")
+ORDER_PAGE = re.compile(r"(/workspace/[^/]+/(?:orders|batches)/)\d+(/.*)?")
 SKIPPED_PREFIXES = ("/static/", "/media/", "/lang/")
 PRIVATE_PREFIXES = ("/workspace", "/agency", "/admin")
 # Anyone signed in may see their (possibly empty) list of cooperatives and register one.

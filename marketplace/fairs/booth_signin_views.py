@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,14 +20,14 @@ from markupsafe import Markup, escape
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from marketplace.cooperatives.access import managed_cooperative
 from marketplace.cooperatives.models import Cooperative
 from marketplace.core import throttle
 from marketplace.core.models import utcnow
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.fairs import booth_access, helpers
-from marketplace.fairs.models import Booth, BoothHelper, Fair
+from marketplace.fairs.models import Booth, BoothHelper
+from marketplace.fairs.onsite_views import own_booth  # the one access check of a booth's pages
 
 bp = Blueprint("booth_signin", __name__)
 logger = logging.getLogger(__name__)
@@ -70,16 +69,6 @@ class SignOutForm(FlaskForm):
 
 
 # --- the manager's page --------------------------------------------------------------------------
-
-
-def own_booth(coop_slug: str, fair_slug: str, *, edit: bool = False) -> tuple[Cooperative, Booth]:
-    """The cooperative's booth at the fair: 403 for someone else's cooperative, 404 if none."""
-    cooperative = managed_cooperative(coop_slug, edit=edit)
-    fair = db.first_or_404(sa.select(Fair).where(Fair.slug == fair_slug))
-    booth = db.session.scalar(sa.select(Booth).where(Booth.fair_id == fair.id, Booth.cooperative_id == cooperative.id))
-    if booth is None:
-        abort(404)
-    return cooperative, booth
 
 
 def sign_in_qr(url: str) -> Markup:

@@ -56,6 +56,9 @@ from marketplace.reviews.models import Review, ReviewPhoto  # noqa: F401
 from marketplace.search.models import SearchChange  # noqa: F401
 from marketplace.traceability.models import (  # noqa: F401
     Batch,
+    BatchAllocation,
+    BatchEvent,
+    BatchEventKind,
     BatchImage,
     Certificate,
     CertificateKind,

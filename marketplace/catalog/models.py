@@ -90,6 +90,10 @@ class Product(db.Model):
     # Whole đồng. VND has no minor unit; BigInteger leaves room for wholesale lots.
     price_vnd: Mapped[int] = mapped_column(sa.BigInteger)
     stock: Mapped[int] = mapped_column(default=0)
+    # Set once the product has a batch (traceability): its stock is then the sum of its open
+    # batches' stock, every unit taken is taken from a batch (catalog.lots), and the stock is
+    # changed on the batches page rather than by the product form or the CSV import.
+    stock_by_batch: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     sku: Mapped[str] = mapped_column(sa.String(64))
     # The product's GS1 trade item number (GTIN-8/12/13/14, stored as 14 digits) when it has one:
     # its batches' pack QR codes then follow the GS1 Digital Link form /01/<GTIN>/10/<lot>.

@@ -85,6 +85,7 @@ class Batch(HasAddress, db.Model):
         sa.UniqueConstraint("product_id", "code"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("best_before IS NULL OR best_before >= produced_on", name="best_before_after_production"),
+        sa.CheckConstraint("stock >= 0 AND stock <= quantity", name="stock_within_quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +96,9 @@ class Batch(HasAddress, db.Model):
     produced_on: Mapped[date]  # production or harvest date
     best_before: Mapped[date | None]
     quantity: Mapped[int]  # units in the lot, in the product's unit
+    # Units of the lot still on sale; the product's stock is the sum over its batches not
+    # recalled (traceability.lots keeps both in step).
+    stock: Mapped[int] = mapped_column(default=0, server_default="0")
     province_code: Mapped[int | None]
     ward_code: Mapped[int | None]
     place_name: Mapped[str] = mapped_column(sa.String(200), default="")  # plot or farm name
@@ -134,3 +138,52 @@ class BatchImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship(back_populates="images")
+
+
+class BatchAllocation(db.Model):
+    """Units of a batch that went to an order item or an on-site sale (first-expiring batch
+    first). `returned` counts those given back when the part was cancelled or the sale voided."""
+
+    __tablename__ = "batch_allocations"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("returned >= 0 AND returned <= quantity", name="returned_within_quantity"),
+        sa.CheckConstraint("(order_item_id IS NULL) <> (on_site_sale_id IS NULL)", name="one_receiver"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    order_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order_items.id", ondelete="CASCADE"), index=True)
+    on_site_sale_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("on_site_sales.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int]
+    returned: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    batch: Mapped[Batch] = relationship()
+
+
+class BatchEventKind(str, enum.Enum):
+    RECALLED = "recalled"  # detail: the reason; with the units withdrawn from stock
+    NOTICE_SENT = "notice_sent"  # a recall notice emailed to a customer (order_id, email)
+    NOTICE_FAILED = "notice_failed"  # the email could not be sent (detail: why)
+    STOCK_CHANGED = "stock_changed"  # a manager changed the batch's stock by hand (detail: from → to)
+
+
+class BatchEvent(db.Model):
+    """A batch's history: its recall, the notices sent about it, stock changed by hand."""
+
+    __tablename__ = "batch_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[BatchEventKind] = mapped_column(enum_column(BatchEventKind))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    quantity: Mapped[int | None]  # units concerned (withdrawn, received by the customer)
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    by: Mapped[User | None] = relationship()

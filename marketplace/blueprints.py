@@ -34,7 +34,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
     from marketplace.reviews import views as reviews
     from marketplace.search import views as search
     from marketplace.traceability import batch_views as batches
-    from marketplace.traceability import certificate_views
+    from marketplace.traceability import certificate_views, recall_views
     from marketplace.traceability import trace_views as trace
 
     return [
@@ -73,5 +73,7 @@ def BLUEPRINTS():  # noqa: N802 - reads like the constant list it is
         certificate_views.bp,
         certificate_views.agency_bp,
         batches.bp,
+        recall_views.bp,
+        recall_views.agency_bp,
         trace.bp,
     ]

@@ -1,0 +1,238 @@
+"""Recalling a batch: refusals, stock withdrawn, the receivers list, the notices and their
+history, who may do it, the receivers' CSV and the trace page afterwards."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import smtplib
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.core.errors import Refused
+from marketplace.extensions import db
+from marketplace.mail import queue
+from marketplace.traceability import batches, recall
+from marketplace.traceability.models import Batch, BatchEvent, BatchEventKind
+from tests import factories as f
+from tests.cooperatives.helpers import csrf_token, sign_in
+from tests.traceability.helpers import TODAY
+from tests.traceability.recall_helpers import build
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(batches, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def shop(app):
+    return build()
+
+
+def events(batch, kind=None) -> list[BatchEvent]:
+    query = sa.select(BatchEvent).where(BatchEvent.batch_id == batch.id).order_by(BatchEvent.id)
+    if kind is not None:
+        query = query.where(BatchEvent.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def recall_now(shop, reason="Phát hiện nấm mốc trong mẫu kiểm nghiệm"):
+    found = recall.recall_batch(shop.lot_a, reason, shop.manager)
+    f.commit()
+    return found
+
+
+# --- the service ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 1001])
+def test_a_recall_needs_a_reason_of_at_most_1000_characters(shop, reason):
+    with pytest.raises(Refused) as caught:
+        recall.recall_batch(shop.lot_a, reason, shop.manager)
+    assert caught.value.field == "reason"
+    db.session.rollback()
+    assert not db.session.get(Batch, shop.lot_a.id).is_recalled
+    assert events(shop.lot_a) == []
+
+
+def test_a_batch_is_recalled_once(shop, outbox):
+    recall_now(shop)
+    with pytest.raises(Refused) as caught:
+        recall.recall_batch(shop.lot_a, "Lần hai", shop.manager)
+    assert caught.value.field == "reason"
+    db.session.rollback()
+    assert db.session.get(Batch, shop.lot_a.id).recall_reason == "Phát hiện nấm mốc trong mẫu kiểm nghiệm"
+    assert len(events(shop.lot_a, BatchEventKind.RECALLED)) == 1
+
+
+def test_the_recall_withdraws_the_remaining_stock(shop):
+    assert (shop.lot_a.stock, shop.lychee.stock) == (5, 5)
+    recall_now(shop)
+    lot_a = db.session.get(Batch, shop.lot_a.id)
+    assert lot_a.is_recalled and lot_a.recalled_by_id == shop.manager.id
+    assert lot_a.stock == 0
+    assert shop.lychee.stock == 0
+    assert db.session.get(Batch, shop.lot_b.id).stock == 0  # sold out before; untouched
+    (recalled,) = events(lot_a, BatchEventKind.RECALLED)
+    assert (recalled.detail, recalled.quantity, recalled.by_id) == (
+        "Phát hiện nấm mốc trong mẫu kiểm nghiệm",
+        5,
+        shop.manager.id,
+    )
+
+
+def test_the_recall_list_matches_the_orders_that_got_the_batch(shop):
+    found = recall.receivers(shop.lot_a)
+    assert {r.order.number: r.quantity for r in found.orders} == {shop.lan.number: 3, shop.binh.number: 1}
+    # Cancelled (cuong) and another batch only (dung) are not on the list.
+    lan = next(r for r in found.orders if r.order.id == shop.lan.id)
+    assert (lan.order.contact_name, lan.order.contact_phone, lan.order.contact_email) == (
+        "Nguyễn Thị Lan",
+        "0912345678",
+        "lan@example.vn",
+    )
+    assert "Lục Ngạn" in lan.address and "Bắc Ninh" in lan.address
+    assert [(s.booth.number, s.quantity) for s in found.sales] == [("B07", 1)]
+    assert found.units == 5
+    only_b = recall.receivers(shop.lot_b)
+    assert [r.order.number for r in only_b.orders] == [shop.dung.number] and not only_b.sales
+
+
+def test_notices_go_to_exactly_the_orders_that_kept_units(app, shop, outbox):
+    recall_now(shop)
+    queue.deliver_all()
+    assert [m["To"] for m in outbox] == ["lan@example.vn"]
+    message = outbox[0]
+    text = message.get_body(("plain",)).get_content()
+    assert "Vải thiều sấy" in message["Subject"] and "LOT-A" in message["Subject"]
+    for expected in ("LOT-A", "Phát hiện nấm mốc", "0987 654 321", "/t/" + shop.lot_a.short_code, shop.lan.number):
+        assert expected in text
+    sent = events(shop.lot_a, BatchEventKind.NOTICE_SENT)
+    assert [(e.order_id, e.email, e.quantity) for e in sent] == [(shop.lan.id, "lan@example.vn", 3)]
+    failed = events(shop.lot_a, BatchEventKind.NOTICE_FAILED)
+    assert [(e.order_id, e.email, e.quantity) for e in failed] == [(shop.binh.id, "", 1)]
+    # Sent once: delivering again sends nothing more.
+    queue.deliver_all()
+    assert len(outbox) == 1
+
+
+def test_a_failed_send_is_in_the_history_and_retried(app, shop, outbox, monkeypatch):
+    recall_now(shop)
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"lan@example.vn": (550, b"no such user")})
+
+    monkeypatch.setattr(recall, "send_email", refuse)
+    assert queue.deliver_all().retrying == 1
+    failed = [e for e in events(shop.lot_a, BatchEventKind.NOTICE_FAILED) if e.email]
+    assert [(e.order_id, e.email) for e in failed] == [(shop.lan.id, "lan@example.vn")]
+    assert "SMTPRecipientsRefused" in failed[0].detail
+    assert events(shop.lot_a, BatchEventKind.NOTICE_SENT) == []
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+def recall_url(shop) -> str:
+    return f"/workspace/vai-thieu/batches/{shop.lot_a.id}/recall"
+
+
+def test_a_manager_recalls_from_the_batch_page_and_the_trace_page_says_so(csrf_app):
+    from marketplace.core.mail import outbox
+
+    shop = build()
+    client = csrf_app.test_client()
+    sign_in(client, shop.manager)
+    edit = client.get(f"/workspace/vai-thieu/batches/{shop.lot_a.id}/edit").text
+    assert recall_url(shop) in edit
+    token = csrf_token(client, recall_url(shop))
+    assert client.post(recall_url(shop), data={"reason": "Dư lượng thuốc BVTV vượt ngưỡng"}).status_code == 400
+    response = client.post(recall_url(shop), data={"reason": "Dư lượng thuốc BVTV vượt ngưỡng", "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith(recall_url(shop))
+    page = client.get(recall_url(shop)).text
+    assert "data-recalled" in page and "Dư lượng thuốc BVTV vượt ngưỡng" in page
+    assert 'data-event="recalled"' in page and 'data-event="notice_sent"' in page
+    assert [m["To"] for m in outbox()] == ["lan@example.vn"]
+    trace = client.get(f"/t/{shop.lot_a.short_code}").text
+    assert "trace-recall" in trace and "Dư lượng thuốc BVTV vượt ngưỡng" in trace
+
+
+def test_an_empty_reason_is_shown_next_to_the_field(client, shop):
+    sign_in(client, shop.manager)
+    response = client.post(recall_url(shop), data={"reason": "  "})
+    assert response.status_code == 400
+    assert "Say why the batch is recalled" in response.text or "Hãy cho biết" in response.text
+    assert not db.session.get(Batch, shop.lot_a.id).is_recalled
+
+
+def test_the_recall_page_lists_the_receivers(client, shop):
+    sign_in(client, shop.manager)
+    page = client.get(recall_url(shop)).text
+    assert sorted(re.findall(r'data-order="([^"]+)"', page)) == sorted([shop.lan.number, shop.binh.number])
+    assert "Nguyễn Thị Lan" in page and "B07" in page
+    assert shop.cuong.number not in page and shop.dung.number not in page
+
+
+def test_the_receivers_csv(client, shop):
+    sign_in(client, shop.manager)
+    response = client.get(recall_url(shop) + "/receivers.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    by_number = {row[0]: row for row in rows[1:] if row[0]}
+    assert set(by_number) == {shop.lan.number, shop.binh.number}
+    assert by_number[shop.lan.number][2:5] == ["Nguyễn Thị Lan", "0912345678", "lan@example.vn"]
+    assert by_number[shop.lan.number][6] == "3"
+    assert [row[6:] for row in rows[1:] if not row[0]] == [["1", "", "Hội chợ OCOP Bắc Ninh", "B07"]]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "other_manager"])
+@pytest.mark.parametrize("path", ["/recall", "/recall/receivers.csv"])
+def test_others_cannot_see_or_recall_a_cooperatives_batch(client, shop, who, path):
+    if who != "anonymous":
+        sign_in(client, f.user() if who == "customer" else shop.other_manager)
+    url = recall_url(shop).removesuffix("/recall") + path
+    expected = {"anonymous": 302, "customer": 403, "other_manager": 403}[who]
+    assert client.get(url).status_code == expected
+    if path == "/recall":
+        assert client.post(url, data={"reason": "Thử"}).status_code == expected
+    # Another cooperative's manager asking through their own workspace: 404.
+    if who == "other_manager":
+        assert client.get(f"/workspace/mat-ong/batches/{shop.lot_a.id}/recall").status_code == 404
+    assert not db.session.get(Batch, shop.lot_a.id).is_recalled
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer", "manager"])
+def test_only_agency_staff_use_the_agency_pages(client, shop, who):
+    if who != "anonymous":
+        sign_in(client, f.user() if who == "customer" else shop.manager)
+    expected = 302 if who == "anonymous" else 403
+    for url in (
+        "/agency/batches/",
+        f"/agency/batches/{shop.lot_a.id}",
+        f"/agency/batches/{shop.lot_a.id}/receivers.csv",
+    ):
+        assert client.get(url).status_code == expected
+    assert client.post(f"/agency/batches/{shop.lot_a.id}", data={"reason": "Thử"}).status_code == expected
+    assert not db.session.get(Batch, shop.lot_a.id).is_recalled
+
+
+def test_agency_staff_find_and_recall_a_batch(client, shop, outbox):
+    staff = f.staff()
+    f.commit()
+    sign_in(client, staff)
+    listing = client.get("/agency/batches/?q=lot-a").text
+    assert f"/agency/batches/{shop.lot_a.id}" in listing and f'/agency/batches/{shop.lot_b.id}"' not in listing
+    assert f"/agency/batches/{shop.lot_b.id}" in client.get("/agency/batches/?q=Vải thiều").text
+    response = client.post(f"/agency/batches/{shop.lot_a.id}", data={"reason": "Quyết định của Chi cục QLCL"})
+    assert response.status_code == 303
+    lot_a = db.session.get(Batch, shop.lot_a.id)
+    assert lot_a.is_recalled and lot_a.recalled_by_id == staff.id
+    assert [m["To"] for m in outbox] == ["lan@example.vn"]
+    recalled = client.get("/agency/batches/?state=recalled").text
+    assert f"/agency/batches/{shop.lot_a.id}" in recalled and f'/agency/batches/{shop.lot_b.id}"' not in recalled
+    again = client.post(f"/agency/batches/{shop.lot_a.id}", data={"reason": "Lần hai"})
+    assert again.status_code == 400
+    assert len(events(lot_a, BatchEventKind.RECALLED)) == 1

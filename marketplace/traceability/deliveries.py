@@ -94,8 +94,8 @@ def read_filters(args: Mapping, cooperative: Cooperative | None = None) -> Deliv
     lot = (args.get("lot") or "").strip()
     if len(lot) > MAX_LOT_FILTER:
         raise BadFilter(_("Lot code: at most %(num)d characters.", num=MAX_LOT_FILTER))
-    date_from = _day(args, "from", _("From"))
-    date_to = _day(args, "to", _("To"))
+    date_from = _day(args, "from", _("First day"))
+    date_to = _day(args, "to", _("Last day"))
     if date_from and date_to and date_from > date_to:
         raise BadFilter(_("The first day comes after the last day."))
     return DeliveryQuery(

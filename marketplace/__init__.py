@@ -82,7 +82,7 @@ def register_extensions(app: Flask) -> None:
     from marketplace.accounts import session
     from marketplace.mail import queue as mail_queue
     from marketplace.orders import cart, labels, payment_methods
-    from marketplace.traceability import certificates
+    from marketplace.traceability import certificates, lots
 
     session.init_app(app)
     # Hooks: each feature registers with the lower packages it extends (README, Architecture).
@@ -96,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     search.init_app(app)
     mail_queue.init_app(app)
     certificates.init_app(app)  # the catalogue's certificates and OCOP stars
+    lots.init_app(app)  # stock by batch for orders and on-site sales
     storefront.init_app(app)
     compress.init_app(app)
 

@@ -8,7 +8,8 @@ from marketplace.extensions import db
 
 
 def later_columns() -> list[tuple[str, str]]:
-    """(table, column) of the models' nullable columns that later migrations add to existing tables."""
+    """(table, column) of the models' columns that later migrations add to existing tables: nullable
+    ones, or with a default in the database (the factories give them a value)."""
     inspector = sa.inspect(db.engine)
     existing = set(inspector.get_table_names())
     found = []
@@ -16,7 +17,11 @@ def later_columns() -> list[tuple[str, str]]:
         if table.name not in existing:
             continue
         present = {column["name"] for column in inspector.get_columns(table.name)}
-        found += [(table.name, c.name) for c in table.columns if c.name not in present and c.nullable]
+        found += [
+            (table.name, c.name)
+            for c in table.columns
+            if c.name not in present and (c.nullable or c.server_default is not None)
+        ]
     return found
 
 

@@ -354,6 +354,9 @@ class _Writer:
             table.update()
             .where(table.c.id == sa.bindparam("b_id"))
             .values({name: sa.bindparam(f"b_{name}") for name in FIELDS})
+            # A product kept by batch has the sum of its batches as stock (traceability): an
+            # import leaves it as it is.
+            .values(stock=sa.case((table.c.stock_by_batch, table.c.stock), else_=sa.bindparam("b_stock")))
         )
 
     def write(self, rows: list[ProductRow], result: ImportResult) -> None:

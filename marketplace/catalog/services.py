@@ -134,6 +134,8 @@ def update_product(product: Product, data: dict) -> Product:
         data.pop("status", None)
     elif "status" in data and ProductStatus(data["status"]) not in EDITABLE_STATUSES:
         raise CatalogError(_("Use the archive button to archive a product."), "status")
+    if product.stock_by_batch:  # its stock is the sum of its batches' (traceability), set there
+        data.pop("stock", None)
     old_name = product.name
     _apply(product, data)
     if product.name != old_name:
@@ -160,8 +162,17 @@ def restore_product(product: Product) -> None:
     logger.info("Product %s restored", product.id)
 
 
+def _check_stock_not_by_batch(product: Product, stock: int) -> None:
+    if product.stock_by_batch and stock != product.stock:
+        raise CatalogError(
+            _("This product's stock is the sum of its batches: change it on the product's batches page."), "stock"
+        )
+
+
 def set_stock(product: Product, stock: int) -> None:
-    product.stock = _check_whole(stock, "stock", _("The stock"))
+    stock = _check_whole(stock, "stock", _("The stock"))
+    _check_stock_not_by_batch(product, stock)
+    product.stock = stock
     db.session.flush()
     logger.info("Product %s stock set to %s", product.id, stock)
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.traceability import gs1
+from marketplace.traceability import gs1, lots
 from marketplace.traceability.batches import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, today
 from marketplace.traceability.models import Batch
 
@@ -117,6 +117,7 @@ def load_batches() -> int:
                 product.gtin = gtin
         existing = set(db.session.scalars(sa.select(Batch.code).where(Batch.product_id == product.id)))
         cooperative = product.cooperative
+        created_before = created
         for lot in item.lots:
             if lot.code in existing:
                 continue
@@ -140,5 +141,8 @@ def load_batches() -> int:
                 batch.recall_reason = lot.recall_reason
             db.session.add(batch)
             created += 1
+        if created > created_before:
+            db.session.flush()
+            lots.adopt_counted_stock(product)  # the stock the demo counted, now held by its lots
     db.session.flush()
     return created

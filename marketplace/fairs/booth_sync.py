@@ -39,6 +39,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.catalog import lots
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.core.banks import bank_name
@@ -275,6 +276,8 @@ def _record(actor, client_id: str, fields, now: datetime) -> OnSiteSale | None:
             )
             db.session.add(sale)
             db.session.flush()
+            if status == OnSiteSaleStatus.RECORDED:
+                lots.take(product, quantity, on_site_sale_id=sale.id)  # kept by batch: which batches
     except IntegrityError:
         # Only the unique client id can fail here (every other value was checked):
         # another batch with this sale committed first; its SAVEPOINT gave the stock back.
@@ -374,7 +377,11 @@ def confirm_conflict(sale: OnSiteSale, stock_left, by, now: datetime | None = No
     db.session.expire(sale)
     if confirmed != 1:
         raise Refused(_("This sale was already resolved."))
-    if sale.product is not None:
+    keeper = lots.keeper()
+    if sale.product is not None and sale.product.stock_by_batch and keeper is not None:
+        # The units gone come off the product's batches, first-expiring first, as the sale's.
+        keeper.set_stock(sale.product, stock_left, on_site_sale_id=sale.id, sold=sale.quantity, by=by)
+    elif sale.product is not None:
         from marketplace.catalog.services import set_stock
 
         set_stock(sale.product, stock_left)

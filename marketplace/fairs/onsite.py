@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from marketplace.catalog import lots
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.core.errors import Refused
@@ -130,6 +131,7 @@ def record_sale(booth: Booth, product_id, quantity, payment, by, now: datetime |
     )
     db.session.add(sale)
     db.session.flush()
+    lots.take(product, quantity, on_site_sale_id=sale.id)  # products kept by batch: which batches
     return sale
 
 
@@ -161,7 +163,7 @@ def void_sale(
     if status is None:
         raise Refused(_("This sale was already resolved.") if only_conflict else _("This sale was already voided."))
     if sale.product_id is not None and OnSiteSaleStatus(status) == OnSiteSaleStatus.RECORDED:
-        give_stock_back(sale.product_id, sale.quantity)
+        give_stock_back(sale.product_id, sale.quantity, on_site_sale_id=sale.id)
     return sale
 
 

@@ -25,6 +25,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
+from marketplace.catalog import lots
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.catalog.pricing import adjusted_price_column, adjusted_prices
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
@@ -209,8 +210,17 @@ def take_stock(product: Product, quantity: int) -> int:
     return remaining
 
 
-def give_stock_back(product_id: int, quantity: int) -> None:
+def give_stock_back(product_id: int, quantity: int, *, order_item_id=None, on_site_sale_id=None) -> None:
+    """What an order item (or an on-site sale) took goes back on sale. A product whose stock is
+    kept by batch gets back only the units whose batch is not recalled (catalog.lots)."""
     products = Product.__table__
+    keeper = lots.keeper()
+    if keeper is not None and db.session.scalar(
+        sa.select(products.c.stock_by_batch).where(products.c.id == product_id)
+    ):
+        quantity = keeper.give_back(product_id, quantity, order_item_id=order_item_id, on_site_sale_id=on_site_sale_id)
+        if not quantity:
+            return
     now_stock = db.session.execute(
         sa.update(products)
         .where(products.c.id == product_id)
@@ -372,6 +382,9 @@ def place_order(lines, checkout: Checkout, *, user=None, now: datetime | None = 
     if order.number is None:
         order.number = order_number(order)
         db.session.flush()
+    for part in order.parts:  # products kept by batch: which batches the units come from
+        for item in part.items:
+            lots.take(products[item.product_id], item.quantity, order_item_id=item.id)
     logger.info("Order %s placed: %d parts, %d VND", order.number, len(order.parts), order.total_vnd)
     return order
 
@@ -559,7 +572,7 @@ def change_part_status(
         part.cancel_reason = reason or None
         for item in part.items:
             if item.product_id is not None:
-                give_stock_back(item.product_id, item.quantity)
+                give_stock_back(item.product_id, item.quantity, order_item_id=item.id)
         method.part_cancelled(part)  # card: refunds what was paid for the part
     elif to_status == PartStatus.DELIVERED and method.paid_on_delivery:
         _record_payment_received(part, by, now)  # cash collected on delivery

@@ -31,6 +31,8 @@ class BatchForm(FlaskForm):
     )
     best_before = DayField(_l("Best before (optional)"), validators=[Optional()])
     quantity = WholeNumberField(_l("Quantity in the lot"), validators=[InputRequired(_l("Enter the quantity."))])
+    # Optional: a new batch starts with its whole quantity on sale.
+    stock = WholeNumberField(_l("Units still in stock (on sale)"), validators=[Optional()])
     province_code = SelectField(_l("Province or city"), coerce=optional_int, validate_choice=False)
     ward_code = SelectField(_l("Ward or commune"), coerce=optional_int, validate_choice=False)
     place_name = StringField(

@@ -25,7 +25,7 @@ from marketplace.core.spreadsheet import safe_cell
 from marketplace.extensions import db
 from marketplace.traceability import batches, gs1
 
-BATCH_HEADER = ["sku", "code", "produced_on", "best_before", "quantity", "province", "ward", "place", "notes"]
+BATCH_HEADER = ["sku", "code", "produced_on", "best_before", "quantity", "province", "ward", "place", "notes", "stock"]
 # Which column a service refusal is about.
 _FIELD_COLUMNS = {
     "code": "code",
@@ -36,6 +36,7 @@ _FIELD_COLUMNS = {
     "ward_code": "ward",
     "place_name": "place",
     "notes": "notes",
+    "stock": "stock",
 }
 
 
@@ -89,6 +90,8 @@ class _Checker:
             "place_name": check.text("place", max_length=200),
             "notes": check.text("notes", max_length=5000),
             "certificate_ids": [],
+            # Units of the lot still on sale; empty: the whole quantity.
+            "stock": check.whole_number("stock", grouped=True, required=False),
         }
         if product is not None and code and not check.failed("code"):
             key = (product.id, code)
@@ -135,6 +138,7 @@ def template_csv(cooperative: Cooperative) -> str:
             "100",
             cooperative.province_name,
             cooperative.ward_name,
+            "",
             "",
             "",
         )

@@ -166,7 +166,7 @@ def edit(coop_slug: str, batch_id: int):
     form.product_id.data = batch.product_id  # a batch stays with its product
     if form.validate_on_submit():
         with attempt(form) as outcome:
-            batches.update_batch(batch, form.batch_data())
+            batches.update_batch(batch, form.batch_data(), by=current_user)
         if outcome.done:
             flash(_("Batch %(code)s is saved.", code=batch.code), "success")
             return redirect(url_for(".edit", coop_slug=cooperative.slug, batch_id=batch.id))

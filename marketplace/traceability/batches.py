@@ -27,7 +27,7 @@ from marketplace.core import geo
 from marketplace.core.errors import Refused
 from marketplace.core.images import image_sizes, remove_copies
 from marketplace.extensions import db
-from marketplace.traceability import certificates, gs1
+from marketplace.traceability import certificates, gs1, lots
 from marketplace.traceability.models import Batch, BatchImage, Certificate, CertificateKind
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ BATCH_FIELDS = (
     "produced_on",
     "best_before",
     "quantity",
+    "stock",
     "province_code",
     "ward_code",
     "place_name",
@@ -199,6 +200,10 @@ def _clean(product: Product, data: Mapping, batch: Batch | None) -> dict:
         raise Refused(_("The quantity must be more than zero."), field="quantity")
     if quantity > MAX_QUANTITY:
         raise Refused(_("The quantity is too large."), field="quantity")
+    stock = data.get("stock")
+    if stock is None:  # a new batch: all of it on sale; an edited one: as it is
+        stock = quantity if batch is None else min(batch.stock, quantity)
+    stock = lots.check_batch_stock(stock, quantity)
     province_code, ward_code = geo.check_place(data.get("province_code"), data.get("ward_code"))
     place_name = (data.get("place_name") or "").strip()
     if len(place_name) > 200:
@@ -215,6 +220,7 @@ def _clean(product: Product, data: Mapping, batch: Batch | None) -> dict:
         "produced_on": produced_on,
         "best_before": best_before,
         "quantity": quantity,
+        "stock": stock,
         "province_code": province_code,
         "ward_code": ward_code,
         "place_name": place_name,
@@ -229,15 +235,25 @@ def create_batch(product: Product, data: Mapping, by: User | None = None) -> Bat
     batch = Batch(product=product, short_code=new_short_code(), created_by=by, **values)
     db.session.add(batch)
     db.session.flush()
+    lots.batch_added(batch, by)  # its stock joins the product's (the first batch replaces it)
     logger.info("Batch %s (%s) of product %s created", batch.id, batch.code, product.id)
     return batch
 
 
-def update_batch(batch: Batch, data: Mapping) -> Batch:
+def update_batch(batch: Batch, data: Mapping, by: User | None = None) -> Batch:
+    """Edit a batch; a changed stock changes the product's (traceability.lots), a lowered
+    quantity never goes below what is in stock."""
     values = _clean(batch.product, data, batch)
+    stock = values.pop("stock")
+    if stock != batch.stock:
+        if values["quantity"] < batch.quantity:  # lower the stock first: the quantity bounds it
+            lots.set_batch_stock(batch, stock, by)
+            stock = batch.stock
     for name, value in values.items():
         setattr(batch, name, value)
     db.session.flush()
+    if stock != batch.stock:
+        lots.set_batch_stock(batch, stock, by)
     return batch
 
 
@@ -245,6 +261,7 @@ def delete_batch(batch: Batch) -> None:
     """Delete a batch and its photos; refused once it is recalled (the recall is its history)."""
     if batch.is_recalled:
         raise Refused(_("A recalled batch cannot be deleted: its recall must stay on record."))
+    lots.batch_removing(batch)  # refused once units were sold; its stock leaves the product's
     stems = [image.stem for image in batch.images]
     db.session.delete(batch)
     db.session.flush()

@@ -24,6 +24,8 @@ def batch(product, code="LO-2026-01", **fields) -> Batch:
         "notes": fields.pop("notes", ""),
         "certificate_ids": fields.pop("certificate_ids", []),
     }
+    if "stock" in fields:
+        values["stock"] = fields.pop("stock")
     made = batches.create_batch(product, values)
     for name, value in fields.items():
         setattr(made, name, value)

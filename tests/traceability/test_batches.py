@@ -189,9 +189,14 @@ def test_a_manager_adds_edits_and_deletes_a_batch(client, setup):
     assert "LO-01" in listing.text
     edit_url = f"/workspace/vai-thieu/batches/{made.id}/edit"
     assert "/t/" + made.short_code in client.get(edit_url).text
-    assert client.post(edit_url, data=form(quantity="900")).status_code == 302
+    assert made.stock == 1200 and setup.lychee.stock == 1200  # the first batch's stock is the product's
+    # Lowering the quantity below the units in stock is refused; with the stock lowered too it is saved.
+    refused = client.post(edit_url, data=form(quantity="900"))
+    assert refused.status_code == 200 and "cannot be more than the batch" in refused.text
+    assert client.post(edit_url, data=form(quantity="900", stock="850")).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Batch, made.id).quantity == 900
+    saved = db.session.get(Batch, made.id)
+    assert (saved.quantity, saved.stock, saved.product.stock) == (900, 850, 850)
     assert client.post(f"/workspace/vai-thieu/batches/{made.id}/delete").status_code == 302
     assert db.session.scalar(sa.select(Batch)) is None
 

@@ -44,8 +44,8 @@ def test_a_good_file_adds_every_batch(setup):
     data = "\n".join(
         [
             HEADER,
-            "VAI-1,L-01,20/11/2026,20/05/2027,1.200,Bắc Ninh,Lục Ngạn,Đồi Phượng Sơn,Sấy lạnh",
-            "mo-1,MO/26,2026-10-01,,50,,,,",  # an SKU in another case
+            "VAI-1,L-01,20/11/2026,20/05/2027,1.200,Bắc Ninh,Lục Ngạn,Đồi Phượng Sơn,Sấy lạnh,1.000",
+            "mo-1,MO/26,2026-10-01,,50,,,,,",  # an SKU in another case
         ]
     )
     assert import_batches(data, setup.coop) == 2
@@ -60,6 +60,9 @@ def test_a_good_file_adds_every_batch(setup):
     assert (first.province_code, first.ward_code, first.place_name) == (f.BAC_NINH, f.LUC_NGAN, "Đồi Phượng Sơn")
     assert (second.code, second.best_before, second.province_code) == ("MO/26", None, None)
     assert first.short_code != second.short_code
+    # The stock column: what is still on sale (empty: all of it); the products' stock follows.
+    assert (first.stock, second.stock) == (1000, 50)
+    assert (setup.lychee.stock, second.product.stock) == (1000, 50)
 
 
 def test_one_bad_row_refuses_the_file_with_row_and_column(setup):
@@ -68,15 +71,16 @@ def test_one_bad_row_refuses_the_file_with_row_and_column(setup):
     data = "\n".join(
         [
             HEADER,
-            "VAI-1,GOOD-1,20/11/2026,,10,,,,",  # row 2: fine
-            "KHAC-1,L-2,20/11/2026,,10,,,,",  # row 3: another cooperative's product
-            "VAI-1,LÔ 3,31/02/2026,,0,,,,",  # row 4: bad code, no such date, quantity 0
-            "VAI-1,L-4,25/12/2026,01/01/2026,10,,,,",  # row 5: in the future
-            "VAI-1,TAKEN,20/11/2026,,10,Bắc Ninh,Không có,,",  # row 6: unknown ward
-            "VAI-1,TAKEN,20/11/2026,,10,,,,",  # row 7: code already used
-            "MO-1,X,20/11/2026,,10,,,,",  # row 8
-            "MO-1,X,21/11/2026,,5,,,,",  # row 9: same product and code as row 8
-            "VAI-1,L-5,20/11/2026,19/11/2026,10,,,,",  # row 10: best before earlier than production
+            "VAI-1,GOOD-1,20/11/2026,,10,,,,,",  # row 2: fine
+            "KHAC-1,L-2,20/11/2026,,10,,,,,",  # row 3: another cooperative's product
+            "VAI-1,LÔ 3,31/02/2026,,0,,,,,",  # row 4: bad code, no such date, quantity 0
+            "VAI-1,L-4,25/12/2026,01/01/2026,10,,,,,",  # row 5: in the future
+            "VAI-1,TAKEN,20/11/2026,,10,Bắc Ninh,Không có,,,",  # row 6: unknown ward
+            "VAI-1,TAKEN,20/11/2026,,10,,,,,",  # row 7: code already used
+            "MO-1,X,20/11/2026,,10,,,,,",  # row 8
+            "MO-1,X,21/11/2026,,5,,,,,",  # row 9: same product and code as row 8
+            "VAI-1,L-5,20/11/2026,19/11/2026,10,,,,,",  # row 10: best before earlier than production
+            "VAI-1,L-6,20/11/2026,,10,,,,,11",  # row 11: more in stock than the lot holds
         ]
     )
     with pytest.raises(ImportFailed) as caught:
@@ -92,6 +96,7 @@ def test_one_bad_row_refuses_the_file_with_row_and_column(setup):
         (7, "code"),
         (9, "code"),
         (10, "best_before"),
+        (11, "stock"),
     }
     db.session.rollback()
     assert count() == 1  # only the batch made before: nothing of the file
@@ -109,12 +114,12 @@ def test_the_import_page_lists_problems_and_writes_nothing(client, setup):
     assert page.status_code == 200
     template = client.get("/workspace/vai-thieu/batches/import/template.csv")
     assert template.status_code == 200 and template.data.decode("utf-8-sig").startswith(HEADER)
-    bad = (HEADER + "\nVAI-1,L-1,20/11/2026,,10,,,,\nVAI-1,L-2,hôm qua,,10,,,,\n").encode()
+    bad = (HEADER + "\nVAI-1,L-1,20/11/2026,,10,,,,,\nVAI-1,L-2,hôm qua,,10,,,,,\n").encode()
     response = client.post("/workspace/vai-thieu/batches/import", data={"file": (io.BytesIO(bad), "lo.csv")})
     assert response.status_code == 200
     assert "produced_on" in response.text and '<td class="num">3</td>' in response.text
     assert count() == 0
-    good = (HEADER + "\nVAI-1,L-1,20/11/2026,,10,,,,\n").encode()
+    good = (HEADER + "\nVAI-1,L-1,20/11/2026,,10,,,,,\n").encode()
     response = client.post("/workspace/vai-thieu/batches/import", data={"file": (io.BytesIO(good), "lo.csv")})
     assert response.status_code == 302 and count() == 1
 
@@ -122,6 +127,6 @@ def test_the_import_page_lists_problems_and_writes_nothing(client, setup):
 def test_another_cooperative_s_manager_cannot_import(client, setup):
     sign_in(client, f.manager(setup.elsewhere.cooperative))
     f.commit()
-    good = (HEADER + "\nVAI-1,L-1,20/11/2026,,10,,,,\n").encode()
+    good = (HEADER + "\nVAI-1,L-1,20/11/2026,,10,,,,,\n").encode()
     response = client.post("/workspace/vai-thieu/batches/import", data={"file": (io.BytesIO(good), "lo.csv")})
     assert response.status_code == 403 and count() == 0

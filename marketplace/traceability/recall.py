@@ -38,35 +38,8 @@ from marketplace.mail.models import QueuedEmail
 from marketplace.mail.queue import MAX_ATTEMPTS, Gone, queue_email, register
 from marketplace.orders.models import Order, OrderItem, OrderPart, PartStatus
 from marketplace.traceability import batches
+from marketplace.traceability.lots import withdraw_stock
 from marketplace.traceability.models import Batch, BatchAllocation, BatchEvent, BatchEventKind
-
-try:  # traceability.lots (stock by batch) is being written on main; until it lands, the same rule here.
-    from marketplace.traceability.lots import withdraw_stock
-except ImportError:  # pragma: no cover - removed when lots.py is merged
-
-    def withdraw_stock(batch: Batch) -> int:
-        from marketplace.catalog.models import Product
-
-        db.session.refresh(batch, ["stock"])
-        units = batch.stock
-        if units:
-            batch.stock = 0
-            products = Product.__table__
-            db.session.execute(
-                sa.update(products)
-                .where(products.c.id == batch.product_id)
-                .values(stock=sa.func.max(products.c.stock - units, 0))
-                if db.engine.dialect.name == "sqlite"
-                else sa.update(products)
-                .where(products.c.id == batch.product_id)
-                .values(stock=sa.func.greatest(products.c.stock - units, 0))
-            )
-            db.session.flush()
-            product = db.session.identity_map.get(db.session.identity_key(Product, batch.product_id))
-            if product is not None:
-                db.session.expire(product, ["stock"])
-        return units
-
 
 logger = logging.getLogger(__name__)
 

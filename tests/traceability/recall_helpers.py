@@ -25,55 +25,41 @@ from tests import factories as f
 from tests.traceability.helpers import batch
 
 
-def _allocations(column, row_id) -> list[BatchAllocation]:
-    return list(db.session.scalars(sa.select(BatchAllocation).where(column == row_id).order_by(BatchAllocation.id)))
-
-
-def _allocate(column_name: str, row_id: int, lot, quantity: int) -> None:
-    """The receiver's units come from `lot`: checked when orders allocate by themselves
-    (traceability.lots), recorded here otherwise."""
-    column = getattr(BatchAllocation, column_name)
-    found = _allocations(column, row_id)
-    if found:
-        assert [(a.batch_id, a.quantity) for a in found] == [(lot.id, quantity)]
-        return
-    db.session.add(BatchAllocation(batch_id=lot.id, quantity=quantity, **{column_name: row_id}))
-    lot.stock -= quantity
-    db.session.flush()
+def allocations(column, row_id) -> list[tuple[int, int, int]]:
+    """(batch id, quantity, returned) of a receiver's allocations."""
+    return [
+        (a.batch_id, a.quantity, a.returned)
+        for a in db.session.scalars(sa.select(BatchAllocation).where(column == row_id).order_by(BatchAllocation.id))
+    ]
 
 
 def sell(product, quantity: int, lot, **checkout):
+    """An order of `quantity` units, which the shop takes from `lot` (first-expiring first)."""
     order = f.order([(product, quantity)], **checkout)
     item = db.session.scalar(sa.select(OrderItem).where(OrderItem.part_id == order.parts[0].id))
-    _allocate("order_item_id", item.id, lot, quantity)
+    assert allocations(BatchAllocation.order_item_id, item.id) == [(lot.id, quantity, 0)]
     return order
 
 
 def sell_at_fair(booth, product, quantity: int, lot, by):
     sale = record_sale(booth, product.id, quantity, OnSitePayment.CASH, by)
-    _allocate("on_site_sale_id", sale.id, lot, quantity)
+    assert allocations(BatchAllocation.on_site_sale_id, sale.id) == [(lot.id, quantity, 0)]
     return sale
 
 
 def build():
     coop = f.cooperative("HTX Vải thiều Lục Ngạn", slug="vai-thieu", phone="0987654321")
     lychee = f.product(coop, name="Vải thiều sấy", sku="VAI-1", stock=0)
-    lot_a = batch(lychee, code="LOT-A", quantity=100, best_before=date(2027, 3, 10))
-    lot_b = batch(lychee, code="LOT-B", quantity=100, best_before=date(2027, 1, 10))
-    lot_a.stock, lot_b.stock = 10, 2
-    lychee.stock = 12
-    lychee.stock_by_batch = True
+    lot_a = batch(lychee, code="LOT-A", quantity=100, stock=10, best_before=date(2027, 3, 10))
+    lot_b = batch(lychee, code="LOT-B", quantity=100, stock=2, best_before=date(2027, 1, 10))
     manager = f.manager(coop)
-    db.session.flush()
+    assert lychee.stock_by_batch and lychee.stock == 12
     dung = sell(lychee, 2, lot_b, name="Đỗ Văn Dũng", email="dung@example.vn", phone="0913000444")
     lan = sell(lychee, 3, lot_a, name="Nguyễn Thị Lan", email="lan@example.vn", phone="0912345678")
     binh = sell(lychee, 1, lot_a, name="Trần Văn Bình", email="", phone="0913000111")
     cuong = sell(lychee, 1, lot_a, name="Lê Văn Cường", email="cuong@example.vn", phone="0913000222")
     change_part_status(cuong.parts[0], PartStatus.CANCELLED, by=manager, actor="cooperative", reason="Khách đổi ý")
-    allocation = _allocations(BatchAllocation.order_item_id, cuong.parts[0].items[0].id)[0]
-    if allocation.returned == 0:  # before orders allocated by themselves: the batch's unit back by hand
-        allocation.returned = 1
-        lot_a.stock += 1
+    assert allocations(BatchAllocation.order_item_id, cuong.parts[0].items[0].id) == [(lot_a.id, 1, 1)]
     fair = f.fair("Hội chợ OCOP Bắc Ninh")
     booth = f.booth(fair, coop, [lychee], number="B07")
     fair_sale = sell_at_fair(booth, lychee, 1, lot_a, manager)

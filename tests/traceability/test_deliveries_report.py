@@ -10,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from marketplace.core.models import utcnow
-from marketplace.extensions import db
 from marketplace.traceability import batches
 from tests import factories as f
 from tests.cooperatives.helpers import sign_in
@@ -30,9 +29,7 @@ def fixed_today(monkeypatch):
 def shop(app):
     shop = build()
     honey = f.product(shop.other_coop, name="Mật ong rừng", sku="MO-1", stock=0)
-    honey_lot = batch(honey, code="MO-26", quantity=50)
-    honey_lot.stock, honey.stock, honey.stock_by_batch = 10, 10, True
-    db.session.flush()
+    honey_lot = batch(honey, code="MO-26", quantity=50, stock=10)
     shop.sneaky = sell(honey, 2, honey_lot, name='=HYPERLINK("http://evil")', email="x@example.vn", phone="0913000555")
     shop.honey, shop.honey_lot = honey, honey_lot
     f.commit()

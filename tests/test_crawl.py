@@ -39,7 +39,7 @@ MAX_REPORT_VARIANTS = 3
 # workspace's (and their packing slips, a batch's labels) show their behaviour without using up
 # the page budget.
 MAX_ORDER_PAGES = 4
-ORDER_PAGE = re.compile(r"(/workspace/[^/]+/(?:orders|batches)/)\d+(/.*)?")
+ORDER_PAGE = re.compile(r"(/workspace/[^/]+/(?:orders|batches)/|/agency/batches/)\d+(/.*)?")
 SKIPPED_PREFIXES = ("/static/", "/media/", "/lang/")
 PRIVATE_PREFIXES = ("/workspace", "/agency", "/admin")
 # Anyone signed in may see their (possibly empty) list of cooperatives and register one.

@@ -28,6 +28,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.core import content_version
 from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
 from marketplace.core.models import utcnow
@@ -187,6 +188,7 @@ def recall_batch(batch: Batch, reason: str, by: User, now: datetime | None = Non
     if done is None:
         raise Refused(_("This batch is already recalled."), field="reason")
     db.session.refresh(batch, ["recalled_at", "recalled_by_id", "recall_reason", "updated_at"])
+    content_version.mark_changed(db.session)  # the products API lists a product's open batches
     withdrawn = withdraw_stock(batch)
     db.session.add(
         BatchEvent(

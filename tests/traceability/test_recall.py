@@ -236,3 +236,11 @@ def test_agency_staff_find_and_recall_a_batch(client, shop, outbox):
     again = client.post(f"/agency/batches/{shop.lot_a.id}", data={"reason": "Lần hai"})
     assert again.status_code == 400
     assert len(events(lot_a, BatchEventKind.RECALLED)) == 1
+
+
+def test_a_recalled_batch_leaves_the_products_api_at_once_despite_the_cache(client, shop):
+    url = f"/api/v1/products/{shop.lychee.id}"
+    assert sorted(b["code"] for b in client.get(url).get_json()["batches"]) == ["LOT-A", "LOT-B"]
+    recall.recall_batch(shop.lot_b, "Bao bì bị rách", shop.manager)  # sold out: no stock moves
+    f.commit()
+    assert [b["code"] for b in client.get(url).get_json()["batches"]] == ["LOT-A"]

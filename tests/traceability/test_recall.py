@@ -7,13 +7,17 @@ import csv
 import io
 import re
 import smtplib
+import threading
+import traceback
 
 import pytest
 import sqlalchemy as sa
 
+from marketplace.catalog.models import Product
 from marketplace.core.errors import Refused
 from marketplace.extensions import db
 from marketplace.mail import queue
+from marketplace.mail.models import QueuedEmail
 from marketplace.traceability import batches, recall
 from marketplace.traceability.models import Batch, BatchEvent, BatchEventKind
 from tests import factories as f
@@ -244,3 +248,46 @@ def test_a_recalled_batch_leaves_the_products_api_at_once_despite_the_cache(clie
     recall.recall_batch(shop.lot_b, "Bao bì bị rách", shop.manager)  # sold out: no stock moves
     f.commit()
     assert [b["code"] for b in client.get(url).get_json()["batches"]] == ["LOT-A"]
+
+
+def test_recalls_sent_at_once_recall_once(app, shop):
+    """Two people press "Recall" together (the manager and agency staff): one recall, one
+    withdrawal, one set of notices; the other is told it is already recalled."""
+    staff = f.staff()
+    f.commit()
+    people = [shop.manager.id, staff.id, shop.manager.id, staff.id]
+    start = threading.Barrier(len(people))
+    results: list[str] = []
+
+    def press(user_id):
+        from marketplace.accounts.models import User
+
+        with app.app_context():
+            try:
+                lot, user = db.session.get(Batch, shop.lot_a.id), db.session.get(User, user_id)
+                db.session.rollback()
+                start.wait(30)
+                recall.recall_batch(lot, f"Lý do của {user_id}", user)
+                db.session.commit()
+                results.append("recalled")
+            except Refused:
+                db.session.rollback()
+                results.append("refused")
+            except Exception:
+                results.append(traceback.format_exc(limit=3))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press, args=(user_id,)) for user_id in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == ["recalled", "refused", "refused", "refused"], results
+    db.session.expire_all()
+    assert len(events(shop.lot_a, BatchEventKind.RECALLED)) == 1
+    assert [e.quantity for e in events(shop.lot_a, BatchEventKind.RECALLED)] == [5]
+    assert len(events(shop.lot_a, BatchEventKind.NOTICE_FAILED)) == 1  # binh's, recorded once
+    jobs = db.session.scalars(sa.select(QueuedEmail.object_id).where(QueuedEmail.kind == recall.RECALL_NOTICE))
+    assert len(list(jobs)) == 1  # lan's
+    assert db.session.scalar(sa.select(Product.stock).where(Product.id == shop.lychee.id)) == 0

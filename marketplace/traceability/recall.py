@@ -45,6 +45,7 @@ from marketplace.traceability.models import Batch, BatchAllocation, BatchEvent, 
 logger = logging.getLogger(__name__)
 
 MAX_REASON = 1000
+SHIPPED = (PartStatus.SHIPPED, PartStatus.DELIVERED, PartStatus.COMPLETED)
 RECALL_NOTICE = "batch_recall_notice"
 
 
@@ -63,6 +64,11 @@ class OrderReceiver:
     @property
     def address(self) -> str:
         return self.order.address
+
+    @property
+    def shipped(self) -> bool:
+        """The units have left the cooperative (else it can still keep them back)."""
+        return self.part.status in SHIPPED
 
 
 @dataclass(frozen=True)
@@ -298,6 +304,7 @@ def send_recall_notice(allocation_id: int) -> None:
                 cooperative=cooperative,
                 contact=cooperative_contact(cooperative),
                 quantity=quantity,
+                shipped=receiver.shipped,
                 trace_link=batches.trace_url(batch, request.host_url),
             )
     except Exception as error:

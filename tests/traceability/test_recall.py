@@ -18,6 +18,8 @@ from marketplace.core.errors import Refused
 from marketplace.extensions import db
 from marketplace.mail import queue
 from marketplace.mail.models import QueuedEmail
+from marketplace.orders.models import PartStatus
+from marketplace.orders.services import change_part_status
 from marketplace.traceability import batches, recall
 from marketplace.traceability.models import Batch, BatchEvent, BatchEventKind
 from tests import factories as f
@@ -114,6 +116,7 @@ def test_notices_go_to_exactly_the_orders_that_kept_units(app, shop, outbox):
     assert "Vải thiều sấy" in message["Subject"] and "LOT-A" in message["Subject"]
     for expected in ("LOT-A", "Phát hiện nấm mốc", "0987 654 321", "/t/" + shop.lot_a.short_code, shop.lan.number):
         assert expected in text
+    assert "chưa được gửi đi" in text  # placed, not shipped: the cooperative keeps the lot back
     sent = events(shop.lot_a, BatchEventKind.NOTICE_SENT)
     assert [(e.order_id, e.email, e.quantity) for e in sent] == [(shop.lan.id, "lan@example.vn", 3)]
     failed = events(shop.lot_a, BatchEventKind.NOTICE_FAILED)
@@ -121,6 +124,17 @@ def test_notices_go_to_exactly_the_orders_that_kept_units(app, shop, outbox):
     # Sent once: delivering again sends nothing more.
     queue.deliver_all()
     assert len(outbox) == 1
+
+
+def test_a_customer_who_has_the_goods_is_told_to_stop_using_them(app, shop, outbox):
+    part = shop.lan.parts[0]
+    for status in (PartStatus.CONFIRMED, PartStatus.SHIPPED):
+        change_part_status(part, status, by=shop.manager, actor="cooperative")
+    f.commit()
+    recall_now(shop)
+    queue.deliver_all()
+    text = outbox[0].get_body(("plain",)).get_content()
+    assert "Ngừng ăn hoặc sử dụng" in text and "chưa được gửi đi" not in text
 
 
 def test_a_failed_send_is_in_the_history_and_retried(app, shop, outbox, monkeypatch):
@@ -150,14 +164,16 @@ def test_a_manager_recalls_from_the_batch_page_and_the_trace_page_says_so(csrf_a
     shop = build()
     client = csrf_app.test_client()
     sign_in(client, shop.manager)
-    edit = client.get(f"/workspace/vai-thieu/batches/{shop.lot_a.id}/edit").text
-    assert recall_url(shop) in edit
-    token = csrf_token(client, recall_url(shop))
+    edit_url = f"/workspace/vai-thieu/batches/{shop.lot_a.id}/edit"
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*id="recall-section"', client.get(edit_url).text)
+    assert form and form.group(1) == recall_url(shop)  # the "Thu hồi lô" form on the batch's page
+    token = csrf_token(client, edit_url)
     assert client.post(recall_url(shop), data={"reason": "Dư lượng thuốc BVTV vượt ngưỡng"}).status_code == 400
     response = client.post(recall_url(shop), data={"reason": "Dư lượng thuốc BVTV vượt ngưỡng", "csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"].endswith(recall_url(shop))
     page = client.get(recall_url(shop)).text
     assert "data-recalled" in page and "Dư lượng thuốc BVTV vượt ngưỡng" in page
+    assert 'id="recall-section"' not in client.get(edit_url).text  # recalled once: no form any more
     assert 'data-event="recalled"' in page and 'data-event="notice_sent"' in page
     assert [m["To"] for m in outbox()] == ["lan@example.vn"]
     trace = client.get(f"/t/{shop.lot_a.short_code}").text
@@ -168,7 +184,7 @@ def test_an_empty_reason_is_shown_next_to_the_field(client, shop):
     sign_in(client, shop.manager)
     response = client.post(recall_url(shop), data={"reason": "  "})
     assert response.status_code == 400
-    assert "Say why the batch is recalled" in response.text or "Hãy cho biết" in response.text
+    assert "Hãy cho biết lý do thu hồi lô" in response.text
     assert not db.session.get(Batch, shop.lot_a.id).is_recalled
 
 
@@ -177,6 +193,7 @@ def test_the_recall_page_lists_the_receivers(client, shop):
     page = client.get(recall_url(shop)).text
     assert sorted(re.findall(r'data-order="([^"]+)"', page)) == sorted([shop.lan.number, shop.binh.number])
     assert "Nguyễn Thị Lan" in page and "B07" in page
+    assert "data-unshipped" in page  # placed orders: the cooperative must not send this lot
     assert shop.cuong.number not in page and shop.dung.number not in page
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -171,7 +172,7 @@ def receivers_csv(batch: Batch) -> Response:
                 )
             ]
         )
-    name = f"batch-{batch.id}-receivers.csv"
+    name = "recall-" + re.sub(r"[^A-Za-z0-9._-]+", "-", f"{batch.product.sku}-{batch.code}") + "-receivers.csv"
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
         mimetype="text/csv",

@@ -25,7 +25,7 @@ from marketplace.traceability.models import Batch, BatchEvent, BatchEventKind
 from tests import factories as f
 from tests.cooperatives.helpers import csrf_token, sign_in
 from tests.traceability.helpers import TODAY
-from tests.traceability.recall_helpers import build
+from tests.traceability.recall_helpers import build, sell
 
 
 @pytest.fixture(autouse=True)
@@ -308,3 +308,28 @@ def test_recalls_sent_at_once_recall_once(app, shop):
     jobs = db.session.scalars(sa.select(QueuedEmail.object_id).where(QueuedEmail.kind == recall.RECALL_NOTICE))
     assert len(list(jobs)) == 1  # lan's
     assert db.session.scalar(sa.select(Product.stock).where(Product.id == shop.lychee.id)) == 0
+
+
+def test_an_order_cancelled_before_its_notice_goes_gets_none(app, shop, outbox):
+    recall_now(shop)
+    change_part_status(shop.lan.parts[0], PartStatus.CANCELLED, by=shop.manager, actor="cooperative", reason="Hủy")
+    f.commit()
+    queue.deliver_all()
+    assert outbox == []
+    assert events(shop.lot_a, BatchEventKind.NOTICE_SENT) == []
+    assert [r.order.id for r in recall.receivers(shop.lot_a).orders] == [shop.binh.id]
+    # The unit given back is not put on sale again: the batch is recalled.
+    assert db.session.get(Batch, shop.lot_a.id).stock == 0 and shop.lychee.stock == 0
+
+
+def test_the_recall_page_does_not_query_per_receiver(client, shop):
+    from tests.catalog.test_storefront import count_queries
+
+    sign_in(client, shop.manager)
+    db.session.expire_all()
+    before = count_queries(client, recall_url(shop))
+    for n in range(3):
+        sell(shop.lychee, 1, shop.lot_a, name=f"Khách {n}", email=f"k{n}@example.vn", phone=f"091300090{n}")
+    f.commit()
+    db.session.expire_all()
+    assert count_queries(client, recall_url(shop)) == before

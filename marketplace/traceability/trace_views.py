@@ -24,11 +24,31 @@ from marketplace.extensions import db
 from marketplace.fairs import attribution
 from marketplace.fairs.models import Booth, BoothStatus, Fair, FairStatus
 from marketplace.traceability import batches, gs1
-from marketplace.traceability.models import Batch
+from marketplace.traceability.models import Batch, BatchAllocation
 
 bp = Blueprint("trace", __name__)
 
 CACHE_SECONDS = 300
+
+
+@bp.app_template_global()
+def order_item_lots(parts) -> dict[int, list[tuple[Batch, int]]]:
+    """On order pages and packing slips: item id -> [(batch, units)] of the batches its units came
+    from (stock by batch), in one query; units given back on a cancel are not counted."""
+    item_ids = [item.id for part in parts for item in part.items]
+    found: dict[int, list[tuple[Batch, int]]] = {}
+    if not item_ids:
+        return found
+    rows = db.session.execute(
+        sa.select(BatchAllocation.order_item_id, Batch, BatchAllocation.quantity - BatchAllocation.returned)
+        .join(Batch, BatchAllocation.batch_id == Batch.id)
+        .where(BatchAllocation.order_item_id.in_(item_ids))
+        .order_by(BatchAllocation.id)
+    )
+    for item_id, batch, units in rows:
+        if units > 0:
+            found.setdefault(item_id, []).append((batch, units))
+    return found
 
 
 @bp.get("/t/<code>")

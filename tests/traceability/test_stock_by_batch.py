@@ -21,6 +21,7 @@ from marketplace.orders.services import OutOfStock, change_part_status, place_or
 from marketplace.traceability import batches, lots
 from marketplace.traceability.models import Batch, BatchAllocation, BatchEvent, BatchEventKind
 from tests import factories as f
+from tests.cooperatives.helpers import sign_in
 from tests.traceability.helpers import TODAY, batch
 
 
@@ -141,7 +142,7 @@ def test_the_product_form_and_quick_stock_leave_a_batch_kept_stock_alone(setup):
     assert (product_stock(s.lychee), product.name) == (10, "Vải thiều sấy khô")
     with pytest.raises(Refused) as caught:
         catalog_services.set_stock(product, 99)
-    assert "batches" in caught.value.message
+    assert caught.value.field == "stock" and "lô" in caught.value.message
     catalog_services.set_stock(product, 10)  # the same number (the quick form saved with its price) is fine
 
 
@@ -229,3 +230,21 @@ def test_a_confirmed_booth_conflict_takes_the_units_gone_from_the_batches(setup,
         sa.select(Batch.code, BatchEvent.quantity).join(Batch).where(BatchEvent.kind == BatchEventKind.STOCK_CHANGED)
     )
     assert sorted(tuple(r) for r in withdrawn) == [("LATE", -1), ("NODATE", -1)]
+
+
+def test_order_pages_and_the_packing_slip_name_the_lots_each_item_came_from(setup, client):
+    s = setup
+    order = place_order([(s.lychee.id, 4)], f.checkout())  # SOON 2, LATE 2
+    f.commit()
+    page = client.get(f"/orders/{order.number}?token={order.tracking_token}")
+    assert page.status_code == 200
+    # The customer can open each lot's trace page from the order.
+    assert f'href="/t/{s.soon.short_code}">SOON</a> × 2' in page.text
+    assert f'href="/t/{s.late.short_code}">LATE</a> × 2' in page.text
+    sign_in(client, s.manager)
+    part = order.parts[0]
+    slip = client.get(f"/workspace/vai-thieu/orders/{part.id}/packing-slip")
+    assert slip.status_code == 200
+    assert "Lô SOON × 2" in slip.text and "Lô LATE × 2" in slip.text
+    detail = client.get(f"/workspace/vai-thieu/orders/{part.id}")
+    assert "Lô SOON × 2" in detail.text

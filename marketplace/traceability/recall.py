@@ -28,6 +28,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.catalog.models import Product
 from marketplace.core import content_version
 from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
@@ -183,6 +184,10 @@ def recall_batch(batch: Batch, reason: str, by: User, now: datetime | None = Non
         raise Refused(_("This batch is already recalled."), field="reason")
     text = clean_reason(reason)
     now = now or utcnow()
+    # Lock order product then batch, as orders take stock (traceability.lots): write the product's
+    # row first (changing nothing), or a recall and an order of the same product could deadlock.
+    products = Product.__table__
+    db.session.execute(sa.update(products).where(products.c.id == batch.product_id).values(stock=products.c.stock))
     table = Batch.__table__
     # Conditional, so two recalls sent at once cannot both withdraw and notify.
     done = db.session.execute(

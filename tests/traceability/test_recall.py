@@ -9,6 +9,7 @@ import re
 import smtplib
 import threading
 import traceback
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from marketplace.traceability import batches, recall
 from marketplace.traceability.models import Batch, BatchEvent, BatchEventKind
 from tests import factories as f
 from tests.cooperatives.helpers import csrf_token, sign_in
-from tests.traceability.helpers import TODAY
+from tests.traceability.helpers import TODAY, batch
 from tests.traceability.recall_helpers import build, sell
 
 
@@ -333,3 +334,51 @@ def test_the_recall_page_does_not_query_per_receiver(client, shop):
     f.commit()
     db.session.expire_all()
     assert count_queries(client, recall_url(shop)) == before
+
+
+def test_orders_racing_a_recall_never_get_the_recalled_lot_after_it(app, shop):
+    """Buyers and a recall at the same moment (threads, both engines): no error, no deadlock;
+    every unit of the recalled lot is either sold before the recall or withdrawn by it, and the
+    product's stock is its open lots' stock afterwards."""
+    from tests.orders.test_concurrency import buy
+
+    lot_c = batch(shop.lychee, code="LOT-C", quantity=100, stock=10, best_before=date(2027, 6, 1))
+    f.commit()
+    sold_before = recall.receivers(shop.lot_a).units  # 5 of lot A's 10 already gone
+    buyers = 8
+    start = threading.Barrier(buyers + 1)
+    results: list[str] = []
+
+    def press():
+        from marketplace.accounts.models import User
+
+        with app.app_context():
+            lot, user = db.session.get(Batch, shop.lot_a.id), db.session.get(User, shop.manager.id)
+            db.session.rollback()
+            start.wait(30)
+            try:
+                recall.recall_batch(lot, "Nấm mốc", user)
+                db.session.commit()
+                results.append("recalled")
+            except Exception:
+                db.session.rollback()
+                results.append(traceback.format_exc(limit=3))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press)]
+    threads += [threading.Thread(target=buy, args=(app, shop.lychee.id, start, results)) for _ in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    errors = [r for r in results if r not in ("sold", "recalled")]
+    assert not errors, "\n".join(errors)
+    assert sorted(results) == ["recalled"] + ["sold"] * buyers
+    db.session.expire_all()
+    (recalled,) = events(shop.lot_a, BatchEventKind.RECALLED)
+    lot_a, lot_c = db.session.get(Batch, shop.lot_a.id), db.session.get(Batch, lot_c.id)
+    assert lot_a.stock == 0
+    assert recall.receivers(lot_a).units + recalled.quantity == sold_before + 5
+    assert lot_c.stock == 10 - (buyers - (recall.receivers(lot_a).units - sold_before))
+    assert db.session.scalar(sa.select(Product.stock).where(Product.id == shop.lychee.id)) == lot_c.stock

@@ -97,18 +97,10 @@ def certificate_state(certificate: Certificate, on: date | None = None) -> str:
 
 
 def kind_label(certificate: Certificate) -> str:
-    labels = {
-        CertificateKind.OCOP: _("OCOP"),
-        CertificateKind.VIETGAP: _("VietGAP"),
-        CertificateKind.ORGANIC: _("Organic"),
-        CertificateKind.FOOD_SAFETY: _("Food safety"),
-        CertificateKind.OTHER: _("Other"),
-    }
+    """The certificate's kind in words (certificates.label), with an OCOP certificate's stars."""
     if certificate.kind == CertificateKind.OCOP and certificate.ocop_stars:
         return _("OCOP %(stars)s stars", stars=certificate.ocop_stars)
-    if certificate.kind == CertificateKind.OTHER and certificate.name:
-        return certificate.name
-    return labels[certificate.kind]
+    return certificates.label(certificate)
 
 
 def certificate_label(certificate: Certificate) -> str:

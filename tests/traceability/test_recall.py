@@ -382,3 +382,13 @@ def test_orders_racing_a_recall_never_get_the_recalled_lot_after_it(app, shop):
     assert recall.receivers(lot_a).units + recalled.quantity == sold_before + 5
     assert lot_c.stock == 10 - (buyers - (recall.receivers(lot_a).units - sold_before))
     assert db.session.scalar(sa.select(Product.stock).where(Product.id == shop.lychee.id)) == lot_c.stock
+
+
+def test_a_suspended_cooperative_can_still_recall(client, shop):
+    from marketplace.cooperatives.models import CooperativeStatus
+
+    shop.coop.status = CooperativeStatus.SUSPENDED
+    f.commit()
+    sign_in(client, shop.manager)
+    assert client.post(recall_url(shop), data={"reason": "Nấm mốc"}).status_code == 303
+    assert db.session.get(Batch, shop.lot_a.id).is_recalled

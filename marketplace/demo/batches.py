@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from marketplace.catalog.models import Product
 from marketplace.cooperatives.models import Cooperative
+from marketplace.demo import data
 from marketplace.extensions import db
 from marketplace.traceability import gs1, lots
 from marketplace.traceability.batches import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH, today
@@ -31,6 +32,9 @@ class LotData:
     place: str = ""
     notes: str = ""
     recall_reason: str = ""
+    # Units still on sale; None for every lot of a product: the product's counted stock is spread
+    # over its lots newest first (traceability.lots.adopt_counted_stock).
+    stock: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,16 @@ PRODUCTS = (
         "PH-VAI-SOM-SAY",
         "893604512002",
         (
-            LotData("PHS-2607/01", 120, 365, 300, "Xưởng sấy Phúc Hòa", "Sấy lạnh 48 giờ, đóng túi hút chân không."),
+            LotData(
+                "PHS-2607/01",
+                120,
+                365,
+                300,
+                "Xưởng sấy Phúc Hòa",
+                "Sấy lạnh 48 giờ, đóng túi hút chân không.",
+                stock=0,  # sold out
+            ),
+            # Sold to two customers (RECALL_ORDERS), then recalled: its remaining units are withdrawn.
             LotData(
                 "PHS-2608/02",
                 90,
@@ -66,6 +79,16 @@ PRODUCTS = (
                 "Sấy lạnh 48 giờ.",
                 recall_reason="Kiểm tra định kỳ phát hiện độ ẩm vượt mức cho phép ở một số túi: "
                 "có nguy cơ nấm mốc. Người mua ngừng sử dụng và liên hệ HTX để được đổi hàng.",
+                stock=40,
+            ),
+            LotData(
+                "PHS-2611/03",
+                20,
+                365,
+                200,
+                "Xưởng sấy Phúc Hòa",
+                "Sấy lạnh 48 giờ, kiểm tra độ ẩm từng mẻ.",
+                stock=75,
             ),
         ),
     ),
@@ -87,6 +110,13 @@ PRODUCTS = (
 )
 
 
+# The customers who bought units of the recalled lot before its recall (demo accounts, so they can
+# sign in and see the lot named on their order), with the units and how many days ago.
+RECALL_ORDERS = (("khachhang@demo-htx.vn", 2, 12), ("khachhang2@demo-htx.vn", 1, 8))
+RECALLED_BY = "tinhdoan@demo-htx.vn"  # agency staff record the recall
+RECALL_DAYS_AGO = 2
+
+
 def _short_code(sku: str, code: str, taken: set[str]) -> str:
     """The same code on every fresh demo (derived from the product and lot), avoiding clashes."""
     salt = 0
@@ -103,6 +133,7 @@ def load_batches() -> int:
     day = today()
     taken = set(db.session.scalars(sa.select(Batch.short_code)))
     created = 0
+    to_recall: list[tuple[Batch, LotData]] = []
     for item in PRODUCTS:
         product = db.session.scalar(
             sa.select(Product)
@@ -136,13 +167,56 @@ def load_batches() -> int:
                 place_name=lot.place,
                 notes=lot.notes,
             )
-            if lot.recall_reason:
-                batch.recalled_at = datetime.combine(day - timedelta(days=2), datetime.min.time()).replace(hour=2)
-                batch.recall_reason = lot.recall_reason
+            if lot.stock is not None:
+                batch.stock = lot.stock
             db.session.add(batch)
             created += 1
+            if lot.recall_reason:
+                to_recall.append((batch, lot))
         if created > created_before:
             db.session.flush()
-            lots.adopt_counted_stock(product)  # the stock the demo counted, now held by its lots
+            if any(lot.stock is not None for lot in item.lots):
+                product.stock_by_batch = True
+                product.stock = sum(
+                    b.stock for b in db.session.scalars(sa.select(Batch).where(Batch.product_id == product.id))
+                )
+            else:
+                lots.adopt_counted_stock(product)  # the stock the demo counted, now held by its lots
     db.session.flush()
+    for batch, lot in to_recall:
+        _sell_then_recall(batch, lot.recall_reason)
     return created
+
+
+def _sell_then_recall(batch: Batch, reason: str) -> None:
+    """Two demo customers received units of the lot (delivered orders, placed through place_order
+    so the units come from it), then agency staff recalled it: the recall page lists them and their
+    notices are queued."""
+    from marketplace.accounts.models import User
+    from marketplace.core import geo
+    from marketplace.orders.models import PartStatus
+    from marketplace.orders.services import Checkout, change_part_status, place_order
+    from marketplace.traceability.recall import recall_batch
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    province = geo.find_province(data.PROVINCE)
+    for email, units, days_ago in RECALL_ORDERS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            continue
+        checkout = Checkout(
+            name=user.full_name,
+            phone=user.phone or "0903 218 467",
+            email=user.email,
+            province_code=province,
+            ward_code=geo.find_ward(province, "Phường Kinh Bắc"),
+            street="Số 8 ngõ 12 Đường Ngô Gia Tự",
+            payment_method="cod",
+        )
+        when = now - timedelta(days=days_ago)
+        order = place_order([(batch.product_id, units)], checkout, user=user, now=when)
+        for part in order.parts:
+            for step, status in enumerate((PartStatus.CONFIRMED, PartStatus.SHIPPED, PartStatus.DELIVERED)):
+                change_part_status(part, status, actor="cooperative", now=when + timedelta(days=step + 1))
+    staff = db.session.scalar(sa.select(User).where(User.email == RECALLED_BY))
+    recall_batch(batch, reason, staff, now=now - timedelta(days=RECALL_DAYS_AGO))

@@ -102,7 +102,7 @@ def take(product_id: int, quantity: int, *, order_item_id=None, on_site_sale_id=
     db.session.flush()
 
 
-def _hold_product(product_id: int) -> None:
+def hold_product(product_id: int) -> None:
     """Write the product's row (changing nothing) so this transaction holds it, as an order's
     conditional UPDATE would: its batches are then ours until the end of the transaction."""
     products = Product.__table__
@@ -113,7 +113,7 @@ def give_back(product_id: int, quantity: int, *, order_item_id=None, on_site_sal
     """An order item's part was cancelled (or a sale voided): its units go back to the batches
     they came from, except a recalled batch's, which stay off sale. Returns the units back on
     sale. Units sold before the product had batches have no batch to go back to: none."""
-    _hold_product(product_id)
+    hold_product(product_id)
     allocations = db.session.scalars(
         sa.select(BatchAllocation)
         .where(
@@ -182,7 +182,7 @@ def batch_added(batch: Batch, by=None) -> None:
     """A new batch's stock joins the product's. The product's first batch starts stock by batch:
     the stock counted until then (not tied to any batch) is replaced by the batch's."""
     product_id = batch.product_id
-    _hold_product(product_id)
+    hold_product(product_id)
     product = db.session.get(Product, product_id, populate_existing=True)
     if not product.stock_by_batch:
         product.stock_by_batch = True
@@ -199,7 +199,7 @@ def set_batch_stock(batch: Batch, stock, by=None) -> None:
     if batch.is_recalled:
         raise Refused(_("A recalled batch's stock stays withdrawn."), field="stock")
     stock = check_batch_stock(stock, batch.quantity)
-    _hold_product(batch.product_id)
+    hold_product(batch.product_id)
     db.session.refresh(batch, ["stock"])
     before = batch.stock
     if stock == before:
@@ -218,7 +218,7 @@ def batch_removing(batch: Batch) -> None:
     sold = db.session.scalar(sa.select(sa.func.count()).where(BatchAllocation.batch_id == batch.id))
     if sold:
         raise Refused(_("Units of this batch were sold: it stays on record. Recall it or set its stock to 0."))
-    _hold_product(batch.product_id)
+    hold_product(batch.product_id)
     db.session.refresh(batch, ["stock"])
     if batch.stock and not batch.is_recalled:
         _move_counter(batch.product_id, -batch.stock)
@@ -233,7 +233,7 @@ def batch_removing(batch: Batch) -> None:
 def withdraw_stock(batch: Batch) -> int:
     """Take a (recalled) batch's remaining units off sale: its stock to 0 and the product's down
     by as much. Returns the units withdrawn."""
-    _hold_product(batch.product_id)
+    hold_product(batch.product_id)
     db.session.refresh(batch, ["stock"])
     units = batch.stock
     if units:
@@ -247,7 +247,7 @@ def set_stock(product: Product, stock: int, *, on_site_sale_id=None, sold: int =
     """The product's stock becomes `stock` (a manager confirming a booth sale with what is
     physically left): the units gone are taken from its batches first-expiring first, the first
     `sold` of them recorded as the sale's, any more withdrawn (in the batches' history)."""
-    _hold_product(product.id)
+    hold_product(product.id)
     current = db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
     if stock > current:
         raise Refused(

@@ -28,7 +28,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from marketplace.accounts.models import User
-from marketplace.catalog.models import Product
 from marketplace.core import content_version
 from marketplace.core.errors import Refused
 from marketplace.core.mail import send_email
@@ -39,8 +38,7 @@ from marketplace.fairs.models import Booth, Fair, OnSiteSale
 from marketplace.mail.models import QueuedEmail
 from marketplace.mail.queue import MAX_ATTEMPTS, Gone, queue_email, register
 from marketplace.orders.models import Order, OrderItem, OrderPart, PartStatus
-from marketplace.traceability import batches
-from marketplace.traceability.lots import withdraw_stock
+from marketplace.traceability import batches, lots
 from marketplace.traceability.models import Batch, BatchAllocation, BatchEvent, BatchEventKind
 
 logger = logging.getLogger(__name__)
@@ -184,10 +182,9 @@ def recall_batch(batch: Batch, reason: str, by: User, now: datetime | None = Non
         raise Refused(_("This batch is already recalled."), field="reason")
     text = clean_reason(reason)
     now = now or utcnow()
-    # Lock order product then batch, as orders take stock (traceability.lots): write the product's
-    # row first (changing nothing), or a recall and an order of the same product could deadlock.
-    products = Product.__table__
-    db.session.execute(sa.update(products).where(products.c.id == batch.product_id).values(stock=products.c.stock))
+    # Lock order product then batch, as orders take stock: a recall and an order of the same
+    # product could otherwise deadlock.
+    lots.hold_product(batch.product_id)
     table = Batch.__table__
     # Conditional, so two recalls sent at once cannot both withdraw and notify.
     done = db.session.execute(
@@ -200,7 +197,7 @@ def recall_batch(batch: Batch, reason: str, by: User, now: datetime | None = Non
         raise Refused(_("This batch is already recalled."), field="reason")
     db.session.refresh(batch, ["recalled_at", "recalled_by_id", "recall_reason", "updated_at"])
     content_version.mark_changed(db.session)  # the products API lists a product's open batches
-    withdrawn = withdraw_stock(batch)
+    withdrawn = lots.withdraw_stock(batch)
     db.session.add(
         BatchEvent(
             batch_id=batch.id,

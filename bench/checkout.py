@@ -4,6 +4,7 @@
     python bench/checkout.py --seconds 10 --clients 16 --workers 2 \\
         --database-url postgresql://postgres@127.0.0.1:5432/bench_checkout
     python bench/checkout.py --mail-queue thread                 # web processes send the emails too
+    python bench/checkout.py --by-batch                          # stock kept by batch (traceability)
 
 Builds a fresh database with the real migrations (a temporary SQLite file unless
 --database-url names a PostgreSQL database, which is created and, at the end,
@@ -15,6 +16,11 @@ orders. Prints Markdown: orders/s, latency percentiles, status counts, and the s
 check from the database afterwards: for every product, initial stock == units sold
 (order lines) + stock remaining. Any difference is an oversell (or lost stock):
 the exit status is then 1.
+
+With --by-batch every product's stock is held by two batches (the one expiring first holds
+half), so each order also takes its units from the batches and records them
+(traceability.lots); the check then also compares, per product, its stock with the sum of its
+batches' and the units sold with the units recorded against its batches.
 
 Order emails go through the email queue (marketplace.mail.queue). With --mail-queue
 worker (the default, the production setup with a separate mail worker) the web
@@ -104,7 +110,7 @@ def make_app(database_url: str, workdir: Path):
     )
 
 
-def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) -> Shop:
+def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random, by_batch: bool = False) -> Shop:
     from marketplace.catalog.models import Category, Product, ProductStatus
     from marketplace.cooperatives.models import Cooperative, CooperativeStatus
     from marketplace.core import geo
@@ -153,6 +159,9 @@ def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) 
             product.stock = rng.randint(*SCARCE_STOCK)
         db.session.add_all(products)
         db.session.commit()
+        if by_batch:
+            _split_into_batches(products)
+            db.session.commit()
         initial = dict(db.session.execute(sa.select(Product.id, Product.stock)).all())
         shop = Shop(
             product_ids=sorted(initial),
@@ -166,6 +175,64 @@ def build_schema_and_seed(database_url: str, workdir: Path, rng: random.Random) 
         db.session.remove()
         db.engine.dispose()
     return shop
+
+
+def _split_into_batches(products) -> None:
+    """Two batches per product: the one expiring first holds the larger half of its stock."""
+    from datetime import date, timedelta
+
+    from marketplace.extensions import db
+    from marketplace.traceability.models import Batch
+
+    today = date.today()
+    for product in products:
+        soon = product.stock - product.stock // 2
+        for code, stock, days in (("SOON", soon, 30), ("LATE", product.stock // 2, 90)):
+            db.session.add(
+                Batch(
+                    product_id=product.id,
+                    code=code,
+                    short_code=f"{code[0]}{product.id:07d}",
+                    produced_on=today,
+                    best_before=today + timedelta(days=days),
+                    quantity=max(stock, 1),
+                    stock=stock,
+                )
+            )
+        product.stock_by_batch = True
+
+
+def batch_check(database_url: str, workdir: Path) -> int:
+    """Products whose stock differs from the sum of their batches', or whose units sold differ
+    from the units recorded against their batches (--by-batch)."""
+    from marketplace.catalog.models import Product
+    from marketplace.extensions import db
+    from marketplace.orders.models import OrderItem
+    from marketplace.traceability.models import Batch, BatchAllocation
+
+    app = make_app(database_url, workdir)
+    with app.app_context():
+        stock = dict(db.session.execute(sa.select(Product.id, Product.stock)).all())
+        held = dict(
+            db.session.execute(sa.select(Batch.product_id, sa.func.sum(Batch.stock)).group_by(Batch.product_id)).all()
+        )
+        sold = dict(
+            db.session.execute(
+                sa.select(OrderItem.product_id, sa.func.sum(OrderItem.quantity)).group_by(OrderItem.product_id)
+            ).all()
+        )
+        recorded = dict(
+            db.session.execute(
+                sa.select(Batch.product_id, sa.func.sum(BatchAllocation.quantity - BatchAllocation.returned))
+                .join(Batch, BatchAllocation.batch_id == Batch.id)
+                .group_by(Batch.product_id)
+            ).all()
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return sum(
+        1 for pid in stock if stock[pid] != int(held.get(pid, 0)) or int(sold.get(pid, 0)) != int(recorded.get(pid, 0))
+    )
 
 
 def stock_check(database_url: str, workdir: Path, shop: Shop) -> tuple[list[tuple], int]:
@@ -418,7 +485,8 @@ def report(
             f"MAIL_QUEUE={args.mail_queue}"
         ),
         "",
-        f"Load average before the run: {load}; {os.cpu_count()} CPUs; seed {args.seed}.",
+        f"Load average before the run: {load}; {os.cpu_count()} CPUs; seed {args.seed}"
+        + ("; stock kept by batch (two batches per product)." if args.by_batch else "."),
         "",
         "| requests | seconds | orders/s (201) | requests/s | p50 ms | p95 ms | p99 ms | 201 | 409 | other |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -503,6 +571,11 @@ def parse_args(argv=None):
         help="MAIL_QUEUE of the web processes (worker: they only queue the order emails, "
         "sent after the run; thread/inline: they send them too)",
     )
+    parser.add_argument(
+        "--by-batch",
+        action="store_true",
+        help="every product's stock held by two batches: orders also take from the batches (traceability)",
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.workers < 1:
         parser.error("--clients and --workers must be at least 1")
@@ -525,7 +598,7 @@ def main(argv=None) -> int:
             create_postgres_database(url, args.drop_existing)
             created = True
         progress(f"building the schema and seeding ({engine})")
-        shop = build_schema_and_seed(url, workdir, random.Random(args.seed))
+        shop = build_schema_and_seed(url, workdir, random.Random(args.seed), args.by_batch)
         port = free_port()
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         load += f"; CPU reference (a fixed Python loop, smaller is a faster machine): {cpu_reference_ms():.0f} ms"
@@ -540,10 +613,16 @@ def main(argv=None) -> int:
         app_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
         stop(server)
         rows, orders_written = stock_check(url, workdir, shop)
+        batch_differences = batch_check(url, workdir) if args.by_batch else 0
         progress("sending the queued order emails")
         drain = drain_mail(url, workdir)
         print(report(args, engine, tally, elapsed, rows, orders_written, load, drain, app_cpu))
-        oversold = any(initial != sold + remaining for _pid, initial, sold, remaining in rows)
+        if args.by_batch:
+            print(
+                f"\nBatch check, every product (stock == sum of its batches', units sold == units recorded "
+                f"against its batches): {batch_differences} differences."
+            )
+        oversold = batch_differences or any(initial != sold + remaining for _pid, initial, sold, remaining in rows)
         unsent = drain.sent_by_web + drain.drained != drain.queued
         return 1 if oversold or unsent or orders_written != tally.statuses.get(201, 0) else 0
     except BaseException:

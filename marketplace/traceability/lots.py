@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -56,10 +57,40 @@ def _open_batches_with_stock(product_id: int) -> list[tuple[int, int]]:
     )
 
 
+@cache
+def _take_from_first_statement():
+    """Take :units from the product's first-expiring batch that has stock, if it has enough."""
+    batches = Batch.__table__
+    first = (
+        sa.select(batches.c.id)
+        .where(
+            batches.c.product_id == sa.bindparam("of_product"),
+            batches.c.recalled_at.is_(None),
+            batches.c.stock > 0,
+        )
+        .order_by(batches.c.best_before.asc().nulls_last(), batches.c.produced_on.asc(), batches.c.id.asc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.update(batches)
+        .where(batches.c.id == first, batches.c.stock >= sa.bindparam("units"))
+        .values(stock=batches.c.stock - sa.bindparam("units"))
+        .returning(batches.c.id)
+    )
+
+
 def _take_from_batches(product_id: int, quantity: int) -> list[tuple[int, int]]:
     """Take `quantity` units from the product's open batches, first-expiring first: [(batch id,
     units)]. The caller holds the product's row (see the module's docstring)."""
     batches = Batch.__table__
+    # Most often the first-expiring batch holds enough: one statement takes it.
+    first = db.session.execute(
+        _take_from_first_statement(), {"of_product": product_id, "units": quantity}
+    ).scalar_one_or_none()
+    if first is not None:
+        _expire_batches([first])
+        return [(first, quantity)]
     taken: list[tuple[int, int]] = []
     need = quantity
     for batch_id, stock in _open_batches_with_stock(product_id):
@@ -99,7 +130,7 @@ def take(product_id: int, quantity: int, *, order_item_id=None, on_site_sale_id=
                 batch_id=batch_id, order_item_id=order_item_id, on_site_sale_id=on_site_sale_id, quantity=units
             )
         )
-    db.session.flush()
+    # Not flushed here: an order's allocations go in with its next flush or its commit, together.
 
 
 def hold_product(product_id: int) -> None:

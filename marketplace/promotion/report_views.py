@@ -34,7 +34,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core import geo
 from marketplace.core.access import roles_required
 from marketplace.core.routing import MAX_ID
-from marketplace.core.spreadsheet import append_xlsx_row, safe_cell
+from marketplace.core.spreadsheet import append_xlsx_row, safe_cell, xlsx_download
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.promotion import charts, reports, tracking
@@ -392,16 +392,7 @@ def _xlsx(cooperative: Cooperative | None) -> Response:
             if isinstance(cell.value, int):
                 cell.number_format = "#,##0"
     sheet.column_dimensions["A"].width = 36
-    out = io.BytesIO()
-    workbook.save(out)
-    return Response(
-        out.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(report, cooperative, "xlsx")}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return xlsx_download(workbook, _filename(report, cooperative, "xlsx"))
 
 
 # --- drill-downs ---------------------------------------------------------------------------------

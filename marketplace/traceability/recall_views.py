@@ -33,7 +33,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.core.access import roles_required
 from marketplace.core.forms import strip
 from marketplace.core.paging import requested_page
-from marketplace.core.spreadsheet import append_xlsx_row, safe_cell
+from marketplace.core.spreadsheet import append_xlsx_row, safe_cell, xlsx_download
 from marketplace.core.transaction import attempt
 from marketplace.extensions import db
 from marketplace.orders.labels import STATUS_LABELS
@@ -342,16 +342,7 @@ def _deliveries_xlsx(cooperative: Cooperative | None):
         append_xlsx_row(sheet, deliveries.export_row(row))
     for column, width in zip("ABCDEFGHIJKL", (14, 30, 30, 12, 18, 24, 14, 30, 8, 18, 10, 8), strict=True):
         sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return Response(
-        out.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(cooperative, "xlsx")}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return xlsx_download(workbook, _filename(cooperative, "xlsx"))
 
 
 @agency_bp.get("/deliveries", endpoint="deliveries_page")
